@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import type { Signal, SignalData } from './model.js';
+import type { SelfTelemetry } from './telemetry.js';
+
+export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
+export const COMPONENT_KINDS: readonly ComponentKind[] = ['receiver', 'processor', 'exporter', 'connector', 'extension'];
+
+/** The Collector's stability levels. */
+export type Stability = 'development' | 'alpha' | 'beta' | 'stable' | 'deprecated' | 'unmaintained';
+
+/**
+ * Takes a whole batch of one signal and resolves once it has been delivered or safely queued.
+ * A rejection is backpressure or failure; see {@link ConsumerError} for retryability.
+ */
+export interface Consumer<S extends Signal = Signal> {
+  consume(data: SignalData[S]): Promise<void>;
+}
+
+/** Downstream consumers handed to a component, one per signal it feeds. */
+export type NextConsumers = { [S in Signal]?: Consumer<S> };
+
+/** The running pipeline as a component sees it. */
+export interface Host {
+  /** Another component (usually an extension) by id, e.g. `file_storage/queue`. */
+  getExtension(id: string): ComponentInstance | undefined;
+  /** Subscribe to the service's readiness (true once every pipeline started, false while stopping). */
+  onReadyChange(listener: (ready: boolean) => void): void;
+  isReady(): boolean;
+}
+
+export interface ComponentInstance {
+  /** Inputs of processors, exporters and connectors, per signal. */
+  consumers?: NextConsumers;
+  /** Whether this component changes the batches it is given (fan-out then gives it a copy). */
+  mutatesData?: boolean;
+  start?(host: Host): Promise<void>;
+  /** Stop accepting, flush what is held, release resources. Bounded by the caller's deadline. */
+  shutdown?(): Promise<void>;
+}
+
+export interface CreateContext {
+  /** Component id as written in config, e.g. `batch/fast`. */
+  id: string;
+  kind: ComponentKind;
+  /** Signals this instance is wired for. For a connector, the input (exporter-side) signals. */
+  signals: Signal[];
+  /** For connectors: the output (receiver-side) signals. */
+  outputSignals: Signal[];
+  /** The pipeline this instance belongs to (processors only: one instance per pipeline). */
+  pipelineId?: string;
+  logger: Logger;
+  telemetry: SelfTelemetry;
+  /** Directory of the config file that defined this component, for resolving relative paths. */
+  configDir: string;
+}
+
+/** JSON schema (draft-07 subset, as ajv understands it). */
+export type JSONSchema = Record<string, unknown>;
+
+export interface ComponentFactory<C = any> {
+  type: string;
+  /** Upstream's other names for this type, e.g. `otlp_grpc` for exporter `otlp`. */
+  aliases?: string[];
+  kind: ComponentKind;
+  /** Signals supported. Connectors use `connects` instead. */
+  signals?: Signal[];
+  /** Connectors: supported [from exporter-side signal, to receiver-side signal] pairs. */
+  connects?: [Signal, Signal][];
+  stability: Stability;
+  /** Schema of the component's config; `default` values are filled in by validation. */
+  configSchema: JSONSchema;
+  /** Cross-field checks ajv cannot express; return messages keyed by key path (`""` for the whole). */
+  validate?(config: C): { path: string; message: string }[];
+  create(ctx: CreateContext, config: C, next: NextConsumers): ComponentInstance | Promise<ComponentInstance>;
+}
+
+export interface Plugin {
+  name: string;
+  apiVersion: number;
+  factories: ComponentFactory[];
+}
+
+/** The plugin API version this build of Summit accepts. */
+export const PLUGIN_API_VERSION = 1;

@@ -1,0 +1,8 @@
+/** The public API for plugin authors: `import { ... } from 'summit'`. */
+export * from './model.js';
+export * from './model-ops.js';
+export * from './builders.js';
+export * from './component.js';
+export * from './errors.js';
+export * from './duration.js';
+export type { SelfTelemetry } from './telemetry.js';

@@ -1,0 +1,186 @@
+import type {
+  AnyValue,
+  Attributes,
+  Exemplar,
+  InstrumentationScope,
+  Logs,
+  Metric,
+  MetricData,
+  Metrics,
+  Resource,
+  Signal,
+  SignalData,
+  Span,
+  Traces,
+} from './model.js';
+
+/** Items as the Collector counts them: spans, metric data points, log records. */
+export function countItems<S extends Signal>(signal: S, data: SignalData[S]): number {
+  let n = 0;
+  if (signal === 'traces') {
+    for (const rs of (data as Traces).resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  } else if (signal === 'logs') {
+    for (const rl of (data as Logs).resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  } else {
+    for (const rm of (data as Metrics).resourceMetrics)
+      for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.data.dataPoints.length;
+  }
+  return n;
+}
+
+/** The Collector's self-telemetry noun for a signal's items. */
+export const ITEM_NOUN: Record<Signal, string> = {
+  traces: 'spans',
+  metrics: 'metric_points',
+  logs: 'log_records',
+};
+
+export function emptyData<S extends Signal>(signal: S): SignalData[S] {
+  const empty: SignalData = { traces: { resourceSpans: [] }, metrics: { resourceMetrics: [] }, logs: { resourceLogs: [] } };
+  return empty[signal] as SignalData[S];
+}
+
+export function cloneAnyValue(v: AnyValue): AnyValue {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return v.slice();
+  if (Array.isArray(v)) return v.map(cloneAnyValue);
+  return cloneAttributes(v);
+}
+
+export function cloneAttributes(a: Attributes): Attributes {
+  const out: Attributes = new Map();
+  for (const [k, v] of a) out.set(k, typeof v === 'object' && v !== null ? cloneAnyValue(v) : v);
+  return out;
+}
+
+function cloneResource(r: Resource): Resource {
+  return { attributes: cloneAttributes(r.attributes), droppedAttributesCount: r.droppedAttributesCount };
+}
+
+function cloneScope(s: InstrumentationScope): InstrumentationScope {
+  return { ...s, attributes: cloneAttributes(s.attributes) };
+}
+
+function cloneSpan(s: Span): Span {
+  return {
+    ...s,
+    attributes: cloneAttributes(s.attributes),
+    events: s.events.map((e) => ({ ...e, attributes: cloneAttributes(e.attributes) })),
+    links: s.links.map((l) => ({ ...l, attributes: cloneAttributes(l.attributes) })),
+    status: { ...s.status },
+  };
+}
+
+function cloneExemplars(ex: Exemplar[]): Exemplar[] {
+  return ex.map((e) => ({ ...e, filteredAttributes: cloneAttributes(e.filteredAttributes) }));
+}
+
+function cloneMetricData(d: MetricData): MetricData {
+  switch (d.type) {
+    case 'gauge':
+    case 'sum':
+      return {
+        ...d,
+        dataPoints: d.dataPoints.map((p) => ({ ...p, attributes: cloneAttributes(p.attributes), exemplars: cloneExemplars(p.exemplars) })),
+      };
+    case 'histogram':
+      return {
+        ...d,
+        dataPoints: d.dataPoints.map((p) => ({
+          ...p,
+          attributes: cloneAttributes(p.attributes),
+          exemplars: cloneExemplars(p.exemplars),
+          bucketCounts: p.bucketCounts.slice(),
+          explicitBounds: p.explicitBounds.slice(),
+        })),
+      };
+    case 'exponentialHistogram':
+      return {
+        ...d,
+        dataPoints: d.dataPoints.map((p) => ({
+          ...p,
+          attributes: cloneAttributes(p.attributes),
+          exemplars: cloneExemplars(p.exemplars),
+          positive: { offset: p.positive.offset, bucketCounts: p.positive.bucketCounts.slice() },
+          negative: { offset: p.negative.offset, bucketCounts: p.negative.bucketCounts.slice() },
+        })),
+      };
+    case 'summary':
+      return {
+        ...d,
+        dataPoints: d.dataPoints.map((p) => ({
+          ...p,
+          attributes: cloneAttributes(p.attributes),
+          quantileValues: p.quantileValues.map((q) => ({ ...q })),
+        })),
+      };
+  }
+}
+
+function cloneMetric(m: Metric): Metric {
+  return { ...m, metadata: cloneAttributes(m.metadata), data: cloneMetricData(m.data) };
+}
+
+/** A deep copy, for handing one batch to several consumers of which some mutate it. */
+export function cloneData<S extends Signal>(signal: S, data: SignalData[S]): SignalData[S] {
+  if (signal === 'traces') {
+    return {
+      resourceSpans: (data as Traces).resourceSpans.map((rs) => ({
+        resource: cloneResource(rs.resource),
+        schemaUrl: rs.schemaUrl,
+        scopeSpans: rs.scopeSpans.map((ss) => ({ scope: cloneScope(ss.scope), schemaUrl: ss.schemaUrl, spans: ss.spans.map(cloneSpan) })),
+      })),
+    } as SignalData[S];
+  }
+  if (signal === 'logs') {
+    return {
+      resourceLogs: (data as Logs).resourceLogs.map((rl) => ({
+        resource: cloneResource(rl.resource),
+        schemaUrl: rl.schemaUrl,
+        scopeLogs: rl.scopeLogs.map((sl) => ({
+          scope: cloneScope(sl.scope),
+          schemaUrl: sl.schemaUrl,
+          logRecords: sl.logRecords.map((r) => ({ ...r, body: cloneAnyValue(r.body), attributes: cloneAttributes(r.attributes) })),
+        })),
+      })),
+    } as SignalData[S];
+  }
+  return {
+    resourceMetrics: (data as Metrics).resourceMetrics.map((rm) => ({
+      resource: cloneResource(rm.resource),
+      schemaUrl: rm.schemaUrl,
+      scopeMetrics: rm.scopeMetrics.map((sm) => ({ scope: cloneScope(sm.scope), schemaUrl: sm.schemaUrl, metrics: sm.metrics.map(cloneMetric) })),
+    })),
+  } as SignalData[S];
+}
+
+/** Converts a plain JS value to an AnyValue: integers become int64, other numbers doubles. */
+export function toAnyValue(v: unknown): AnyValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
+  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map(toAnyValue);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [String(k), toAnyValue(x)]));
+  if (typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [k, toAnyValue(x)]));
+  return String(v);
+}
+
+/** A readable string form of an AnyValue, as the Collector's debug exporter and hashing use. */
+export function anyValueToString(v: AnyValue): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(1) : String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  return JSON.stringify(anyValueToJSON(v));
+}
+
+/** AnyValue as plain JSON (int64 as string when beyond 2^53 to stay exact). */
+export function anyValueToJSON(v: AnyValue): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (Array.isArray(v)) return v.map(anyValueToJSON);
+  return Object.fromEntries([...v].map(([k, x]) => [k, anyValueToJSON(x)]));
+}
