@@ -34,7 +34,10 @@ export interface ComponentInstance {
   /** Whether this component changes the batches it is given (fan-out then gives it a copy). */
   mutatesData?: boolean;
   start?(host: Host): Promise<void>;
-  /** Stop accepting, flush what is held, release resources. Bounded by the caller's deadline. */
+  /**
+   * Stop accepting, flush what is held, release resources. Bounded by the caller's deadline.
+   * Also called when start() was never called or failed, so it must cope with that.
+   */
   shutdown?(): Promise<void>;
 }
 

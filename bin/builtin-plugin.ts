@@ -1,0 +1,12 @@
+import type { Plugin } from '../pipeline/index.js';
+import { PLUGIN_API_VERSION } from '../pipeline/index.js';
+import { nopReceiverFactory } from '../receivers/nop/index.js';
+import { nopExporterFactory } from '../exporters/nop/index.js';
+import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
+
+/** Summit's own components, registered through the same plugin API a vendor package uses. */
+export const builtinPlugin: Plugin = {
+  name: 'summit',
+  apiVersion: PLUGIN_API_VERSION,
+  factories: [nopReceiverFactory, nopExporterFactory, healthCheckExtensionFactory],
+};

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { printConfig } from '../config/print.js';
+import { ConfigError, formatProblemLine, type ConfigProblem } from '../config/types.js';
+import { createLogger } from '../pipeline/logger.js';
+import { Service, StartError } from '../pipeline/service.js';
+import { errorsOf, loadConfig, type LoadedConfig } from './load-config.js';
+
+/** Exit codes, documented in README.md. */
+const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3 } as const;
+
+const HELP = `summit — an OpenTelemetry Collector-compatible telemetry pipeline
+
+Usage:
+  summit [--config FILE ...] [--set path=value ...]     run (default config: the embedded default.yaml)
+  summit validate --config FILE ...                      check the config; exit 0, or 1 listing every error
+  summit components [--config FILE ...]                  list component types (with plugins from the config)
+  summit print-config --config FILE ...                  the merged, expanded config; secrets masked
+  summit --version | --help
+
+Options:
+  -c, --config FILE   config file; repeat to merge several in order (maps merge, lists are replaced)
+      --set k=v       override one value, path separated by :: or . (e.g. processors::batch::timeout=2s)
+
+Exit codes: 0 ok, 1 invalid config, 2 bad usage, 3 a component failed to start.
+Signals: SIGTERM/SIGINT drain in-flight data and exit 0.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c', multiple: true },
+        set: { type: 'string', multiple: true },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`summit: ${(err as Error).message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (values.version) {
+    process.stdout.write(`summit version ${version()}\n`);
+    return EXIT.ok;
+  }
+  const [command = 'run', ...extra] = positionals;
+  if (extra.length || !['run', 'validate', 'components', 'print-config'].includes(command)) {
+    process.stderr.write(`summit: unknown command "${positionals.join(' ')}"\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const files = values.config ?? [];
+  if ((command === 'validate' || command === 'print-config') && files.length === 0) {
+    process.stderr.write(`summit ${command}: at least one --config FILE is required\n`);
+    return EXIT.usage;
+  }
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig(files, values.set ?? []);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    reportProblems(err.problems);
+    return EXIT.invalidConfig;
+  }
+  if (command === 'components') return listComponents(loaded);
+  reportProblems(loaded.problems);
+  if (errorsOf(loaded.problems).length || !loaded.config) return EXIT.invalidConfig;
+  if (command === 'validate') {
+    process.stderr.write('config is valid\n');
+    return EXIT.ok;
+  }
+  if (command === 'print-config') {
+    process.stdout.write(printConfig(loaded.sources.value));
+    return EXIT.ok;
+  }
+  return run(loaded);
+}
+
+function reportProblems(problems: ConfigProblem[]): void {
+  for (const p of problems) process.stderr.write(`${formatProblemLine(p)}\n`);
+  const n = errorsOf(problems).length;
+  if (n) process.stderr.write(`${n} config error${n === 1 ? '' : 's'}\n`);
+}
+
+function listComponents(loaded: LoadedConfig): number {
+  const rows = loaded.registry.list().map(({ factory, plugin }) => [
+    factory.type + (factory.aliases?.length ? ` (= ${factory.aliases.join(', ')})` : ''),
+    factory.kind,
+    factory.kind === 'connector' ? (factory.connects ?? []).map(([a, b]) => `${a}->${b}`).join(',') : (factory.signals ?? []).join(',') || '-',
+    factory.stability,
+    plugin,
+  ]);
+  const table = [['TYPE', 'KIND', 'SIGNALS', 'STABILITY', 'PLUGIN'], ...rows];
+  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+  return EXIT.ok;
+}
+
+async function run(loaded: LoadedConfig): Promise<number> {
+  const config = loaded.config!;
+  const logger = createLogger(config.telemetry.logs);
+  const service = new Service({
+    spec: config,
+    logger,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    metricsAddress: config.telemetry.metrics.level === 'none' ? null : config.telemetry.metrics.address,
+  });
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
+  try {
+    await service.start();
+  } catch (err) {
+    logger.error({ err: err instanceof StartError ? undefined : err }, `cannot start: ${(err as Error).message}`);
+    return EXIT.startFailed;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`received ${signal}`);
+      service.shutdown().then(() => resolve(EXIT.ok));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Stray handles (a client's keep-alive socket) must not hold a finished process open.
+    setTimeout(() => process.exit(code), 100).unref();
+  },
+  (err) => {
+    process.stderr.write(`summit: ${err?.stack ?? err}\n`);
+    process.exit(EXIT.startFailed);
+  },
+);

@@ -1,0 +1,252 @@
+import type { Logger } from 'pino';
+import type { ComponentFactory, ComponentInstance, ComponentKind, Consumer, CreateContext, NextConsumers } from './component.js';
+import { fanOut, type Branch } from './fanout.js';
+import type { Signal } from './model.js';
+import { countItems } from './model-ops.js';
+import type { SelfTelemetry } from './telemetry.js';
+
+/** What the graph needs of a configured component; config/ produces these. */
+export interface ComponentSpec {
+  id: string;
+  factory: ComponentFactory;
+  config: unknown;
+  configDir: string;
+}
+
+export interface PipelineSpec {
+  id: string;
+  signal: Signal;
+  receivers: string[];
+  processors: string[];
+  exporters: string[];
+}
+
+export interface GraphSpec {
+  receivers: Map<string, ComponentSpec>;
+  processors: Map<string, ComponentSpec>;
+  exporters: Map<string, ComponentSpec>;
+  connectors: Map<string, ComponentSpec>;
+  extensions: Map<string, ComponentSpec>;
+  pipelines: PipelineSpec[];
+  serviceExtensions: string[];
+}
+
+/** A created component, with what the lifecycle needs to start and stop it. */
+export interface GraphNode {
+  kind: ComponentKind;
+  id: string;
+  /** For processors, the pipeline owning this instance. */
+  pipelineId?: string;
+  instance: ComponentInstance;
+}
+
+/**
+ * The created components in the order they must stop: receivers, then each pipeline's
+ * processors and the connectors they feed, upstream before downstream, then exporters, then
+ * extensions. Starting goes in the reverse order.
+ */
+export interface Graph {
+  stopOrder: GraphNode[];
+  extensions: Map<string, ComponentInstance>;
+}
+
+type Entry<S extends Signal> = Branch<S>;
+
+export class GraphError extends Error {
+  constructor(readonly componentId: string, message: string, options?: { cause?: unknown }) {
+    super(`${componentId}: ${message}`, options);
+    this.name = 'GraphError';
+  }
+}
+
+/** Creates every component of the spec and wires consumers; starts nothing. */
+export async function buildGraph(spec: GraphSpec, deps: { logger: Logger; telemetry: SelfTelemetry }): Promise<Graph> {
+  return new GraphBuilder(spec, deps).build();
+}
+
+class GraphBuilder {
+  private readonly exporters = new Map<string, GraphNode>();
+  private readonly connectors = new Map<string, GraphNode>();
+  private readonly connectorMutates = new Map<string, boolean>();
+  private readonly pipelineEntries = new Map<string, Entry<Signal>>();
+  private readonly processorNodes = new Map<string, GraphNode[]>();
+  /** Pipelines and connectors in the order their entries finished building: downstream first. */
+  private readonly downstreamFirst: ({ pipeline: string } | { connector: string })[] = [];
+
+  constructor(
+    private readonly spec: GraphSpec,
+    private readonly deps: { logger: Logger; telemetry: SelfTelemetry },
+  ) {}
+
+  async build(): Promise<Graph> {
+    const extensionNodes: GraphNode[] = [];
+    const extensions = new Map<string, ComponentInstance>();
+    for (const id of this.spec.serviceExtensions) {
+      const node = await this.create('extension', this.must(this.spec.extensions, id, 'extension'), [], [], {});
+      extensionNodes.push(node);
+      extensions.set(id, node.instance);
+    }
+    for (const p of this.spec.pipelines) await this.pipelineEntry(p.id);
+
+    const receiverNodes: GraphNode[] = [];
+    for (const [id, rspec] of this.spec.receivers) {
+      const using = this.spec.pipelines.filter((p) => p.receivers.includes(id));
+      if (using.length === 0) continue;
+      const next: NextConsumers = {};
+      for (const signal of unique(using.map((p) => p.signal))) {
+        const branches = using.filter((p) => p.signal === signal).map((p) => this.pipelineEntries.get(p.id)!);
+        (next as Record<Signal, Consumer>)[signal] = this.countReceived(id, signal, fanOut(signal, branches));
+      }
+      receiverNodes.push(await this.create('receiver', rspec, Object.keys(next) as Signal[], [], next));
+    }
+
+    const middle: GraphNode[] = [];
+    for (const step of [...this.downstreamFirst].reverse()) {
+      if ('pipeline' in step) middle.push(...(this.processorNodes.get(step.pipeline) ?? []));
+      else middle.push(this.connectors.get(step.connector)!);
+    }
+    return { stopOrder: [...receiverNodes, ...middle, ...this.exporters.values(), ...extensionNodes.reverse()], extensions };
+  }
+
+  /** The consumer at the head of a pipeline: its first processor, or its exporters' fan-out. */
+  private async pipelineEntry(pipelineId: string): Promise<Entry<Signal>> {
+    const done = this.pipelineEntries.get(pipelineId);
+    if (done) return done;
+    const p = this.spec.pipelines.find((x) => x.id === pipelineId)!;
+    const branches: Branch<Signal>[] = [];
+    for (const id of p.exporters) {
+      if (this.spec.connectors.has(id)) {
+        const node = await this.connector(id);
+        branches.push({ consumer: this.input(node, p.signal), mutates: this.connectorMutates.get(id)! });
+      } else {
+        const node = await this.exporter(id);
+        branches.push({ consumer: this.countExported(id, p.signal, this.input(node, p.signal)), mutates: !!node.instance.mutatesData });
+      }
+    }
+    const tail = fanOut(p.signal, branches);
+    let entry: Entry<Signal> = { consumer: tail, mutates: tail.mutates };
+    const nodes: GraphNode[] = [];
+    for (const id of [...p.processors].reverse()) {
+      const next = { [p.signal]: this.countProcessor(id, p.signal, 'outgoing', entry.consumer) } as NextConsumers;
+      const node = await this.create('processor', this.must(this.spec.processors, id, 'processor'), [p.signal], [], next, p.id);
+      nodes.unshift(node);
+      entry = {
+        consumer: this.countProcessor(id, p.signal, 'incoming', this.input(node, p.signal)),
+        mutates: entry.mutates || !!node.instance.mutatesData,
+      };
+    }
+    this.processorNodes.set(p.id, nodes);
+    this.pipelineEntries.set(p.id, entry);
+    this.downstreamFirst.push({ pipeline: p.id });
+    return entry;
+  }
+
+  private async exporter(id: string): Promise<GraphNode> {
+    const existing = this.exporters.get(id);
+    if (existing) return existing;
+    const signals = unique(this.spec.pipelines.filter((p) => p.exporters.includes(id)).map((p) => p.signal));
+    const node = await this.create('exporter', this.must(this.spec.exporters, id, 'exporter'), signals, [], {});
+    this.exporters.set(id, node);
+    return node;
+  }
+
+  private async connector(id: string): Promise<GraphNode> {
+    const existing = this.connectors.get(id);
+    if (existing) return existing;
+    const inputs = unique(this.spec.pipelines.filter((p) => p.exporters.includes(id)).map((p) => p.signal));
+    const downstream = this.spec.pipelines.filter((p) => p.receivers.includes(id));
+    const next: NextConsumers = {};
+    let mutates = false;
+    for (const signal of unique(downstream.map((p) => p.signal))) {
+      const branches: Branch<Signal>[] = [];
+      for (const p of downstream.filter((x) => x.signal === signal)) branches.push(await this.pipelineEntry(p.id));
+      const fan = fanOut(signal, branches);
+      mutates ||= fan.mutates;
+      (next as Record<Signal, Consumer>)[signal] = this.countReceived(id, signal, fan);
+    }
+    const node = await this.create('connector', this.must(this.spec.connectors, id, 'connector'), inputs, Object.keys(next) as Signal[], next);
+    this.connectors.set(id, node);
+    // A connector that passes batches through hands them to downstream pipelines that may mutate.
+    this.connectorMutates.set(id, mutates || !!node.instance.mutatesData);
+    this.downstreamFirst.push({ connector: id });
+    return node;
+  }
+
+  private async create(
+    kind: ComponentKind,
+    spec: ComponentSpec,
+    signals: Signal[],
+    outputSignals: Signal[],
+    next: NextConsumers,
+    pipelineId?: string,
+  ): Promise<GraphNode> {
+    const ctx: CreateContext = {
+      id: spec.id,
+      kind,
+      signals,
+      outputSignals,
+      pipelineId,
+      logger: this.deps.logger.child({ [kind]: spec.id, ...(pipelineId ? { pipeline: pipelineId } : {}) }),
+      telemetry: this.deps.telemetry,
+      configDir: spec.configDir,
+    };
+    let instance: ComponentInstance;
+    try {
+      instance = await spec.factory.create(ctx, spec.config ?? {}, next);
+    } catch (err) {
+      throw new GraphError(`${kind} ${spec.id}`, `cannot be created: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    for (const s of kind === 'receiver' || kind === 'extension' ? [] : signals) {
+      if (!instance.consumers?.[s]) throw new GraphError(`${kind} ${spec.id}`, `provides no consumer for ${s}`);
+    }
+    return { kind, id: spec.id, pipelineId, instance };
+  }
+
+  private input(node: GraphNode, signal: Signal): Consumer<Signal> {
+    return node.instance.consumers![signal] as Consumer<Signal>;
+  }
+
+  private must(map: Map<string, ComponentSpec>, id: string, kind: string): ComponentSpec {
+    const spec = map.get(id);
+    if (!spec) throw new GraphError(id, `${kind} is not defined`);
+    return spec;
+  }
+
+  private countReceived(id: string, signal: Signal, inner: Consumer<Signal>): Consumer<Signal> {
+    return counted(signal, inner, (n, ok) => this.deps.telemetry.receiverResult(signal, id, '', n, ok));
+  }
+
+  private countExported(id: string, signal: Signal, inner: Consumer<Signal>): Consumer<Signal> {
+    return counted(signal, inner, (n, ok) => this.deps.telemetry.exporterResult(signal, id, n, ok));
+  }
+
+  private countProcessor(id: string, signal: Signal, direction: 'incoming' | 'outgoing', inner: Consumer<Signal>): Consumer<Signal> {
+    const t = this.deps.telemetry;
+    return {
+      consume(data) {
+        t.processorItems(signal, id, countItems(signal, data), direction);
+        return inner.consume(data);
+      },
+    };
+  }
+}
+
+/** Wraps a consumer to report how many items it took or refused. */
+function counted(signal: Signal, inner: Consumer<Signal>, report: (items: number, ok: boolean) => void): Consumer<Signal> {
+  return {
+    async consume(data) {
+      const n = countItems(signal, data);
+      try {
+        await inner.consume(data);
+      } catch (err) {
+        report(n, false);
+        throw err;
+      }
+      report(n, true);
+    },
+  };
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { ComponentInstance, Host } from './component.js';
+import { buildGraph, type Graph, type GraphNode, type GraphSpec } from './graph.js';
+import { SelfTelemetry } from './telemetry.js';
+import { startTelemetryServer, type TelemetryServer } from './telemetry-server.js';
+
+export interface ServiceOptions {
+  spec: GraphSpec;
+  logger: Logger;
+  /** Max time for draining on shutdown. */
+  shutdownTimeoutMs: number;
+  /** host:port for self-telemetry metrics; null turns the endpoint off. */
+  metricsAddress: string | null;
+}
+
+export class StartError extends Error {
+  constructor(readonly componentId: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartError';
+  }
+}
+
+/**
+ * A running pipeline graph: builds the components, starts them exporters-first, and stops them
+ * receivers-first so in-flight data drains downstream before its consumers go away.
+ */
+export class Service implements Host {
+  readonly telemetry = new SelfTelemetry();
+  private graph?: Graph;
+  private ready = false;
+  private readonly readyListeners: ((ready: boolean) => void)[] = [];
+  private metricsServer?: TelemetryServer;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly opts: ServiceOptions) {}
+
+  getExtension(id: string): ComponentInstance | undefined {
+    return this.graph?.extensions.get(id);
+  }
+
+  onReadyChange(listener: (ready: boolean) => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Builds and starts everything; on any failure stops what did start and throws StartError. */
+  async start(): Promise<void> {
+    const { logger } = this.opts;
+    try {
+      if (this.opts.metricsAddress) {
+        this.metricsServer = await startTelemetryServer(this.opts.metricsAddress, this.telemetry).catch((err) => {
+          throw new StartError('service::telemetry::metrics', `cannot serve self-telemetry on ${this.opts.metricsAddress}: ${err.message}`, {
+            cause: err,
+          });
+        });
+      }
+      this.graph = await buildGraph(this.opts.spec, { logger, telemetry: this.telemetry });
+      for (const node of [...this.graph.stopOrder].reverse()) {
+        try {
+          await node.instance.start?.(this);
+        } catch (err) {
+          throw new StartError(nodeName(node), `${nodeName(node)} failed to start: ${(err as Error)?.message ?? err}`, { cause: err });
+        }
+      }
+    } catch (err) {
+      await this.stopAll(Date.now() + this.opts.shutdownTimeoutMs);
+      throw err instanceof StartError ? err : new StartError('service', (err as Error)?.message ?? String(err), { cause: err });
+    }
+    this.setReady(true);
+    logger.info({ pipelines: this.opts.spec.pipelines.map((p) => p.id) }, 'Everything is ready. Begin running and processing data.');
+  }
+
+  /** Drains and stops; safe to call more than once. */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.doShutdown();
+    return this.stopping;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.setReady(false);
+    this.opts.logger.info('Shutdown: draining in-flight data');
+    await this.stopAll(Date.now() + this.opts.shutdownTimeoutMs);
+    this.opts.logger.info('Shutdown complete.');
+  }
+
+  /** Every created component gets shutdown(), started or not, so whatever create() or a failed start() took is freed. */
+  private async stopAll(deadline: number): Promise<void> {
+    for (const node of this.graph?.stopOrder ?? []) await this.withDeadline(node, deadline);
+    await this.metricsServer?.close();
+    this.metricsServer = undefined;
+  }
+
+  private async withDeadline(node: GraphNode, deadline: number): Promise<void> {
+    const remaining = Math.max(0, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), remaining);
+    });
+    try {
+      const result = await Promise.race([Promise.resolve(node.instance.shutdown?.()).then(() => 'ok' as const), timeout]);
+      if (result === 'timeout') this.opts.logger.error(`${nodeName(node)} did not stop within the shutdown timeout; data it held may be lost`);
+    } catch (err) {
+      this.opts.logger.error({ err }, `${nodeName(node)} failed to stop cleanly`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    for (const l of this.readyListeners) l(ready);
+  }
+}
+
+function nodeName(node: GraphNode): string {
+  return `${node.kind} "${node.id}"${node.pipelineId ? ` in pipeline "${node.pipelineId}"` : ''}`;
+}

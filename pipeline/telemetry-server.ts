@@ -1,0 +1,29 @@
+import { createServer } from 'node:http';
+import type { SelfTelemetry } from './telemetry.js';
+import { listen, splitHostPort } from './net.js';
+
+export interface TelemetryServer {
+  close(): Promise<void>;
+}
+
+/** Serves self-telemetry as Prometheus text at /metrics. */
+export async function startTelemetryServer(address: string, telemetry: SelfTelemetry): Promise<TelemetryServer> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
+      return;
+    }
+    telemetry.exposition().then(
+      (text) => res.writeHead(200, { 'content-type': telemetry.registry.contentType }).end(text),
+      (err) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err?.message ?? err)),
+    );
+  });
+  const { host, port } = splitHostPort(address);
+  await listen(server, host, port);
+  return {
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
