@@ -37,6 +37,8 @@ export interface ComponentInstance {
   /**
    * Stop accepting, flush what is held, release resources. Bounded by the caller's deadline.
    * Also called when start() was never called or failed, so it must cope with that.
+   * A receiver stops accepting new data here but must not wait for its in-flight consume()
+   * calls: they complete as the processors after it drain (the service stops those next).
    */
   shutdown?(): Promise<void>;
 }

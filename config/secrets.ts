@@ -1,0 +1,33 @@
+/** Which config keys hold secrets, and masking of their values for display. */
+
+export const REDACTED = '[REDACTED]';
+
+const SECRET_WORDS = /password|passwd|secret|token|api[_-]?key|authorization|credential|private[_-]?key|hmac[_-]?key|bearer/i;
+// "auth" alone or as a suffix (basic_auth, client-auth), but not "author" or "authority".
+const AUTH_SUFFIX = /(^|[_\-.])auth$/i;
+// Keys that name another component (`auth: {authenticator: basicauth/client}`) rather than hold a
+// secret; masking them would hide which extension is in use and protect nothing.
+const NOT_SECRET = new Set(['authenticator']);
+
+export function isSecretKey(key: string): boolean {
+  return !NOT_SECRET.has(key.toLowerCase()) && (SECRET_WORDS.test(key) || AUTH_SUFFIX.test(key));
+}
+
+/**
+ * A copy of `value` with every scalar under a secret key replaced by {@link REDACTED}; a map or
+ * list under such a key has all of its scalars masked. null and "" stay as they are: they show
+ * that nothing is set, which is what an operator debugging a config needs to see.
+ */
+export function maskSecrets(value: unknown, underSecret = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, underSecret));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const secret = !NOT_SECRET.has(k.toLowerCase()) && (underSecret || isSecretKey(k));
+      Object.defineProperty(out, k, { value: maskSecrets(v, secret), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (underSecret && value !== null && value !== undefined && value !== '') return REDACTED;
+  return value;
+}

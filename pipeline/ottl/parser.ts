@@ -1,0 +1,207 @@
+import { COMPARE_OPS, type BoolNode, type CompareOp, type KeyNode, type PathField, type ValueNode } from './ast.js';
+import { OttlParseError } from './errors.js';
+import { tokenize, type Token } from './lexer.js';
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'true', 'false', 'nil']);
+const ENUM_NAME = /^[A-Z][A-Z0-9_]*$/;
+const COMPARISON_LIST = COMPARE_OPS.join(', ');
+
+/**
+ * Parses one OTTL boolean condition. Grammar (precedence not > and > or, as OTTL):
+ *   condition  := or EOF
+ *   or         := and ('or' and)*
+ *   and        := unary ('and' unary)*
+ *   unary      := 'not' unary | '(' or ')' | value (compareOp value)?
+ * where a value without a comparison must be `true`, `false` or a converter call.
+ */
+export function parseCondition(source: string): BoolNode {
+  return new Parser(source, tokenize(source)).parse();
+}
+
+function describe(tok: Token): string {
+  return tok.kind === 'eof' ? 'end of condition' : JSON.stringify(tok.text);
+}
+
+class Parser {
+  private pos = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly tokens: Token[],
+  ) {}
+
+  parse(): BoolNode {
+    if (this.peek().kind === 'eof') this.fail(this.peek(), 'the condition is empty');
+    const node = this.parseOr();
+    const tok = this.peek();
+    if (tok.kind !== 'eof') {
+      if (isPunct(tok, ')')) this.fail(tok, 'unbalanced ")": no matching "("');
+      this.expected(tok, 'and, or, or the end of the condition');
+    }
+    return node;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.pos];
+  }
+
+  private next(): Token {
+    const tok = this.tokens[this.pos];
+    if (tok.kind !== 'eof') this.pos++;
+    return tok;
+  }
+
+  private fail(tok: Token | number, message: string): never {
+    throw new OttlParseError(this.source, typeof tok === 'number' ? tok : tok.col, message);
+  }
+
+  private expected(tok: Token, what: string): never {
+    this.fail(tok, `expected ${what}, got ${describe(tok)}`);
+  }
+
+  private parseOr(): BoolNode {
+    let left = this.parseAnd();
+    while (isIdent(this.peek(), 'or')) {
+      this.next();
+      left = { kind: 'or', left, right: this.parseAnd() };
+    }
+    return left;
+  }
+
+  private parseAnd(): BoolNode {
+    let left = this.parseUnary();
+    while (isIdent(this.peek(), 'and')) {
+      this.next();
+      left = { kind: 'and', left, right: this.parseUnary() };
+    }
+    return left;
+  }
+
+  private parseUnary(): BoolNode {
+    const tok = this.peek();
+    if (isIdent(tok, 'not')) {
+      this.next();
+      return { kind: 'not', operand: this.parseUnary() };
+    }
+    if (isPunct(tok, '(')) {
+      this.next();
+      const inner = this.parseOr();
+      if (!isPunct(this.peek(), ')')) this.expected(this.peek(), 'and, or, or ")"');
+      this.next();
+      return inner;
+    }
+    if (tok.kind === 'eof' || isIdent(tok, 'and') || isIdent(tok, 'or')) {
+      this.expected(tok, 'a condition (a comparison, true, false, a function call, "not" or "(")');
+    }
+    const left = this.parseValue();
+    const opTok = this.peek();
+    if (opTok.kind === 'op' && (COMPARE_OPS as readonly string[]).includes(opTok.text)) {
+      this.next();
+      const right = this.parseValue();
+      this.rejectMath();
+      return { kind: 'compare', op: opTok.text as CompareOp, left, right, col: opTok.col };
+    }
+    this.rejectMath();
+    if (left.kind === 'literal' && typeof left.value === 'boolean') return { kind: 'const', value: left.value };
+    if (left.kind === 'call') return { kind: 'call', call: left };
+    return this.expected(opTok, COMPARISON_LIST);
+  }
+
+  private rejectMath(): void {
+    const tok = this.peek();
+    if (tok.kind === 'punct' && '+-*/'.includes(tok.text)) this.fail(tok, 'math expressions (+ - * /) are not supported in conditions');
+  }
+
+  private parseValue(): ValueNode {
+    const tok = this.next();
+    switch (tok.kind) {
+      case 'string':
+      case 'int':
+      case 'float':
+      case 'bytes':
+        return { kind: 'literal', value: tok.value as string | bigint | number | Uint8Array, col: tok.col };
+      case 'ident':
+        return this.parseIdentValue(tok);
+      case 'punct':
+        if (tok.text === '[') this.fail(tok, 'list literals ([...]) are not supported in conditions');
+        if (tok.text === '{') this.fail(tok, 'map literals ({...}) are not supported in conditions');
+        if (tok.text === '(') this.fail(tok, 'parentheses group conditions, not values; math expressions are not supported');
+        return this.expected(tok, 'a value');
+      default:
+        return this.expected(tok, 'a value (a path, string, number, true, false, nil, enum or function call)');
+    }
+  }
+
+  private parseIdentValue(tok: Token): ValueNode {
+    const name = tok.text;
+    if (name === 'true' || name === 'false') return { kind: 'literal', value: name === 'true', col: tok.col };
+    if (name === 'nil') return { kind: 'literal', value: null, col: tok.col };
+    if (KEYWORDS.has(name)) this.expected(tok, 'a value');
+    if (isPunct(this.peek(), '(')) return this.parseCall(tok);
+    const first = name[0];
+    if (first >= 'A' && first <= 'Z') {
+      if (ENUM_NAME.test(name)) return { kind: 'enum', name, col: tok.col };
+      this.fail(this.peek(), `expected "(" after function name ${name}`);
+    }
+    return this.parsePath(tok);
+  }
+
+  private parseCall(nameTok: Token): ValueNode {
+    const name = nameTok.text;
+    if (!(name[0] >= 'A' && name[0] <= 'Z')) {
+      this.fail(nameTok, `${name}(...) is an editor; conditions can only call converters, whose names start with an uppercase letter`);
+    }
+    this.next(); // (
+    const args: ValueNode[] = [];
+    if (!isPunct(this.peek(), ')')) {
+      for (;;) {
+        const argTok = this.peek();
+        if (argTok.kind === 'ident' && this.tokens[this.pos + 1]?.kind === 'op' && this.tokens[this.pos + 1].text === '=') {
+          this.fail(argTok, 'named arguments are not supported; pass arguments by position');
+        }
+        args.push(this.parseValue());
+        this.rejectMath();
+        if (isPunct(this.peek(), ',')) {
+          this.next();
+          continue;
+        }
+        if (isPunct(this.peek(), ')')) break;
+        this.expected(this.peek(), '"," or ")"');
+      }
+    }
+    this.next(); // )
+    return { kind: 'call', name, args, keys: this.parseKeys(), col: nameTok.col };
+  }
+
+  private parsePath(first: Token): ValueNode {
+    const fields: PathField[] = [{ name: first.text, col: first.col, keys: this.parseKeys() }];
+    while (isPunct(this.peek(), '.')) {
+      this.next();
+      const tok = this.next();
+      if (tok.kind !== 'ident' || KEYWORDS.has(tok.text)) this.expected(tok, 'a path segment name after "."');
+      fields.push({ name: tok.text, col: tok.col, keys: this.parseKeys() });
+    }
+    return { kind: 'path', fields, col: first.col };
+  }
+
+  private parseKeys(): KeyNode[] {
+    const keys: KeyNode[] = [];
+    while (isPunct(this.peek(), '[')) {
+      this.next();
+      const tok = this.next();
+      if (tok.kind !== 'string' && tok.kind !== 'int') this.expected(tok, 'a string or integer key');
+      if (!isPunct(this.peek(), ']')) this.expected(this.peek(), '"]"');
+      this.next();
+      keys.push({ value: tok.value as string | bigint, col: tok.col });
+    }
+    return keys;
+  }
+}
+
+function isIdent(tok: Token, text: string): boolean {
+  return tok.kind === 'ident' && tok.text === text;
+}
+
+function isPunct(tok: Token, text: string): boolean {
+  return tok.kind === 'punct' && tok.text === text;
+}
