@@ -1,6 +1,12 @@
 import type { Plugin } from '../pipeline/index.js';
 import { PLUGIN_API_VERSION } from '../pipeline/index.js';
 import { nopReceiverFactory } from '../receivers/nop/index.js';
+import { batchProcessorFactory } from '../processors/batch/index.js';
+import { attributesProcessorFactory } from '../processors/attributes/index.js';
+import { resourceProcessorFactory } from '../processors/resource/index.js';
+import { filterProcessorFactory } from '../processors/filter/index.js';
+import { debugExporterFactory } from '../exporters/debug/index.js';
+import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 
@@ -8,5 +14,15 @@ import { healthCheckExtensionFactory } from '../extensions/health_check/index.js
 export const builtinPlugin: Plugin = {
   name: 'summit',
   apiVersion: PLUGIN_API_VERSION,
-  factories: [nopReceiverFactory, nopExporterFactory, healthCheckExtensionFactory],
+  factories: [
+    nopReceiverFactory,
+    batchProcessorFactory,
+    attributesProcessorFactory,
+    resourceProcessorFactory,
+    filterProcessorFactory,
+    debugExporterFactory,
+    fileExporterFactory,
+    nopExporterFactory,
+    healthCheckExtensionFactory,
+  ],
 };

@@ -16,7 +16,7 @@ Usage:
   summit [--config FILE ...] [--set path=value ...]     run (default config: the embedded default.yaml)
   summit validate --config FILE ...                      check the config; exit 0, or 1 listing every error
   summit components [--config FILE ...]                  list component types (with plugins from the config)
-  summit print-config --config FILE ...                  the merged, expanded config; secrets masked
+  summit print-config --config FILE ...                  the merged, expanded config, secrets masked (exit 1 if invalid)
   summit --version | --help
 
 Options:
@@ -79,15 +79,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'components') return listComponents(loaded);
   reportProblems(loaded.problems);
-  if (errorsOf(loaded.problems).length || !loaded.config) return EXIT.invalidConfig;
-  if (command === 'validate') {
-    process.stderr.write('config is valid\n');
-    return EXIT.ok;
-  }
-  if (command === 'print-config') {
-    process.stdout.write(printConfig(loaded.sources.value));
-    return EXIT.ok;
-  }
+  const valid = errorsOf(loaded.problems).length === 0 && loaded.config !== undefined;
+  // Printing an invalid config is how one finds out what the merge and expansion made of it.
+  if (command === 'print-config') process.stdout.write(printConfig(loaded.sources.value));
+  if (!valid) return EXIT.invalidConfig;
+  if (command === 'validate') process.stderr.write('config is valid\n');
+  if (command !== 'run') return EXIT.ok;
   return run(loaded);
 }
 

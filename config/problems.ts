@@ -95,6 +95,10 @@ export class ProblemList {
     if (!dup) this.items.push(problem);
   }
 
+  locate(path: readonly string[]): SourceLocation | undefined {
+    return this.src.locate([...path]);
+  }
+
   get hasErrors(): boolean {
     return this.items.some((p) => p.severity === 'error');
   }

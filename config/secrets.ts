@@ -9,8 +9,11 @@ const AUTH_SUFFIX = /(^|[_\-.])auth$/i;
 // secret; masking them would hide which extension is in use and protect nothing.
 const NOT_SECRET = new Set(['authenticator']);
 
-export function isSecretKey(key: string): boolean {
-  return !NOT_SECRET.has(key.toLowerCase()) && (SECRET_WORDS.test(key) || AUTH_SUFFIX.test(key));
+/** `parent` lets a nested spelling count: `api: {key: ...}` is an API key as much as `api_key` is. */
+export function isSecretKey(key: string, parent?: string): boolean {
+  if (NOT_SECRET.has(key.toLowerCase())) return false;
+  const test = (k: string) => SECRET_WORDS.test(k) || AUTH_SUFFIX.test(k);
+  return test(key) || (parent !== undefined && /^(key|value)$/i.test(key) && test(`${parent}_${key}`));
 }
 
 /**
@@ -18,13 +21,13 @@ export function isSecretKey(key: string): boolean {
  * list under such a key has all of its scalars masked. null and "" stay as they are: they show
  * that nothing is set, which is what an operator debugging a config needs to see.
  */
-export function maskSecrets(value: unknown, underSecret = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, underSecret));
+export function maskSecrets(value: unknown, underSecret = false, parent?: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, underSecret, parent));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const secret = !NOT_SECRET.has(k.toLowerCase()) && (underSecret || isSecretKey(k));
-      Object.defineProperty(out, k, { value: maskSecrets(v, secret), enumerable: true, writable: true, configurable: true });
+      const secret = !NOT_SECRET.has(k.toLowerCase()) && (underSecret || isSecretKey(k, parent));
+      Object.defineProperty(out, k, { value: maskSecrets(v, secret, k), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -29,7 +29,9 @@ export function parseYamlText(text: string, file: string): { layer?: YamlLayer; 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const at = (offset: number): SourceLocation => {
-    const { line, col } = lineCounter.linePos(offset);
+    // yaml places some errors (a duplicate key) on the line break before the offending token.
+    const next = text.slice(offset).search(/\S/);
+    const { line, col } = lineCounter.linePos(next < 0 ? offset : offset + next);
     return { file, line, column: col };
   };
   const problems: ConfigProblem[] = [
@@ -51,6 +53,9 @@ export function parseYamlText(text: string, file: string): { layer?: YamlLayer; 
   return { layer: { value, locations }, problems };
 }
 
+// With `merge` on, yaml reads a plain `<<` key as a symbol; a quoted '<<' stays an ordinary key.
+const isMergeKey = (key: unknown): boolean => isScalar(key) && typeof key.value === 'symbol';
+
 function recordPositions(doc: Document, node: unknown, path: string[], tree: LocationTree, origin: (offset: number) => Origin, depth: number): void {
   // Aliases may nest (or, via merge keys, repeat); a bound keeps a hostile file from exploding.
   if (depth > 100) return;
@@ -58,13 +63,13 @@ function recordPositions(doc: Document, node: unknown, path: string[], tree: Loc
   if (isMap(node)) {
     // Merge keys first: explicit keys of the map override what `<<` brings in.
     for (const pair of node.items) {
-      if (isScalar(pair.key) && pair.key.value === '<<') {
+      if (isMergeKey(pair.key)) {
         const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
         for (const s of [...sources].reverse()) recordPositions(doc, s, path, tree, origin, depth + 1);
       }
     }
     for (const pair of node.items) {
-      if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+      if (!isScalar(pair.key) || isMergeKey(pair.key)) continue;
       const key = pair.key.value === null ? '' : String(pair.key.value);
       const child = [...path, key];
       const node = pair.key as Node;

@@ -157,7 +157,7 @@ export function cloneData<S extends Signal>(signal: S, data: SignalData[S]): Sig
 /** Converts a plain JS value to an AnyValue: integers become int64, other numbers doubles. */
 export function toAnyValue(v: unknown): AnyValue {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
   if (v instanceof Uint8Array) return v;
   if (Array.isArray(v)) return v.map(toAnyValue);

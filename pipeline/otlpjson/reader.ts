@@ -27,24 +27,6 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-/** Where a message sits in the document; only turned into text when an error is reported. */
-class Loc {
-  constructor(
-    readonly parent: Loc | undefined,
-    readonly key: string,
-    readonly index: number,
-  ) {}
-
-  toString(): string {
-    const head = this.parent ? `${this.parent.toString()}.` : '';
-    return this.index >= 0 ? `${head}${this.key}[${this.index}]` : `${head}${this.key}`;
-  }
-}
-
-function join(loc: Loc | undefined, key: string, index = -1): string {
-  return new Loc(loc, key, index).toString();
-}
-
 const snakeNames = new Map<string, string>();
 function snake(name: string): string {
   let s = snakeNames.get(name);
@@ -74,16 +56,29 @@ export function oneofTable(names: readonly string[]): OneofTable {
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** One JSON object that is expected to be a protobuf message. */
+/**
+ * One JSON object that is expected to be a protobuf message. It remembers where it sits in the
+ * document (parent, key, index) so a path can be named, but only builds that text on error.
+ */
 export class Msg {
   private constructor(
     private readonly o: Readonly<Record<string, unknown>>,
-    private readonly loc: Loc | undefined,
+    private readonly parent: Msg | undefined,
+    private readonly key: string,
+    private readonly index: number,
   ) {}
 
   static root(json: unknown): Msg {
     if (!isObject(json)) throw new OtlpJsonError('', 'an object', json);
-    return new Msg(json, undefined);
+    return new Msg(json, undefined, '', -1);
+  }
+
+  /** This message's JSON path, e.g. `resourceSpans[0].scopeSpans[1]`; "" for the root. */
+  path(): string {
+    if (!this.parent) return '';
+    const head = this.parent.path();
+    const here = this.index >= 0 ? `${this.key}[${this.index}]` : this.key;
+    return head ? `${head}.${here}` : here;
   }
 
   private raw(name: string): unknown {
@@ -96,16 +91,14 @@ export class Msg {
 
   /** The spelling actually present, so error paths match what the sender wrote. */
   private spelled(name: string): string {
-    const v = this.o[name];
-    return v === undefined || v === null ? (this.o[snake(name)] != null ? snake(name) : name) : name;
+    if (this.o[name] != null) return name;
+    return this.o[snake(name)] != null ? snake(name) : name;
   }
 
   private fail(name: string, expected: string, got: unknown, index = -1): never {
-    throw new OtlpJsonError(join(this.loc, this.spelled(name), index), expected, got);
-  }
-
-  has(name: string): boolean {
-    return this.raw(name) !== undefined;
+    const head = this.path();
+    const here = index >= 0 ? `${this.spelled(name)}[${index}]` : this.spelled(name);
+    throw new OtlpJsonError(head ? `${head}.${here}` : here, expected, got);
   }
 
   get<T>(name: string, kind: Scalar<T>): T {
@@ -128,22 +121,28 @@ export class Msg {
   /** A nested message; an absent one reads as all defaults. */
   message(name: string): Msg {
     const v = this.raw(name);
-    if (v === undefined) return new Msg(EMPTY, new Loc(this.loc, name, -1));
+    if (v === undefined) return new Msg(EMPTY, this, name, -1);
     if (!isObject(v)) this.fail(name, 'an object', v);
-    return new Msg(v, new Loc(this.loc, this.spelled(name), -1));
+    return new Msg(v, this, this.spelled(name), -1);
   }
 
   messages<T>(name: string, decode: (m: Msg) => T): T[] {
+    const out: T[] = [];
+    this.each(name, (m) => {
+      out.push(decode(m));
+    });
+    return out;
+  }
+
+  each(name: string, visit: (m: Msg) => void): void {
     const list = this.list(name);
-    if (list.length === 0) return [];
+    if (list.length === 0) return;
     const key = this.spelled(name);
-    const out = new Array<T>(list.length);
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
       if (!isObject(v)) this.fail(name, 'an object', v, i);
-      out[i] = decode(new Msg(v, new Loc(this.loc, key, i)));
+      visit(new Msg(v, this, key, i));
     }
-    return out;
   }
 
   scalars<T>(name: string, kind: Scalar<T>): T[] {
@@ -169,7 +168,7 @@ export class Msg {
     let found: string | undefined;
     for (const key in this.o) {
       const name = table.get(key);
-      if (name === undefined || this.o[key] === null || this.o[key] === undefined) continue;
+      if (name === undefined || this.o[key] == null) continue;
       if (found !== undefined && found !== name) {
         this.fail(name, `only one of ${found} and ${name} to be set`, this.o[key]);
       }
@@ -180,7 +179,7 @@ export class Msg {
 
   /** Reports a problem found by the caller (e.g. nesting too deep) at this message's path. */
   error(expected: string, got: unknown): OtlpJsonError {
-    return new OtlpJsonError(this.loc?.toString() ?? '', expected, got);
+    return new OtlpJsonError(this.path(), expected, got);
   }
 }
 
@@ -291,7 +290,7 @@ export const SPAN_ID = hexId(8);
 /** An enum given as integer (any int32, protobuf enums are open) or as its proto name. */
 export function enumOf(names: readonly string[]): Scalar<number> {
   const byName = new Map(names.map((n, i) => [n, i]));
-  const prefix = names[0].replace(/UNSPECIFIED$/, '');
+  const prefix = names[0].slice(0, names[0].lastIndexOf('_') + 1);
   return {
     expected: `an integer or a ${prefix}* name`,
     zero: 0,

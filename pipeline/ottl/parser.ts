@@ -90,7 +90,9 @@ class Parser {
       this.next();
       return inner;
     }
-    if (tok.kind === 'eof' || isIdent(tok, 'and') || isIdent(tok, 'or')) {
+    if (tok.kind === 'op' && tok.text === '!') this.fail(tok, 'negate with "not", e.g. not (a == 1); "!" only appears in "!="');
+    const startsValue = tok.kind !== 'eof' && tok.kind !== 'op' && (tok.kind !== 'punct' || '[{'.includes(tok.text));
+    if (!startsValue || isIdent(tok, 'and') || isIdent(tok, 'or')) {
       this.expected(tok, 'a condition (a comparison, true, false, a function call, "not" or "(")');
     }
     const left = this.parseValue();

@@ -1,0 +1,109 @@
+import type { ComponentFactory, ComponentKind } from '../pipeline/component.js';
+import type { ComponentRegistry } from '../pipeline/registry.js';
+import { describeValue } from './describe.js';
+import type { LoadedSources } from './load.js';
+import { COMPONENT_SECTIONS, type ComponentSection, type ProblemList } from './problems.js';
+import { checkAgainstSchema } from './schema-check.js';
+import { didYouMean } from './suggest.js';
+import type { ResolvedComponent } from './types.js';
+import { isMap } from './values.js';
+
+/** A component id found in a section, whether or not it turned out valid. */
+export interface DefinedComponent {
+  id: string;
+  section: ComponentSection;
+  kind: ComponentKind;
+  /** Absent when the type is unknown (already reported; later checks skip it). */
+  factory?: ComponentFactory;
+  /** Absent when anything about the component is wrong. */
+  resolved?: ResolvedComponent;
+}
+
+export type Definitions = Record<ComponentSection, Map<string, DefinedComponent>>;
+
+// Type as the registry accepts it; the name is anything without whitespace or control characters.
+const COMPONENT_ID = /^([a-zA-Z][\w-]*)(?:\/([^\s\p{C}]+))?$/u;
+
+/** Looks every component up in the registry and validates its config against the factory's schema. */
+export function resolveComponents(src: LoadedSources, registry: ComponentRegistry, problems: ProblemList): Definitions {
+  const defs = {} as Definitions;
+  for (const [section, kind] of Object.entries(COMPONENT_SECTIONS) as [ComponentSection, ComponentKind][]) {
+    defs[section] = new Map();
+    const body = src.value[section];
+    if (body === undefined || body === null) continue;
+    if (!isMap(body)) {
+      problems.error([section], `expected a map of ${kind} ids to their config, got ${describeValue(body)}`);
+      continue;
+    }
+    for (const [id, config] of Object.entries(body)) {
+      defs[section].set(id, resolveOne(src, registry, problems, section, kind, id, config));
+    }
+  }
+  checkAmbiguousIds(defs, problems);
+  return defs;
+}
+
+function resolveOne(
+  src: LoadedSources,
+  registry: ComponentRegistry,
+  problems: ProblemList,
+  section: ComponentSection,
+  kind: ComponentKind,
+  id: string,
+  raw: unknown,
+): DefinedComponent {
+  const path = [section, id];
+  const defined: DefinedComponent = { id, section, kind };
+  const m = COMPONENT_ID.exec(id);
+  if (!m) {
+    problems.error(path, `invalid ${kind} id "${id}": expected "type" or "type/name", e.g. otlp or otlp/internal`);
+    return defined;
+  }
+  const factory = registry.get(kind, m[1])?.factory;
+  if (!factory) {
+    const known = registry.types(kind);
+    const list = known.length ? `known ${kind} types: ${known.join(', ')}` : `no ${kind} types are registered`;
+    problems.error(path, `unknown ${kind} type "${m[1]}"; ${list}${didYouMean(m[1], known)}`);
+    return defined;
+  }
+  defined.factory = factory;
+  // Components treat "debug:" (null) as "debug: {}"; the copy keeps the loaded document pristine.
+  const config = raw === null || raw === undefined ? {} : structuredClone(raw);
+  let ok = true;
+  const fail = (rel: string[], message: string): void => {
+    problems.error([...path, ...rel], message);
+    ok = false;
+  };
+  try {
+    for (const issue of checkAgainstSchema(factory.configSchema, config, { expandedText: (rel) => src.expandedText([...path, ...rel]) })) {
+      fail(issue.path, issue.message);
+    }
+  } catch (err) {
+    fail([], `the config schema of ${kind} type "${factory.type}" is broken (a bug in the component): ${(err as Error).message}`);
+  }
+  if (ok && factory.validate) {
+    try {
+      for (const v of factory.validate(config)) fail(v.path ? v.path.split('.') : [], v.message);
+    } catch (err) {
+      fail([], `validation failed: ${(err as Error).message}`);
+    }
+  }
+  if (ok) {
+    defined.resolved = { id, kind, type: factory.type, factory, config, location: src.locate(path), configDir: src.dirOf(path) };
+  }
+  return defined;
+}
+
+/** Like upstream: a pipeline's list could not tell a connector from a receiver or exporter of the same id. */
+function checkAmbiguousIds(defs: Definitions, problems: ProblemList): void {
+  for (const id of defs.connectors.keys()) {
+    for (const section of ['receivers', 'exporters'] as const) {
+      if (!defs[section].has(id)) continue;
+      const other = COMPONENT_SECTIONS[section];
+      problems.error(
+        ['connectors', id],
+        `ambiguous id "${id}": it names both a ${other} and a connector; rename one of them${id.includes('/') ? '' : ` (e.g. "${id}/connector")`}`,
+      );
+    }
+  }
+}

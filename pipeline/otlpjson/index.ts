@@ -1,0 +1,28 @@
+/**
+ * OTLP/JSON encoding of Summit's model, as the OTLP specification defines it: lowerCamelCase
+ * names, hex trace/span ids, integer enums, 64-bit integers as decimal strings, bytes as
+ * base64. Encoders return the ExportXServiceRequest as a plain object ready for
+ * JSON.stringify; decoders take parsed JSON and throw {@link OtlpJsonError} on bad input.
+ */
+import type { Signal, SignalData } from '../model.js';
+import { decodeLogs, encodeLogs } from './logs.js';
+import { decodeMetrics, encodeMetrics } from './metrics.js';
+import { decodeTraces, encodeTraces } from './traces.js';
+
+export { OtlpJsonError } from './reader.js';
+export { MAX_VALUE_DEPTH } from './common.js';
+export { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces };
+
+const CODECS: { [S in Signal]: { encode(data: SignalData[S]): object; decode(json: unknown): SignalData[S] } } = {
+  traces: { encode: encodeTraces, decode: decodeTraces },
+  metrics: { encode: encodeMetrics, decode: decodeMetrics },
+  logs: { encode: encodeLogs, decode: decodeLogs },
+};
+
+export function encodeSignal<S extends Signal>(signal: S, data: SignalData[S]): object {
+  return CODECS[signal].encode(data);
+}
+
+export function decodeSignal<S extends Signal>(signal: S, json: unknown): SignalData[S] {
+  return CODECS[signal].decode(json);
+}

@@ -1,0 +1,267 @@
+import type { Attributes } from '../model.js';
+import type { BoolNode, CompareOp, KeyNode, PathField, ValueNode } from './ast.js';
+import { CONTEXT_PATHS, describePaths, type ContextItems, type OttlContext, type PathSpec, type PathTable } from './contexts.js';
+import { CONTEXT_ENUMS } from './enums.js';
+import { OttlParseError, OttlRuntimeError } from './errors.js';
+import { FUNCTIONS, functionsFor, type CompiledValue } from './functions.js';
+import { parseCondition } from './parser.js';
+import { compare, indexValue, typeName, type Value } from './values.js';
+
+/**
+ * A compiled condition. Returns whether the item matches; throws {@link OttlRuntimeError} (and
+ * nothing else) when the condition cannot be evaluated for this item.
+ */
+export type Predicate<T> = (item: T) => boolean;
+
+type Test = Predicate<unknown>;
+
+export interface CompileOptions {
+  /**
+   * Called with a condition's runtime error instead of throwing it; evaluation then treats that
+   * condition as false and goes on to the next one (the Collector's `ignore`/`silent` modes).
+   * Without it errors propagate to the caller.
+   */
+  onError?: (err: OttlRuntimeError) => void;
+}
+
+/** Parses and compiles one condition for a context; throws {@link OttlParseError} when invalid. */
+export function compileCondition<C extends OttlContext>(source: string, context: C): Predicate<ContextItems[C]> {
+  const test = new Compiler(source, context).bool(parseCondition(source));
+  return (item) => {
+    try {
+      return test(item);
+    } catch (err) {
+      throw asRuntimeError(err, source);
+    }
+  };
+}
+
+/**
+ * Several conditions ORed, as the filter processor combines its lists: the first match wins.
+ * Throws the first {@link OttlParseError}; compile entries one by one to report every error.
+ */
+export function compileConditions<C extends OttlContext>(
+  sources: readonly string[],
+  context: C,
+  options: CompileOptions = {},
+): Predicate<ContextItems[C]> {
+  const tests = sources.map((s) => compileCondition(s, context));
+  const { onError } = options;
+  if (tests.length === 0) return () => false;
+  if (!onError) {
+    if (tests.length === 1) return tests[0];
+    return (item) => {
+      for (const t of tests) if (t(item)) return true;
+      return false;
+    };
+  }
+  return (item) => {
+    for (const t of tests) {
+      try {
+        if (t(item)) return true;
+      } catch (err) {
+        onError(err as OttlRuntimeError);
+      }
+    }
+    return false;
+  };
+}
+
+/** Unexpected JS errors (a bug, or malformed model data) still surface as runtime errors. */
+function asRuntimeError(err: unknown, source: string): OttlRuntimeError {
+  if (err instanceof OttlRuntimeError) return new OttlRuntimeError(err.message, source);
+  return new OttlRuntimeError(err instanceof Error ? err.message : String(err), source);
+}
+
+const FLIPPED: Record<CompareOp, CompareOp> = { '==': '==', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+class Compiler {
+  private readonly table: PathTable<unknown>;
+  private readonly enums: Record<string, bigint>;
+
+  constructor(
+    private readonly source: string,
+    private readonly context: OttlContext,
+  ) {
+    this.table = CONTEXT_PATHS[context] as unknown as PathTable<unknown>;
+    this.enums = CONTEXT_ENUMS[context];
+  }
+
+  private fail(col: number, message: string): never {
+    throw new OttlParseError(this.source, col, message);
+  }
+
+  bool(node: BoolNode): Test {
+    switch (node.kind) {
+      case 'const': {
+        const v = node.value;
+        return () => v;
+      }
+      case 'not': {
+        const a = this.bool(node.operand);
+        return (it) => !a(it);
+      }
+      case 'and': {
+        const a = this.bool(node.left);
+        const b = this.bool(node.right);
+        return (it) => a(it) && b(it);
+      }
+      case 'or': {
+        const a = this.bool(node.left);
+        const b = this.bool(node.right);
+        return (it) => a(it) || b(it);
+      }
+      case 'compare':
+        return this.comparison(node.op, this.value(node.left), this.value(node.right));
+      case 'call':
+        return this.callAsCondition(node.call);
+    }
+  }
+
+  private callAsCondition(call: Extract<ValueNode, { kind: 'call' }>): Test {
+    const v = this.value(call);
+    if (v.type === 'bool') return v.get as Test;
+    if (v.type !== undefined) {
+      this.fail(call.col, `${call.name} returns ${v.type}, not a boolean; compare its result, e.g. ${call.name}(...) > 0`);
+    }
+    const get = v.get;
+    return (it) => {
+      const r = get(it);
+      if (typeof r !== 'boolean') throw new OttlRuntimeError(`expected a boolean from ${call.name}(...)[...], got ${typeName(r)}`);
+      return r;
+    };
+  }
+
+  private comparison(op: CompareOp, l: CompiledValue, r: CompiledValue): Test {
+    if (l.constant && r.constant) {
+      const result = compare(l.constant.value, r.constant.value, op);
+      return () => result;
+    }
+    if (r.constant) return withConstant(l, op, r.constant.value);
+    if (l.constant) return withConstant(r, FLIPPED[op], l.constant.value);
+    const a = l.get;
+    const b = r.get;
+    return (it) => compare(a(it), b(it), op);
+  }
+
+  private value(node: ValueNode): CompiledValue {
+    switch (node.kind) {
+      case 'literal': {
+        const value = node.value;
+        return { get: () => value, constant: { value }, type: typeName(value) };
+      }
+      case 'enum': {
+        const value = this.enums[node.name];
+        if (value === undefined) {
+          const known = Object.keys(this.enums);
+          this.fail(node.col, `unknown enum ${node.name}; ${known.length ? `the ${this.context} context knows ${known.join(', ')}` : `the ${this.context} context has no enums`}`);
+        }
+        return { get: () => value, constant: { value }, type: 'int' };
+      }
+      case 'path':
+        return this.path(node.fields, node.col);
+      case 'call':
+        return this.call(node);
+    }
+  }
+
+  private path(fields: PathField[], col: number): CompiledValue {
+    for (let i = 0; i < fields.length - 1; i++) {
+      if (fields[i].keys.length) this.fail(fields[i].keys[0].col, 'only the last segment of a path can be indexed with [...]');
+    }
+    const name = fields.map((f) => f.name).join('.');
+    let spec = this.lookup(name);
+    // Context-qualified paths (`span.name` in the span context) name the context's own item.
+    if (!spec && fields.length > 1 && fields[0].name === this.context) spec = this.lookup(name.slice(this.context.length + 1));
+    if (!spec) {
+      this.fail(col, `unknown path "${name}" in the ${this.context} context; valid paths: ${describePaths(this.context).join(', ')}`);
+    }
+    const keys = fields[fields.length - 1].keys;
+    if (keys.length === 0) return { get: spec.get, num: spec.num };
+    return this.indexed(name, spec, keys);
+  }
+
+  private lookup(name: string): PathSpec<unknown> | undefined {
+    return this.table.paths.get(name) ?? this.table.aliases.get(name);
+  }
+
+  private indexed(name: string, spec: PathSpec<unknown>, keys: KeyNode[]): CompiledValue {
+    const base = spec.get;
+    if (!spec.index) this.fail(keys[0].col, `${name} cannot be indexed with [...]`);
+    if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys) };
+    const first = keys[0].value;
+    if (typeof first !== 'string') this.fail(keys[0].col, `${name} is a map: index it with a string key, e.g. ${name}["key"]`);
+    const rest = keys.slice(1);
+    if (rest.length === 0) {
+      return {
+        get: (it) => {
+          const v = (base(it) as Attributes).get(first);
+          return v === undefined ? null : v;
+        },
+      };
+    }
+    return {
+      get: (it) => {
+        const v = (base(it) as Attributes).get(first);
+        return v === undefined ? null : indexValue(v, rest);
+      },
+    };
+  }
+
+  private call(node: Extract<ValueNode, { kind: 'call' }>): CompiledValue {
+    const spec = Object.hasOwn(FUNCTIONS, node.name) ? FUNCTIONS[node.name] : undefined;
+    if (!spec) {
+      this.fail(node.col, `unknown function ${node.name}; the ${this.context} context supports ${functionsFor(this.context).join(', ')}`);
+    }
+    if (spec.contexts && !spec.contexts.includes(this.context)) {
+      this.fail(node.col, `${node.name} is only available in the ${spec.contexts.join(', ')} context`);
+    }
+    if (node.args.length !== spec.params.length) {
+      const n = spec.params.length;
+      const list = n ? ` (${spec.params.join(', ')})` : '';
+      this.fail(node.col, `${node.name} takes ${n} argument${n === 1 ? '' : 's'}${list}, got ${node.args.length}`);
+    }
+    for (const i of spec.literals ?? []) {
+      const arg = node.args[i];
+      if (arg.kind !== 'literal' || typeof arg.value !== 'string') {
+        this.fail(arg.col, `the ${spec.params[i]} argument of ${node.name} must be a string literal ("...")`);
+      }
+    }
+    const args = node.args.map((a) => this.value(a));
+    const get = spec.build(args, (i, message) => this.fail(node.args[i].col, message));
+    if (node.keys.length === 0) return { get, type: spec.returns };
+    const keys = node.keys;
+    return { get: (it) => indexValue(get(it), keys) };
+  }
+}
+
+/**
+ * Comparisons against a literal are the common case (`name == "x"`, `kind == SPAN_KIND_SERVER`);
+ * specialise them so evaluation is a property read and a strict comparison.
+ */
+function withConstant(v: CompiledValue, op: CompareOp, c: Value): Test {
+  const get = v.get;
+  const primitive = c === null || typeof c === 'string' || typeof c === 'boolean';
+  // Strict (in)equality with a nil, string or bool constant is exactly OTTL's rule for them.
+  if (primitive && op === '==') return (it) => get(it) === c;
+  if (primitive && op === '!=') return (it) => get(it) !== c;
+  const num = v.num;
+  if (num && (typeof c === 'number' || (typeof c === 'bigint' && c >= BigInt(Number.MIN_SAFE_INTEGER) && c <= BigInt(Number.MAX_SAFE_INTEGER)))) {
+    const n = Number(c);
+    switch (op) {
+      case '==':
+        return (it) => num(it) === n;
+      case '!=':
+        return (it) => num(it) !== n;
+      case '<':
+        return (it) => num(it) < n;
+      case '<=':
+        return (it) => num(it) <= n;
+      case '>':
+        return (it) => num(it) > n;
+      case '>=':
+        return (it) => num(it) >= n;
+    }
+  }
+  return (it) => compare(get(it), c, op);
+}

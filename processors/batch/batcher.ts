@@ -1,0 +1,136 @@
+import type { Consumer } from '../../pipeline/component.js';
+import type { Signal, SignalData } from '../../pipeline/model.js';
+import { countItems } from '../../pipeline/model-ops.js';
+import { SHAPES, takeItems, type Shape } from './split.js';
+
+export type Trigger = 'size' | 'timeout' | 'shutdown';
+
+export interface BatcherOptions {
+  /** Items at which the pending batch is sent (0: every input is sent at once). */
+  sendBatchSize: number;
+  /** Upper bound of a batch; 0 = none. */
+  sendBatchMaxSize: number;
+  /** How long the first item of a pending batch may wait; 0 = send at once. */
+  timeoutMs: number;
+  onSend?(trigger: Trigger, items: number): void;
+}
+
+/**
+ * One consume() call waiting for its items to be delivered. Its items may land in several
+ * batches (the rest of a pending one, full ones cut from it, a new pending one), so it counts
+ * the batches it is part of and resolves when the last of them is delivered.
+ */
+interface Waiter {
+  open: number;
+  done: boolean;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The batching engine for one signal. Unlike upstream, which acknowledges data as soon as it
+ * is queued in memory, consume() settles only with the outcome of the batches carrying the
+ * input's items: Summit acknowledges nothing before it is delivered.
+ */
+export class Batcher<S extends Signal> {
+  private readonly shape: Shape<S>;
+  private entries: object[] = [];
+  private items = 0;
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly signal: S,
+    private readonly next: Consumer<S>,
+    private readonly opts: BatcherOptions,
+  ) {
+    this.shape = SHAPES[signal];
+  }
+
+  consume(data: SignalData[S]): Promise<void> {
+    const n = countItems(this.signal, data);
+    // Upstream drops empty payloads too: there is nothing to deliver.
+    if (n === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.add(this.shape.top(data), n, { open: 0, done: false, resolve, reject }));
+  }
+
+  /** Sends what is pending, then waits for every batch still in flight. Later inputs pass straight through. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    if (this.items > 0) this.send('shutdown');
+    while (this.inflight.size > 0) await Promise.all(this.inflight);
+  }
+
+  private add(entries: readonly object[], n: number, waiter: Waiter): void {
+    const { sendBatchSize, sendBatchMaxSize, timeoutMs } = this.opts;
+    const immediate = this.closed || timeoutMs <= 0;
+    while (n > 0) {
+      const room = sendBatchMaxSize > 0 ? sendBatchMaxSize - this.items : n;
+      let part = entries;
+      let partItems = n;
+      if (n > room) {
+        [part, entries] = takeItems(this.shape.levels, entries, room);
+        partItems = room;
+      }
+      n -= partItems;
+      for (const e of part) this.entries.push(e);
+      this.items += partItems;
+      waiter.open++;
+      this.waiters.push(waiter);
+      // A batch cut at send_batch_max_size is full, and max >= size, so this sends it too.
+      if (immediate || this.items >= sendBatchSize) this.send('size');
+    }
+    if (this.items > 0 && this.timer === undefined) this.timer = setTimeout(this.onTimeout, timeoutMs).unref();
+  }
+
+  private readonly onTimeout = (): void => {
+    this.timer = undefined;
+    if (this.items > 0) this.send('timeout');
+  };
+
+  private send(trigger: Trigger): void {
+    const data = this.shape.wrap(this.entries);
+    const waiters = this.waiters;
+    const items = this.items;
+    this.entries = [];
+    this.waiters = [];
+    this.items = 0;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.opts.onSend?.(trigger, items);
+
+    let delivery: Promise<void>;
+    try {
+      delivery = this.next.consume(data);
+    } catch (err) {
+      delivery = Promise.reject(err);
+    }
+    // Sends are not serialized: each batch settles its own waiters whenever it completes.
+    const settled: Promise<void> = delivery
+      .then(
+        () => settle(waiters, true),
+        (err: unknown) => settle(waiters, false, err),
+      )
+      .then(() => {
+        this.inflight.delete(settled);
+      });
+    this.inflight.add(settled);
+  }
+}
+
+function settle(waiters: Waiter[], ok: boolean, err?: unknown): void {
+  for (const w of waiters) {
+    if (w.done) continue;
+    if (!ok) {
+      w.done = true;
+      w.reject(err);
+    } else if (--w.open === 0) {
+      w.done = true;
+      w.resolve();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { ComponentFactory, Consumer, CreateContext, NextConsumers } from '../../pipeline/component.js';
+import type { Signal } from '../../pipeline/model.js';
+import { parseDuration } from '../../pipeline/duration.js';
+import { downstreamFor } from '../internal/downstream.js';
+import { problemsError } from '../internal/values.js';
+import { Batcher, type Trigger } from './batcher.js';
+import { batchConfigSchema, batchDefaults, validateBatchConfig, type BatchConfig } from './config.js';
+
+export { batchDefaults, type BatchConfig } from './config.js';
+
+/**
+ * Upstream's `batch` processor: accumulates items and sends them downstream in batches, by
+ * size or after a timeout, optionally split to a maximum size. consume() resolves only once
+ * the input's items were delivered downstream (see Batcher).
+ */
+export const batchProcessorFactory: ComponentFactory<BatchConfig> = {
+  type: 'batch',
+  kind: 'processor',
+  signals: ['traces', 'metrics', 'logs'],
+  stability: 'beta',
+  configSchema: batchConfigSchema,
+  validate: validateBatchConfig,
+  create(ctx, config, next) {
+    const c = { ...batchDefaults, ...config };
+    const problems = validateBatchConfig(c);
+    if (problems.length) throw problemsError(ctx.id, problems);
+    const options = {
+      sendBatchSize: c.send_batch_size,
+      sendBatchMaxSize: c.send_batch_max_size,
+      timeoutMs: parseDuration(c.timeout),
+      onSend: sendCounters(ctx),
+    };
+    const consumers: NextConsumers = {};
+    const batchers = ctx.signals.map((signal) => {
+      const batcher = new Batcher(signal, downstreamFor(ctx.id, signal, next), options);
+      (consumers as Record<Signal, Consumer>)[signal] = { consume: (data) => batcher.consume(data) };
+      return batcher;
+    });
+    return {
+      consumers,
+      mutatesData: false,
+      async shutdown() {
+        await Promise.all(batchers.map((b) => b.shutdown()));
+      },
+    };
+  },
+};
+
+/** Upstream's otelcol_processor_batch_{batch_size,timeout}_trigger_send counters. */
+function sendCounters(ctx: CreateContext): (trigger: Trigger) => void {
+  const labels = { processor: ctx.id };
+  const size = ctx.telemetry
+    .counter('otelcol_processor_batch_batch_size_trigger_send_total', 'Number of times the batch was sent due to a size trigger', ['processor'])
+    .labels(labels);
+  const timeout = ctx.telemetry
+    .counter('otelcol_processor_batch_timeout_trigger_send_total', 'Number of times the batch was sent due to a timeout trigger', ['processor'])
+    .labels(labels);
+  return (trigger) => {
+    if (trigger === 'size') size.inc();
+    else if (trigger === 'timeout') timeout.inc();
+  };
+}

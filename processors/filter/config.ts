@@ -1,0 +1,95 @@
+import type { JSONSchema } from '../../pipeline/index.js';
+import type { OttlContext } from '../../pipeline/ottl/index.js';
+
+export type ErrorMode = 'propagate' | 'ignore' | 'silent';
+
+/** Upstream's default since its feature gate processor.filter.defaultErrorModeIgnore went stable. */
+export const DEFAULT_ERROR_MODE: ErrorMode = 'ignore';
+
+export interface FilterConfig {
+  error_mode?: ErrorMode;
+  traces?: { resource?: string[]; span?: string[]; spanevent?: string[] };
+  logs?: { resource?: string[]; log_record?: string[] };
+  metrics?: { resource?: string[]; metric?: string[]; datapoint?: string[] };
+  /** Accepted so upstream configs load; Summit has no profiles signal, so never evaluated. */
+  profiles?: { resource?: string[]; profile?: string[] };
+}
+
+type Section = 'traces' | 'logs' | 'metrics' | 'profiles';
+
+/**
+ * Every condition list of the config, where it sits, and the OTTL context it is compiled in.
+ * `context: undefined` lists are only syntax-checked (profiles: no such signal in Summit).
+ */
+export const CONDITION_LISTS: readonly { section: Section; key: string; context: OttlContext | undefined }[] = [
+  { section: 'traces', key: 'resource', context: 'resource' },
+  { section: 'traces', key: 'span', context: 'span' },
+  { section: 'traces', key: 'spanevent', context: 'spanevent' },
+  { section: 'logs', key: 'resource', context: 'resource' },
+  { section: 'logs', key: 'log_record', context: 'log' },
+  { section: 'metrics', key: 'resource', context: 'resource' },
+  { section: 'metrics', key: 'metric', context: 'metric' },
+  { section: 'metrics', key: 'datapoint', context: 'datapoint' },
+  { section: 'profiles', key: 'resource', context: undefined },
+  { section: 'profiles', key: 'profile', context: undefined },
+];
+
+export function conditionsOf(config: FilterConfig, section: Section, key: string): string[] {
+  const lists = config[section] as Record<string, string[] | undefined> | undefined;
+  return lists?.[key] ?? [];
+}
+
+const conditions = (context: string, example: string): JSONSchema => ({
+  type: 'array',
+  items: { type: 'string' },
+  description: `OTTL conditions in the ${context} context, ORed; a matching item is dropped. e.g. ${example}`,
+});
+
+const RESOURCE = conditions('resource', 'attributes["service.name"] == "noisy"');
+
+export const configSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    error_mode: {
+      enum: ['propagate', 'ignore', 'silent'],
+      default: DEFAULT_ERROR_MODE,
+      description: 'what a condition that fails to evaluate does: fail the batch (propagate), or count as false and log (ignore) or not (silent)',
+    },
+    traces: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        resource: RESOURCE,
+        span: conditions('span', 'attributes["http.route"] == "/healthz"'),
+        spanevent: conditions('spanevent', 'name == "debug"'),
+      },
+    },
+    logs: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        resource: RESOURCE,
+        log_record: conditions('log', 'severity_number < SEVERITY_NUMBER_WARN'),
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        resource: RESOURCE,
+        metric: conditions('metric', 'name == "jvm.gc.duration"'),
+        datapoint: conditions('datapoint', 'attributes["state"] == "idle"'),
+      },
+    },
+    profiles: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'accepted for compatibility with upstream configs; Summit has no profiles signal, so these conditions never run',
+      properties: {
+        resource: conditions('resource', 'attributes["service.name"] == "noisy"'),
+        profile: { type: 'array', items: { type: 'string' }, description: 'profile conditions (syntax-checked only)' },
+      },
+    },
+  },
+};

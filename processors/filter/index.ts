@@ -1,0 +1,136 @@
+import {
+  permanentError,
+  type ComponentFactory,
+  type ComponentInstance,
+  type Consumer,
+  type CreateContext,
+  type NextConsumers,
+  type Signal,
+  type SignalData,
+} from '../../pipeline/index.js';
+import {
+  compileCondition,
+  compileConditions,
+  OttlParseError,
+  OttlRuntimeError,
+  parseCondition,
+  type ContextItems,
+  type OttlContext,
+  type Predicate,
+} from '../../pipeline/ottl/index.js';
+import { CONDITION_LISTS, conditionsOf, configSchema, DEFAULT_ERROR_MODE, type FilterConfig } from './config.js';
+import { filterLogs, filterMetrics, filterTraces } from './filter.js';
+
+export type { ErrorMode, FilterConfig } from './config.js';
+
+/** Every invalid condition, keyed by its place in the config (`traces.span[1]`). */
+function validate(config: FilterConfig): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  for (const { section, key, context } of CONDITION_LISTS) {
+    conditionsOf(config, section, key).forEach((condition, i) => {
+      try {
+        if (context) compileCondition(condition, context);
+        else parseCondition(condition);
+      } catch (err) {
+        if (!(err instanceof OttlParseError)) throw err;
+        problems.push({ path: `${section}.${key}[${i}]`, message: err.message });
+      }
+    });
+  }
+  return problems;
+}
+
+// The Collector's metric names (otelcol_processor_filter_spans.filtered, ...) as Prometheus shows them.
+const FILTERED_METRIC: Record<Signal, [name: string, help: string]> = {
+  traces: ['otelcol_processor_filter_spans_filtered_total', 'Number of spans dropped by the filter processor'],
+  logs: ['otelcol_processor_filter_logs_filtered_total', 'Number of logs dropped by the filter processor'],
+  metrics: ['otelcol_processor_filter_datapoints_filtered_total', 'Number of metric data points dropped by the filter processor'],
+};
+
+function isEmpty(signal: Signal, data: SignalData[Signal]): boolean {
+  if (signal === 'traces') return (data as SignalData['traces']).resourceSpans.length === 0;
+  if (signal === 'logs') return (data as SignalData['logs']).resourceLogs.length === 0;
+  return (data as SignalData['metrics']).resourceMetrics.length === 0;
+}
+
+function create(ctx: CreateContext, config: FilterConfig, next: NextConsumers): ComponentInstance {
+  const problems = validate(config);
+  if (problems.length) throw new Error(`invalid filter conditions:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+
+  const errorMode = config.error_mode ?? DEFAULT_ERROR_MODE;
+  // Evaluation is synchronous per batch, so per-batch error bookkeeping can live on the instance.
+  const ignored: { count: number; first?: OttlRuntimeError } = { count: 0 };
+  const resetIgnored = (): void => {
+    ignored.count = 0;
+    ignored.first = undefined;
+  };
+  const onError =
+    errorMode === 'propagate'
+      ? undefined
+      : (err: OttlRuntimeError) => {
+          if (ignored.count++ === 0) ignored.first = err;
+        };
+
+  const compile = <C extends OttlContext>(section: 'traces' | 'logs' | 'metrics', key: string, context: C): Predicate<ContextItems[C]> | undefined => {
+    const sources = conditionsOf(config, section, key);
+    return sources.length ? compileConditions(sources, context, { onError }) : undefined;
+  };
+  const traces = { resource: compile('traces', 'resource', 'resource'), span: compile('traces', 'span', 'span'), spanevent: compile('traces', 'spanevent', 'spanevent') };
+  const logs = { resource: compile('logs', 'resource', 'resource'), log_record: compile('logs', 'log_record', 'log') };
+  const metrics = { resource: compile('metrics', 'resource', 'resource'), metric: compile('metrics', 'metric', 'metric'), datapoint: compile('metrics', 'datapoint', 'datapoint') };
+  const any = (f: object): boolean => Object.values(f).some(Boolean);
+
+  const run: { [S in Signal]: ((data: SignalData[S]) => number) | undefined } = {
+    traces: any(traces) ? (d) => filterTraces(d, traces) : undefined,
+    logs: any(logs) ? (d) => filterLogs(d, logs) : undefined,
+    metrics: any(metrics) ? (d) => filterMetrics(d, metrics) : undefined,
+  };
+
+  const consumerFor = <S extends Signal>(signal: S): Consumer<S> => {
+    const downstream = next[signal] as Consumer<S> | undefined;
+    if (!downstream) throw new Error(`filter processor ${ctx.id}: no next consumer for ${signal}`);
+    const filter = run[signal] as ((data: SignalData[S]) => number) | undefined;
+    if (!filter) return downstream; // nothing configured for this signal: batches pass through untouched
+    const [metricName, help] = FILTERED_METRIC[signal];
+    const filtered = ctx.telemetry.counter(metricName, help, ['filter']);
+    return {
+      async consume(data) {
+        resetIgnored();
+        let dropped: number;
+        try {
+          dropped = filter(data);
+        } catch (err) {
+          // The same data fails the same way every time: retrying cannot help.
+          if (err instanceof OttlRuntimeError) throw permanentError(`filter processor ${ctx.id}: ${err.message}`, err);
+          throw err;
+        }
+        if (ignored.count && errorMode === 'ignore') {
+          // One line per batch, not per item: a bad condition must not flood the log.
+          ctx.logger.warn({ signal, errors: ignored.count, first: ignored.first?.message }, 'filter conditions failed to evaluate; treated as not matching');
+        }
+        if (dropped) {
+          filtered.inc({ filter: ctx.id }, dropped);
+          ctx.logger.debug({ signal, dropped }, 'filter dropped items');
+        }
+        // As upstream: a batch filtered down to nothing is not forwarded at all.
+        if (isEmpty(signal, data)) return;
+        return downstream.consume(data);
+      },
+    };
+  };
+
+  const consumers: NextConsumers = {};
+  for (const signal of ctx.signals) (consumers as Record<Signal, Consumer>)[signal] = consumerFor(signal);
+  return { consumers, mutatesData: true };
+}
+
+/** The Collector's `filter` processor: drops telemetry matching OTTL conditions. */
+export const filterProcessorFactory: ComponentFactory<FilterConfig> = {
+  type: 'filter',
+  kind: 'processor',
+  signals: ['traces', 'metrics', 'logs'],
+  stability: 'alpha',
+  configSchema,
+  validate,
+  create,
+};

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, SummitProcess, freePort, runSummit, tempDir, writeFile } from './helpers.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+const VALID = `
+receivers:
+  nop:
+processors:
+  batch:
+exporters:
+  debug:
+service:
+  pipelines:
+    traces:
+      receivers: [nop]
+      processors: [batch]
+      exporters: [debug]
+  telemetry:
+    metrics:
+      level: none
+`;
+
+describe('summit command line', () => {
+  it('--version prints the package version and exits 0', async () => {
+    const r = await runSummit(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`summit version ${pkg.version}`);
+  });
+
+  it('--help lists the commands and exit codes', async () => {
+    const r = await runSummit(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['validate', 'components', 'print-config', 'Exit codes']) expect(r.stdout).toContain(word);
+  });
+
+  it('exits 2 on an unknown command or flag', async () => {
+    expect((await runSummit(['frobnicate'])).code).toBe(2);
+    const r = await runSummit(['--no-such-flag']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--no-such-flag'");
+    expect((await runSummit(['validate'])).code).toBe(2);
+  });
+
+  it('validate exits 0 on a good config', async () => {
+    const file = writeFile(tempDir(), 'ok.yaml', VALID);
+    const r = await runSummit(['validate', '--config', file]);
+    expect(r.stderr).toContain('config is valid');
+    expect(r.code).toBe(0);
+  });
+
+  it('validate exits 1 and prints every error with file and line', async () => {
+    const file = writeFile(
+      tempDir(),
+      'bad.yaml',
+      `receivers:
+  nop:
+processors:
+  batch:
+    send_batch_sise: 10
+exporters:
+  debug:
+    verbosity: loud
+  nosuch:
+service:
+  pipelines:
+    traces:
+      receivers: [nop]
+      processors: [batch]
+      exporters: [debug, missing]
+`,
+    );
+    const r = await runSummit(['validate', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`bad\\.yaml:5:\\d+: .*batch.*send_batch_sise.*did you mean "send_batch_size"`));
+    expect(r.stderr).toMatch(/bad\.yaml:8:\d+: .*debug.*verbosity.*basic, normal, detailed/);
+    expect(r.stderr).toMatch(/bad\.yaml:9:\d+: .*unknown exporter type "nosuch".*debug.*file.*nop/);
+    expect(r.stderr).toMatch(/bad\.yaml:15:\d+: .*missing/);
+    expect(r.stderr).toContain('4 config errors');
+  });
+
+  it('components lists built-ins and the plugins a config loads', async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, 'with-plugin.yaml', `plugins: [${join(ROOT, 'plugins', 'example')}]\n${VALID}`);
+    const r = await runSummit(['components', '--config', file]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split('\n').map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(['TYPE', 'KIND', 'SIGNALS', 'STABILITY', 'PLUGIN']);
+    expect(rows).toContainEqual(['batch', 'processor', 'traces,metrics,logs', 'beta', 'summit']);
+    expect(rows).toContainEqual(['health_check', 'extension', '-', 'beta', 'summit']);
+    expect(rows).toContainEqual(['example_stamp', 'processor', 'traces,metrics,logs', 'development', 'summit-plugin-example']);
+  });
+
+  it('print-config shows the merged, expanded config with secrets masked, even when it is invalid', async () => {
+    const dir = tempDir();
+    const base = writeFile(dir, 'base.yaml', `${VALID}\nextensions:\n  health_check:\n    endpoint: \${env:HC_HOST}:13133\n`);
+    const overlay = writeFile(
+      dir,
+      'overlay.yaml',
+      'exporters:\n  datadog:\n    api:\n      key: hunter2\n    headers:\n      Authorization: Bearer abc\nservice:\n  pipelines:\n    traces:\n      exporters: [datadog]\n',
+    );
+    const r = await runSummit(['print-config', '--config', base, '--config', overlay, '--set', 'processors::batch::timeout=2s'], {
+      env: { HC_HOST: '127.0.0.9' },
+    });
+    expect(r.stdout).toContain('endpoint: 127.0.0.9:13133');
+    expect(r.stdout).toContain('timeout: 2s');
+    expect(r.stdout).toMatch(/exporters:\s*\n\s*- datadog/);
+    expect(r.stdout).not.toContain('hunter2');
+    expect(r.stdout).not.toContain('Bearer abc');
+    expect(r.stdout.match(/\[REDACTED\]/g)).toHaveLength(2);
+    // the problems go to stderr and the exit code says the config is not valid
+    expect(r.stderr).toMatch(/overlay\.yaml:2:3: .*unknown exporter type "datadog"/);
+    expect(r.code).toBe(1);
+  });
+
+  it('runs the embedded default pipeline, reports healthy, and exits 0 on SIGTERM', async () => {
+    const [hc, metrics] = [await freePort(), await freePort()];
+    const summit = new SummitProcess([
+      '--set', `extensions::health_check::endpoint=127.0.0.1:${hc}`,
+      '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
+    ]);
+    await summit.waitForLog(/Everything is ready/);
+    expect((await fetch(`http://127.0.0.1:${hc}/`)).status).toBe(200);
+    const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+    expect(text).toMatch(/^otelcol_process_memory_rss_bytes \d+/m);
+    expect(await summit.stop('SIGTERM')).toBe(0);
+    expect(summit.stderr).toContain('Shutdown complete');
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const summit = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none']);
+    await summit.waitForLog(/Everything is ready/);
+    expect(await summit.stop('SIGINT')).toBe(0);
+  });
+
+  it('exits 3 with a clear message when a component cannot bind its port', async () => {
+    const blocker = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none']);
+    await blocker.waitForLog(/health check on http:\/\/(127\.0\.0\.1:\d+)/);
+    const taken = /health check on http:\/\/(127\.0\.0\.1:\d+)/.exec(blocker.stderr)![1];
+    const r = await runSummit(['--set', `extensions::health_check::endpoint=${taken}`, '--set', 'service::telemetry::metrics::level=none']);
+    await blocker.stop();
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`extension \\"health_check\\" failed to start: ${taken} is already in use`);
+  });
+
+  it('exits 1 when run with an invalid config, starting nothing', async () => {
+    const file = writeFile(tempDir(), 'bad.yaml', VALID.replace('exporters: [debug]', 'exporters: [nowhere]'));
+    const r = await runSummit(['--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/nowhere/);
+  });
+});
