@@ -6,3 +6,7 @@ export * from './component.js';
 export * from './errors.js';
 export * from './duration.js';
 export type { SelfTelemetry } from './telemetry.js';
+export * from './walk.js';
+export * from './anyvalue.js';
+export * from './otlpjson/index.js';
+export * from './ottl/index.js';

@@ -165,22 +165,3 @@ export function toAnyValue(v: unknown): AnyValue {
   if (typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [k, toAnyValue(x)]));
   return String(v);
 }
-
-/** A readable string form of an AnyValue, as the Collector's debug exporter and hashing use. */
-export function anyValueToString(v: AnyValue): string {
-  if (v === null) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(1) : String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  return JSON.stringify(anyValueToJSON(v));
-}
-
-/** AnyValue as plain JSON (int64 as string when beyond 2^53 to stay exact). */
-export function anyValueToJSON(v: AnyValue): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (Array.isArray(v)) return v.map(anyValueToJSON);
-  return Object.fromEntries([...v].map(([k, x]) => [k, anyValueToJSON(x)]));
-}

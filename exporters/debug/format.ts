@@ -3,6 +3,7 @@
  * encoding/json and pdata's String()/AsString() methods render them. Operators compare our
  * output with upstream's, so the quirks are deliberate.
  */
+import { anyValueAsString, anyValueTypeName } from '../../pipeline/anyvalue.js';
 import type { AnyValue } from '../../pipeline/model.js';
 
 const NAMES = {
@@ -66,66 +67,7 @@ export function goTime(ns: bigint): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction} +0000 UTC`;
 }
 
-export function base64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-}
-
-/** pcommon.ValueType.String(). */
-export function valueType(v: AnyValue): string {
-  switch (typeof v) {
-    case 'string':
-      return 'Str';
-    case 'boolean':
-      return 'Bool';
-    case 'bigint':
-      return 'Int';
-    case 'number':
-      return 'Double';
-  }
-  if (v === null) return 'Empty';
-  if (v instanceof Uint8Array) return 'Bytes';
-  return Array.isArray(v) ? 'Slice' : 'Map';
-}
-
-/** pcommon.Value.AsString(). */
-export function valueAsString(v: AnyValue): string {
-  switch (typeof v) {
-    case 'string':
-      return v;
-    case 'boolean':
-    case 'bigint':
-      return String(v);
-    case 'number':
-      return Number.isFinite(v) ? String(v) : `json: unsupported value: ${goSpecial(v)}`;
-  }
-  if (v === null) return '';
-  if (v instanceof Uint8Array) return base64(v);
-  return goJson(v);
-}
-
 /** `Type(value)`, as detailed verbosity prints every attribute. */
 export function typedValue(v: AnyValue): string {
-  return `${valueType(v)}(${valueAsString(v)})`;
-}
-
-// Go's encoding/json escapes these so its output is safe inside HTML.
-const GO_JSON_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
-const goString = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => GO_JSON_ESCAPES[c]);
-
-/** json.Marshal of pdata's AsRaw(): map keys sorted, ints exact, bytes as base64. */
-function goJson(v: AnyValue): string {
-  switch (typeof v) {
-    case 'string':
-      return goString(v);
-    case 'boolean':
-    case 'bigint':
-      return String(v);
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-  }
-  if (v === null) return 'null';
-  if (v instanceof Uint8Array) return `"${base64(v)}"`;
-  if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
-  const keys = [...v.keys()].sort();
-  return `{${keys.map((k) => `${goString(k)}:${goJson(v.get(k) as AnyValue)}`).join(',')}}`;
+  return `${anyValueTypeName(v)}(${anyValueAsString(v)})`;
 }

@@ -1,7 +1,8 @@
 /** Normal verbosity: about one line per span, log record or metric data point, as upstream. */
 import type { Attributes, LogRecord, Metric, Signal, SignalData, Span } from '../../pipeline/model.js';
 import { groupsOf, type ItemOf } from './envelope.js';
-import { goFixed, goFloat, valueAsString } from './format.js';
+import { anyValueAsString as valueAsString } from '../../pipeline/anyvalue.js';
+import { goFixed, goFloat } from './format.js';
 
 const pairs = (a: Attributes): string[] => [...a].map(([k, v]) => `${k}=${valueAsString(v)}`);
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { attrs, gaugeOf, logsOf, metricsOf, newLogRecord, newScope, newSpan, tracesOf } from '../../pipeline/builders.js';
 import { SpanKind, StatusCode, type Metric, type Metrics } from '../../pipeline/model.js';
 import { toAnyValue } from '../../pipeline/model-ops.js';
-import { goFixed, goFloat, goTime, typedValue, valueAsString } from './format.js';
+import { anyValueAsString as valueAsString } from '../../pipeline/anyvalue.js';
+import { goFixed, goFloat, goTime, typedValue } from './format.js';
 import { render, renderDetailed, renderNormal, renderSummary } from './render.js';
 
 /** 2020-02-11 20:26:12.000000321 UTC and friends, the instants upstream's test data uses. */

@@ -4,7 +4,7 @@ import { actionsSchema, compileActions, mustCompileActions, type ActionConfig } 
 import { compileSkip, matchProblems, matchPropertiesSchema, signalProblems, type MatchConfig } from '../internal/matchprops.js';
 import { downstreamFor } from '../internal/downstream.js';
 import { problemsError } from '../internal/values.js';
-import { forEachEntry, type EntryVisitor } from '../internal/walk.js';
+import { forEachEntry, type EntryVisitor } from '../../pipeline/walk.js';
 
 export interface AttributesConfig extends MatchConfig {
   actions: ActionConfig[];

@@ -10,7 +10,7 @@ import type { AnyValue, Attributes, Resource, Signal } from '../../pipeline/mode
 import { toAnyValue } from '../../pipeline/model-ops.js';
 import { compileGoRegex, regexError } from './goregex.js';
 import { anyValueEqual, asString, scalarString, typeName, type Problem } from './values.js';
-import type { Entry } from './walk.js';
+import type { Entry } from '../../pipeline/walk.js';
 
 export interface AttributeMatchConfig {
   key?: string;

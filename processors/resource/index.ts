@@ -2,7 +2,7 @@ import type { ComponentFactory, Consumer, NextConsumers } from '../../pipeline/c
 import type { Resource, Signal, SignalData } from '../../pipeline/model.js';
 import { actionsSchema, compileActions, mustCompileActions, type ActionConfig, type AttributesAction } from '../internal/attraction.js';
 import { downstreamFor } from '../internal/downstream.js';
-import { forEachResource } from '../internal/walk.js';
+import { forEachResource } from '../../pipeline/walk.js';
 
 export interface ResourceConfig {
   attributes: ActionConfig[];

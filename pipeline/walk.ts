@@ -9,7 +9,7 @@ import type {
   SignalData,
   Span,
   Traces,
-} from '../../pipeline/model.js';
+} from './model.js';
 
 /** What processors see as one entry of a signal: the thing carrying attributes at item level. */
 export interface Entry {
