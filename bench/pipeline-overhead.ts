@@ -1,0 +1,107 @@
+import { pino } from 'pino';
+import { attrs, newSpan, tracesOf } from '../pipeline/builders.js';
+import type { ComponentFactory, Consumer, NextConsumers } from '../pipeline/component.js';
+import type { ComponentSpec, GraphSpec, PipelineSpec } from '../pipeline/graph.js';
+import { SpanKind, type Traces } from '../pipeline/model.js';
+import { cloneData } from '../pipeline/model-ops.js';
+import { Service } from '../pipeline/service.js';
+import { batchProcessorFactory, batchDefaults } from '../processors/batch/index.js';
+import { attributesProcessorFactory } from '../processors/attributes/index.js';
+import { nopExporterFactory } from '../exporters/nop/index.js';
+import { measure, table, type BenchCase } from './harness.js';
+
+const SPANS_PER_REQUEST = 512;
+const REQUESTS = 400;
+const IN_FLIGHT = 16;
+
+/** A realistic request: 512 spans, ~8 attributes each, 10 resource attributes. */
+export function realisticTraces(spans = SPANS_PER_REQUEST): Traces {
+  const list = Array.from({ length: spans }, (_, i) =>
+    newSpan({
+      traceId: (BigInt(i >> 3) + 0x1000n).toString(16).padStart(32, '0'),
+      spanId: (BigInt(i) + 0x100n).toString(16).padStart(16, '0'),
+      name: `GET /api/v1/items/${i % 20}`,
+      kind: SpanKind.Server,
+      startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i) * 1000n,
+      endTimeUnixNano: 1_700_000_000_000_500_000n + BigInt(i) * 1000n,
+      attributes: attrs({
+        'http.request.method': 'GET', 'http.route': '/api/v1/items/:id', 'http.response.status_code': 200,
+        'url.scheme': 'https', 'server.address': 'api.example.com', 'server.port': 443,
+        'user_agent.original': 'Mozilla/5.0', 'network.protocol.version': '1.1',
+      }),
+    }),
+  );
+  return tracesOf(list, {
+    'service.name': 'checkout', 'service.namespace': 'shop', 'service.version': '1.4.2', 'service.instance.id': 'i-1',
+    'deployment.environment.name': 'prod', 'host.name': 'web-7', 'host.arch': 'amd64', 'os.type': 'linux',
+    'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'nodejs',
+  });
+}
+
+/** A receiver that hands the bench a way to push batches, as a real receiver would. */
+function benchReceiver(sink: { next?: NextConsumers }): ComponentFactory {
+  return {
+    type: 'bench', kind: 'receiver', signals: ['traces'], stability: 'development', configSchema: {},
+    create(_ctx, _c, next) {
+      sink.next = next;
+      return {};
+    },
+  };
+}
+
+async function serviceCase(name: string, pipelines: PipelineSpec[], processors: GraphSpec['processors']): Promise<{ c: BenchCase; stop: () => Promise<void> }> {
+  const sink: { next?: NextConsumers } = {};
+  const spec: GraphSpec = {
+    receivers: new Map([['bench', { id: 'bench', factory: benchReceiver(sink), config: {}, configDir: '.' }]]),
+    processors,
+    exporters: new Map([['nop', { id: 'nop', factory: nopExporterFactory, config: {}, configDir: '.' }]]),
+    connectors: new Map(),
+    extensions: new Map(),
+    pipelines,
+    serviceExtensions: [],
+  };
+  const svc = new Service({ spec, logger: pino({ level: 'silent' }), shutdownTimeoutMs: 5000, metricsAddress: null });
+  await svc.start();
+  const input = sink.next!.traces!;
+  return { c: requestsCase(name, input), stop: () => svc.shutdown() };
+}
+
+// Built once: no case mutates what it is given (a mutating branch gets a copy), so reuse is safe
+// and the figures are the engine's cost alone.
+const REQUEST_DATA = Array.from({ length: 16 }, () => realisticTraces());
+
+function requestsCase(name: string, consumer: Consumer<'traces'>): BenchCase {
+  return {
+    name,
+    async run() {
+      // 16 requests in flight (8192 spans = batch's send_batch_size), like concurrent senders
+      const inFlight: Promise<void>[] = [];
+      for (let i = 0; i < REQUESTS; i++) {
+        inFlight.push(consumer.consume(REQUEST_DATA[i % REQUEST_DATA.length]));
+        if (inFlight.length === IN_FLIGHT) await Promise.all(inFlight.splice(0));
+      }
+      await Promise.all(inFlight);
+      return REQUESTS * SPANS_PER_REQUEST;
+    },
+  };
+}
+
+/** What the engine costs per span: graph wiring, self-telemetry, batching, fan-out copies. */
+export async function pipelineOverheadSuite(): Promise<string> {
+  const batch: ComponentSpec = { id: 'batch', factory: batchProcessorFactory, config: { ...batchDefaults, timeout: '5ms' }, configDir: '.' };
+  const upsert: ComponentSpec = {
+    id: 'attributes', factory: attributesProcessorFactory, configDir: '.',
+    config: { actions: [{ key: 'deployment.region', value: 'eu', action: 'upsert' }] },
+  };
+  const p = (id: string, processors: string[]): PipelineSpec => ({ id, signal: 'traces', receivers: ['bench'], processors, exporters: ['nop'] });
+  const copyOnly: BenchCase = requestsCase('deep copy of each request (peer)', { consume: async (d) => void cloneData('traces', d) });
+  const batched = await serviceCase('receiver → batch → nop', [p('traces', ['batch'])], new Map([['batch', batch]]));
+  const fanned = await serviceCase(
+    'receiver → 2 pipelines, one mutating (copy)',
+    [p('traces', ['batch']), p('traces/2', ['attributes', 'batch'])],
+    new Map([['batch', batch], ['attributes', upsert]]),
+  );
+  const results = await measure([copyOnly, batched.c, fanned.c]);
+  await Promise.all([batched.stop(), fanned.stop()]);
+  return table(`pipeline overhead (${SPANS_PER_REQUEST}-span requests, ${IN_FLIGHT} in flight)`, 'spans', results, 'deep copy of each request (peer)');
+}

@@ -1,0 +1,15 @@
+/** `npm run bench`: every suite, each printed as a table of medians and ratios to its peer. */
+import { pipelineOverheadSuite } from './pipeline-overhead.js';
+
+const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite]];
+
+// Batching timers are unref'd (they must not hold a server open); here nothing else would
+// keep the process alive while a suite awaits them.
+const keepAlive = setInterval(() => {}, 1000);
+const only = process.argv.slice(2);
+for (const [name, suite] of suites) {
+  if (only.length && !only.includes(name)) continue;
+  process.stdout.write(`${await suite()}\n`);
+}
+clearInterval(keepAlive);
+process.stdout.write(`node ${process.version}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
