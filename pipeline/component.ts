@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ConsumerError } from './errors.js';
 import type { Signal, SignalData } from './model.js';
 import type { SelfTelemetry } from './telemetry.js';
 
@@ -26,6 +27,13 @@ export interface Host {
   /** Subscribe to the service's readiness (true once every pipeline started, false while stopping). */
   onReadyChange(listener: (ready: boolean) => void): void;
   isReady(): boolean;
+  /**
+   * Receivers ask before reading a request body: undefined to go ahead, or the retryable error
+   * to answer with at once (so a flood is refused before it is buffered).
+   */
+  checkAdmission(): ConsumerError | undefined;
+  /** Components that gate intake (memory_limiter) register their check at start(). */
+  addAdmissionCheck(check: () => ConsumerError | undefined): void;
 }
 
 export interface ComponentInstance {

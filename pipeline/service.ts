@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ComponentInstance, Host } from './component.js';
+import type { ConsumerError } from './errors.js';
 import { buildGraph, type Graph, type GraphNode, type GraphSpec } from './graph.js';
 import { SelfTelemetry } from './telemetry.js';
 import { startTelemetryServer, type TelemetryServer } from './telemetry-server.js';
@@ -44,6 +45,20 @@ export class Service implements Host {
 
   isReady(): boolean {
     return this.ready;
+  }
+
+  private readonly admissionChecks: (() => ConsumerError | undefined)[] = [];
+
+  checkAdmission(): ConsumerError | undefined {
+    for (const check of this.admissionChecks) {
+      const refusal = check();
+      if (refusal) return refusal;
+    }
+    return undefined;
+  }
+
+  addAdmissionCheck(check: () => ConsumerError | undefined): void {
+    this.admissionChecks.push(check);
   }
 
   /** Builds and starts everything; on any failure stops what did start and throws StartError. */
