@@ -1,3 +1,4 @@
+import { testHost } from '../../pipeline/testing.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ const config = (c: Partial<FileConfig> & { path: string }): FileConfig => ({
 
 async function started(c: FileConfig): Promise<ComponentInstance> {
   const exporter = await fileExporterFactory.create(ctx(), c, {});
-  await exporter.start!({ getExtension: () => undefined, onReadyChange: () => undefined, isReady: () => true });
+  await exporter.start!(testHost());
   return exporter;
 }
 
@@ -117,7 +118,7 @@ describe('file exporter', () => {
     const exporter = await fileExporterFactory.create(ctx(), config({ path: 'nested/deeper/out.json' }), {});
     // Not touched at create: only start opens (and truncates) the file.
     expect(existsSync(join(dir, 'nested'))).toBe(false);
-    await exporter.start!({ getExtension: () => undefined, onReadyChange: () => undefined, isReady: () => true });
+    await exporter.start!(testHost());
     await consume(exporter, 'traces', sampleTraces());
     await exporter.shutdown!();
     expect(await lines(join(dir, 'nested/deeper/out.json'))).toHaveLength(1);
@@ -157,7 +158,7 @@ describe('file exporter', () => {
     const before = await consume(exporter, 'logs', logsOf([])).catch((e) => e);
     expect(before).toBeInstanceOf(ConsumerError);
     expect(before.retryable).toBe(true);
-    await exporter.start!({ getExtension: () => undefined, onReadyChange: () => undefined, isReady: () => true });
+    await exporter.start!(testHost());
     await exporter.shutdown!();
     const after = await consume(exporter, 'logs', logsOf([])).catch((e) => e);
     expect(after).toBeInstanceOf(ConsumerError);
@@ -176,7 +177,7 @@ describe('file exporter', () => {
   it('fails start when the file cannot be opened', async () => {
     await writeFile(join(dir, 'blocker'), '');
     const exporter = await fileExporterFactory.create(ctx(), config({ path: 'blocker/out.json' }), {});
-    await expect(exporter.start!({ getExtension: () => undefined, onReadyChange: () => undefined, isReady: () => true })).rejects.toThrow();
+    await expect(exporter.start!(testHost())).rejects.toThrow();
   });
 });
 
