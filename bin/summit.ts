@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
 import { parseArgs } from 'node:util';
 import { printConfig } from '../config/print.js';
 import { ConfigError, formatProblemLine, type ConfigProblem } from '../config/types.js';
 import { createLogger } from '../pipeline/logger.js';
 import { Service, StartError } from '../pipeline/service.js';
-import { errorsOf, loadConfig, type LoadedConfig } from './load-config.js';
+import { DEFAULT_CONFIG, errorsOf, loadConfig, type LoadedConfig } from './load-config.js';
 
 /** Exit codes, documented in README.md. */
 const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3 } as const;
@@ -22,9 +24,11 @@ Usage:
 Options:
   -c, --config FILE   config file; repeat to merge several in order (maps merge, lists are replaced)
       --set k=v       override one value, path separated by :: or . (e.g. processors::batch::timeout=2s)
+      --watch         reload when a config file changes (as on SIGHUP)
 
 Exit codes: 0 ok, 1 invalid config, 2 bad usage, 3 a component failed to start.
-Signals: SIGTERM/SIGINT drain in-flight data and exit 0.
+Signals: SIGTERM/SIGINT drain in-flight data and exit 0. SIGHUP reloads the config: a bad one
+is rejected and logged, and the running pipeline keeps running.
 `;
 
 function version(): string {
@@ -41,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', short: 'c', multiple: true },
         set: { type: 'string', multiple: true },
+        watch: { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   if (!valid) return EXIT.invalidConfig;
   if (command === 'validate') process.stderr.write('config is valid\n');
   if (command !== 'run') return EXIT.ok;
-  return run(loaded);
+  return run(loaded, { files, sets: values.set ?? [], watch: values.watch === true });
 }
 
 function reportProblems(problems: ConfigProblem[]): void {
@@ -108,7 +113,13 @@ function listComponents(loaded: LoadedConfig): number {
   return EXIT.ok;
 }
 
-async function run(loaded: LoadedConfig): Promise<number> {
+interface RunOptions {
+  files: string[];
+  sets: string[];
+  watch: boolean;
+}
+
+async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
   const config = loaded.config!;
   const logger = createLogger(config.telemetry.logs);
   const service = new Service({
@@ -124,14 +135,55 @@ async function run(loaded: LoadedConfig): Promise<number> {
     logger.error({ err: err instanceof StartError ? undefined : err }, `cannot start: ${(err as Error).message}`);
     return EXIT.startFailed;
   }
+  let reloading = Promise.resolve();
+  const reload = (why: string) => {
+    reloading = reloading.then(() => reloadConfig(service, logger, opts, why));
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (opts.watch) watchFiles(opts.files.length ? opts.files : [DEFAULT_CONFIG], () => reload('a config file changed'));
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`received ${signal}`);
-      service.shutdown().then(() => resolve(EXIT.ok));
+      reloading.then(() => service.shutdown()).then(() => resolve(EXIT.ok));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Validates the config files anew; only a valid config replaces the running pipeline. */
+async function reloadConfig(service: Service, logger: Logger, opts: RunOptions, why: string): Promise<void> {
+  logger.info(`reloading config (${why})`);
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig(opts.files, opts.sets);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    loaded = { problems: err.problems } as LoadedConfig;
+  }
+  for (const p of loaded.problems) (p.severity === 'error' ? logger.error.bind(logger) : logger.warn.bind(logger))(formatProblemLine(p));
+  if (!loaded.config || errorsOf(loaded.problems).length) {
+    logger.error('config reload rejected; the running pipeline keeps running');
+    return;
+  }
+  try {
+    await service.reload(loaded.config, loaded.config.shutdownTimeoutMs);
+  } catch (err) {
+    logger.error({ err }, `config reload failed: ${(err as Error).message}`);
+  }
+}
+
+/** Editors replace files rather than write them in place, so watch the directory and debounce. */
+function watchFiles(files: string[], onChange: () => void): void {
+  let timer: NodeJS.Timeout | undefined;
+  for (const file of files) {
+    const name = basename(file);
+    watch(dirname(resolve(file)), (_event, changed) => {
+      if (changed !== name) return;
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 200);
+    }).unref();
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -316,3 +316,84 @@ describe('pipeline graph', () => {
     expect(seen).toEqual([true, false]);
   });
 });
+
+describe('reload', () => {
+  it('keeps an unchanged receiver running and re-points it at the new pipelines', async () => {
+    const h = harness();
+    const { receiver, exporter } = h.factories;
+    const before = spec({ receivers: { rcv: [receiver] }, exporters: { 'rec/old': [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec/old'])] });
+    const svc = service(before);
+    await svc.start();
+    const send = h.receivers.get('rcv')!.traces!;
+    await send.consume(spans('before'));
+
+    await svc.reload(spec({ receivers: { rcv: [receiver] }, exporters: { 'rec/new': [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec/new'])] }));
+    expect(h.created.get('rcv')).toBe(1);
+    // the sender still holds the consumer it was given at creation
+    await send.consume(spans('after'));
+    expect(h.exported.get('rec/old')!.map((e) => spanNames(e.data))).toEqual([['before']]);
+    expect(h.exported.get('rec/new')!.map((e) => spanNames(e.data))).toEqual([['after']]);
+    expect(h.events).toContain('stop rec/old');
+    expect(h.events).not.toContain('stop rcv');
+    await svc.shutdown();
+  });
+
+  it('recreates a receiver whose config changed, stopping the old one first', async () => {
+    const h = harness();
+    const { receiver, exporter } = h.factories;
+    const svc = service(spec({ receivers: { rcv: [receiver, { port: 1 }] }, exporters: { rec: [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec'])] }));
+    await svc.start();
+    await svc.reload(spec({ receivers: { rcv: [receiver, { port: 2 }] }, exporters: { rec: [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec'])] }));
+    expect(h.created.get('rcv')).toBe(2);
+    expect(h.created.get('rec')).toBe(1);
+    const stopOld = h.events.indexOf('stop rcv');
+    expect(stopOld).toBeGreaterThan(-1);
+    expect(h.events.lastIndexOf('start rcv')).toBeGreaterThan(stopOld);
+    await svc.shutdown();
+  });
+
+  it('drains what the old pipeline held before stopping it', async () => {
+    const h = harness();
+    const { receiver, exporter } = h.factories;
+    // holds every batch until shutdown, like batch with a long timeout
+    const holder: ComponentFactory = {
+      type: 'hold', kind: 'processor', signals: ['traces'], stability: 'development', configSchema: {},
+      create(_ctx, _c, next) {
+        const held: { data: Traces; done: () => void }[] = [];
+        return {
+          consumers: { traces: { consume: (data: Traces) => new Promise<void>((done) => held.push({ data, done })) } },
+          async shutdown() {
+            for (const { data, done } of held.splice(0)) await next.traces!.consume(data).then(done);
+          },
+        };
+      },
+    };
+    const svc = service(spec({
+      receivers: { rcv: [receiver] }, processors: { hold: [holder] }, exporters: { rec: [exporter] },
+      pipelines: [pipeline('traces', ['rcv'], ['hold'], ['rec'])],
+    }));
+    await svc.start();
+    const acked = h.receivers.get('rcv')!.traces!.consume(spans('held'));
+    await svc.reload(spec({ receivers: { rcv: [receiver] }, exporters: { rec: [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec'])] }));
+    await acked;
+    expect(h.exported.get('rec')!.map((e) => spanNames(e.data))).toEqual([['held']]);
+    await svc.shutdown();
+  });
+
+  it('keeps the old pipeline serving when the new one cannot start', async () => {
+    const h = harness();
+    const { receiver, exporter, portHog } = h.factories;
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const svc = service(spec({ receivers: { rcv: [receiver] }, exporters: { rec: [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec'])] }));
+    await svc.start();
+    await expect(
+      svc.reload(spec({ receivers: { rcv: [receiver] }, exporters: { hog: [portHog, { port }] }, pipelines: [pipeline('traces', ['rcv'], [], ['hog'])] })),
+    ).rejects.toThrow(/exporter "hog" failed to start/);
+    await h.receivers.get('rcv')!.traces!.consume(spans('still-here'));
+    expect(h.exported.get('rec')!.map((e) => spanNames(e.data))).toEqual([['still-here']]);
+    await svc.shutdown();
+    await new Promise<void>((r) => blocker.close(() => r()));
+  });
+});

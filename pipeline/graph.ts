@@ -38,6 +38,24 @@ export interface GraphNode {
   /** For processors, the pipeline owning this instance. */
   pipelineId?: string;
   instance: ComponentInstance;
+  spec: ComponentSpec;
+  signals: Signal[];
+  /** Receivers: where each signal's data goes, re-pointed when a reload keeps the receiver. */
+  switches?: Partial<Record<Signal, Switch>>;
+}
+
+/** A consumer whose target can change while senders hold on to it. */
+interface Switch extends Consumer<Signal> {
+  target: Consumer<Signal>;
+}
+
+function switchTo(target: Consumer<Signal>): Switch {
+  return {
+    target,
+    consume(data) {
+      return this.target.consume(data);
+    },
+  };
 }
 
 /**
@@ -48,6 +66,10 @@ export interface GraphNode {
 export interface Graph {
   stopOrder: GraphNode[];
   extensions: Map<string, ComponentInstance>;
+  /** Nodes taken over, running, from the graph this one replaces. */
+  reused: Set<GraphNode>;
+  /** Points the taken-over receivers at this graph's pipelines (a reload's switch-over). */
+  activate(): void;
 }
 
 type Entry<S extends Signal> = Branch<S>;
@@ -59,10 +81,18 @@ export class GraphError extends Error {
   }
 }
 
-/** Creates every component of the spec and wires consumers; starts nothing. */
-export async function buildGraph(spec: GraphSpec, deps: { logger: Logger; telemetry: SelfTelemetry }): Promise<Graph> {
-  return new GraphBuilder(spec, deps).build();
+/**
+ * Creates every component of the spec and wires consumers; starts nothing. With `previous`
+ * (a reload), receivers, exporters and extensions whose type, config and signals did not change
+ * are taken over running instead of created: a kept receiver keeps its port and is re-pointed
+ * at the new pipelines. Processors and connectors are always new (their wiring is fixed at
+ * creation).
+ */
+export async function buildGraph(spec: GraphSpec, deps: { logger: Logger; telemetry: SelfTelemetry }, previous?: Graph): Promise<Graph> {
+  return new GraphBuilder(spec, deps, previous).build();
 }
+
+const REUSABLE: ReadonlySet<ComponentKind> = new Set(['receiver', 'exporter', 'extension']);
 
 class GraphBuilder {
   private readonly exporters = new Map<string, GraphNode>();
@@ -72,10 +102,12 @@ class GraphBuilder {
   private readonly processorNodes = new Map<string, GraphNode[]>();
   /** Pipelines and connectors in the order their entries finished building: downstream first. */
   private readonly downstreamFirst: ({ pipeline: string } | { connector: string })[] = [];
+  private readonly reused = new Set<GraphNode>();
 
   constructor(
     private readonly spec: GraphSpec,
     private readonly deps: { logger: Logger; telemetry: SelfTelemetry },
+    private readonly previous?: Graph,
   ) {}
 
   async build(): Promise<Graph> {
@@ -89,15 +121,22 @@ class GraphBuilder {
     for (const p of this.spec.pipelines) await this.pipelineEntry(p.id);
 
     const receiverNodes: GraphNode[] = [];
+    const retargets: (() => void)[] = [];
     for (const [id, rspec] of this.spec.receivers) {
       const using = this.spec.pipelines.filter((p) => p.receivers.includes(id));
       if (using.length === 0) continue;
-      const next: NextConsumers = {};
+      const switches: Partial<Record<Signal, Switch>> = {};
       for (const signal of unique(using.map((p) => p.signal))) {
         const branches = using.filter((p) => p.signal === signal).map((p) => this.pipelineEntries.get(p.id)!);
-        (next as Record<Signal, Consumer>)[signal] = this.countReceived(id, signal, fanOut(signal, branches));
+        switches[signal] = switchTo(this.countReceived(id, signal, fanOut(signal, branches)));
       }
-      receiverNodes.push(await this.create('receiver', rspec, Object.keys(next) as Signal[], [], next));
+      const node = await this.create('receiver', rspec, Object.keys(switches) as Signal[], [], switches as NextConsumers);
+      if (this.reused.has(node)) {
+        for (const [signal, sw] of Object.entries(switches)) retargets.push(() => (node.switches![signal as Signal]!.target = sw.target));
+      } else {
+        node.switches = switches;
+      }
+      receiverNodes.push(node);
     }
 
     const middle: GraphNode[] = [];
@@ -105,7 +144,12 @@ class GraphBuilder {
       if ('pipeline' in step) middle.push(...(this.processorNodes.get(step.pipeline) ?? []));
       else middle.push(this.connectors.get(step.connector)!);
     }
-    return { stopOrder: [...receiverNodes, ...middle, ...this.exporters.values(), ...extensionNodes.reverse()], extensions };
+    return {
+      stopOrder: [...receiverNodes, ...middle, ...this.exporters.values(), ...extensionNodes.reverse()],
+      extensions,
+      reused: this.reused,
+      activate: () => retargets.forEach((r) => r()),
+    };
   }
 
   /** The consumer at the head of a pipeline: its first processor, or its exporters' fan-out. */
@@ -180,6 +224,8 @@ class GraphBuilder {
     next: NextConsumers,
     pipelineId?: string,
   ): Promise<GraphNode> {
+    const kept = this.keep(kind, spec, signals);
+    if (kept) return kept;
     const ctx: CreateContext = {
       id: spec.id,
       kind,
@@ -199,7 +245,17 @@ class GraphBuilder {
     for (const s of kind === 'receiver' || kind === 'extension' ? [] : signals) {
       if (!instance.consumers?.[s]) throw new GraphError(`${kind} ${spec.id}`, `provides no consumer for ${s}`);
     }
-    return { kind, id: spec.id, pipelineId, instance };
+    return { kind, id: spec.id, pipelineId, instance, spec, signals };
+  }
+
+  /** The running node of the previous graph that this one may take over unchanged, if any. */
+  private keep(kind: ComponentKind, spec: ComponentSpec, signals: Signal[]): GraphNode | undefined {
+    if (!this.previous || !REUSABLE.has(kind)) return undefined;
+    const old = this.previous.stopOrder.find((n) => n.kind === kind && n.id === spec.id);
+    if (!old || old.spec.factory !== spec.factory || !sameValue(old.spec.config, spec.config)) return undefined;
+    if ([...old.signals].sort().join() !== [...signals].sort().join()) return undefined;
+    this.reused.add(old);
+    return old;
   }
 
   private input(node: GraphNode, signal: Signal): Consumer<Signal> {
@@ -245,6 +301,10 @@ function counted(signal: Signal, inner: Consumer<Signal>, report: (items: number
       report(n, true);
     },
   };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 }
 
 function unique<T>(xs: T[]): T[] {

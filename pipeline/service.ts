@@ -35,6 +35,7 @@ export class Service implements Host {
 
   constructor(private readonly opts: ServiceOptions) {}
 
+
   getExtension(id: string): ComponentInstance | undefined {
     return this.graph?.extensions.get(id);
   }
@@ -73,19 +74,62 @@ export class Service implements Host {
         });
       }
       this.graph = await buildGraph(this.opts.spec, { logger, telemetry: this.telemetry });
-      for (const node of [...this.graph.stopOrder].reverse()) {
-        try {
-          await node.instance.start?.(this);
-        } catch (err) {
-          throw new StartError(nodeName(node), `${nodeName(node)} failed to start: ${(err as Error)?.message ?? err}`, { cause: err });
-        }
-      }
+      for (const node of [...this.graph.stopOrder].reverse()) await this.startNode(node);
     } catch (err) {
       await this.stopAll(Date.now() + this.opts.shutdownTimeoutMs);
       throw err instanceof StartError ? err : new StartError('service', (err as Error)?.message ?? String(err), { cause: err });
     }
     this.setReady(true);
     logger.info({ pipelines: this.opts.spec.pipelines.map((p) => p.id) }, 'Everything is ready. Begin running and processing data.');
+  }
+
+  /**
+   * Replaces the running graph with one built from `spec` without losing acknowledged data:
+   * the new exporters and processors start first, kept receivers switch over to them (their
+   * ports stay open), changed receivers are stopped and started anew, and only then does the
+   * old graph drain and stop. If the new graph cannot be created or started, the old one keeps
+   * running untouched and this throws.
+   */
+  async reload(spec: GraphSpec, shutdownTimeoutMs = this.opts.shutdownTimeoutMs): Promise<void> {
+    const old = this.graph;
+    if (!old || this.stopping) throw new Error('reload needs a running service');
+    const next = await buildGraph(spec, { logger: this.opts.logger, telemetry: this.telemetry }, old);
+    const fresh = next.stopOrder.filter((n) => !next.reused.has(n));
+    const freshReceivers = fresh.filter((n) => n.kind === 'receiver');
+    const freshOthers = fresh.filter((n) => n.kind !== 'receiver');
+    const deadline = () => Date.now() + shutdownTimeoutMs;
+
+    const started: GraphNode[] = [];
+    try {
+      for (const node of [...freshOthers].reverse()) {
+        await this.startNode(node);
+        started.push(node);
+      }
+    } catch (err) {
+      const until = deadline();
+      for (const node of [...freshOthers]) await this.withDeadline(node, until);
+      throw err;
+    }
+    this.opts.spec = spec;
+    this.opts.shutdownTimeoutMs = shutdownTimeoutMs;
+    next.activate();
+    const retired = old.stopOrder.filter((n) => !next.reused.has(n));
+    const until = deadline();
+    // Changed receivers must let go of their ports before their replacements bind them.
+    for (const node of retired.filter((n) => n.kind === 'receiver')) await this.withDeadline(node, until);
+    this.graph = next;
+    const failures: Error[] = [];
+    for (const node of freshReceivers) {
+      try {
+        await this.startNode(node);
+      } catch (err) {
+        failures.push(err as Error);
+        await this.withDeadline(node, until);
+      }
+    }
+    for (const node of retired.filter((n) => n.kind !== 'receiver')) await this.withDeadline(node, until);
+    if (failures.length) throw new Error(`reloaded, but ${failures.map((f) => f.message).join('; ')}; those receivers are not running`);
+    this.opts.logger.info({ pipelines: spec.pipelines.map((p) => p.id), kept: [...next.reused].map((n) => n.id) }, 'Config reloaded.');
   }
 
   /** Drains and stops; safe to call more than once. */
@@ -99,6 +143,14 @@ export class Service implements Host {
     this.opts.logger.info('Shutdown: draining in-flight data');
     await this.stopAll(Date.now() + this.opts.shutdownTimeoutMs);
     this.opts.logger.info('Shutdown complete.');
+  }
+
+  private async startNode(node: GraphNode): Promise<void> {
+    try {
+      await node.instance.start?.(this);
+    } catch (err) {
+      throw new StartError(nodeName(node), `${nodeName(node)} failed to start: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
   }
 
   /** Every created component gets shutdown(), started or not, so whatever create() or a failed start() took is freed. */
