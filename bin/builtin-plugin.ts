@@ -1,6 +1,8 @@
 import type { Plugin } from '../pipeline/index.js';
 import { PLUGIN_API_VERSION } from '../pipeline/index.js';
 import { nopReceiverFactory } from '../receivers/nop/index.js';
+import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
@@ -16,6 +18,8 @@ export const builtinPlugin: Plugin = {
   apiVersion: PLUGIN_API_VERSION,
   factories: [
     nopReceiverFactory,
+    otlpReceiverFactory,
+    memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,
     resourceProcessorFactory,

@@ -80,14 +80,16 @@ function missingTypes(files: string[], env: Record<string, string> = {}) {
 
 describe('Collector configs against Summit’s components', () => {
   const at = (f: string) => join(FIXTURES, f);
+  // what the demo's docker-compose sets
+  const DEMO_ENV = { OTEL_COLLECTOR_HOST: 'otel-collector', OTEL_COLLECTOR_PORT_GRPC: '4317', OTEL_COLLECTOR_PORT_HTTP: '4318' };
   const PROFILES = expect.stringContaining('signal "profiles" is not supported');
 
   it('the OpenTelemetry demo: fails naming the types Summit lacks, and its profiles pipeline', () => {
-    const { unknown, other } = missingTypes([at('demo-otelcol-config.yml')]);
+    const { unknown, other } = missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV);
     expect(unknown).toEqual([
       'connector span_metrics',
-      'processor gen_ai_normalizer', 'processor memory_limiter', 'processor resource_detection', 'processor transform',
-      'receiver docker_stats', 'receiver host_metrics', 'receiver http_check', 'receiver nginx', 'receiver otlp',
+      'processor gen_ai_normalizer', 'processor resource_detection', 'processor transform',
+      'receiver docker_stats', 'receiver host_metrics', 'receiver http_check', 'receiver nginx',
       'receiver postgresql', 'receiver prometheus', 'receiver redis',
     ]);
     // Summit has no profiles signal (the filter processor accepts a profiles section but never runs it)
@@ -95,10 +97,10 @@ describe('Collector configs against Summit’s components', () => {
   });
 
   it('the demo with its full and observability overlays adds exactly their new types', () => {
-    const base = missingTypes([at('demo-otelcol-config.yml')]).unknown;
-    const full = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-full.yml')]).unknown;
+    const base = missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV).unknown;
+    const full = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-full.yml')], DEMO_ENV).unknown;
     expect(full.filter((t) => !base.includes(t))).toEqual(['receiver kafkametrics']);
-    const obs = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-observability.yml')]).unknown;
+    const obs = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-observability.yml')], DEMO_ENV).unknown;
     expect(obs.filter((t) => !base.includes(t))).toEqual(['exporter opensearch', 'exporter otlp_grpc', 'exporter otlp_http', 'extension opamp']);
   });
 

@@ -1,0 +1,39 @@
+/**
+ * OTLP protobuf encoding of Summit's model (opentelemetry-proto v1.x): the
+ * ExportXServiceRequest bytes OTLP/gRPC and OTLP/HTTP (application/x-protobuf) carry, the
+ * responses, and the google.rpc messages around them. Decoders take untrusted bytes and throw
+ * {@link OtlpProtoError} on malformed input; see README.md for guarantees and figures.
+ */
+import type { Signal, SignalData } from '../model.js';
+import { decodeLogs, encodeLogs } from './logs.js';
+import { decodeMetrics, encodeMetrics } from './metrics.js';
+import { decodeTraces, encodeTraces } from './traces.js';
+
+export { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
+export {
+  RETRY_INFO_TYPE_URL,
+  decodeExportResponse,
+  decodeRetryInfo,
+  decodeStatus,
+  encodeExportResponse,
+  encodeRetryInfo,
+  encodeStatus,
+  type PartialSuccess,
+  type RpcStatus,
+  type StatusDetail,
+} from './rpc.js';
+export { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces };
+
+const CODECS: { [S in Signal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array): SignalData[S] } } = {
+  traces: { encode: encodeTraces, decode: decodeTraces },
+  metrics: { encode: encodeMetrics, decode: decodeMetrics },
+  logs: { encode: encodeLogs, decode: decodeLogs },
+};
+
+export function encodeSignal<S extends Signal>(signal: S, data: SignalData[S]): Uint8Array {
+  return CODECS[signal].encode(data);
+}
+
+export function decodeSignal<S extends Signal>(signal: S, buf: Uint8Array): SignalData[S] {
+  return CODECS[signal].decode(buf);
+}

@@ -1,0 +1,71 @@
+/** decode(encode(x)) is x, for seeded random models and for the awkward values one by one. */
+import { describe, expect, it } from 'vitest';
+import type { AnyValue, Logs, Signal } from '../model.js';
+import { decodeLogs, decodeSignal, encodeLogs, encodeSignal } from './index.js';
+import { randomCases } from './testing/random.js';
+
+const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
+
+describe.each(SIGNALS)('%s round trip', (signal) => {
+  it('random models survive encode → decode exactly (300 seeds)', () => {
+    for (const { seed, data } of randomCases(signal, 300)) {
+      expect(decodeSignal(signal, encodeSignal(signal, data)), `seed ${seed}`).toEqual(data);
+    }
+  });
+
+  it('encoding is deterministic: encode(decode(encode(x))) has the same bytes', () => {
+    for (const { seed, data } of randomCases(signal, 50)) {
+      const bytes = encodeSignal(signal, data);
+      expect(Buffer.from(encodeSignal(signal, decodeSignal(signal, bytes))).equals(Buffer.from(bytes)), `seed ${seed}`).toBe(true);
+    }
+  });
+});
+
+describe('exactness of individual values', () => {
+  const oneAttribute = (value: AnyValue): Logs => ({
+    resourceLogs: [{ resource: { attributes: new Map([['v', value]]), droppedAttributesCount: 0 }, schemaUrl: '', scopeLogs: [] }],
+  });
+  const back = (value: AnyValue) => decodeLogs(encodeLogs(oneAttribute(value))).resourceLogs[0].resource.attributes.get('v');
+
+  it.each([
+    ['int64 min', -(2n ** 63n)],
+    ['int64 max', 2n ** 63n - 1n],
+    ['2^53 + 1', 2n ** 53n + 1n],
+    ['-1', -1n],
+    ['2^31', 2n ** 31n],
+  ])('%s stays an exact bigint', (_, v) => {
+    expect(back(v)).toBe(v);
+  });
+
+  it('a whole double stays a double, not an int; -0 stays -0', () => {
+    expect(back(1)).toBe(1);
+    expect(typeof back(1)).toBe('number');
+    expect(back(0n)).toBe(0n);
+    expect(Object.is(back(-0), -0)).toBe(true);
+  });
+
+  it('NaN and the infinities survive as doubles', () => {
+    expect(back(NaN)).toBeNaN();
+    expect(back(Infinity)).toBe(Infinity);
+    expect(back(-Infinity)).toBe(-Infinity);
+  });
+
+  it('bytes stay bytes, including empty, and are copies', () => {
+    const v = back(Uint8Array.from([0, 255, 1, 128]));
+    expect(v).toBeInstanceOf(Uint8Array);
+    expect(v).toEqual(Uint8Array.from([0, 255, 1, 128]));
+    expect(back(new Uint8Array(0))).toEqual(new Uint8Array(0));
+  });
+
+  it('empty string, empty array, empty kvlist and empty value are four different things', () => {
+    expect(back('')).toBe('');
+    expect(back([])).toEqual([]);
+    expect(back(new Map())).toEqual(new Map());
+    expect(back(null)).toBeNull();
+    expect(back([null, [], new Map([['k', [1n]]])])).toEqual([null, [], new Map([['k', [1n]]])]);
+  });
+
+  it('strings of every UTF-8 width and length class', () => {
+    for (const s of ['ascii', 'é', '✓', '😀', 'a'.repeat(127), 'a'.repeat(128), 'ü'.repeat(64), 'k'.repeat(100_000)]) expect(back(s)).toBe(s);
+  });
+});

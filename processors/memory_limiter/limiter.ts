@@ -1,0 +1,157 @@
+import type { Logger } from 'pino';
+import type { Host } from '../../pipeline/component.js';
+import { retryableError, type ConsumerError } from '../../pipeline/errors.js';
+import { MIB, type MemoryLimits } from './config.js';
+
+/** Upstream's ErrDataRefused text. */
+export const DATA_REFUSED_MESSAGE = 'data refused due to high memory usage';
+
+export interface MemoryLimiterOptions {
+  limits: MemoryLimits;
+  checkIntervalMs: number;
+  minGcIntervalWhenSoftLimitedMs: number;
+  minGcIntervalWhenHardLimitedMs: number;
+  /** Bytes compared to the limits (the process RSS in production). */
+  readRss: () => number;
+  /** Forces a full collection; undefined when this process cannot. */
+  gc: (() => void) | undefined;
+  /** Milliseconds clock for rate-limiting GC. */
+  now: () => number;
+  logger: Logger;
+  /**
+   * After a forced GC, check again this much later (without forcing another): V8 frees the
+   * memory behind dead Buffers on a background thread after the collection, so the RSS read
+   * right after gc() does not show it yet. Only used when shorter than the check interval.
+   */
+  afterGcRecheckMs: number;
+  /** Told on every change of the refusing state. */
+  onStateChange?: (refusing: boolean) => void;
+  /** Told each time the admission check refuses a request. */
+  onAdmissionRefused?: () => void;
+}
+
+const mib = (bytes: number) => Math.round((bytes / MIB) * 10) / 10;
+
+/**
+ * Upstream's MemoryLimiter, measuring RSS: checks every check interval, refuses while usage is
+ * at or above the soft limit, forces GC (rate-limited) while above it. One per component id in
+ * a service, shared by that id's instances in all pipelines: start/stop are reference counted.
+ */
+export class MemoryLimiter {
+  /** Whether data is being refused: a plain field, so the hot path only reads a boolean. */
+  refusing = false;
+  /** The one error every refusal answers with (no stack captured per refusal). */
+  readonly error: ConsumerError;
+  private refs = 0;
+  private interval?: NodeJS.Timeout;
+  private recheck?: NodeJS.Timeout;
+  private lastGc = 0;
+  private gcCount = 0;
+  private readonly hosts = new WeakSet<Host>();
+
+  constructor(private readonly opts: MemoryLimiterOptions) {
+    this.error = retryableError(DATA_REFUSED_MESSAGE, Math.max(opts.checkIntervalMs, 1000));
+  }
+
+  get limits(): MemoryLimits {
+    return this.opts.limits;
+  }
+
+  /** The periodic timer while running (exposed for tests). */
+  get timer(): NodeJS.Timeout | undefined {
+    return this.interval;
+  }
+
+  get running(): boolean {
+    return this.refs > 0;
+  }
+
+  /** Forced collections so far. */
+  get gcRuns(): number {
+    return this.gcCount;
+  }
+
+  /** For Host.addAdmissionCheck: receivers refuse a request before reading its body. */
+  readonly admissionCheck = (): ConsumerError | undefined => {
+    if (!this.refusing) return undefined;
+    this.opts.onAdmissionRefused?.();
+    return this.error;
+  };
+
+  /** One more user. The first starts the checks (and checks at once); each host gets the admission check once. */
+  acquire(host?: Host): void {
+    if (host && !this.hosts.has(host)) {
+      this.hosts.add(host);
+      host.addAdmissionCheck(this.admissionCheck);
+    }
+    if (++this.refs > 1) return;
+    // As upstream: the GC clock starts now, so no soft-limit GC in the first min interval.
+    this.lastGc = this.opts.now();
+    this.check();
+    this.interval = setInterval(() => this.check(), this.opts.checkIntervalMs);
+    this.interval.unref();
+  }
+
+  /** One user fewer. The last stops the checks and stops refusing (a stale admission check then lets everything in). */
+  release(): void {
+    if (this.refs === 0) return;
+    if (--this.refs > 0) return;
+    clearInterval(this.interval);
+    clearTimeout(this.recheck);
+    this.interval = this.recheck = undefined;
+    this.setRefusing(false);
+  }
+
+  /** One measurement (upstream's CheckMemLimits). `mayGc` false for the re-check after a GC. */
+  check(mayGc = true): void {
+    const { limits, logger } = this.opts;
+    let rss = this.opts.readRss();
+    logger.debug({ cur_mem_mib: mib(rss) }, 'Currently used memory.');
+    let above = rss >= limits.softBytes;
+    if (above && mayGc && this.opts.gc) {
+      const hard = rss >= limits.hardBytes;
+      const minInterval = hard ? this.opts.minGcIntervalWhenHardLimitedMs : this.opts.minGcIntervalWhenSoftLimitedMs;
+      if (this.opts.now() - this.lastGc >= minInterval) {
+        const fields = this.fields(rss);
+        if (hard) logger.warn(fields, 'Memory usage is above hard limit. Forcing a GC.');
+        else logger.info(fields, 'Memory usage is above soft limit. Forcing a GC.');
+        rss = this.forceGc();
+        above = rss >= limits.softBytes;
+        this.scheduleRecheck();
+      }
+    }
+    if (above && !this.refusing) logger.warn(this.fields(rss), 'Memory usage is above soft limit. Refusing data.');
+    if (!above && this.refusing) logger.info(this.fields(rss), 'Memory usage back within limits. Resuming normal operation.');
+    this.setRefusing(above);
+  }
+
+  private forceGc(): number {
+    this.opts.gc!();
+    this.gcCount++;
+    this.lastGc = this.opts.now();
+    const rss = this.opts.readRss();
+    this.opts.logger.info({ cur_mem_mib: mib(rss) }, 'Memory usage after GC.');
+    return rss;
+  }
+
+  private scheduleRecheck(): void {
+    const delay = this.opts.afterGcRecheckMs;
+    if (this.recheck || delay <= 0 || delay >= this.opts.checkIntervalMs || this.refs === 0) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      if (this.refs > 0 && this.refusing) this.check(false);
+    }, delay);
+    this.recheck.unref();
+  }
+
+  private setRefusing(refusing: boolean): void {
+    if (this.refusing === refusing) return;
+    this.refusing = refusing;
+    this.opts.onStateChange?.(refusing);
+  }
+
+  private fields(rss: number): Record<string, number> {
+    const { limits } = this.opts;
+    return { cur_mem_mib: mib(rss), soft_limit_mib: mib(limits.softBytes), limit_mib: mib(limits.hardBytes) };
+  }
+}

@@ -1,0 +1,101 @@
+import type { JSONSchema } from '../../pipeline/component.js';
+import { serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+
+export interface GrpcConfig {
+  endpoint: string;
+  max_recv_msg_size_mib: number;
+  max_concurrent_streams: number;
+  tls?: ServerTlsConfig;
+}
+
+export interface CorsConfig {
+  allowed_origins: string[];
+  allowed_headers: string[];
+  max_age: number;
+}
+
+export interface HttpConfig {
+  endpoint: string;
+  max_request_body_size: number;
+  traces_url_path: string;
+  metrics_url_path: string;
+  logs_url_path: string;
+  cors?: CorsConfig;
+  tls?: ServerTlsConfig;
+}
+
+export interface OtlpReceiverConfig {
+  protocols: { grpc?: GrpcConfig | null; http?: HttpConfig | null };
+}
+
+export const GRPC_DEFAULTS = { endpoint: 'localhost:4317', max_recv_msg_size_mib: 4, max_concurrent_streams: 0 };
+export const HTTP_DEFAULTS = {
+  endpoint: 'localhost:4318',
+  max_request_body_size: 20 * 1024 * 1024,
+  traces_url_path: '/v1/traces',
+  metrics_url_path: '/v1/metrics',
+  logs_url_path: '/v1/logs',
+};
+
+const tls = serverTlsSchema;
+
+const urlPath = (p: string): JSONSchema => ({ type: 'string', pattern: '^/', default: p });
+
+/**
+ * Upstream's keys and defaults. A protocol is enabled by naming it (`grpc:` alone is enough);
+ * config validation fills in its defaults from these schemas.
+ */
+export const otlpReceiverSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['protocols'],
+  properties: {
+    protocols: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        grpc: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: {
+            endpoint: { type: 'string', default: GRPC_DEFAULTS.endpoint },
+            max_recv_msg_size_mib: { type: 'number', exclusiveMinimum: 0, default: GRPC_DEFAULTS.max_recv_msg_size_mib },
+            max_concurrent_streams: { type: 'integer', minimum: 0, default: GRPC_DEFAULTS.max_concurrent_streams },
+            tls,
+          },
+        },
+        http: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: {
+            endpoint: { type: 'string', default: HTTP_DEFAULTS.endpoint },
+            max_request_body_size: { type: 'integer', minimum: 1, default: HTTP_DEFAULTS.max_request_body_size, description: 'bytes' },
+            traces_url_path: urlPath(HTTP_DEFAULTS.traces_url_path),
+            metrics_url_path: urlPath(HTTP_DEFAULTS.metrics_url_path),
+            logs_url_path: urlPath(HTTP_DEFAULTS.logs_url_path),
+            cors: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                allowed_origins: { type: 'array', items: { type: 'string' }, default: [] },
+                allowed_headers: { type: 'array', items: { type: 'string' }, default: [] },
+                max_age: { type: 'integer', minimum: 0, default: 0 },
+              },
+            },
+            tls,
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The enabled protocols with defaults under whatever was written (`grpc:` alone enables gRPC). */
+export function withDefaults(config: OtlpReceiverConfig): { grpc?: GrpcConfig; http?: HttpConfig } {
+  const { grpc, http } = config.protocols;
+  return {
+    grpc: grpc === undefined ? undefined : { ...GRPC_DEFAULTS, ...(grpc ?? {}) },
+    http: http === undefined ? undefined : { ...HTTP_DEFAULTS, ...(http ?? {}) },
+  };
+}

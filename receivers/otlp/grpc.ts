@@ -1,0 +1,135 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
+import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
+import type { Signal } from '../../pipeline/model.js';
+import { splitHostPort } from '../../pipeline/net.js';
+import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
+import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
+import { decodeRequest, encodeResponse } from './codec.js';
+import type { GrpcConfig } from './config.js';
+import { deliver } from './intake.js';
+
+const SERVICE: Record<Signal, string> = {
+  traces: 'opentelemetry.proto.collector.trace.v1.TraceService',
+  metrics: 'opentelemetry.proto.collector.metrics.v1.MetricsService',
+  logs: 'opentelemetry.proto.collector.logs.v1.LogsService',
+};
+
+const identity = (b: Buffer) => b;
+
+/** The request stays raw bytes until the handler, so a decode error becomes INVALID_ARGUMENT. */
+function serviceDefinition(signal: Signal): ServiceDefinition {
+  return {
+    Export: {
+      path: `/${SERVICE[signal]}/Export`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: (r: Uint8Array) => Buffer.from(r.buffer, r.byteOffset, r.byteLength),
+      responseDeserialize: identity,
+    },
+  };
+}
+
+interface GrpcFailure {
+  code: status;
+  details: string;
+  metadata?: Metadata;
+}
+
+/** Permanent → INVALID_ARGUMENT; retryable → UNAVAILABLE, with RetryInfo when a delay is known. */
+export function grpcFailure(err: unknown): GrpcFailure {
+  const details = (err as Error)?.message ?? String(err);
+  if (!isRetryable(err)) return { code: status.INVALID_ARGUMENT, details };
+  const delay = err instanceof ConsumerError ? err.retryAfterMs : undefined;
+  if (delay === undefined) return { code: status.UNAVAILABLE, details };
+  const metadata = new Metadata();
+  const statusProto = encodeStatus({ code: status.UNAVAILABLE, message: details, details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(delay) }] });
+  metadata.set('grpc-status-details-bin', Buffer.from(statusProto));
+  return { code: status.UNAVAILABLE, details, metadata };
+}
+
+/** OTLP/gRPC: the three Export services, gzip as grpc-js negotiates it. */
+export class OtlpGrpcServer {
+  private server?: Server;
+  private boundPort = 0;
+
+  constructor(
+    private readonly config: GrpcConfig,
+    private readonly next: NextConsumers,
+    private readonly logger: Logger,
+    private readonly configDir: string,
+  ) {}
+
+  async start(host: Host): Promise<void> {
+    const server = new Server({
+      'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * 1024 * 1024),
+      ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
+    });
+    for (const signal of Object.keys(SERVICE) as Signal[]) {
+      const next = this.next[signal] as Consumer<typeof signal> | undefined;
+      if (!next) continue;
+      server.addService(serviceDefinition(signal), {
+        Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
+          this.export(signal, next, call.request, host).then(
+            (response) => callback(null, response),
+            (failure: GrpcFailure) => callback(failure),
+          );
+        },
+      });
+    }
+    this.server = server;
+    const { host: bindHost, port } = splitHostPort(this.config.endpoint);
+    const address = bindHost.includes(':') ? `[${bindHost}]:${port}` : `${bindHost}:${port}`;
+    this.boundPort = await new Promise<number>((resolvePort, reject) =>
+      server.bindAsync(address, this.credentials(), (err, bound) =>
+        err ? reject(new Error(/address already in use|EADDRINUSE/i.test(err.message) ? `${address} is already in use` : err.message)) : resolvePort(bound),
+      ),
+    );
+    this.logger.info(`OTLP/gRPC listening on ${this.address()}`);
+  }
+
+  address(): string {
+    const { host } = splitHostPort(this.config.endpoint);
+    return `${host}:${this.boundPort}`;
+  }
+
+  /** Stops accepting new calls; calls in flight finish as the pipeline behind drains. */
+  shutdown(): void {
+    const server = this.server;
+    this.server = undefined;
+    server?.tryShutdown(() => undefined);
+  }
+
+  private async export(signal: Signal, next: Consumer<Signal>, request: Buffer, host: Host): Promise<Uint8Array> {
+    const refusal = host.checkAdmission();
+    if (refusal) throw grpcFailure(refusal);
+    let data;
+    try {
+      data = decodeRequest(signal, 'proto', request);
+    } catch (err) {
+      throw { code: status.INVALID_ARGUMENT, details: `cannot decode ${signal} request: ${(err as Error).message}` } satisfies GrpcFailure;
+    }
+    try {
+      return encodeResponse(signal, 'proto', await deliver(signal, data, next)) as Uint8Array;
+    } catch (err) {
+      throw grpcFailure(err);
+    }
+  }
+
+  private credentials(): ServerCredentials {
+    const tls = serverTlsOptions(this.config.tls, this.configDir);
+    if (!tls) return ServerCredentials.createInsecure();
+    return ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.requestCert);
+  }
+}

@@ -1,0 +1,140 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Logger } from 'pino';
+import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
+import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
+import type { Signal } from '../../pipeline/model.js';
+import { listen, splitHostPort } from '../../pipeline/net.js';
+import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
+import { BodyError, readBody } from './body.js';
+import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
+import type { CorsConfig, HttpConfig } from './config.js';
+import { deliver } from './intake.js';
+
+const DEFAULT_CORS_HEADERS = ['accept', 'content-type', 'x-requested-with'];
+
+/** OTLP/HTTP: POST protobuf or JSON to the signal paths, answers in the request's format. */
+export class OtlpHttpServer {
+  private server?: Server;
+  private readonly routes = new Map<string, Signal>();
+  private readonly originAllowed: (origin: string) => boolean;
+
+  constructor(
+    private readonly config: HttpConfig,
+    private readonly next: NextConsumers,
+    private readonly logger: Logger,
+    private readonly configDir: string,
+  ) {
+    const paths: Record<Signal, string> = { traces: config.traces_url_path, metrics: config.metrics_url_path, logs: config.logs_url_path };
+    for (const signal of Object.keys(paths) as Signal[]) if (next[signal]) this.routes.set(paths[signal], signal);
+    this.originAllowed = originMatcher(config.cors?.allowed_origins ?? []);
+  }
+
+  async start(host: Host): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res, host).catch((err) => {
+        this.logger.error({ err }, 'OTLP/HTTP request failed unexpectedly');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    };
+    const tls = serverTlsOptions(this.config.tls, this.configDir);
+    this.server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    const { host: bindHost, port } = splitHostPort(this.config.endpoint);
+    await listen(this.server, bindHost, port);
+    this.logger.info(`OTLP/HTTP listening on ${this.address()}`);
+  }
+
+  /** host:port actually bound (the port is known only after listening when 0 was asked). */
+  address(): string {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.config.endpoint;
+  }
+
+  /** Stops accepting; requests in flight finish as the pipeline behind drains. */
+  shutdown(): void {
+    this.server?.close();
+    this.server?.closeIdleConnections();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, host: Host): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const cors = this.config.cors;
+    const origin = req.headers.origin;
+    if (cors && origin && this.originAllowed(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+    }
+    const signal = this.routes.get(path);
+    if (!signal) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`404 page not found\n`);
+    if (req.method === 'OPTIONS' && cors) return this.preflight(req, res, cors);
+    if (req.method !== 'POST') {
+      return void res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end(`${req.method} method not allowed, supported: [POST]\n`);
+    }
+    const format = formatOf(req.headers['content-type']);
+    if (!format) {
+      return void res
+        .writeHead(415, { 'content-type': 'text/plain' })
+        .end(`${req.headers['content-type'] ?? 'missing'} content type not supported, supported: [application/json, application/x-protobuf]\n`);
+    }
+    // Refuse before reading: a flood of large bodies must not be buffered first.
+    const refusal = host.checkAdmission();
+    if (refusal) return this.fail(res, format, refusal, true);
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.config.max_request_body_size);
+    } catch (err) {
+      if (!(err instanceof BodyError)) throw err;
+      return this.answerStatus(res, format, err.status, RPC_CODE.INVALID_ARGUMENT, err.message, true);
+    }
+    let data;
+    try {
+      data = decodeRequest(signal, format, body);
+    } catch (err) {
+      return this.answerStatus(res, format, 400, RPC_CODE.INVALID_ARGUMENT, `cannot decode ${signal} request: ${(err as Error).message}`);
+    }
+    try {
+      const partial = await deliver(signal, data, this.next[signal] as Consumer<typeof signal>);
+      res.writeHead(200, { 'content-type': CONTENT_TYPE[format] }).end(encodeResponse(signal, format, partial));
+    } catch (err) {
+      this.fail(res, format, err, false);
+    }
+  }
+
+  /** Retryable → 503 with Retry-After (the OTLP spec's throttling answer); permanent → 400. */
+  private fail(res: ServerResponse, format: Format, err: unknown, bodyUnread: boolean): void {
+    const message = (err as Error)?.message ?? String(err);
+    if (!isRetryable(err)) return this.answerStatus(res, format, 400, RPC_CODE.INVALID_ARGUMENT, message, bodyUnread);
+    const seconds = Math.max(1, Math.ceil(((err instanceof ConsumerError && err.retryAfterMs) || 1000) / 1000));
+    res.setHeader('retry-after', String(seconds));
+    this.answerStatus(res, format, 503, RPC_CODE.UNAVAILABLE, message, bodyUnread);
+  }
+
+  private answerStatus(res: ServerResponse, format: Format, status: number, code: number, message: string, closeConnection = false): void {
+    // With the body left unread the connection cannot carry another request.
+    if (closeConnection) res.setHeader('connection', 'close');
+    res.writeHead(status, { 'content-type': CONTENT_TYPE[format] }).end(encodeStatusBody(format, code, message));
+  }
+
+  private preflight(req: IncomingMessage, res: ServerResponse, cors: CorsConfig): void {
+    const origin = req.headers.origin;
+    if (!origin || !this.originAllowed(origin)) return void res.writeHead(204).end();
+    const allowed = new Set([...DEFAULT_CORS_HEADERS, ...cors.allowed_headers.map((h) => h.toLowerCase())]);
+    const wildcard = allowed.has('*');
+    const requested = String(req.headers['access-control-request-headers'] ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
+    const headers: Record<string, string> = { 'access-control-allow-methods': 'POST' };
+    const ok = requested.filter((h) => wildcard || allowed.has(h));
+    if (ok.length) headers['access-control-allow-headers'] = ok.join(', ');
+    if (cors.max_age > 0) headers['access-control-max-age'] = String(cors.max_age);
+    res.writeHead(204, headers).end();
+  }
+}
+
+/** Origins as upstream matches them: exact, or with `*` wildcards (e.g. `https://*.example.com`). */
+function originMatcher(patterns: string[]): (origin: string) => boolean {
+  const res = patterns.map((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i'));
+  return (origin) => res.some((re) => re.test(origin));
+}

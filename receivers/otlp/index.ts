@@ -1,0 +1,50 @@
+import type { ComponentFactory } from '../../pipeline/component.js';
+import { splitHostPort } from '../../pipeline/net.js';
+import { checkTlsPair } from '../../pipeline/tlsconfig.js';
+import { otlpReceiverSchema, withDefaults, type OtlpReceiverConfig } from './config.js';
+import { OtlpGrpcServer } from './grpc.js';
+import { OtlpHttpServer } from './http.js';
+
+export type { OtlpReceiverConfig } from './config.js';
+
+/** Receives OTLP over gRPC and HTTP, as the Collector's otlpreceiver does. */
+export const otlpReceiverFactory: ComponentFactory<OtlpReceiverConfig> = {
+  type: 'otlp',
+  kind: 'receiver',
+  signals: ['traces', 'metrics', 'logs'],
+  stability: 'stable',
+  configSchema: otlpReceiverSchema,
+  validate(config) {
+    const { grpc, http } = withDefaults(config);
+    const problems: { path: string; message: string }[] = [];
+    for (const [name, p] of [['grpc', grpc], ['http', http]] as const) {
+      if (!p) continue;
+      try {
+        splitHostPort(p.endpoint);
+      } catch (err) {
+        problems.push({ path: `protocols.${name}.endpoint`, message: (err as Error).message });
+      }
+      problems.push(...checkTlsPair(p.tls, `protocols.${name}.tls`));
+    }
+    if (http) {
+      const paths = [http.traces_url_path, http.metrics_url_path, http.logs_url_path];
+      if (new Set(paths).size !== 3) problems.push({ path: 'protocols.http', message: 'traces_url_path, metrics_url_path and logs_url_path must differ' });
+    }
+    return problems;
+  },
+  create(ctx, config, next) {
+    const { grpc, http } = withDefaults(config);
+    const servers = [
+      ...(grpc ? [new OtlpGrpcServer(grpc, next, ctx.logger, ctx.configDir)] : []),
+      ...(http ? [new OtlpHttpServer(http, next, ctx.logger, ctx.configDir)] : []),
+    ];
+    return {
+      async start(host) {
+        for (const s of servers) await s.start(host);
+      },
+      async shutdown() {
+        for (const s of servers) s.shutdown();
+      },
+    };
+  },
+};

@@ -1,0 +1,241 @@
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newSpan, tracesOf } from '../../pipeline/builders.js';
+import type { ComponentInstance, Consumer, NextConsumers } from '../../pipeline/component.js';
+import { ConsumerError, permanentError, retryableError } from '../../pipeline/errors.js';
+import type { Signal, SignalData, Traces } from '../../pipeline/model.js';
+import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
+import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal as encodeProto } from '../../pipeline/otlpproto/index.js';
+import { testContext, testHost } from '../../pipeline/testing.js';
+import { freePort } from '../../test/helpers.js';
+import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
+
+const TRACE = '5b8efff798038103d269b633813fc60c';
+const traces = (n = 2): Traces =>
+  tracesOf(Array.from({ length: n }, (_, i) => newSpan({ traceId: TRACE, spanId: (0xeee19b7ec3c1b100n + BigInt(i)).toString(16), name: `span-${i}`, startTimeUnixNano: 1_700_000_000_000_000_001n })));
+
+interface Harness {
+  received: SignalData[Signal][];
+  http: string;
+  grpc: string;
+  instance: ComponentInstance;
+  /** What the pipeline does with the next batch. */
+  behaviour: { fail?: Error; refuse?: ConsumerError };
+}
+
+const running: ComponentInstance[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.shutdown?.();
+});
+
+async function startReceiver(http: Partial<NonNullable<OtlpReceiverConfig['protocols']['http']>> = {}, grpcMib = 4): Promise<Harness> {
+  const [hp, gp] = [await freePort(), await freePort()];
+  const received: Harness['received'] = [];
+  const behaviour: Harness['behaviour'] = {};
+  const consumer: Consumer = {
+    async consume(data) {
+      if (behaviour.fail) throw behaviour.fail;
+      received.push(data);
+    },
+  };
+  const next: NextConsumers = { traces: consumer, metrics: consumer, logs: consumer };
+  const config: OtlpReceiverConfig = {
+    protocols: { http: { endpoint: `127.0.0.1:${hp}`, ...http } as never, grpc: { endpoint: `127.0.0.1:${gp}`, max_recv_msg_size_mib: grpcMib } as never },
+  };
+  const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver' }), config, next);
+  const host = testHost();
+  host.addAdmissionCheck(() => behaviour.refuse);
+  await instance.start!(host);
+  running.push(instance);
+  return { received, http: `127.0.0.1:${hp}`, grpc: `127.0.0.1:${gp}`, instance, behaviour };
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function post(address: string, path: string, body: Uint8Array | string, headers: Record<string, string>, method = 'POST'): Promise<Answer> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port: Number(port), path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const PROTO_HEADERS = { 'content-type': 'application/x-protobuf' };
+const jsonBody = (t: Traces) => JSON.stringify(encodeJson('traces', t));
+
+describe('otlp receiver over HTTP', () => {
+  it('accepts JSON and answers JSON', async () => {
+    const h = await startReceiver();
+    const r = await post(h.http, '/v1/traces', jsonBody(traces()), { 'content-type': 'application/json; charset=utf-8' });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(r.body.toString())).toEqual({});
+    expect((h.received[0] as Traces).resourceSpans[0].scopeSpans[0].spans.map((s) => s.name)).toEqual(['span-0', 'span-1']);
+  });
+
+  it('accepts protobuf, gzip-compressed, and answers an empty protobuf response', async () => {
+    const h = await startReceiver();
+    const r = await post(h.http, '/v1/traces', gzipSync(encodeProto('traces', traces(3))), { ...PROTO_HEADERS, 'content-encoding': 'gzip' });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/x-protobuf');
+    expect(decodeExportResponse('traces', r.body)).toBeUndefined();
+    expect((h.received[0] as Traces).resourceSpans[0].scopeSpans[0].spans[2].startTimeUnixNano).toBe(1_700_000_000_000_000_001n);
+  });
+
+  it('serves custom paths and 404s the default ones then', async () => {
+    const h = await startReceiver({ traces_url_path: '/otlp/traces' });
+    expect((await post(h.http, '/otlp/traces', jsonBody(traces()), JSON_HEADERS)).status).toBe(200);
+    expect((await post(h.http, '/v1/traces', jsonBody(traces()), JSON_HEADERS)).status).toBe(404);
+  });
+
+  it('answers 405 with Allow for a wrong method and 415 for an unknown content type', async () => {
+    const h = await startReceiver();
+    const wrong = await post(h.http, '/v1/logs', '', {}, 'GET');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow).toBe('POST');
+    const unknown = await post(h.http, '/v1/logs', 'x', { 'content-type': 'text/plain' });
+    expect(unknown.status).toBe(415);
+    expect(unknown.body.toString()).toContain('application/x-protobuf');
+  });
+
+  it('answers 400 with a google.rpc.Status in the request’s format for undecodable data', async () => {
+    const h = await startReceiver();
+    const json = await post(h.http, '/v1/traces', '{"resourceSpans": 7}', JSON_HEADERS);
+    expect(json.status).toBe(400);
+    expect(JSON.parse(json.body.toString())).toMatchObject({ code: 3, message: expect.stringContaining('resourceSpans') });
+    const proto = await post(h.http, '/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]), PROTO_HEADERS);
+    expect(proto.status).toBe(400);
+    expect(decodeStatus(proto.body)).toMatchObject({ code: 3, message: expect.stringContaining('cannot decode traces request') });
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('answers 413 over max_request_body_size, declared or streamed, and for a zip bomb', async () => {
+    const h = await startReceiver({ max_request_body_size: 1000 });
+    const big = jsonBody(traces(40));
+    expect(big.length).toBeGreaterThan(1000);
+    expect((await post(h.http, '/v1/traces', big, JSON_HEADERS)).status).toBe(413);
+    expect((await post(h.http, '/v1/traces', big, { ...JSON_HEADERS, 'transfer-encoding': 'chunked' })).status).toBe(413);
+    const bomb = gzipSync(Buffer.alloc(100_000, 0x20));
+    expect(bomb.length).toBeLessThan(1000);
+    expect((await post(h.http, '/v1/traces', bomb, { ...JSON_HEADERS, 'content-encoding': 'gzip' })).status).toBe(413);
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('answers 503 with Retry-After when the pipeline pushes back, 400 when it refuses for good', async () => {
+    const h = await startReceiver();
+    h.behaviour.fail = retryableError('sending queue is full', 2500);
+    const busy = await post(h.http, '/v1/traces', jsonBody(traces()), JSON_HEADERS);
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('3');
+    expect(JSON.parse(busy.body.toString())).toMatchObject({ code: 14, message: 'sending queue is full' });
+    h.behaviour.fail = permanentError('bad data');
+    expect((await post(h.http, '/v1/traces', jsonBody(traces()), JSON_HEADERS)).status).toBe(400);
+  });
+
+  it('refuses before reading the body when admission is refused (memory pressure)', async () => {
+    const h = await startReceiver();
+    h.behaviour.refuse = retryableError('data refused due to high memory usage', 1000);
+    const r = await post(h.http, '/v1/metrics', Buffer.alloc(5_000_000, 0x7b), JSON_HEADERS);
+    expect(r.status).toBe(503);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(r.headers.connection).toBe('close');
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('reports spans without ids as partial_success and delivers the rest', async () => {
+    const h = await startReceiver();
+    const t = traces(3);
+    t.resourceSpans[0].scopeSpans[0].spans[1].traceId = '';
+    const r = await post(h.http, '/v1/traces', jsonBody(t), JSON_HEADERS);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.toString())).toEqual({
+      partialSuccess: { rejectedSpans: '1', errorMessage: '1 spans rejected: spans must have a non-empty trace_id and span_id' },
+    });
+    const p = await post(h.http, '/v1/traces', encodeProto('traces', t), PROTO_HEADERS);
+    expect(decodeExportResponse('traces', p.body)).toEqual({ rejected: 1, errorMessage: expect.stringContaining('1 spans rejected') });
+    expect((h.received[0] as Traces).resourceSpans[0].scopeSpans[0].spans.map((s) => s.name)).toEqual(['span-0', 'span-2']);
+  });
+
+  it('answers CORS preflights for allowed origins only', async () => {
+    const h = await startReceiver({ cors: { allowed_origins: ['https://*.example.com'], allowed_headers: ['x-custom'], max_age: 600 } });
+    const ok = await post(h.http, '/v1/traces', '', { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-custom, x-other' }, 'OPTIONS');
+    expect(ok.status).toBe(204);
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(ok.headers['access-control-allow-headers']).toBe('content-type, x-custom');
+    expect(ok.headers['access-control-max-age']).toBe('600');
+    const denied = await post(h.http, '/v1/traces', '', { origin: 'https://evil.test', 'access-control-request-method': 'POST' }, 'OPTIONS');
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    const actual = await post(h.http, '/v1/traces', jsonBody(traces()), { ...JSON_HEADERS, origin: 'https://app.example.com' });
+    expect(actual.headers['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+});
+
+/** A raw unary call, as any OTLP gRPC client makes it. */
+function grpcExport(address: string, signal: 'traces' | 'logs', body: Uint8Array, opts: { gzip?: boolean } = {}) {
+  const service = signal === 'traces' ? 'opentelemetry.proto.collector.trace.v1.TraceService' : 'opentelemetry.proto.collector.logs.v1.LogsService';
+  const client = new Client(address, credentials.createInsecure(), opts.gzip ? { 'grpc.default_compression_algorithm': 2 } : {});
+  return new Promise<{ err: ServiceError | null; response?: Buffer }>((resolve) => {
+    client.makeUnaryRequest(
+      `/${service}/Export`,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      new Metadata(),
+      (err, response) => {
+        client.close();
+        resolve({ err, response });
+      },
+    );
+  });
+}
+
+describe('otlp receiver over gRPC', () => {
+  it('exports traces, plain and gzip-compressed', async () => {
+    const h = await startReceiver();
+    for (const gzip of [false, true]) {
+      const { err, response } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { gzip });
+      expect(err).toBeNull();
+      expect(decodeExportResponse('traces', response!)).toBeUndefined();
+    }
+    expect(h.received).toHaveLength(2);
+  });
+
+  it('answers INVALID_ARGUMENT for undecodable bytes and for a permanent pipeline error', async () => {
+    const h = await startReceiver();
+    expect((await grpcExport(h.grpc, 'logs', Buffer.from([0x0a, 0x05, 0x01]))).err?.code).toBe(status.INVALID_ARGUMENT);
+    h.behaviour.fail = permanentError('no');
+    expect((await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()))).err?.code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it('answers UNAVAILABLE with RetryInfo when the pipeline pushes back, and when admission is refused', async () => {
+    const h = await startReceiver();
+    h.behaviour.fail = retryableError('sending queue is full', 1500);
+    const { err } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()));
+    expect(err?.code).toBe(status.UNAVAILABLE);
+    const details = decodeStatus(err!.metadata.get('grpc-status-details-bin')[0] as Buffer);
+    expect(details.details?.[0].typeUrl).toBe('type.googleapis.com/google.rpc.RetryInfo');
+    expect(decodeRetryInfo(details.details![0].value)).toBe(1500);
+    h.behaviour.fail = undefined;
+    h.behaviour.refuse = retryableError('data refused due to high memory usage');
+    expect((await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()))).err?.code).toBe(status.UNAVAILABLE);
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('answers RESOURCE_EXHAUSTED for a message over max_recv_msg_size_mib', async () => {
+    const h = await startReceiver({}, 0.001);
+    const { err } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces(200)));
+    expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+});
