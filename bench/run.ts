@@ -1,7 +1,10 @@
 /** `npm run bench`: every suite, each printed as a table of medians and ratios to its peer. */
+import { decodeSuite } from './decode.js';
 import { pipelineOverheadSuite } from './pipeline-overhead.js';
+import { e2eSuite } from './e2e.js';
 
-const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite]];
+const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
+  ['e2e', e2eSuite], ['decode', decodeSuite]];
 
 // Batching timers are unref'd (they must not hold a server open); here nothing else would
 // keep the process alive while a suite awaits them.

@@ -28,15 +28,18 @@ const ascii: (buf: Uint8Array, start: number, end: number) => string = native.la
   : (buf, start, end) => String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
 
 /**
- * A direct-mapped table from (hash of bytes) to the string last decoded from such bytes,
- * verified on every hit, so a collision costs one decode and never a wrong string. Only ASCII
- * strings are cached: verification compares char codes with bytes one to one, and keys and
- * enum-like values are ASCII in practice. Memory is bounded by slots × maxLength.
+ * A direct-mapped table from (hash of bytes) to the string last decoded from such bytes. Each
+ * slot keeps a copy of those bytes and every hit compares them all, so a collision costs one
+ * decode and never a wrong string. Only ASCII is cached, which lets a string's length stand for
+ * its byte count in that check; keys and enum-like values are ASCII in practice. Memory is
+ * bounded: slots × (maxLength bytes + one string of at most maxLength characters).
  */
 export class StringCache {
   private readonly slots: string[];
   private readonly bytes: Uint8Array;
   private readonly words: DataView;
+  /** Per slot, the hash of the last string that missed there. */
+  private readonly candidates: Int32Array;
   private readonly shift: number;
 
   constructor(
@@ -46,6 +49,7 @@ export class StringCache {
     this.slots = new Array<string>(1 << bits).fill('');
     this.bytes = new Uint8Array((1 << bits) * maxLength);
     this.words = new DataView(this.bytes.buffer);
+    this.candidates = new Int32Array(1 << bits);
     this.shift = 32 - bits;
   }
 
@@ -87,12 +91,18 @@ export class StringCache {
       while (i < n && bytes[base + i] === buf[start + i]) i++;
       if (i === n) return cached;
     }
+    // Admit a string on its second sighting only: a stream of one-off values (ids, URLs)
+    // then neither evicts the hot keys nor keeps every string it passes alive into old space.
+    if (this.candidates[slot] !== h) {
+      this.candidates[slot] = h;
+      return utf8(buf, start, end);
+    }
     let high = 0;
     for (let i = start; i < end; i++) high |= buf[i];
     if (high & 0x80) return utf8(buf, start, end);
     const fresh = ascii(buf, start, end);
     this.slots[slot] = fresh;
-    bytes.set(buf.subarray(start, end), base);
+    for (let i = 0; i < n; i++) bytes[base + i] = buf[start + i];
     return fresh;
   }
 }

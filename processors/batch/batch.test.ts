@@ -9,7 +9,8 @@ import { batchDefaults, batchProcessorFactory, type BatchConfig } from './index.
 function batch<S extends Signal>(signal: S, config: Partial<BatchConfig>, respond?: (data: SignalData[S], call: number) => Promise<void>) {
   const ctx = fakeCtx('batch/test', [signal]);
   const down = recorder<S>(respond);
-  const instance = batchProcessorFactory.create(ctx, { ...batchDefaults, ...config }, { [signal]: down.consumer }) as ComponentInstance;
+  // upstream's timing unless a test asks for Summit's idle flush
+  const instance = batchProcessorFactory.create(ctx, { ...batchDefaults, flush_when_idle: false, ...config }, { [signal]: down.consumer }) as ComponentInstance;
   const consume = (data: SignalData[S]) => instance.consumers![signal]!.consume(data as never);
   const counter = async (name: string) => (await ctx.telemetry.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
   return { instance, consume, received: down.received, counter };
@@ -253,7 +254,7 @@ describe('batch processor', () => {
 describe('batch config', () => {
   const validate = (c: Partial<BatchConfig>) => batchProcessorFactory.validate!({ ...batchDefaults, ...c });
 
-  it('has upstream defaults in the schema', () => {
+  it('has upstream defaults in the schema, plus Summit’s flush_when_idle', () => {
     const props = batchProcessorFactory.configSchema.properties as Record<string, { default?: unknown }>;
     expect(Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.default]))).toEqual({
       send_batch_size: 8192,
@@ -261,6 +262,7 @@ describe('batch config', () => {
       timeout: '200ms',
       metadata_keys: [],
       metadata_cardinality_limit: 1000,
+      flush_when_idle: true,
     });
     expect(validate({})).toEqual([]);
   });
@@ -283,3 +285,32 @@ describe('batch config', () => {
   });
 });
 
+describe('batch processor flushing when input pauses', () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('sends a lone input after an idle event-loop turn instead of waiting for the timeout', async () => {
+    const b = batch('traces', { send_batch_size: 100, timeout: '10s', flush_when_idle: true });
+    const start = Date.now();
+    await b.consume(spans('a'));
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect(b.received.map(spanNames)).toEqual([['a']]);
+    expect(await b.counter('otelcol_processor_batch_timeout_trigger_send_total')).toBe(0);
+  });
+
+  it('merges inputs that arrive in the same turn, and in consecutive busy turns', async () => {
+    const b = batch('traces', { send_batch_size: 100, timeout: '10s', flush_when_idle: true });
+    const sameTurn = [b.consume(spans('a')), b.consume(spans('b'))];
+    await turn();
+    const nextTurn = b.consume(spans('c'));
+    await Promise.all([...sameTurn, nextTurn]);
+    expect(b.received.map(spanNames)).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('still sends by size under steady input', async () => {
+    const b = batch('traces', { send_batch_size: 2, timeout: '10s', flush_when_idle: true });
+    const inputs = [b.consume(spans('a')), b.consume(spans('b')), b.consume(spans('c'))];
+    await Promise.all(inputs);
+    expect(b.received.map(spanNames)).toEqual([['a', 'b'], ['c']]);
+    expect(await b.counter('otelcol_processor_batch_batch_size_trigger_send_total')).toBe(1);
+  });
+});

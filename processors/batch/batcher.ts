@@ -3,7 +3,7 @@ import type { Signal, SignalData } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
 import { SHAPES, takeItems, type Shape } from './split.js';
 
-export type Trigger = 'size' | 'timeout' | 'shutdown';
+export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
 
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
@@ -12,6 +12,12 @@ export interface BatcherOptions {
   sendBatchMaxSize: number;
   /** How long the first item of a pending batch may wait; 0 = send at once. */
   timeoutMs: number;
+  /**
+   * Send once a whole event-loop turn passed with no new input. Senders wait for delivery, so
+   * when they are all waiting nothing more will come: holding the batch for `timeoutMs` would
+   * only throttle them. Under steady load every turn brings input and batches still fill.
+   */
+  flushWhenIdle?: boolean;
   onSend?(trigger: Trigger, items: number): void;
 }
 
@@ -40,6 +46,8 @@ export class Batcher<S extends Signal> {
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  private idleCheck: NodeJS.Immediate | undefined;
+  private arrivedSinceCheck = false;
 
   constructor(
     private readonly signal: S,
@@ -83,7 +91,22 @@ export class Batcher<S extends Signal> {
       if (immediate || this.items >= sendBatchSize) this.send('size');
     }
     if (this.items > 0 && this.timer === undefined) this.timer = setTimeout(this.onTimeout, timeoutMs).unref();
+    if (this.opts.flushWhenIdle && this.items > 0) {
+      this.arrivedSinceCheck = true;
+      this.idleCheck ??= setImmediate(this.onIdleCheck);
+    }
   }
+
+  private readonly onIdleCheck = (): void => {
+    this.idleCheck = undefined;
+    if (this.items === 0) return;
+    if (this.arrivedSinceCheck) {
+      this.arrivedSinceCheck = false;
+      this.idleCheck = setImmediate(this.onIdleCheck);
+      return;
+    }
+    this.send('idle');
+  };
 
   private readonly onTimeout = (): void => {
     this.timer = undefined;

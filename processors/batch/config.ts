@@ -8,6 +8,8 @@ export interface BatchConfig {
   timeout: string;
   metadata_keys: string[];
   metadata_cardinality_limit: number;
+  /** Summit's: send as soon as input pauses for one event-loop turn (senders wait on us). */
+  flush_when_idle: boolean;
 }
 
 /** Upstream's defaults; the schema's `default`s are taken from here. */
@@ -17,6 +19,7 @@ export const batchDefaults: Readonly<BatchConfig> = Object.freeze({
   timeout: '200ms',
   metadata_keys: [],
   metadata_cardinality_limit: 1000,
+  flush_when_idle: true,
 });
 
 export const batchConfigSchema: JSONSchema = {
@@ -38,6 +41,11 @@ export const batchConfigSchema: JSONSchema = {
     timeout: durationSchema(batchDefaults.timeout),
     metadata_keys: { type: 'array', items: { type: 'string' }, default: [] },
     metadata_cardinality_limit: { type: 'integer', minimum: 0, default: batchDefaults.metadata_cardinality_limit },
+    flush_when_idle: {
+      type: 'boolean',
+      default: batchDefaults.flush_when_idle,
+      description: 'send the pending batch once no input arrived for a whole event-loop turn (Summit addition)',
+    },
   },
 };
 

@@ -28,6 +28,7 @@ export const batchProcessorFactory: ComponentFactory<BatchConfig> = {
       sendBatchSize: c.send_batch_size,
       sendBatchMaxSize: c.send_batch_max_size,
       timeoutMs: parseDuration(c.timeout),
+      flushWhenIdle: c.flush_when_idle,
       onSend: sendCounters(ctx),
     };
     const consumers: NextConsumers = {};

@@ -188,6 +188,7 @@ const metrics: Record<string, TypeJson> = {
       zeroThreshold: f('double', 14),
     },
   },
+  // ExponentialHistogramDataPoint.Buckets in the .proto; nesting a type changes no wire byte.
   Buckets: { fields: { offset: f('sint32', 1), bucketCounts: rep('uint64', 2) } },
   SummaryDataPoint: {
     fields: {

@@ -5,7 +5,6 @@
  * reflection, typed-array tricks for 64-bit values, the same hex routine as the codec.
  * `toProtobufjs` feeds protobufjs's encoder in the cross-check tests.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import type {
   AnyValue,
   Attributes,

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeSignal } from '../pipeline/otlpproto/index.js';
+import { measure, table, type BenchCase } from './harness.js';
+import { generateLoad, syntheticTraces } from './loadgen.js';
+
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SPANS = 512;
+const SECONDS_PER_ROUND = 3;
+const CONCURRENCY = 8;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Starts a server process and resolves once its output says it is ready. */
+function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d;
+      if (ready.test(seen)) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${seen}`)));
+  });
+}
+
+/** Peak resident memory of a process, from the kernel. */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function startSummit(): Promise<{ child: ChildProcess; http: string; grpc: string }> {
+  const [http, grpc] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'summit-bench-'));
+  const config = join(dir, 'bench.yaml');
+  writeFileSync(
+    config,
+    `receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:${grpc} }
+      http: { endpoint: 127.0.0.1:${http} }
+processors:
+  batch:
+exporters:
+  nop:
+service:
+  pipelines:
+    traces: { receivers: [otlp], processors: [batch], exporters: [nop] }
+  telemetry:
+    metrics: { level: none }
+`,
+  );
+  const child = await startProcess([join(DIST, 'bin', 'summit.js'), '--config', config], /Everything is ready/);
+  return { child, http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}` };
+}
+
+function loadCase(name: string, endpoint: string, protocol: 'http' | 'grpc', body: Uint8Array): BenchCase {
+  return {
+    name,
+    async run() {
+      const r = await generateLoad({ endpoint, protocol, durationMs: SECONDS_PER_ROUND * 1000, rate: 0, concurrency: CONCURRENCY, body, spansPerRequest: SPANS });
+      if (r.failedRequests || r.refusedRequests) throw new Error(`${name}: ${r.failedRequests} failed, ${r.refusedRequests} refused requests`);
+      return r.acceptedSpans;
+    },
+  };
+}
+
+/**
+ * End to end over loopback: 512-span OTLP requests from 8 concurrent senders in this process,
+ * servers in their own processes. Summit runs otlp → batch → nop.
+ */
+export async function e2eSuite(): Promise<string> {
+  const body = encodeSignal('traces', syntheticTraces(SPANS));
+  const barePort = await freePort();
+  const naivePort = await freePort();
+  const bare = await startProcess([join(DIST, 'bench', 'peers', 'bare-http.js'), String(barePort)], /listening/);
+  const naive = await startProcess([join(DIST, 'bench', 'peers', 'protobufjs-http.js'), String(naivePort)], /listening/);
+  const summit = await startSummit();
+  const processes = { 'bare node:http, body read only (ceiling)': bare, 'node:http + protobufjs decode + convert (peer)': naive };
+  try {
+    const cases = [
+      loadCase('bare node:http, body read only (ceiling)', `http://127.0.0.1:${barePort}`, 'http', body),
+      loadCase('node:http + protobufjs decode + convert (peer)', `http://127.0.0.1:${naivePort}`, 'http', body),
+      loadCase('summit OTLP/HTTP protobuf → batch → nop', summit.http, 'http', body),
+      loadCase('summit OTLP/gRPC → batch → nop', summit.grpc, 'grpc', body),
+    ];
+    const results = await measure(cases, { warmups: 1, repeats: 5 });
+    const rss = [
+      ...Object.entries(processes).map(([name, p]) => `${name}: ${peakRssMiB(p.pid!).toFixed(0)} MiB`),
+      `summit: ${peakRssMiB(summit.child.pid!).toFixed(0)} MiB`,
+    ];
+    return `${table(`end to end over loopback (${SPANS}-span requests, ${CONCURRENCY} senders, ${SECONDS_PER_ROUND}s rounds)`, 'spans', results, 'node:http + protobufjs decode + convert (peer)')}\npeak RSS of the servers: ${rss.join('; ')}\n`;
+  } finally {
+    for (const p of [bare, naive, summit.child]) p.kill('SIGTERM');
+  }
+}

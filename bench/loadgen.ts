@@ -1,0 +1,171 @@
+/**
+ * A load generator for any OTLP endpoint, like the Collector's telemetrygen:
+ *
+ *   node dist/bench/loadgen.js --endpoint http://127.0.0.1:4318 [--protocol http|grpc]
+ *        [--signal traces] [--duration 10s] [--rate 0] [--concurrency 8]
+ *        [--spans-per-request 512] [--profile realistic|small|large]
+ *
+ * It encodes one request per profile once and sends it over and over, so the generator's own
+ * cost stays small; it prints what was accepted and refused.
+ */
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { attrs, newSpan, tracesOf } from '../pipeline/builders.js';
+import { parseDuration } from '../pipeline/duration.js';
+import { SpanKind, type Traces } from '../pipeline/model.js';
+import { encodeSignal } from '../pipeline/otlpproto/index.js';
+
+export type Profile = 'small' | 'realistic' | 'large';
+
+const SPAN_ATTRIBUTES: Record<Profile, number> = { small: 2, realistic: 8, large: 32 };
+
+/** Spans like an HTTP service's: ~10 resource attributes, N attributes per span, events on a quarter. */
+export function syntheticTraces(spans: number, profile: Profile = 'realistic', seed = 0): Traces {
+  const perSpan = SPAN_ATTRIBUTES[profile];
+  const base: Record<string, unknown> = {
+    'http.request.method': 'GET', 'http.route': '/api/v1/items/:id', 'http.response.status_code': 200,
+    'url.scheme': 'https', 'server.address': 'api.example.com', 'server.port': 443,
+    'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64)', 'network.protocol.version': '1.1',
+  };
+  const list = Array.from({ length: spans }, (_, i) => {
+    const a: Record<string, unknown> = {};
+    for (let k = 0; k < perSpan; k++) {
+      const key = Object.keys(base)[k % 8];
+      a[k < 8 ? key : `${key}.${k}`] = base[key];
+    }
+    return newSpan({
+      traceId: (BigInt(seed) * 1_000_000n + BigInt(i >> 3) + 0x1000n).toString(16).padStart(32, '0'),
+      spanId: (BigInt(seed) * 1_000_000n + BigInt(i) + 0x100n).toString(16).padStart(16, '0'),
+      parentSpanId: i % 8 === 0 ? '' : (BigInt(seed) * 1_000_000n + BigInt(i - (i % 8)) + 0x100n).toString(16).padStart(16, '0'),
+      name: `GET /api/v1/items/${i % 20}`,
+      kind: i % 8 === 0 ? SpanKind.Server : SpanKind.Client,
+      startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i) * 1000n,
+      endTimeUnixNano: 1_700_000_000_000_500_000n + BigInt(i) * 1000n,
+      attributes: attrs(a),
+      events:
+        i % 4 === 0
+          ? [0, 1].map((e) => ({ timeUnixNano: 1_700_000_000_000_100_000n + BigInt(e), name: `event-${e}`, attributes: attrs({ 'event.seq': e, 'event.note': 'cache miss' }), droppedAttributesCount: 0 }))
+          : [],
+    });
+  });
+  return tracesOf(list, {
+    'service.name': 'checkout', 'service.namespace': 'shop', 'service.version': '1.4.2', 'service.instance.id': 'i-1',
+    'deployment.environment.name': 'prod', 'host.name': 'web-7', 'host.arch': 'amd64', 'os.type': 'linux',
+    'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'nodejs',
+  });
+}
+
+export interface LoadOptions {
+  endpoint: string;
+  protocol: 'http' | 'grpc';
+  durationMs: number;
+  /** Requests per second overall; 0 = as fast as answers come back. */
+  rate: number;
+  concurrency: number;
+  body: Uint8Array;
+  spansPerRequest: number;
+}
+
+export interface LoadResult {
+  acceptedSpans: number;
+  refusedRequests: number;
+  failedRequests: number;
+  seconds: number;
+}
+
+type Sender = () => Promise<'ok' | 'refused' | 'failed'>;
+
+function httpSender(endpoint: string, body: Uint8Array, concurrency: number): { send: Sender; close(): void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL('/v1/traces', endpoint);
+  const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const send: Sender = () =>
+    new Promise((resolve) => {
+      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': payload.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : res.statusCode === 429 || res.statusCode === 503 ? 'refused' : 'failed'));
+      });
+      req.on('error', () => resolve('failed'));
+      req.end(payload);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
+function grpcSender(endpoint: string, body: Uint8Array): { send: Sender; close(): void } {
+  const client = new Client(endpoint.replace(/^https?:\/\//, ''), credentials.createInsecure());
+  const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const send: Sender = () =>
+    new Promise((resolve) => {
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, payload, new Metadata(), (err) =>
+        resolve(!err ? 'ok' : err.code === 14 || err.code === 8 ? 'refused' : 'failed'),
+      );
+    });
+  return { send, close: () => client.close() };
+}
+
+export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
+  const sender = o.protocol === 'grpc' ? grpcSender(o.endpoint, o.body) : httpSender(o.endpoint, o.body, o.concurrency);
+  const start = performance.now();
+  const end = start + o.durationMs;
+  const interval = o.rate > 0 ? (1000 * o.concurrency) / o.rate : 0;
+  const result: LoadResult = { acceptedSpans: 0, refusedRequests: 0, failedRequests: 0, seconds: 0 };
+  const worker = async (w: number) => {
+    let next = start + (interval * w) / o.concurrency;
+    while (performance.now() < end) {
+      if (interval) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        next += interval;
+      }
+      const outcome = await sender.send();
+      if (outcome === 'ok') result.acceptedSpans += o.spansPerRequest;
+      else if (outcome === 'refused') result.refusedRequests++;
+      else result.failedRequests++;
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, (_, w) => worker(w)));
+  result.seconds = (performance.now() - start) / 1000;
+  sender.close();
+  return result;
+}
+
+async function cli(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      endpoint: { type: 'string', default: 'http://127.0.0.1:4318' },
+      protocol: { type: 'string', default: 'http' },
+      signal: { type: 'string', default: 'traces' },
+      duration: { type: 'string', default: '10s' },
+      rate: { type: 'string', default: '0' },
+      concurrency: { type: 'string', default: '8' },
+      'spans-per-request': { type: 'string', default: '512' },
+      profile: { type: 'string', default: 'realistic' },
+    },
+  });
+  if (values.signal !== 'traces') throw new Error('only --signal traces is generated so far');
+  if (values.protocol !== 'http' && values.protocol !== 'grpc') throw new Error('--protocol must be http or grpc');
+  if (!['small', 'realistic', 'large'].includes(values.profile!)) throw new Error('--profile must be small, realistic or large');
+  const spans = Number(values['spans-per-request']);
+  const r = await generateLoad({
+    endpoint: values.endpoint!,
+    protocol: values.protocol,
+    durationMs: parseDuration(values.duration!),
+    rate: Number(values.rate),
+    concurrency: Number(values.concurrency),
+    body: encodeSignal('traces', syntheticTraces(spans, values.profile as Profile)),
+    spansPerRequest: spans,
+  });
+  process.stdout.write(
+    `${(r.acceptedSpans / r.seconds).toFixed(0)} spans/s accepted over ${r.seconds.toFixed(1)}s; ` +
+      `${r.refusedRequests} requests refused (429/503/UNAVAILABLE), ${r.failedRequests} failed\n`,
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  cli().catch((err) => {
+    process.stderr.write(`loadgen: ${err.message}\n`);
+    process.exit(2);
+  });
+}
