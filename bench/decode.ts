@@ -4,30 +4,15 @@
  * to reach Summit's model. Both decode the same bytes of a realistic 512-span request.
  */
 import { deepStrictEqual } from 'node:assert';
-import { attrs } from '../pipeline/builders.js';
-import type { Traces } from '../pipeline/model.js';
 import { decodeTraces, encodeTraces } from '../pipeline/otlpproto/index.js';
 import { MESSAGE, otlpRoot } from '../pipeline/otlpproto/testing/otlp-descriptor.js';
 import { toProtobufjs, tracesFromProtobufjs } from '../pipeline/otlpproto/testing/protobufjs-convert.js';
 import { measure, table, type BenchCase } from './harness.js';
-import { realisticTraces } from './pipeline-overhead.js';
+import { syntheticTraces } from './synthetic.js';
 
 const SPANS = 512;
 /** Requests per measured run: enough for tens of milliseconds per case. */
 const REQUESTS_PER_RUN = 40;
-
-/** realisticTraces(), with one span in four carrying two events of two attributes each. */
-export function requestWithEvents(): Traces {
-  const traces = realisticTraces(SPANS);
-  traces.resourceSpans[0].scopeSpans[0].spans.forEach((span, i) => {
-    if (i % 4 !== 0) return;
-    span.events = [
-      { timeUnixNano: span.startTimeUnixNano + 100_000n, name: 'cache.miss', attributes: attrs({ 'cache.key': `item:${i % 20}`, 'cache.tier': 'l2' }), droppedAttributesCount: 0 },
-      { timeUnixNano: span.startTimeUnixNano + 200_000n, name: 'exception', attributes: attrs({ 'exception.type': 'TimeoutError', 'exception.message': 'upstream timed out after 250ms' }), droppedAttributesCount: 0 },
-    ];
-  });
-  return traces;
-}
 
 function repeat(name: string, work: () => unknown): BenchCase {
   return {
@@ -40,7 +25,7 @@ function repeat(name: string, work: () => unknown): BenchCase {
 }
 
 export async function decodeSuite(): Promise<string> {
-  const model = requestWithEvents();
+  const model = syntheticTraces(SPANS);
   // A Buffer, as receivers get from node:http and gRPC: protobufjs then takes its faster
   // Buffer path (native UTF-8 slicing), so the peer is measured at its best.
   const bytes = Buffer.from(encodeTraces(model));

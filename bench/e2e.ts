@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeSignal } from '../pipeline/otlpproto/index.js';
 import { measure, table, type BenchCase } from './harness.js';
-import { generateLoad, syntheticTraces } from './loadgen.js';
+import { generateLoad } from './loadgen.js';
+import { syntheticTraces } from './synthetic.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SPANS = 512;

@@ -1,42 +1,17 @@
 import { pino } from 'pino';
-import { attrs, newSpan, tracesOf } from '../pipeline/builders.js';
 import type { ComponentFactory, Consumer, NextConsumers } from '../pipeline/component.js';
 import type { ComponentSpec, GraphSpec, PipelineSpec } from '../pipeline/graph.js';
-import { SpanKind, type Traces } from '../pipeline/model.js';
 import { cloneData } from '../pipeline/model-ops.js';
 import { Service } from '../pipeline/service.js';
 import { batchProcessorFactory, batchDefaults } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
 import { measure, table, type BenchCase } from './harness.js';
+import { syntheticTraces } from './synthetic.js';
 
 const SPANS_PER_REQUEST = 512;
 const REQUESTS = 400;
 const IN_FLIGHT = 16;
-
-/** A realistic request: 512 spans, ~8 attributes each, 10 resource attributes. */
-export function realisticTraces(spans = SPANS_PER_REQUEST): Traces {
-  const list = Array.from({ length: spans }, (_, i) =>
-    newSpan({
-      traceId: (BigInt(i >> 3) + 0x1000n).toString(16).padStart(32, '0'),
-      spanId: (BigInt(i) + 0x100n).toString(16).padStart(16, '0'),
-      name: `GET /api/v1/items/${i % 20}`,
-      kind: SpanKind.Server,
-      startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i) * 1000n,
-      endTimeUnixNano: 1_700_000_000_000_500_000n + BigInt(i) * 1000n,
-      attributes: attrs({
-        'http.request.method': 'GET', 'http.route': '/api/v1/items/:id', 'http.response.status_code': 200,
-        'url.scheme': 'https', 'server.address': 'api.example.com', 'server.port': 443,
-        'user_agent.original': 'Mozilla/5.0', 'network.protocol.version': '1.1',
-      }),
-    }),
-  );
-  return tracesOf(list, {
-    'service.name': 'checkout', 'service.namespace': 'shop', 'service.version': '1.4.2', 'service.instance.id': 'i-1',
-    'deployment.environment.name': 'prod', 'host.name': 'web-7', 'host.arch': 'amd64', 'os.type': 'linux',
-    'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'nodejs',
-  });
-}
 
 /** A receiver that hands the bench a way to push batches, as a real receiver would. */
 function benchReceiver(sink: { next?: NextConsumers }): ComponentFactory {
@@ -68,7 +43,7 @@ async function serviceCase(name: string, pipelines: PipelineSpec[], processors: 
 
 // Built once: no case mutates what it is given (a mutating branch gets a copy), so reuse is safe
 // and the figures are the engine's cost alone.
-const REQUEST_DATA = Array.from({ length: 16 }, () => realisticTraces());
+const REQUEST_DATA = Array.from({ length: 16 }, () => syntheticTraces(SPANS_PER_REQUEST));
 
 function requestsCase(name: string, consumer: Consumer<'traces'>): BenchCase {
   return {
