@@ -10,6 +10,8 @@ import { filterProcessorFactory } from '../processors/filter/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
+import { otlpExporterFactory } from '../exporters/otlp/index.js';
+import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 
 /** Summit's own components, registered through the same plugin API a vendor package uses. */
@@ -27,6 +29,8 @@ export const builtinPlugin: Plugin = {
     debugExporterFactory,
     fileExporterFactory,
     nopExporterFactory,
+    otlpExporterFactory,
+    otlpHttpExporterFactory,
     healthCheckExtensionFactory,
   ],
 };

@@ -41,6 +41,11 @@ export interface ComponentInstance {
   consumers?: NextConsumers;
   /** Whether this component changes the batches it is given (fan-out then gives it a copy). */
   mutatesData?: boolean;
+  /**
+   * Exporters: the component records otelcol_exporter_sent / send_failed itself (the exporter
+   * helper does, when queued sends really finish), so the graph does not count its consume().
+   */
+  reportsOwnSendResults?: boolean;
   start?(host: Host): Promise<void>;
   /**
    * Stop accepting, flush what is held, release resources. Bounded by the caller's deadline.

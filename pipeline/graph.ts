@@ -164,7 +164,9 @@ class GraphBuilder {
         branches.push({ consumer: this.input(node, p.signal), mutates: this.connectorMutates.get(id)! });
       } else {
         const node = await this.exporter(id);
-        branches.push({ consumer: this.countExported(id, p.signal, this.input(node, p.signal)), mutates: !!node.instance.mutatesData });
+        const input = this.input(node, p.signal);
+        const consumer = node.instance.reportsOwnSendResults ? input : this.countExported(id, p.signal, input);
+        branches.push({ consumer, mutates: !!node.instance.mutatesData });
       }
     }
     const tail = fanOut(p.signal, branches);

@@ -101,7 +101,7 @@ describe('Collector configs against Summit’s components', () => {
     const full = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-full.yml')], DEMO_ENV).unknown;
     expect(full.filter((t) => !base.includes(t))).toEqual(['receiver kafkametrics']);
     const obs = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-observability.yml')], DEMO_ENV).unknown;
-    expect(obs.filter((t) => !base.includes(t))).toEqual(['exporter opensearch', 'exporter otlp_grpc', 'exporter otlp_http', 'extension opamp']);
+    expect(obs.filter((t) => !base.includes(t))).toEqual(['exporter opensearch', 'extension opamp']);
   });
 
   it('the contrib load-balancing agent', () => {

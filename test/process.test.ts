@@ -55,6 +55,7 @@ processors:
   batch:
     timeout: 60s
     send_batch_size: 100000
+    flush_when_idle: false
 exporters:
   file:
     path: ./out.jsonl

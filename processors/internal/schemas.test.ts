@@ -8,10 +8,10 @@ import { resourceProcessorFactory } from '../resource/index.js';
 const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: true });
 
 describe('config schemas', () => {
-  it('batch: an empty config gets upstream defaults', () => {
+  it('batch: an empty config gets upstream defaults (and Summit’s flush_when_idle)', () => {
     const config = {};
     expect(ajv.validate(batchProcessorFactory.configSchema, config)).toBe(true);
-    expect(config).toEqual({ send_batch_size: 8192, send_batch_max_size: 0, timeout: '200ms', metadata_keys: [], metadata_cardinality_limit: 1000 });
+    expect(config).toEqual({ send_batch_size: 8192, send_batch_max_size: 0, timeout: '200ms', metadata_keys: [], metadata_cardinality_limit: 1000, flush_when_idle: true });
     expect(ajv.validate(batchProcessorFactory.configSchema, { timeout: '2 seconds' })).toBe(false);
     expect(ajv.validate(batchProcessorFactory.configSchema, { send_batch_size: -1 })).toBe(false);
   });

@@ -1,7 +1,7 @@
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { decodeSignal as decodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeSignal as decodeProto, encodeExportResponse, encodeStatus } from '../../pipeline/otlpproto/index.js';
-import type { PartialSuccess } from './intake.js';
+import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
 
 export type Format = 'proto' | 'json';
 

@@ -1,10 +1,6 @@
 import type { Consumer } from '../../pipeline/component.js';
 import type { Metrics, Signal, SignalData, Traces } from '../../pipeline/model.js';
-
-export interface PartialSuccess {
-  rejected: number;
-  errorMessage: string;
-}
+import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
 
 /**
  * Drops items the OTLP specification calls invalid and says how many, so the sender learns it

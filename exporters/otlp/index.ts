@@ -1,0 +1,53 @@
+import type { ComponentFactory, JSONSchema } from '../../pipeline/component.js';
+import { createExporterHelper, exporterHelperSchemaProperties, validateExporterHelperConfig, type ExporterHelperConfig } from '../../pipeline/exporterhelper/index.js';
+import { checkTlsPair, clientTlsSchema, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
+import { OtlpGrpcTransport } from './transport.js';
+
+export interface OtlpExporterConfig extends ExporterHelperConfig {
+  endpoint: string;
+  tls?: ClientTlsConfig;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none' | '';
+}
+
+export const otlpExporterSchema: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['endpoint'],
+  properties: {
+    endpoint: { type: 'string', minLength: 1, description: 'host:port of an OTLP/gRPC server (a http:// or https:// scheme is accepted)' },
+    tls: clientTlsSchema,
+    headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+    compression: { type: 'string', enum: ['gzip', 'none', ''], default: 'gzip' },
+    ...exporterHelperSchemaProperties(),
+  },
+};
+
+/** Sends OTLP over gRPC, as upstream's `otlp` exporter (also known as `otlp_grpc`). */
+export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
+  type: 'otlp',
+  aliases: ['otlp_grpc'],
+  kind: 'exporter',
+  signals: ['traces', 'metrics', 'logs'],
+  stability: 'stable',
+  configSchema: otlpExporterSchema,
+  validate: (c) => [...checkTlsPair(c.tls, 'tls'), ...validateExporterHelperConfig(c)],
+  create(ctx, config) {
+    const transport = new OtlpGrpcTransport({
+      endpoint: config.endpoint,
+      tls: config.tls,
+      headers: config.headers ?? {},
+      compression: config.compression === 'gzip' || config.compression === undefined ? 'gzip' : 'none',
+      configDir: ctx.configDir,
+      logger: ctx.logger,
+    });
+    const helper = createExporterHelper(ctx, config, (signal, data, abort) => transport.send(signal, data, abort));
+    return {
+      ...helper,
+      async shutdown() {
+        await helper.shutdown();
+        transport.close();
+      },
+    };
+  },
+};

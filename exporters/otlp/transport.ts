@@ -1,0 +1,103 @@
+import { Client, credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { permanentError, retryableError } from '../../pipeline/errors.js';
+import type { Signal, SignalData } from '../../pipeline/model.js';
+import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
+import { warnPartialSuccess } from '../../pipeline/partial-success.js';
+import { clientTlsOptions, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
+
+const METHOD: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+/** As upstream's exporter: these are worth another try; RESOURCE_EXHAUSTED only with RetryInfo. */
+const RETRYABLE = new Set([status.CANCELLED, status.DEADLINE_EXCEEDED, status.ABORTED, status.OUT_OF_RANGE, status.UNAVAILABLE, status.DATA_LOSS]);
+
+export interface GrpcTransportOptions {
+  /** host:port, optionally with an http:// or https:// scheme. */
+  endpoint: string;
+  tls?: ClientTlsConfig;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  configDir: string;
+  logger: Logger;
+}
+
+/** Splits an endpoint the way upstream reads it: a scheme, if any, decides plaintext vs TLS. */
+export function grpcTarget(endpoint: string, tls: ClientTlsConfig | undefined): { target: string; secure: boolean } {
+  const m = /^(https?):\/\/(.*)$/i.exec(endpoint);
+  if (m) return { target: m[2].replace(/\/$/, ''), secure: m[1].toLowerCase() === 'https' && !tls?.insecure };
+  return { target: endpoint, secure: !tls?.insecure };
+}
+
+/** The RetryInfo delay carried in grpc-status-details-bin, if the server sent one. */
+function retryDelay(err: ServiceError): number | undefined {
+  const raw = err.metadata?.get('grpc-status-details-bin')[0];
+  if (!(raw instanceof Buffer)) return undefined;
+  try {
+    const info = decodeStatus(raw).details?.find((d) => d.typeUrl === RETRY_INFO_TYPE_URL);
+    return info ? decodeRetryInfo(info.value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class OtlpGrpcTransport {
+  private readonly client: Client;
+  private readonly metadata = new Metadata();
+
+  constructor(private readonly opts: GrpcTransportOptions) {
+    const { target, secure } = grpcTarget(opts.endpoint, opts.tls);
+    let creds: ChannelCredentials = credentials.createInsecure();
+    if (secure) {
+      const t = clientTlsOptions(opts.tls, opts.configDir);
+      creds = credentials.createSsl(t.ca ?? null, t.key ?? null, t.cert ?? null, t.rejectUnauthorized ? undefined : { checkServerIdentity: () => undefined });
+    }
+    const options: Record<string, unknown> = {};
+    if (opts.compression === 'gzip') options['grpc.default_compression_algorithm'] = 2;
+    if (opts.tls?.server_name_override) options['grpc.ssl_target_name_override'] = opts.tls.server_name_override;
+    this.client = new Client(target, creds, options);
+    for (const [k, v] of Object.entries(opts.headers)) this.metadata.set(k.toLowerCase(), v);
+  }
+
+  send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+    const body = Buffer.from(encodeSignal(signal, data));
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest(
+        METHOD[signal],
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        this.metadata.clone(),
+        (err, response) => {
+          abort.removeEventListener('abort', cancel);
+          if (!err) {
+            this.logPartialSuccess(signal, response);
+            return resolve();
+          }
+          const delay = retryDelay(err);
+          const message = `${this.opts.endpoint}: ${status[err.code] ?? err.code}: ${err.details}`;
+          if (RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && delay !== undefined)) reject(retryableError(message, delay, err));
+          else reject(permanentError(message, err));
+        },
+      );
+      const cancel = () => call.cancel();
+      abort.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private logPartialSuccess(signal: Signal, response: Buffer | undefined): void {
+    if (!response?.length) return;
+    try {
+      warnPartialSuccess(this.opts.logger, decodeExportResponse(signal, response));
+    } catch {
+      // an unreadable success body is still a success
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import { permanentError, retryableError } from '../../pipeline/errors.js';
+import type { Signal, SignalData } from '../../pipeline/model.js';
+import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
+import { decodeExportResponse, decodeStatus, encodeSignal as encodeProto, type PartialSuccess } from '../../pipeline/otlpproto/index.js';
+import { warnPartialSuccess } from '../../pipeline/partial-success.js';
+import { clientTlsOptions, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
+
+const gzipAsync = promisify(gzip);
+
+export interface HttpTransportOptions {
+  urls: Record<Signal, URL>;
+  encoding: 'proto' | 'json';
+  compression: 'gzip' | 'none';
+  headers: Record<string, string>;
+  tls?: ClientTlsConfig;
+  configDir: string;
+  logger: Logger;
+}
+
+/** The OTLP/HTTP specification's retryable answers; every other error status is permanent. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+/** Retry-After as seconds or an HTTP date, in milliseconds. */
+export function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** POSTs one batch per call over keep-alive connections; maps answers to retryable or permanent errors. */
+export class OtlpHttpTransport {
+  private readonly agent: HttpAgent;
+
+  constructor(private readonly opts: HttpTransportOptions) {
+    const secure = Object.values(opts.urls).some((u) => u.protocol === 'https:');
+    this.agent = secure
+      ? new HttpsAgent({ keepAlive: true, ...clientTlsOptions(opts.tls, opts.configDir) })
+      : new HttpAgent({ keepAlive: true });
+  }
+
+  async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+    const format = this.opts.encoding;
+    let body: Uint8Array | Buffer =
+      format === 'proto' ? encodeProto(signal, data) : Buffer.from(JSON.stringify(encodeJson(signal, data)));
+    const headers: Record<string, string> = {
+      ...this.opts.headers,
+      'content-type': format === 'proto' ? 'application/x-protobuf' : 'application/json',
+    };
+    if (this.opts.compression === 'gzip') {
+      body = await gzipAsync(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    const url = this.opts.urls[signal];
+    const res = await this.post(url, body, headers, abort);
+    if (res.status >= 200 && res.status < 300) {
+      this.logPartialSuccess(signal, res);
+      return;
+    }
+    const message = `${url} answered ${res.status}${describeError(res)}`;
+    if (RETRYABLE.has(res.status)) throw retryableError(message, retryAfterMs(res.headers['retry-after'] as string | undefined));
+    throw permanentError(message);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private post(url: URL, body: Uint8Array, headers: Record<string, string>, abort: AbortSignal): Promise<Answer> {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.byteLength) }, agent: this.agent, signal: abort }, (res) => {
+        collect(res).then(resolve, reject);
+      });
+      // Network failures (refused, reset, aborted by the timeout) are worth retrying.
+      req.on('error', (err) => reject(retryableError(`${url}: ${err.message}`, undefined, err)));
+      req.end(body);
+    });
+  }
+
+  private logPartialSuccess(signal: Signal, res: Answer): void {
+    if (res.body.length === 0) return;
+    try {
+      warnPartialSuccess(
+        this.opts.logger,
+        this.opts.encoding === 'proto' ? decodeExportResponse(signal, res.body) : jsonPartial(JSON.parse(res.body.toString('utf8'))),
+      );
+    } catch {
+      // an unreadable success body is still a success
+    }
+  }
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+async function collect(res: IncomingMessage): Promise<Answer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res as AsyncIterable<Buffer>) {
+    // answers are small; don't let a misbehaving server make us buffer much
+    if (size < 64 * 1024) chunks.push(c);
+    size += c.length;
+  }
+  return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+}
+
+function describeError(res: Answer): string {
+  if (res.body.length === 0) return '';
+  const type = String(res.headers['content-type'] ?? '');
+  try {
+    if (type.includes('protobuf')) return `: ${decodeStatus(res.body).message}`;
+    if (type.includes('json')) return `: ${String((JSON.parse(res.body.toString('utf8')) as { message?: unknown }).message ?? '')}`;
+  } catch {
+    // fall through to the raw text
+  }
+  return `: ${res.body.toString('utf8', 0, Math.min(res.body.length, 512)).trim()}`;
+}
+
+function jsonPartial(json: { partialSuccess?: Record<string, unknown> }): PartialSuccess | undefined {
+  const p = json.partialSuccess;
+  if (!p) return undefined;
+  const rejected = Number(p.rejectedSpans ?? p.rejectedDataPoints ?? p.rejectedLogRecords ?? 0);
+  return { rejected, errorMessage: String(p.errorMessage ?? '') };
+}

@@ -1,0 +1,86 @@
+/** The storage the exporter helper's persistent queue runs on: one FileQueue per (component, signal). */
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { DurableQueue, StorageExtension } from '../../pipeline/exporterhelper/storage.js';
+import type { Signal } from '../../pipeline/model.js';
+import type { ResolvedFileStorageConfig } from './config.js';
+import { FileQueue } from './file-queue.js';
+import { acquireQueueLock } from './lock.js';
+
+/**
+ * `exporter/otlp/backend` + traces → `exporter%2Fotlp%2Fbackend.traces`: every id maps to its
+ * own directory name, on every platform.
+ */
+export function queueDirName(ownerId: string, signal: Signal): string {
+  const safe = ownerId.replace(/[^A-Za-z0-9_-]/g, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+  return `${safe}.${signal}`;
+}
+
+export class FileStorage implements StorageExtension {
+  readonly storageExtension = true as const;
+  private readonly open = new Set<FileQueue>();
+  private checked?: Promise<void>;
+
+  constructor(
+    private readonly config: ResolvedFileStorageConfig,
+    private readonly logger: Logger,
+    private readonly id = 'file_storage',
+  ) {}
+
+  /** Checks the directory now, so a wrong path fails the start instead of the first export. */
+  async start(): Promise<void> {
+    await this.ensureDirectory();
+  }
+
+  async openQueue(ownerId: string, signal: Signal): Promise<DurableQueue> {
+    await this.ensureDirectory();
+    const dir = join(this.config.directory, queueDirName(ownerId, signal));
+    const release = await acquireQueueLock(dir, this.config.timeoutMs);
+    try {
+      const q = await FileQueue.open(dir, {
+        ...this.config.queue,
+        logger: this.logger,
+        onClose: () => {
+          this.open.delete(q);
+          release();
+        },
+      });
+      this.open.add(q);
+      return q;
+    } catch (err) {
+      release();
+      throw new Error(`${this.id}: cannot open the queue of ${ownerId} (${signal}) in ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Owners close their queues first; whatever is still open (a stuck owner) is flushed and closed here. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.open].map((q) => q.close()));
+  }
+
+  private ensureDirectory(): Promise<void> {
+    this.checked ??= this.checkDirectory();
+    return this.checked;
+  }
+
+  private async checkDirectory(): Promise<void> {
+    const { directory, createDirectory, directoryMode } = this.config;
+    const info = await stat(directory).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw new Error(`${this.id}: cannot use directory ${directory}: ${err.message}`);
+    });
+    if (!info) {
+      if (!createDirectory) {
+        throw new Error(`${this.id}: directory ${directory} does not exist; create it, or set create_directory: true`);
+      }
+      await mkdir(directory, { recursive: true, mode: directoryMode });
+    } else if (!info.isDirectory()) {
+      throw new Error(`${this.id}: ${directory} is not a directory`);
+    }
+    await access(directory, constants.W_OK | constants.R_OK).catch(() => {
+      throw new Error(`${this.id}: directory ${directory} is not readable and writable by this process`);
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * createExporterHelper: what every exporter wraps its network call in — sending queue →
+ * retry → timeout → send, as upstream's exporterhelper orders them.
+ */
+import type { ComponentInstance, Consumer, CreateContext, Host, NextConsumers } from '../component.js';
+import type { Signal, SignalData } from '../model.js';
+import { otlpJsonCodec, type QueueCodec } from './codec.js';
+import { resolveExporterHelperConfig, type ExporterHelperConfig, type ExporterHelperDefaults } from './config.js';
+import { DirectSender } from './direct-sender.js';
+import type { SenderEnv } from './env.js';
+import { LogLimiter } from './log.js';
+import { HelperMetrics } from './metrics.js';
+import { QueuedSender } from './queued-sender.js';
+import type { SendFunction } from './retry.js';
+
+export interface ExporterHelperOptions {
+  /** Serializer for a persistent queue; defaults to OTLP/JSON. */
+  codec?: QueueCodec;
+  /** The exporter's own defaults where they differ from upstream's common ones. */
+  defaults?: ExporterHelperDefaults;
+  /** Source of randomness for retry jitter (tests make it deterministic). */
+  random?: () => number;
+  /** Interval of rate-limited warnings and drop logs, ms (default 10 s). */
+  logIntervalMs?: number;
+}
+
+export interface ExporterHelper extends ComponentInstance {
+  consumers: NextConsumers;
+  start(host: Host): Promise<void>;
+  shutdown(): Promise<void>;
+  /** The helper records otelcol_exporter_sent / send_failed itself, when sends really finish. */
+  reportsOwnSendResults: true;
+}
+
+interface Sender<S extends Signal> {
+  readonly signal: S;
+  start(host: Host): Promise<void>;
+  consume(data: SignalData[S]): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Builds the consumers (one per signal in ctx.signals) and lifecycle of an exporter around its
+ * `send`. Return it from the factory's create(), or spread it and wrap start/shutdown to open
+ * the exporter's own resources before `start` and close them after `shutdown`.
+ */
+export function createExporterHelper(ctx: CreateContext, config: ExporterHelperConfig, send: SendFunction, options: ExporterHelperOptions = {}): ExporterHelper {
+  const resolved = resolveExporterHelperConfig(config ?? {}, options.defaults);
+  const codec = options.codec ?? otlpJsonCodec;
+  const env: SenderEnv = {
+    exporterId: ctx.id,
+    logger: ctx.logger,
+    config: resolved,
+    send,
+    metrics: new HelperMetrics(ctx.telemetry, ctx.id),
+    limiter: new LogLimiter(options.logIntervalMs),
+    codec,
+    codecs: new Map([otlpJsonCodec, codec].map((c) => [c.name, c])),
+    random: options.random,
+  };
+  if (!resolved.queue.enabled && resolved.queue.storage !== undefined) {
+    ctx.logger.warn(`exporter "${ctx.id}": sending_queue.storage is ignored because sending_queue.enabled is false`);
+  }
+
+  const senders: Sender<Signal>[] = ctx.signals.map((signal) =>
+    resolved.queue.enabled ? new QueuedSender(env, signal) : new DirectSender(env, signal),
+  );
+  const consumers: NextConsumers = {};
+  for (const s of senders) {
+    const consumer: Consumer<Signal> = { consume: (data) => s.consume(data) };
+    (consumers as Record<Signal, Consumer<Signal>>)[s.signal] = consumer;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    consumers,
+    mutatesData: false,
+    reportsOwnSendResults: true,
+    async start(host) {
+      for (const s of senders) await s.start(host);
+    },
+    shutdown() {
+      stopping ??= Promise.all(senders.map((s) => s.shutdown())).then(() => env.limiter.flush());
+      return stopping;
+    },
+  };
+}

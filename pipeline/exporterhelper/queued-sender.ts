@@ -1,0 +1,312 @@
+/**
+ * sending_queue.enabled: true — consume() returns once the batch is queued (in memory, or
+ * durably written when a storage extension backs the queue); num_consumers senders drain it.
+ */
+import type { Host } from '../component.js';
+import { permanentError, retryableError, type ConsumerError } from '../errors.js';
+import type { Signal, SignalData } from '../model.js';
+import { countItems, ITEM_NOUN } from '../model-ops.js';
+import { unwrapRecord, wrapRecord } from './codec.js';
+import { errorText, failureError, failureReason, reportDrop, retryObserver, type SenderEnv } from './env.js';
+import { BoundedQueue, QueueClosedError, QueueFullError } from './queue.js';
+import { sendWithRetry, type SendOutcome } from './retry.js';
+import { isStorageExtension, type DurableQueue } from './storage.js';
+
+interface Entry<S extends Signal> {
+  /** The record in durable storage, when the queue is persistent. */
+  id?: number;
+  /** Absent for records that are only on disk (recovered, or queued behind a backlog). */
+  data?: SignalData[S];
+  items: number;
+  size: number;
+  /** wait_for_result: settles when the export finished. */
+  done?: { resolve(): void; reject(err: ConsumerError): void };
+}
+
+export class QueuedSender<S extends Signal> {
+  private readonly queue: BoundedQueue<Entry<S>>;
+  private durable?: DurableQueue;
+  private accepting = false;
+  private readonly stop = new AbortController();
+  private workers: Promise<void>[] = [];
+  private attempting = 0;
+  private backingOff = 0;
+  private busy = 0;
+  private lost = { batches: 0, items: 0 };
+  private onChange?: () => void;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly env: SenderEnv,
+    readonly signal: S,
+  ) {
+    const { queue } = env.config;
+    this.queue = new BoundedQueue(queue.capacity, (used) => {
+      env.metrics.queueSize(signal, used);
+      this.changed();
+    });
+    env.metrics.queueCapacity(signal, queue.capacity);
+    env.metrics.queueSize(signal, 0);
+  }
+
+  async start(host: Host): Promise<void> {
+    const storageId = this.env.config.queue.storage;
+    if (storageId !== undefined) {
+      const ext = host.getExtension(storageId);
+      if (!ext) {
+        throw new Error(
+          `sending_queue.storage: extension "${storageId}" is not running; define it under extensions: and list it in service.extensions`,
+        );
+      }
+      if (!isStorageExtension(ext)) throw new Error(`sending_queue.storage: extension "${storageId}" is not a storage extension (use e.g. file_storage)`);
+      this.durable = await ext.openQueue(`exporter/${this.env.exporterId}`, this.signal);
+      await this.recover();
+    }
+    this.accepting = true;
+    for (let i = 0; i < this.env.config.queue.consumers; i++) this.workers.push(this.work());
+  }
+
+  async consume(data: SignalData[S]): Promise<void> {
+    const { env, signal } = this;
+    if (!this.accepting) throw retryableError(`exporter "${env.exporterId}" is ${this.stopping ? 'shutting down' : 'not started'}`);
+    const items = countItems(signal, data);
+    const size = env.config.queue.sizer === 'items' ? items : 1;
+    try {
+      await this.queue.reserve(size, env.config.queue.block);
+    } catch (err) {
+      if (err instanceof QueueClosedError) throw retryableError(`exporter "${env.exporterId}" is shutting down`);
+      if (err instanceof QueueFullError) {
+        this.refuse(items, 'full', `sending queue is full (capacity ${this.queue.capacity} ${env.config.queue.sizer})`);
+        throw retryableError('sending queue is full');
+      }
+      throw err;
+    }
+    const entry: Entry<S> = { data, items, size };
+    if (this.durable) {
+      try {
+        entry.id = await this.persist(data, items);
+      } catch (err) {
+        this.queue.release(size);
+        throw err;
+      }
+      // Behind a backlog the batch waits on disk only, so a long outage does not fill the heap.
+      if (this.queue.waiting >= env.config.queue.consumers) entry.data = undefined;
+    }
+    const finished = env.config.queue.waitForResult
+      ? new Promise<void>((resolve, reject) => (entry.done = { resolve, reject }))
+      : undefined;
+    if (!this.queue.push(entry)) {
+      this.queue.release(size);
+      entry.done?.reject(retryableError(`exporter "${env.exporterId}" is shutting down; the batch stays in the persistent queue`));
+    }
+    await finished;
+  }
+
+  private async persist(data: SignalData[S], items: number): Promise<number> {
+    let record: Uint8Array;
+    try {
+      record = wrapRecord(this.env.codec, items, this.env.codec.encode(this.signal, data));
+    } catch (err) {
+      throw this.refuse(items, 'encode', `cannot encode the batch for the persistent queue: ${errorText(err)}`, false);
+    }
+    try {
+      return await this.durable!.append(record);
+    } catch (err) {
+      throw this.refuse(items, 'write', `cannot write to the persistent queue: ${errorText(err)}`);
+    }
+  }
+
+  /** A refusal is never silent: counted as enqueue_failed and logged, rate-limited per kind. */
+  private refuse(items: number, kind: string, message: string, retryable = true): ConsumerError {
+    const { env, signal } = this;
+    env.metrics.enqueueFailed(signal, items);
+    const consequence = retryable ? 'the sender is told to retry' : 'the sender is told the data is invalid';
+    env.limiter.hit(`refuse:${kind}`, items, (f) =>
+      env.logger.warn(
+        { rejected_items: f.items, data_type: signal, ...(f.count > 1 ? { batches_since_last_log: f.count } : {}) },
+        `Exporter "${env.exporterId}" refused ${f.count > 1 ? `${f.count} batches (${f.items} ${ITEM_NOUN[signal]}) since the last message` : `${items} ${ITEM_NOUN[signal]}`}: ${message}; ${consequence}`,
+      ),
+    );
+    return retryable ? retryableError(message) : permanentError(message);
+  }
+
+  /** Records left by the previous run go first. */
+  private async recover(): Promise<void> {
+    let batches = 0;
+    let items = 0;
+    for await (const rec of this.durable!.readPending()) {
+      let n = 0;
+      try {
+        n = unwrapRecord(rec.bytes).items;
+      } catch {
+        // Unreadable records are dropped (and logged) when a sender reaches them.
+      }
+      const size = this.env.config.queue.sizer === 'items' ? n : 1;
+      this.queue.grow(size);
+      this.queue.push({ id: rec.id, items: n, size });
+      batches++;
+      items += n;
+    }
+    if (batches > 0) {
+      this.env.logger.info(
+        { batches, items, data_type: this.signal },
+        `Exporter "${this.env.exporterId}" found ${batches} batches (${items} ${ITEM_NOUN[this.signal]}) in its persistent queue; sending them first`,
+      );
+    }
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const entry = await this.queue.take();
+      if (!entry) return;
+      this.busy++;
+      try {
+        await this.process(entry);
+      } catch (err) {
+        this.env.logger.error({ err }, `exporter "${this.env.exporterId}": unexpected error in a queue sender`);
+      } finally {
+        this.busy--;
+        this.queue.release(entry.size);
+      }
+    }
+  }
+
+  private async process(entry: Entry<S>): Promise<void> {
+    const { env, signal } = this;
+    let data = entry.data;
+    entry.data = undefined;
+    if (data === undefined) {
+      try {
+        data = await this.load(entry.id!);
+      } catch (err) {
+        reportDrop(env, signal, entry.items, `the queued record ${entry.id} cannot be read: ${errorText(err)}`);
+        entry.done?.reject(permanentError(`the queued record cannot be read: ${errorText(err)}`));
+        await this.ack(entry);
+        return;
+      }
+    }
+    const outcome: SendOutcome = await sendWithRetry(
+      env,
+      signal,
+      data,
+      this.stop.signal,
+      retryObserver(env, signal, {
+        attemptStarted: () => this.count('attempting', 1),
+        attemptEnded: () => this.count('attempting', -1),
+        backoffStarted: () => this.count('backingOff', 1),
+        backoffEnded: () => this.count('backingOff', -1),
+      }),
+    );
+    if (outcome.ok) {
+      env.metrics.result(signal, entry.items, true);
+      await this.ack(entry);
+      entry.done?.resolve();
+      return;
+    }
+    if (outcome.reason === 'shutdown' && this.durable) {
+      // Not acknowledged: it stays on disk and is sent after the restart.
+      entry.done?.reject(retryableError(`exporter "${env.exporterId}" is shutting down; the batch stays in the persistent queue`));
+      return;
+    }
+    if (outcome.reason === 'shutdown') {
+      this.lost.batches++;
+      this.lost.items += entry.items;
+      env.metrics.result(signal, entry.items, false);
+    } else {
+      reportDrop(env, signal, entry.items, failureReason(env, outcome));
+      await this.ack(entry);
+    }
+    entry.done?.reject(failureError(env, outcome));
+  }
+
+  private async load(id: number): Promise<SignalData[S]> {
+    const rec = unwrapRecord(await this.durable!.read(id));
+    const codec = this.env.codecs.get(rec.codec);
+    if (!codec) throw new Error(`it was written with queue codec "${rec.codec}", which this build does not know`);
+    return codec.decode(this.signal, rec.payload);
+  }
+
+  private async ack(entry: Entry<S>): Promise<void> {
+    if (entry.id === undefined || !this.durable) return;
+    try {
+      await this.durable.ack(entry.id);
+    } catch (err) {
+      this.env.logger.warn({ err }, `exporter "${this.env.exporterId}": cannot acknowledge queued record ${entry.id}; it may be sent again after a restart`);
+    }
+  }
+
+  private count(what: 'attempting' | 'backingOff', delta: number): void {
+    this[what] += delta;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.onChange?.();
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= this.durable ? this.stopPersistent() : this.stopInMemory();
+    return this.stopping;
+  }
+
+  /** Whatever is not delivered now stays on disk for the next start. */
+  private async stopPersistent(): Promise<void> {
+    this.accepting = false;
+    for (const e of this.queue.halt()) e.done?.reject(retryableError(`exporter "${this.env.exporterId}" is shutting down; the batch stays in the persistent queue`));
+    this.stop.abort();
+    await Promise.all(this.workers);
+    const kept = this.durable!.size;
+    await this.durable!.close();
+    if (kept > 0) {
+      this.env.logger.info(
+        { batches: kept, data_type: this.signal },
+        `Exporter "${this.env.exporterId}" keeps ${kept} undelivered batches in its persistent queue; they are sent after the next start`,
+      );
+    }
+  }
+
+  /**
+   * Drains while progress is possible; gives up once every remaining batch waits for a retry
+   * (the backend is down), counting and logging what is lost.
+   */
+  private async stopInMemory(): Promise<void> {
+    this.accepting = false;
+    this.queue.close();
+    await new Promise<void>((resolve) => {
+      let scheduled = false;
+      const check = () => {
+        scheduled = false;
+        if ((this.queue.waiting === 0 && this.busy === 0) || this.stuck()) {
+          this.onChange = undefined;
+          resolve();
+        }
+      };
+      // Counters pass through transient states between a failed attempt and its backoff: look once they settle.
+      this.onChange = () => {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(check);
+        }
+      };
+      this.onChange();
+    });
+    for (const e of this.queue.halt()) {
+      this.lost.batches++;
+      this.lost.items += e.items;
+      this.env.metrics.result(this.signal, e.items, false);
+      e.done?.reject(retryableError(`exporter "${this.env.exporterId}" shut down before the batch was sent`));
+    }
+    this.stop.abort();
+    await Promise.all(this.workers);
+    if (this.lost.batches > 0) {
+      this.env.logger.error(
+        { dropped_items: this.lost.items, batches: this.lost.batches, data_type: this.signal },
+        `Exporter "${this.env.exporterId}" shut down with ${this.lost.batches} batches (${this.lost.items} ${ITEM_NOUN[this.signal]}) still unsent while the backend was failing; they are lost (configure sending_queue.storage to keep them across restarts)`,
+      );
+    }
+  }
+
+  private stuck(): boolean {
+    return this.attempting === 0 && this.backingOff > 0 && (this.queue.waiting === 0 || this.busy >= this.env.config.queue.consumers);
+  }
+}

@@ -1,0 +1,116 @@
+/** The retry and timeout layers: retry → timeout → send, as upstream orders them. */
+import { ConsumerError, isRetryable, retryableError } from '../errors.js';
+import type { Signal, SignalData } from '../model.js';
+import { ExponentialBackoff, STOP } from './backoff.js';
+import type { ResolvedHelperConfig } from './config.js';
+
+/**
+ * The exporter's own network call. Reject with a permanent ConsumerError for data the backend
+ * will never take, with retryAfterMs when the backend asked to slow down; anything else is retried.
+ */
+export type SendFunction = <S extends Signal>(signal: S, data: SignalData[S], abortSignal: AbortSignal) => Promise<void>;
+
+export type SendOutcome =
+  | { ok: true; attempts: number }
+  | { ok: false; reason: 'permanent' | 'exhausted' | 'shutdown'; error: unknown; attempts: number; elapsedMs: number };
+
+/** Lets the caller see whether a send is talking to the backend or waiting to retry. */
+export interface SendObserver {
+  attemptStarted(): void;
+  attemptEnded(): void;
+  backoffStarted(delayMs: number, error: unknown): void;
+  backoffEnded(): void;
+}
+
+const NO_OBSERVER: SendObserver = { attemptStarted() {}, attemptEnded() {}, backoffStarted() {}, backoffEnded() {} };
+
+export interface RetryDeps {
+  config: ResolvedHelperConfig;
+  send: SendFunction;
+  random?: () => number;
+}
+
+/**
+ * Sends until success, a permanent error, max_elapsed_time, or `stop` aborts a wait. Never
+ * rejects: the outcome says what happened so the queue can decide what to keep.
+ */
+export async function sendWithRetry<S extends Signal>(
+  deps: RetryDeps,
+  signal: S,
+  data: SignalData[S],
+  stop: AbortSignal,
+  observer: SendObserver = NO_OBSERVER,
+): Promise<SendOutcome> {
+  const { retry, timeoutMs } = deps.config;
+  const backoff = new ExponentialBackoff(retry, deps.random);
+  for (let attempts = 1; ; attempts++) {
+    let error: unknown;
+    observer.attemptStarted();
+    try {
+      await attemptWithTimeout(deps.send, signal, data, timeoutMs);
+      return { ok: true, attempts };
+    } catch (err) {
+      error = err;
+    } finally {
+      observer.attemptEnded();
+    }
+    const elapsedMs = backoff.elapsedMs();
+    if (!isRetryable(error)) return { ok: false, reason: 'permanent', error, attempts, elapsedMs };
+    if (!retry.enabled) return { ok: false, reason: 'exhausted', error, attempts, elapsedMs };
+    if (stop.aborted) return { ok: false, reason: 'shutdown', error, attempts, elapsedMs };
+    let delay = backoff.next();
+    if (delay === STOP) return { ok: false, reason: 'exhausted', error, attempts, elapsedMs };
+    const throttle = error instanceof ConsumerError ? error.retryAfterMs : undefined;
+    // The backend's own "retry after" wins when longer, as upstream honours Retry-After / RetryInfo.
+    if (throttle !== undefined && throttle > delay) {
+      if (!backoff.fits(throttle)) return { ok: false, reason: 'exhausted', error, attempts, elapsedMs };
+      delay = throttle;
+    }
+    observer.backoffStarted(delay, error);
+    const interrupted = await sleep(delay, stop);
+    observer.backoffEnded();
+    if (interrupted) return { ok: false, reason: 'shutdown', error, attempts, elapsedMs: backoff.elapsedMs() };
+  }
+}
+
+/** One attempt, abandoned (and its AbortSignal fired) when the timeout passes. */
+export function attemptWithTimeout<S extends Signal>(send: SendFunction, signal: S, data: SignalData[S], timeoutMs: number): Promise<void> {
+  const controller = new AbortController();
+  if (timeoutMs <= 0) return invoke(send, signal, data, controller.signal);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const err = retryableError(`timeout: the export did not finish within ${timeoutMs}ms`);
+      controller.abort(err);
+      reject(err);
+    }, timeoutMs);
+    // The send may still settle after the timeout; its late result is deliberately ignored.
+    invoke(send, signal, data, controller.signal)
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
+  });
+}
+
+/** A send that throws synchronously is a failed attempt like any other. */
+function invoke<S extends Signal>(send: SendFunction, signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+  try {
+    return Promise.resolve(send(signal, data, abort));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Resolves true when `stop` cut the wait short. */
+function sleep(ms: number, stop: AbortSignal): Promise<boolean> {
+  if (stop.aborted) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      stop.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    stop.addEventListener('abort', onAbort, { once: true });
+  });
+}
