@@ -106,7 +106,7 @@ describe('Summit A → otlp / otlphttp exporters → Summit B', () => {
     for (const signal of SIGNALS) {
       for (const { data } of randomCases(signal, CASES)) {
         const request = sendable(signal, data);
-        const res = await fetch(`${aHttp}/v1/${signal}`, { method: 'POST', body: encodeProto(signal, request), headers: { 'content-type': 'application/x-protobuf' } });
+        const res = await fetch(`${aHttp}/v1/${signal}`, { method: 'POST', body: Buffer.from(encodeProto(signal, request)), headers: { 'content-type': 'application/x-protobuf' } });
         expect(res.status).toBe(200);
         sent[signal].push(canonical(signal, request));
       }
