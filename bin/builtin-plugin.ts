@@ -13,6 +13,7 @@ import { nopExporterFactory } from '../exporters/nop/index.js';
 import { otlpExporterFactory } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
+import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
 
 /** Summit's own components, registered through the same plugin API a vendor package uses. */
 export const builtinPlugin: Plugin = {
@@ -32,5 +33,6 @@ export const builtinPlugin: Plugin = {
     otlpExporterFactory,
     otlpHttpExporterFactory,
     healthCheckExtensionFactory,
+    fileStorageExtensionFactory,
   ],
 };

@@ -10,3 +10,4 @@ export * from './walk.js';
 export * from './anyvalue.js';
 export * from './otlpjson/index.js';
 export * from './ottl/index.js';
+export * from './exporterhelper/index.js';

@@ -34,7 +34,7 @@ export const fileStorageConfigSchema = {
       minLength: 1,
       description: `where queues are kept; default ${DEFAULT_DIRECTORY} under the working directory; a relative path resolves against the config file's directory`,
     },
-    timeout: { ...durationSchema('1s'), description: 'how long opening a queue waits for another user of the same queue to close it' },
+    timeout: durationSchema('1s'),
     fsync: { type: 'boolean', default: false, description: 'fdatasync every write before acknowledging it (survives power loss, slower)' },
     create_directory: { type: 'boolean', default: false, description: 'create directory (and parents) when missing' },
     directory_permissions: { type: 'string', pattern: '^0?[0-7]{3}$', default: '0750', description: 'octal mode for a created directory' },

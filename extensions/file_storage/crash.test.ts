@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FileQueue } from './file-queue.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,7 +57,9 @@ async function runAndKill(dir: string, fsync: boolean, start: number, lines: num
 describe('file queue under kill -9', () => {
   it('keeps every append that resolved and forgets every ack that resolved, across repeated crashes', async () => {
     assertBuilt();
-    const dir = join(mkdtempSync(join(tmpdir(), 'summit-crash-')), 'q');
+    const root = mkdtempSync(join(tmpdir(), 'summit-crash-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const dir = join(root, 'q');
     const expected = new Map<number, number>();
     let next = 0;
     for (const [round, fsync] of [false, true, false].entries()) {

@@ -28,7 +28,7 @@ export interface FileQueueOptions {
     maxTransactionSize: number;
   };
   /** Called once the queue is closed (releases the directory for the next opener). */
-  onClose?: () => void;
+  onClose?: () => void | Promise<void>;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -109,7 +109,10 @@ export class FileQueue implements DurableQueue {
       try {
         bytes = await this.read(id);
       } catch (err) {
-        this.opts.logger.warn({ err }, `file_storage: pending record ${id} in ${this.dir} cannot be read; skipping it`);
+        // An I/O error may pass (the caller fails and retries later); a changed record will not.
+        if (!(err instanceof DamagedRecordError)) throw err;
+        this.opts.logger.error({ err }, `file_storage: pending record ${id} in ${this.dir} is damaged; dropping it`);
+        await this.ack(id);
         continue;
       }
       yield { id, bytes };
@@ -308,32 +311,39 @@ export class FileQueue implements DurableQueue {
     const ids = [...this.index].filter(([, loc]) => old.has(loc.seg)).map(([id]) => id);
     const started = Date.now();
     for (let i = 0; i < ids.length && !this.closed; ) {
-      const frames: Uint8Array[] = [];
-      const moved: { id: number; from: Location; length: number; at: number }[] = [];
-      let at = 0;
-      for (; i < ids.length && moved.length < this.opts.compaction.maxTransactionSize && at < this.opts.segmentBytes; i++) {
+      const read: { id: number; from: Location; payload: Buffer }[] = [];
+      let bytes = 0;
+      for (; i < ids.length && read.length < this.opts.compaction.maxTransactionSize && bytes < this.opts.segmentBytes; i++) {
         const from = this.index.get(ids[i]);
         if (!from || !old.has(from.seg)) continue;
-        let payload: Buffer;
         try {
-          payload = await readRecord(from);
+          const payload = await readRecord(from);
+          read.push({ id: ids[i], from, payload });
+          bytes += payload.length;
         } catch (err) {
           // Left where it is: the exporter drops it, logged, when it gets to it.
           this.opts.logger.warn({ err }, `file_storage: compaction cannot read record ${ids[i]} of ${this.dir}; leaving it in place`);
-          continue;
         }
-        frames.push(frameHead(TYPE_DATA, ids[i], payload), payload);
-        moved.push({ id: ids[i], from, length: payload.length, at });
-        at += HEADER + BODY_PREFIX + payload.length;
       }
+      // Checked in the same step as the write is queued: a copy must never land after its ack,
+      // or deleting the ack's segment later would bring the record back.
+      const moved = read.filter((r) => this.index.get(r.id) === r.from);
       if (moved.length === 0) continue;
+      const frames: Uint8Array[] = [];
+      const at: number[] = [];
+      let offset = 0;
+      for (const m of moved) {
+        frames.push(frameHead(TYPE_DATA, m.id, m.payload), m.payload);
+        at.push(offset);
+        offset += HEADER + BODY_PREFIX + m.payload.length;
+      }
       // Synced even without fsync: the originals are deleted next, and they were durable.
       const pos = await this.write(frames, true);
-      for (const m of moved) {
-        if (this.index.get(m.id) !== m.from) continue;
+      moved.forEach((m, k) => {
+        if (this.index.get(m.id) !== m.from) return;
         this.untrack(m.id, m.from);
-        this.track(m.id, { seg: pos.seg, offset: pos.offset + m.at, payloadLength: m.length });
-      }
+        this.track(m.id, { seg: pos.seg, offset: pos.offset + at[k], payloadLength: m.payload.length });
+      });
     }
     await this.deleteDeadPrefix();
     this.opts.logger.debug({ dir: this.dir, moved: ids.length, ms: Date.now() - started }, 'file_storage: compacted');
@@ -352,9 +362,12 @@ export class FileQueue implements DurableQueue {
     if (this.index.size === 0) {
       for (const seg of this.segments.splice(0)) await unlink(seg.path).catch(() => {});
     }
-    this.opts.onClose?.();
+    await this.opts.onClose?.();
   }
 }
+
+/** The bytes on disk no longer match their CRC: reading again will not help. */
+export class DamagedRecordError extends Error {}
 
 async function readRecord(loc: Location): Promise<Buffer> {
   const fh = await open(loc.seg.path, 'r');
@@ -363,7 +376,7 @@ async function readRecord(loc: Location): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
     const { bytesRead } = await fh.read(buf, 0, length, loc.offset);
     if (bytesRead !== length || buf.readUInt32BE(0) !== MAGIC || crc32(buf.subarray(HEADER)) !== buf.readUInt32BE(8)) {
-      throw new Error(`record at offset ${loc.offset} of ${loc.seg.path} is damaged`);
+      throw new DamagedRecordError(`record at offset ${loc.offset} of ${loc.seg.path} is damaged`);
     }
     return buf.subarray(HEADER + BODY_PREFIX);
   } finally {

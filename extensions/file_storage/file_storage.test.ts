@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -73,6 +74,7 @@ describe('file_storage extension', () => {
     const q = await s.openQueue('exporter/otlp', 'metrics');
     await q.append(Buffer.from('x'));
     expect(readdirSync(dir)).toEqual(['exporter%2Fotlp.metrics']);
+    expect(readdirSync(join(dir, 'exporter%2Fotlp.metrics'))).toContain('LOCK');
     await s.shutdown(); // closes what owners left open
     await expect(q.append(Buffer.from('y'))).rejects.toThrow('closed');
   });
@@ -82,7 +84,7 @@ describe('file_storage extension', () => {
     const a = create({ directory: dir, timeout: '100ms' });
     const b = create({ directory: dir, timeout: '2s' });
     const first = await a.openQueue('exporter/x', 'logs');
-    await expect(a.openQueue('exporter/x', 'logs')).rejects.toThrow('still in use by another component (waited 100ms');
+    await expect(a.openQueue('exporter/x', 'logs')).rejects.toThrow('still in use by another component of this process (waited 100ms');
     const waiting = b.openQueue('exporter/x', 'logs');
     await first.append(Buffer.from('handed over'));
     await first.close();
@@ -91,5 +93,30 @@ describe('file_storage extension', () => {
     for await (const r of second.readPending()) got.push(Buffer.from(r.bytes).toString());
     expect(got).toEqual(['handed over']);
     await second.close();
+  });
+
+  it('refuses a queue another live process holds, and takes over one whose process is gone', async () => {
+    const dir = tmp();
+    const qdir = join(dir, queueDirName('exporter/x', 'traces'));
+    mkdirSync(qdir, { recursive: true });
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    await new Promise((r) => other.once('spawn', r));
+    try {
+      writeFileSync(join(qdir, 'LOCK'), `${other.pid}:`);
+      await expect(create({ directory: dir, timeout: '100ms' }).openQueue('exporter/x', 'traces')).rejects.toThrow(
+        `is in use by process ${other.pid} (waited 100ms; see timeout)`,
+      );
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('close', r));
+    }
+    // the holder died (kill -9): its lock is stale
+    const s = create({ directory: dir, timeout: '100ms' });
+    const q = await s.openQueue('exporter/x', 'traces');
+    await q.close();
+    expect(existsSync(join(qdir, 'LOCK'))).toBe(false);
+    // a lock file cut short by a crash is stale too
+    writeFileSync(join(qdir, 'LOCK'), '');
+    await (await s.openQueue('exporter/x', 'traces')).close();
   });
 });

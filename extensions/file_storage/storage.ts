@@ -37,20 +37,22 @@ export class FileStorage implements StorageExtension {
   async openQueue(ownerId: string, signal: Signal): Promise<DurableQueue> {
     await this.ensureDirectory();
     const dir = join(this.config.directory, queueDirName(ownerId, signal));
-    const release = await acquireQueueLock(dir, this.config.timeoutMs);
+    let release: (() => Promise<void>) | undefined;
     try {
+      await mkdir(dir, { recursive: true });
+      const unlock = (release = await acquireQueueLock(dir, this.config.timeoutMs));
       const q = await FileQueue.open(dir, {
         ...this.config.queue,
         logger: this.logger,
-        onClose: () => {
+        onClose: async () => {
           this.open.delete(q);
-          release();
+          await unlock();
         },
       });
       this.open.add(q);
       return q;
     } catch (err) {
-      release();
+      await release?.();
       throw new Error(`${this.id}: cannot open the queue of ${ownerId} (${signal}) in ${dir}: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -1,6 +1,7 @@
-/** How batches are turned into bytes for a persistent queue: one small seam, OTLP/JSON for now. */
+/** How batches are turned into bytes for a persistent queue: OTLP protobuf, or OTLP/JSON. */
 import type { Signal, SignalData } from '../model.js';
 import { decodeSignal, encodeSignal } from '../otlpjson/index.js';
+import { decodeSignal as decodeProto, encodeSignal as encodeProto } from '../otlpproto/index.js';
 
 export interface QueueCodec {
   /** Stored with every record, so records written by another codec are recognised after a change. */
@@ -17,6 +18,13 @@ export const otlpJsonCodec: QueueCodec = {
   decode(signal, bytes) {
     return decodeSignal(signal, JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')));
   },
+};
+
+/** The default: compact and the fastest to write and read back. */
+export const otlpProtoCodec: QueueCodec = {
+  name: 'otlp_proto',
+  encode: (signal, data) => encodeProto(signal, data),
+  decode: (signal, bytes) => decodeProto(signal, bytes),
 };
 
 const VERSION = 1;

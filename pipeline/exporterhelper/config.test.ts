@@ -53,6 +53,7 @@ describe('exporter helper config', () => {
       ]),
     );
     expect(issues.find((i) => i.path.join('.') === 'sending_queue.batch.flush_timeout')!.message).toContain('no keys are allowed here');
+    expect(issues.find((i) => i.path.join('.') === 'timeout')!.message).toBe('expected duration, e.g. 200ms, 5s, 1m30s; got string "soon"');
     expect(validateExporterHelperConfig({ sending_queue: { batch: { flush_timeout: '1s' } as never } })[0].message).toContain('use the batch processor');
     expect(validateExporterHelperConfig({ timeout: '-1s' })).toEqual([{ path: 'timeout', message: 'must not be negative, got "-1s"' }]);
     expect(() => resolveExporterHelperConfig({ timeout: '-1s' })).toThrow('timeout: must not be negative');

@@ -66,16 +66,16 @@ export function exporterHelperSchemaProperties(defaults: ExporterHelperDefaults 
   const r = { ...RETRY_DEFAULTS, ...defaults.retry_on_failure };
   const q = { ...QUEUE_DEFAULTS, ...defaults.sending_queue };
   return {
-    timeout: { ...durationSchema(defaults.timeout ?? TIMEOUT_DEFAULT), description: 'time limit of one send attempt; 0 = none' },
+    timeout: durationSchema(defaults.timeout ?? TIMEOUT_DEFAULT),
     retry_on_failure: {
       type: 'object',
       additionalProperties: false,
       default: {},
       properties: {
         enabled: { type: 'boolean', default: r.enabled },
-        initial_interval: { ...durationSchema(r.initial_interval), description: 'wait after the first failure' },
-        max_interval: { ...durationSchema(r.max_interval), description: 'upper bound of one wait' },
-        max_elapsed_time: { ...durationSchema(r.max_elapsed_time), description: 'give up (and drop the batch) after retrying this long; 0 = never' },
+        initial_interval: durationSchema(r.initial_interval),
+        max_interval: durationSchema(r.max_interval),
+        max_elapsed_time: durationSchema(r.max_elapsed_time),
         multiplier: { type: 'number', exclusiveMinimum: 0, default: r.multiplier },
         randomization_factor: { type: 'number', minimum: 0, maximum: 1, default: r.randomization_factor },
       },

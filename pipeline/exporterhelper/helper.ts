@@ -4,7 +4,7 @@
  */
 import type { ComponentInstance, Consumer, CreateContext, Host, NextConsumers } from '../component.js';
 import type { Signal, SignalData } from '../model.js';
-import { otlpJsonCodec, type QueueCodec } from './codec.js';
+import { otlpJsonCodec, otlpProtoCodec, type QueueCodec } from './codec.js';
 import { resolveExporterHelperConfig, type ExporterHelperConfig, type ExporterHelperDefaults } from './config.js';
 import { DirectSender } from './direct-sender.js';
 import type { SenderEnv } from './env.js';
@@ -14,7 +14,7 @@ import { QueuedSender } from './queued-sender.js';
 import type { SendFunction } from './retry.js';
 
 export interface ExporterHelperOptions {
-  /** Serializer for a persistent queue; defaults to OTLP/JSON. */
+  /** Serializer for a persistent queue; defaults to OTLP protobuf. */
   codec?: QueueCodec;
   /** The exporter's own defaults where they differ from upstream's common ones. */
   defaults?: ExporterHelperDefaults;
@@ -46,7 +46,7 @@ interface Sender<S extends Signal> {
  */
 export function createExporterHelper(ctx: CreateContext, config: ExporterHelperConfig, send: SendFunction, options: ExporterHelperOptions = {}): ExporterHelper {
   const resolved = resolveExporterHelperConfig(config ?? {}, options.defaults);
-  const codec = options.codec ?? otlpJsonCodec;
+  const codec = options.codec ?? otlpProtoCodec;
   const env: SenderEnv = {
     exporterId: ctx.id,
     logger: ctx.logger,
@@ -55,7 +55,8 @@ export function createExporterHelper(ctx: CreateContext, config: ExporterHelperC
     metrics: new HelperMetrics(ctx.telemetry, ctx.id),
     limiter: new LogLimiter(options.logIntervalMs),
     codec,
-    codecs: new Map([otlpJsonCodec, codec].map((c) => [c.name, c])),
+    // records written by any known codec stay readable after a change of default
+    codecs: new Map([otlpJsonCodec, otlpProtoCodec, codec].map((c) => [c.name, c])),
     random: options.random,
   };
   if (!resolved.queue.enabled && resolved.queue.storage !== undefined) {

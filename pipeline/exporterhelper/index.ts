@@ -13,7 +13,7 @@ export {
   type RetryConfig,
   type ResolvedHelperConfig,
 } from './config.js';
-export { otlpJsonCodec, type QueueCodec } from './codec.js';
+export { otlpJsonCodec, otlpProtoCodec, type QueueCodec } from './codec.js';
 export type { SendFunction } from './retry.js';
 export { isStorageExtension, type DurableQueue, type PendingRecord, type StorageExtension } from './storage.js';
 export { ExponentialBackoff, type BackoffSettings } from './backoff.js';

@@ -179,6 +179,12 @@ export class QueuedSender<S extends Signal> {
       try {
         data = await this.load(entry.id!);
       } catch (err) {
+        if (isIoError(err)) {
+          // Left on disk, not dropped: a restart tries it again.
+          env.logger.error({ err }, `exporter "${env.exporterId}": cannot read queued record ${entry.id}; it stays in storage and is retried after a restart`);
+          entry.done?.reject(retryableError(`the queued record cannot be read: ${errorText(err)}`));
+          return;
+        }
         reportDrop(env, signal, entry.items, `the queued record ${entry.id} cannot be read: ${errorText(err)}`);
         entry.done?.reject(permanentError(`the queued record cannot be read: ${errorText(err)}`));
         await this.ack(entry);
@@ -309,4 +315,9 @@ export class QueuedSender<S extends Signal> {
   private stuck(): boolean {
     return this.attempting === 0 && this.backingOff > 0 && (this.queue.waiting === 0 || this.busy >= this.env.config.queue.consumers);
   }
+}
+
+/** A system error (EIO, EMFILE, ...) rather than bad content. */
+function isIoError(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException)?.code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined;
 }

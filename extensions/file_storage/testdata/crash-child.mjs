@@ -20,7 +20,8 @@ const appended = [];
 async function worker() {
   for (;;) {
     const mine = n++;
-    const payload = JSON.stringify({ n: mine, pad: 'x'.repeat((mine * 7919) % 1500) });
+    // Now and then a large record, so the kill sometimes lands inside a write.
+    const payload = JSON.stringify({ n: mine, pad: 'x'.repeat(mine % 100 === 0 ? 1 << 20 : (mine * 7919) % 1500) });
     const id = await q.append(Buffer.from(payload));
     process.stdout.write(`A ${id} ${mine}\n`);
     appended.push(id);
