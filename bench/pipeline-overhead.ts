@@ -9,9 +9,9 @@ import { nopExporterFactory } from '../exporters/nop/index.js';
 import { measure, table, type BenchCase } from './harness.js';
 import { syntheticTraces } from './synthetic.js';
 
-const SPANS_PER_REQUEST = 512;
+export const SPANS_PER_REQUEST = 512;
 const REQUESTS = 400;
-const IN_FLIGHT = 16;
+export const IN_FLIGHT = 16;
 
 /** A receiver that hands the bench a way to push batches, as a real receiver would. */
 function benchReceiver(sink: { next?: NextConsumers }): ComponentFactory {
@@ -24,13 +24,24 @@ function benchReceiver(sink: { next?: NextConsumers }): ComponentFactory {
   };
 }
 
-async function serviceCase(name: string, pipelines: PipelineSpec[], processors: GraphSpec['processors']): Promise<{ c: BenchCase; stop: () => Promise<void> }> {
+/**
+ * A running in-process service fed by the bench receiver `bench`, exporting to `nop`, with the
+ * given pipelines, processors and connectors.
+ */
+export async function serviceCase(
+  name: string,
+  pipelines: PipelineSpec[],
+  processors: GraphSpec['processors'],
+  connectors: GraphSpec['connectors'] = new Map(),
+  /** How each request reaches the receiver; default: the prebuilt model as it is. */
+  feed: (input: Consumer<'traces'>, i: number) => Promise<void> = (input, i) => input.consume(REQUEST_DATA[i % REQUEST_DATA.length]),
+): Promise<{ c: BenchCase; stop: () => Promise<void> }> {
   const sink: { next?: NextConsumers } = {};
   const spec: GraphSpec = {
     receivers: new Map([['bench', { id: 'bench', factory: benchReceiver(sink), config: {}, configDir: '.' }]]),
     processors,
     exporters: new Map([['nop', { id: 'nop', factory: nopExporterFactory, config: {}, configDir: '.' }]]),
-    connectors: new Map(),
+    connectors,
     extensions: new Map(),
     pipelines,
     serviceExtensions: [],
@@ -38,21 +49,21 @@ async function serviceCase(name: string, pipelines: PipelineSpec[], processors: 
   const svc = new Service({ spec, logger: pino({ level: 'silent' }), shutdownTimeoutMs: 5000, metricsAddress: null });
   await svc.start();
   const input = sink.next!.traces!;
-  return { c: requestsCase(name, input), stop: () => svc.shutdown() };
+  return { c: requestsCase(name, (i) => feed(input, i)), stop: () => svc.shutdown() };
 }
 
 // Built once: no case mutates what it is given (a mutating branch gets a copy), so reuse is safe
 // and the figures are the engine's cost alone.
 const REQUEST_DATA = Array.from({ length: 16 }, () => syntheticTraces(SPANS_PER_REQUEST));
 
-function requestsCase(name: string, consumer: Consumer<'traces'>): BenchCase {
+function requestsCase(name: string, send: (i: number) => Promise<void>): BenchCase {
   return {
     name,
     async run() {
       // 16 requests in flight (8192 spans = batch's send_batch_size), like concurrent senders
       const inFlight: Promise<void>[] = [];
       for (let i = 0; i < REQUESTS; i++) {
-        inFlight.push(consumer.consume(REQUEST_DATA[i % REQUEST_DATA.length]));
+        inFlight.push(send(i));
         if (inFlight.length === IN_FLIGHT) await Promise.all(inFlight.splice(0));
       }
       await Promise.all(inFlight);
@@ -69,7 +80,7 @@ export async function pipelineOverheadSuite(): Promise<string> {
     config: { actions: [{ key: 'deployment.region', value: 'eu', action: 'upsert' }] },
   };
   const p = (id: string, processors: string[]): PipelineSpec => ({ id, signal: 'traces', receivers: ['bench'], processors, exporters: ['nop'] });
-  const copyOnly: BenchCase = requestsCase('deep copy of each request (peer)', { consume: async (d) => void cloneData('traces', d) });
+  const copyOnly: BenchCase = requestsCase('deep copy of each request (peer)', async (i) => void cloneData('traces', REQUEST_DATA[i % REQUEST_DATA.length]));
   const batched = await serviceCase('receiver → batch → nop', [p('traces', ['batch'])], new Map([['batch', batch]]));
   const fanned = await serviceCase(
     'receiver → 2 pipelines, one mutating (copy)',

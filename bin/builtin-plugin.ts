@@ -3,6 +3,8 @@ import { PLUGIN_API_VERSION } from '../pipeline/index.js';
 import { nopReceiverFactory } from '../receivers/nop/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
+import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
+import { countConnectorFactory } from '../processors/count/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
@@ -12,6 +14,7 @@ import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
 import { otlpExporterFactory } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
+import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
 
@@ -27,11 +30,14 @@ export const builtinPlugin: Plugin = {
     attributesProcessorFactory,
     resourceProcessorFactory,
     filterProcessorFactory,
+    spanMetricsConnectorFactory,
+    countConnectorFactory,
     debugExporterFactory,
     fileExporterFactory,
     nopExporterFactory,
     otlpExporterFactory,
     otlpHttpExporterFactory,
+    prometheusExporterFactory,
     healthCheckExtensionFactory,
     fileStorageExtensionFactory,
   ],

@@ -129,26 +129,31 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     metricsAddress: config.telemetry.metrics.level === 'none' ? null : config.telemetry.metrics.address,
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
-  try {
-    await service.start();
-  } catch (err) {
-    logger.error({ err: err instanceof StartError ? undefined : err }, `cannot start: ${(err as Error).message}`);
-    return EXIT.startFailed;
-  }
-  let reloading = Promise.resolve();
-  const reload = (why: string) => {
-    reloading = reloading.then(() => reloadConfig(service, logger, opts, why));
+  // Signals and file changes that arrive while starting wait for the start to finish: a SIGHUP
+  // with no handler yet would kill the process, and a reload must not race the start.
+  const starting = service.start();
+  let queue: Promise<unknown> = starting.catch(() => undefined);
+  const later = (work: () => Promise<unknown>) => {
+    queue = queue.then(work);
+    return queue;
   };
-  process.on('SIGHUP', () => reload('SIGHUP'));
-  if (opts.watch) watchFiles(opts.files.length ? opts.files : [DEFAULT_CONFIG], () => reload('a config file changed'));
-  return new Promise<number>((resolve) => {
+  process.on('SIGHUP', () => void later(() => reloadConfig(service, logger, opts, 'SIGHUP')));
+  if (opts.watch) watchFiles(opts.files.length ? opts.files : [DEFAULT_CONFIG], () => void later(() => reloadConfig(service, logger, opts, 'a config file changed')));
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`received ${signal}`);
-      reloading.then(() => service.shutdown()).then(() => resolve(EXIT.ok));
+      void later(() => service.shutdown()).then(() => resolve(EXIT.ok));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  try {
+    await starting;
+  } catch (err) {
+    logger.error({ err: err instanceof StartError ? undefined : err }, `cannot start: ${(err as Error).message}`);
+    return EXIT.startFailed;
+  }
+  return stopped;
 }
 
 /** Validates the config files anew; only a valid config replaces the running pipeline. */

@@ -23,11 +23,12 @@ service:
       level: none
 `;
 
-/** The default config's OTLP ports moved to free ones, so tests never collide with a real collector. */
+/** The default config's OTLP and Prometheus ports moved to free ones, so tests never collide with a real collector. */
 async function otlpPorts(): Promise<string[]> {
   return [
     '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${await freePort()}`,
+    '--set', `exporters::prometheus::endpoint=127.0.0.1:${await freePort()}`,
   ];
 }
 

@@ -110,10 +110,11 @@ export class OtlpHttpServer {
     this.answerStatus(res, format, 503, RPC_CODE.UNAVAILABLE, message, bodyUnread);
   }
 
-  private answerStatus(res: ServerResponse, format: Format, status: number, code: number, message: string, closeConnection = false): void {
+  private answerStatus(res: ServerResponse, format: Format, status: number, code: number, message: string, bodyUnread = false): void {
     // With the body left unread the connection cannot carry another request.
-    if (closeConnection) res.setHeader('connection', 'close');
+    if (bodyUnread) res.setHeader('connection', 'close');
     res.writeHead(status, { 'content-type': CONTENT_TYPE[format] }).end(encodeStatusBody(format, code, message));
+    if (bodyUnread) lingerThenClose(res.req);
   }
 
   private preflight(req: IncomingMessage, res: ServerResponse, cors: CorsConfig): void {
@@ -132,6 +133,20 @@ export class OtlpHttpServer {
     res.writeHead(204, headers).end();
   }
 }
+
+/**
+ * A client still uploading when the answer goes out would see a reset instead of the answer if
+ * the socket closed at once, so the rest of the body is read and thrown away (never buffered)
+ * for a bounded time before the connection is dropped — Go's net/http "lingering close".
+ */
+function lingerThenClose(req: IncomingMessage): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.destroy(), LINGER_MS).unref();
+  req.on('end', () => clearTimeout(timer));
+  req.resume();
+}
+
+const LINGER_MS = 2000;
 
 /** Origins as upstream matches them: exact, or with `*` wildcards (e.g. `https://*.example.com`). */
 function originMatcher(patterns: string[]): (origin: string) => boolean {
