@@ -211,7 +211,7 @@ export async function memoryFloodSuite(): Promise<string> {
       '|---|---|',
       `| sustainable rate (closed loop, 10 s) | ${k(sustainable)} spans/s accepted, ${k(delivered)} spans/s delivered |`,
       `| flood offered | ${k(result.acceptedSpans / result.seconds + (result.refusedRequests + result.failedRequests) * SPANS / result.seconds)} spans/s (target 2 × sustainable = ${k(2 * sustainable)}) for ${result.seconds.toFixed(0)} s, ${FLOOD_CONCURRENCY} senders |`,
-      `| memory_limiter | limit_mib ${LIMIT_MIB}, spike_limit_mib ${SPIKE_MIB} (refuses from ${soft} MiB), check_interval ${CHECK_INTERVAL} |`,
+      `| memory_limiter | limit_mib ${LIMIT_MIB}, spike_limit_mib ${SPIKE_MIB} (refuses from ${soft} MiB held), check_interval ${CHECK_INTERVAL} |`,
       `| RSS idle → peak (100 ms samples / kernel VmHWM) | ${idle.toFixed(0)} → ${peak.toFixed(0)} / ${hwm.toFixed(0)} MiB = ${((Math.max(peak, hwm) / LIMIT_MIB) * 100).toFixed(0)}% of limit_mib |`,
       `| peak RSS per 10 s of the flood | ${windows.map((w) => `${w.toFixed(0)}`).join(', ')} MiB |`,
       `| accepted | ${k(result.acceptedSpans)} spans (${k(result.acceptedSpans / result.seconds)} spans/s), ${((result.acceptedSpans / SPANS / offeredRequests) * 100).toFixed(0)}% of requests |`,
@@ -220,8 +220,8 @@ export async function memoryFloodSuite(): Promise<string> {
       `| delivered to the sink during the flood | ${k(floodDelivered)} spans (${k(floodDelivered / result.seconds)} spans/s = ${((floodDelivered / result.seconds / delivered) * 100).toFixed(0)}% of the sustainable rate) |`,
       `| survived | ${aliveAfterFlood ? 'yes' : 'NO (exited)'}; ${recoveredAfter !== undefined ? `answered 200 again ${recoveredAfter.toFixed(1)} s after the flood` : 'did not answer 200 within 30 s after the flood'}; SIGTERM → exit ${exit} |`,
       '',
-      'What is accepted beyond what the sink drains waits in the in-memory queue until RSS reaches the soft limit; from then on the memory_limiter ' +
-        'refuses (503 + Retry-After, before reading the body) until RSS is below it again. "failed": refused requests whose sender was still ' +
+      'What is accepted beyond what the sink drains waits in the in-memory queue until the memory held (V8 heap + Buffers) reaches the soft limit; from then on the memory_limiter ' +
+        'refuses (503 + Retry-After, before reading the body) until it is below it again; RSS adds the runtime\'s own memory on top. "failed": refused requests whose sender was still ' +
         'uploading when Summit closed the connection after its 503.',
       '',
     ].join('\n');

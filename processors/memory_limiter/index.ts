@@ -14,7 +14,7 @@ import {
   type MemoryLimiterConfig,
 } from './config.js';
 import { MemoryLimiter } from './limiter.js';
-import { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, processRss, systemTotalMemory } from './memory.js';
+import { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, processMemoryInUse, systemTotalMemory } from './memory.js';
 
 export { computeLimits, memoryLimiterDefaults, validateMemoryLimiterConfig, type MemoryLimiterConfig, type MemoryLimits } from './config.js';
 export { DATA_REFUSED_MESSAGE, MemoryLimiter } from './limiter.js';
@@ -23,7 +23,7 @@ export { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, type ForcedGc, type 
 /** What the limiter reads from the machine; every one replaceable for tests. */
 export interface MemoryLimiterDeps {
   /** Bytes compared to the limits. Default: process RSS. */
-  readRss?: () => number;
+  readMemory?: () => number;
   /** The machine's memory in bytes. Default: os.totalmem(). */
   totalMemory?: () => number;
   /** The cgroup memory limit in bytes, undefined for none. Default: read from /sys/fs/cgroup. */
@@ -125,7 +125,7 @@ function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimi
     checkIntervalMs,
     minGcIntervalWhenSoftLimitedMs: parseDuration(c.min_gc_interval_when_soft_limited),
     minGcIntervalWhenHardLimitedMs: parseDuration(c.min_gc_interval_when_hard_limited),
-    readRss: deps.readRss ?? processRss,
+    readMemory: deps.readMemory ?? processMemoryInUse,
     gc: gcHandle?.gc,
     now: deps.now ?? Date.now,
     logger: ctx.logger,

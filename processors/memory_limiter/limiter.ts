@@ -11,8 +11,8 @@ export interface MemoryLimiterOptions {
   checkIntervalMs: number;
   minGcIntervalWhenSoftLimitedMs: number;
   minGcIntervalWhenHardLimitedMs: number;
-  /** Bytes compared to the limits (the process RSS in production). */
-  readRss: () => number;
+  /** Bytes compared to the limits (heap + external memory in production). */
+  readMemory: () => number;
   /** Forces a full collection; undefined when this process cannot. */
   gc: (() => void) | undefined;
   /** Milliseconds clock for rate-limiting GC. */
@@ -20,7 +20,7 @@ export interface MemoryLimiterOptions {
   logger: Logger;
   /**
    * After a forced GC, check again this much later (without forcing another): V8 frees the
-   * memory behind dead Buffers on a background thread after the collection, so the RSS read
+   * memory behind dead Buffers on a background thread after the collection, so a reading
    * right after gc() does not show it yet. Only used when shorter than the check interval.
    */
   afterGcRecheckMs: number;
@@ -33,7 +33,7 @@ export interface MemoryLimiterOptions {
 const mib = (bytes: number) => Math.round((bytes / MIB) * 10) / 10;
 
 /**
- * Upstream's MemoryLimiter, measuring RSS: checks every check interval, refuses while usage is
+ * Upstream's MemoryLimiter, measuring memory held: checks every check interval, refuses while usage is
  * at or above the soft limit, forces GC (rate-limited) while above it. One per component id in
  * a service, shared by that id's instances in all pipelines: start/stop are reference counted.
  */
@@ -105,23 +105,23 @@ export class MemoryLimiter {
   /** One measurement (upstream's CheckMemLimits). `mayGc` false for the re-check after a GC. */
   check(mayGc = true): void {
     const { limits, logger } = this.opts;
-    let rss = this.opts.readRss();
-    logger.debug({ cur_mem_mib: mib(rss) }, 'Currently used memory.');
-    let above = rss >= limits.softBytes;
+    let used = this.opts.readMemory();
+    logger.debug({ cur_mem_mib: mib(used) }, 'Currently used memory.');
+    let above = used >= limits.softBytes;
     if (above && mayGc && this.opts.gc) {
-      const hard = rss >= limits.hardBytes;
+      const hard = used >= limits.hardBytes;
       const minInterval = hard ? this.opts.minGcIntervalWhenHardLimitedMs : this.opts.minGcIntervalWhenSoftLimitedMs;
       if (this.opts.now() - this.lastGc >= minInterval) {
-        const fields = this.fields(rss);
+        const fields = this.fields(used);
         if (hard) logger.warn(fields, 'Memory usage is above hard limit. Forcing a GC.');
         else logger.info(fields, 'Memory usage is above soft limit. Forcing a GC.');
-        rss = this.forceGc();
-        above = rss >= limits.softBytes;
+        used = this.forceGc();
+        above = used >= limits.softBytes;
         this.scheduleRecheck();
       }
     }
-    if (above && !this.refusing) logger.warn(this.fields(rss), 'Memory usage is above soft limit. Refusing data.');
-    if (!above && this.refusing) logger.info(this.fields(rss), 'Memory usage back within limits. Resuming normal operation.');
+    if (above && !this.refusing) logger.warn(this.fields(used), 'Memory usage is above soft limit. Refusing data.');
+    if (!above && this.refusing) logger.info(this.fields(used), 'Memory usage back within limits. Resuming normal operation.');
     this.setRefusing(above);
   }
 
@@ -129,9 +129,9 @@ export class MemoryLimiter {
     this.opts.gc!();
     this.gcCount++;
     this.lastGc = this.opts.now();
-    const rss = this.opts.readRss();
-    this.opts.logger.info({ cur_mem_mib: mib(rss) }, 'Memory usage after GC.');
-    return rss;
+    const used = this.opts.readMemory();
+    this.opts.logger.info({ cur_mem_mib: mib(used) }, 'Memory usage after GC.');
+    return used;
   }
 
   private scheduleRecheck(): void {
@@ -150,8 +150,8 @@ export class MemoryLimiter {
     this.opts.onStateChange?.(refusing);
   }
 
-  private fields(rss: number): Record<string, number> {
+  private fields(used: number): Record<string, number> {
     const { limits } = this.opts;
-    return { cur_mem_mib: mib(rss), soft_limit_mib: mib(limits.softBytes), limit_mib: mib(limits.hardBytes) };
+    return { cur_mem_mib: mib(used), soft_limit_mib: mib(limits.softBytes), limit_mib: mib(limits.hardBytes) };
   }
 }

@@ -1,16 +1,22 @@
 /**
- * What the memory limiter reads from the machine: the process RSS, the total memory (the cgroup
- * limit when smaller), and a way to force a garbage collection. Each is a plain function so
- * tests inject their own instead of mocking globals.
+ * What the memory limiter reads from the machine: the memory the process holds, the total
+ * memory (the cgroup limit when smaller), and a way to force a garbage collection. Each is a
+ * plain function so tests inject their own instead of mocking globals.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-/** Resident set size of this process in bytes: what the OOM killer and cgroup accounting see. */
-export function processRss(): number {
-  return process.memoryUsage.rss();
+/**
+ * Bytes the process holds: the V8 heap in use plus what lives outside it (Buffers, request
+ * bodies, native objects) — Node's counterpart of the Go heap upstream measures. Not RSS: after
+ * a flood the allocator may keep freed pages resident (seen with Node 24), and a limiter on RSS
+ * would then refuse data long after it let go of it; retained pages are reused before RSS grows.
+ */
+export function processMemoryInUse(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 }
 
 /** A file's text, or undefined when it cannot be read. */

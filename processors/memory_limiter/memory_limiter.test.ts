@@ -37,7 +37,7 @@ function fakeMachine() {
     deps: {} as MemoryLimiterDeps,
   };
   m.deps = {
-    readRss: () => {
+    readMemory: () => {
       m.reads++;
       return m.rss;
     },
