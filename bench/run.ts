@@ -2,12 +2,14 @@
 import { decodeSuite } from './decode.js';
 import { pipelineOverheadSuite } from './pipeline-overhead.js';
 import { e2eSuite } from './e2e.js';
+import { parquetSuite } from './parquet.js';
 import { spanmetricsSuite } from './spanmetrics.js';
 import { prometheusSuite } from './prometheus.js';
 import { persistentQueueSuite } from './persistent-queue.js';
 import { memoryFloodSuite } from './memory-flood.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
+  ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite]];
 

@@ -15,6 +15,7 @@ import { nopExporterFactory } from '../exporters/nop/index.js';
 import { otlpExporterFactory } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
 import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
+import { parquetExporterFactory } from '../exporters/parquet/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
 
@@ -38,6 +39,7 @@ export const builtinPlugin: Plugin = {
     otlpExporterFactory,
     otlpHttpExporterFactory,
     prometheusExporterFactory,
+    parquetExporterFactory,
     healthCheckExtensionFactory,
     fileStorageExtensionFactory,
   ],

@@ -19,6 +19,7 @@ Usage:
   summit validate --config FILE ...                      check the config; exit 0, or 1 listing every error
   summit components [--config FILE ...]                  list component types (with plugins from the config)
   summit print-config --config FILE ...                  the merged, expanded config, secrets masked (exit 1 if invalid)
+  summit query "SQL" [--data DIR] [--format table|json|csv]  SQL (DuckDB) over the parquet exporter's files (see summit query --help)
   summit --version | --help
 
 Options:
@@ -37,6 +38,8 @@ function version(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // loaded on demand: DuckDB is a native library the pipeline itself never needs
+  if (argv[0] === 'query') return (await import('./query.js')).queryCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

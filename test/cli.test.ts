@@ -23,9 +23,13 @@ service:
       level: none
 `;
 
-/** The default config's OTLP and Prometheus ports moved to free ones, so tests never collide with a real collector. */
-async function otlpPorts(): Promise<string[]> {
+/**
+ * The default config's ports moved to free ones and its Parquet directory to a temporary one,
+ * so tests never collide with a real collector nor write into the checkout.
+ */
+async function isolatedDefault(): Promise<string[]> {
   return [
+    '--set', `exporters::parquet::path=${tempDir()}`,
     '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `exporters::prometheus::endpoint=127.0.0.1:${await freePort()}`,
@@ -129,7 +133,7 @@ service:
     const summit = new SummitProcess([
       '--set', `extensions::health_check::endpoint=127.0.0.1:${hc}`,
       '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
-      ...(await otlpPorts()),
+      ...(await isolatedDefault()),
     ]);
     await summit.waitForLog(/Everything is ready/);
     expect((await fetch(`http://127.0.0.1:${hc}/`)).status).toBe(200);
@@ -140,16 +144,16 @@ service:
   });
 
   it('exits 0 on SIGINT too', async () => {
-    const summit = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none', ...(await otlpPorts())]);
+    const summit = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none', ...(await isolatedDefault())]);
     await summit.waitForLog(/Everything is ready/);
     expect(await summit.stop('SIGINT')).toBe(0);
   });
 
   it('exits 3 with a clear message when a component cannot bind its port', async () => {
-    const blocker = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none', ...(await otlpPorts())]);
+    const blocker = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none', ...(await isolatedDefault())]);
     await blocker.waitForLog(/health check on http:\/\/(127\.0\.0\.1:\d+)/);
     const taken = /health check on http:\/\/(127\.0\.0\.1:\d+)/.exec(blocker.stderr)![1];
-    const r = await runSummit(['--set', `extensions::health_check::endpoint=${taken}`, '--set', 'service::telemetry::metrics::level=none', ...(await otlpPorts())]);
+    const r = await runSummit(['--set', `extensions::health_check::endpoint=${taken}`, '--set', 'service::telemetry::metrics::level=none', ...(await isolatedDefault())]);
     await blocker.stop();
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`extension \\"health_check\\" failed to start: ${taken} is already in use`);

@@ -1,0 +1,623 @@
+/**
+ * Arrow-layout column builders: rows are appended straight into typed arrays (int64 as
+ * BigInt64Array, strings as UTF-8 bytes plus int32 offsets, validity as a bitmap made only once
+ * a null appears), so a chunk of rows becomes Arrow data without per-value objects, and its
+ * buffers — SharedArrayBuffers from a pool — are handed to the writer thread without copying.
+ */
+import type { AnyValue, Attributes } from '../../pipeline/model.js';
+import { valueText, valueType } from './values.js';
+
+export type ColumnType = 'utf8' | 'i64' | 'i32' | 'u32' | 'f64' | 'bool' | 'ts' | 'list' | 'struct' | 'map';
+
+/** The schema of one column, plain data so it can be posted to the writer thread. */
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+  /** list: [element]; struct: its fields; map: [key, value]. */
+  children?: ColumnSpec[];
+}
+
+/** One column's buffers in Arrow layout (views of exact length), ready to post to the writer thread. */
+export interface ColumnData {
+  length: number;
+  nullCount: number;
+  validity?: Uint8Array;
+  offsets?: Int32Array;
+  values?: Uint8Array | Int32Array | Uint32Array | BigInt64Array | Float64Array;
+  children?: ColumnData[];
+}
+
+export interface Builder {
+  readonly length: number;
+  spec(name: string, nullable?: boolean): ColumnSpec;
+  /** Bytes the appended values take. */
+  byteSize(): number;
+  /** The appended values as Arrow buffers; the builder starts empty with fresh buffers. */
+  finish(): ColumnData;
+}
+
+/** Validity bitmap, allocated at the first null; bits of rows appended later default to valid. */
+class Validity {
+  bits?: Uint8Array;
+  nulls = 0;
+
+  setNull(index: number, capacity: number): void {
+    if (this.bits === undefined) this.bits = new Uint8Array(((capacity + 7) >> 3) + 1).fill(0xff);
+    else if (index >> 3 >= this.bits.length) this.grow(capacity);
+    this.bits[index >> 3] &= ~(1 << (index & 7));
+    this.nulls++;
+  }
+
+  grow(capacity: number): void {
+    if (this.bits === undefined) return;
+    const next = new Uint8Array(((capacity + 7) >> 3) + 1).fill(0xff);
+    next.set(this.bits);
+    this.bits = next;
+  }
+
+  take(length: number): { nullCount: number; validity?: Uint8Array } {
+    const out = this.nulls > 0 && this.bits ? { nullCount: this.nulls, validity: this.bits.slice(0, (length + 7) >> 3) } : { nullCount: 0 };
+    this.bits = undefined;
+    this.nulls = 0;
+    return out;
+  }
+}
+
+const INITIAL = 1024;
+
+/**
+ * Recycled buffers for column data. Allocating ArrayBuffers makes V8 count "external memory"
+ * and run full mark-compact collections of the whole heap — which holds the batches waiting
+ * for their file — several times per file, and so does receiving transferred ones. Column data
+ * therefore lives in SharedArrayBuffers (shared with the writer thread, neither copied nor
+ * transferred), which go back to this pool once the writer has taken their rows in: a steady
+ * stream of rows allocates nothing new.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, SharedArrayBuffer[]>();
+  private pooled = 0;
+
+  constructor(private readonly maxPooledBytes = 96 * 1024 * 1024) {}
+
+  /** A buffer of at least `minBytes` (a power of two), possibly holding old data. */
+  take(minBytes: number): SharedArrayBuffer {
+    let size = 1024;
+    while (size < minBytes) size *= 2;
+    const b = this.free.get(size)?.pop();
+    if (b) {
+      this.pooled -= size;
+      return b;
+    }
+    return new SharedArrayBuffer(size);
+  }
+
+  give(b: ArrayBufferLike): void {
+    const size = b.byteLength;
+    // not one of ours, or the pool is full: let GC have it
+    if (!(b instanceof SharedArrayBuffer) || size < 1024 || (size & (size - 1)) !== 0 || this.pooled + size > this.maxPooledBytes) return;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(b);
+    this.pooled += size;
+  }
+
+  get pooledBytes(): number {
+    return this.pooled;
+  }
+}
+
+export const bufferPool = new BufferPool();
+
+/** Offsets for `rows` rows from the pool; a recycled buffer holds old data, so offset 0 is set. */
+function offsetsFor(rows: number): Int32Array {
+  const a = new Int32Array(bufferPool.take(4 * (rows + 1)));
+  a[0] = 0;
+  return a;
+}
+
+function grownCapacity(current: number, needed: number): number {
+  let c = Math.max(current, 16);
+  while (c < needed) c *= 2;
+  return c;
+}
+
+// ---------------------------------------------------------------- strings
+
+/** Values encoded once, to append many times: their bytes, end offsets (from 0), null indexes. */
+export interface Utf8Segment {
+  bytes: Uint8Array;
+  ends: Int32Array;
+  nulls: number[];
+}
+
+export class Utf8Builder implements Builder {
+  length = 0;
+  private offsets = offsetsFor(INITIAL);
+  private bytes: Uint8Array;
+  private buf: Buffer;
+  private pos = 0;
+  private readonly validity = new Validity();
+
+  constructor(private initialBytes = 16 * 1024) {
+    this.bytes = new Uint8Array(bufferPool.take(initialBytes));
+    this.buf = Buffer.from(this.bytes.buffer);
+  }
+
+  spec(name: string, nullable = true): ColumnSpec {
+    return { name, type: 'utf8', nullable };
+  }
+
+  private ensureRows(): void {
+    if (this.length + 2 > this.offsets.length) this.growRows(this.length + 2);
+  }
+
+  private growRows(needed: number): void {
+    const next = new Int32Array(bufferPool.take(4 * grownCapacity(this.offsets.length, needed)));
+    next.set(this.offsets.subarray(0, this.length + 1));
+    bufferPool.give(this.offsets.buffer);
+    this.offsets = next;
+    this.validity.grow(next.length);
+  }
+
+  private ensureBytes(extra: number): void {
+    if (this.pos + extra > this.bytes.length) {
+      const next = new Uint8Array(bufferPool.take(grownCapacity(this.bytes.length, this.pos + extra)));
+      next.set(this.bytes.subarray(0, this.pos));
+      bufferPool.give(this.bytes.buffer);
+      this.bytes = next;
+      this.buf = Buffer.from(next.buffer);
+    }
+  }
+
+  append(s: string): void {
+    this.ensureRows();
+    const n = s.length;
+    this.ensureBytes(n * 3);
+    const bytes = this.bytes;
+    let pos = this.pos;
+    if (n <= 64) {
+      // ASCII is by far the common case; a JS loop beats a call into C++ for short strings.
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[pos + i] = c;
+      }
+      pos = i === n ? pos + n : pos + this.buf.write(s, pos);
+    } else {
+      pos += this.buf.write(s, pos);
+    }
+    this.pos = pos;
+    this.offsets[++this.length] = pos;
+  }
+
+  /** A string, or null for NULL. */
+  appendOrNull(s: string | null): void {
+    if (s === null) this.appendNull();
+    else this.append(s);
+  }
+
+  /** Absent ids ("") are NULL. */
+  appendId(s: string): void {
+    if (s === '') this.appendNull();
+    else this.append(s);
+  }
+
+  appendNull(): void {
+    this.ensureRows();
+    this.validity.setNull(this.length, this.offsets.length);
+    this.offsets[this.length + 1] = this.pos;
+    this.length++;
+  }
+
+  /** Its values as a segment to append to other builders many times (see appendSegment); then empty. */
+  takeSegment(): Utf8Segment {
+    const nulls: number[] = [];
+    const bits = this.validity.bits;
+    if (bits) for (let i = 0; i < this.length; i++) if ((bits[i >> 3] & (1 << (i & 7))) === 0) nulls.push(i);
+    const seg = { bytes: this.bytes.slice(0, this.pos), ends: this.offsets.slice(1, this.length + 1), nulls };
+    this.validity.take(0);
+    this.pos = 0;
+    this.length = 0;
+    return seg;
+  }
+
+  /** Appends the values of a segment. */
+  appendSegment(seg: Utf8Segment): void {
+    const ends = seg.ends;
+    const n = ends.length;
+    if (n === 0) return;
+    if (this.length + n + 1 > this.offsets.length) this.growRows(this.length + n + 1);
+    const len = seg.bytes.length;
+    this.ensureBytes(len);
+    const base = this.pos;
+    this.bytes.set(seg.bytes, base);
+    const offsets = this.offsets;
+    const start = this.length;
+    for (let i = 0; i < n; i++) offsets[start + 1 + i] = base + ends[i];
+    for (const i of seg.nulls) this.validity.setNull(start + i, offsets.length);
+    this.pos = base + len;
+    this.length = start + n;
+  }
+
+  byteSize(): number {
+    return this.pos + 4 * this.length;
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    const out: ColumnData = { length: n, ...this.validity.take(n), offsets: this.offsets.subarray(0, n + 1), values: this.bytes.subarray(0, this.pos) };
+    this.offsets = offsetsFor(Math.max(INITIAL, n));
+    this.bytes = new Uint8Array(bufferPool.take(Math.max(this.initialBytes, this.pos)));
+    this.buf = Buffer.from(this.bytes.buffer);
+    this.pos = 0;
+    this.length = 0;
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------- fixed-width values
+
+type NumberArray = BigInt64Array | Float64Array | Int32Array | Uint32Array;
+
+abstract class FixedBuilder<A extends NumberArray> implements Builder {
+  length = 0;
+  protected values: A;
+  protected readonly validity = new Validity();
+
+  constructor(
+    private readonly type: ColumnType,
+    private readonly make: (b: SharedArrayBuffer) => A,
+    private readonly width: number,
+  ) {
+    this.values = make(bufferPool.take(INITIAL * width));
+  }
+
+  spec(name: string, nullable = true): ColumnSpec {
+    return { name, type: this.type, nullable };
+  }
+
+  protected ensure(): void {
+    if (this.length >= this.values.length) {
+      const next = this.make(bufferPool.take(this.width * grownCapacity(this.values.length, this.length + 1)));
+      (next as unknown as { set(a: A): void }).set(this.values);
+      bufferPool.give(this.values.buffer);
+      this.values = next;
+      this.validity.grow(next.length);
+    }
+  }
+
+  appendNull(): void {
+    this.ensure();
+    this.validity.setNull(this.length, this.values.length);
+    this.length++;
+  }
+
+  byteSize(): number {
+    return this.length * this.values.BYTES_PER_ELEMENT;
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    const out: ColumnData = { length: n, ...this.validity.take(n), values: this.values.subarray(0, n) };
+    this.values = this.make(bufferPool.take(this.width * Math.max(INITIAL, n)));
+    this.length = 0;
+    return out;
+  }
+}
+
+export class Int64Builder extends FixedBuilder<BigInt64Array> {
+  /** `ts`: TIMESTAMP(NANOS) without a time zone, which DuckDB reads as TIMESTAMP_NS, exactly. */
+  constructor(type: 'i64' | 'ts' = 'i64') {
+    super(type, (b) => new BigInt64Array(b), 8);
+  }
+
+  append(v: bigint): void {
+    this.ensure();
+    this.values[this.length++] = v;
+  }
+
+  /** A count or other integral JS number. */
+  appendNumber(v: number): void {
+    this.ensure();
+    // BigInt() throws on fractions and NaN, which a malformed count must not turn into a crash.
+    this.values[this.length++] = Number.isInteger(v) ? BigInt(v) : BigInt(Number.isFinite(v) ? Math.trunc(v) : 0);
+  }
+
+  /** A timestamp: 0 is "unknown" in OTLP and becomes NULL. */
+  appendTime(v: bigint): void {
+    if (v === 0n) this.appendNull();
+    else this.append(v);
+  }
+}
+
+export class Float64Builder extends FixedBuilder<Float64Array> {
+  constructor() {
+    super('f64', (b) => new Float64Array(b), 8);
+  }
+
+  append(v: number): void {
+    this.ensure();
+    this.values[this.length++] = v;
+  }
+
+  appendOptional(v: number | undefined): void {
+    if (v === undefined) this.appendNull();
+    else this.append(v);
+  }
+}
+
+export class Int32Builder extends FixedBuilder<Int32Array> {
+  constructor() {
+    super('i32', (b) => new Int32Array(b), 4);
+  }
+
+  append(v: number): void {
+    this.ensure();
+    this.values[this.length++] = v;
+  }
+}
+
+export class Uint32Builder extends FixedBuilder<Uint32Array> {
+  constructor() {
+    super('u32', (b) => new Uint32Array(b), 4);
+  }
+
+  append(v: number): void {
+    this.ensure();
+    this.values[this.length++] = v;
+  }
+}
+
+export class BoolBuilder implements Builder {
+  length = 0;
+  private bits = new Uint8Array(INITIAL >> 3);
+  private readonly validity = new Validity();
+
+  spec(name: string, nullable = true): ColumnSpec {
+    return { name, type: 'bool', nullable };
+  }
+
+  private ensure(): void {
+    if (this.length >> 3 >= this.bits.length) {
+      const next = new Uint8Array(this.bits.length * 2);
+      next.set(this.bits);
+      this.bits = next;
+      this.validity.grow(next.length * 8);
+    }
+  }
+
+  append(v: boolean): void {
+    this.ensure();
+    if (v) this.bits[this.length >> 3] |= 1 << (this.length & 7);
+    this.length++;
+  }
+
+  appendNull(): void {
+    this.ensure();
+    this.validity.setNull(this.length, this.bits.length * 8);
+    this.length++;
+  }
+
+  byteSize(): number {
+    return (this.length + 7) >> 3;
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    const out: ColumnData = { length: n, ...this.validity.take(n), values: this.bits.slice(0, (n + 7) >> 3) };
+    this.bits = new Uint8Array(Math.max(INITIAL, n) >> 3);
+    this.length = 0;
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------- nested
+
+/** LIST<child>: append the row's elements to `child`, then call `next()`. */
+export class ListBuilder<C extends Builder> implements Builder {
+  length = 0;
+  private offsets = offsetsFor(INITIAL);
+  private readonly validity = new Validity();
+
+  constructor(
+    readonly child: C,
+    private readonly elementName = 'element',
+    private readonly elementNullable = false,
+  ) {}
+
+  spec(name: string, nullable = true): ColumnSpec {
+    return { name, type: 'list', nullable, children: [this.child.spec(this.elementName, this.elementNullable)] };
+  }
+
+  private ensure(): void {
+    if (this.length + 2 > this.offsets.length) {
+      const next = new Int32Array(bufferPool.take(4 * grownCapacity(this.offsets.length, this.length + 2)));
+      next.set(this.offsets.subarray(0, this.length + 1));
+      bufferPool.give(this.offsets.buffer);
+      this.offsets = next;
+      this.validity.grow(next.length);
+    }
+  }
+
+  /** Ends the current row: the elements appended to `child` since the previous row are its list. */
+  next(): void {
+    this.ensure();
+    this.offsets[++this.length] = this.child.length;
+  }
+
+  appendNull(): void {
+    this.ensure();
+    this.validity.setNull(this.length, this.offsets.length);
+    this.offsets[this.length + 1] = this.child.length;
+    this.length++;
+  }
+
+  byteSize(): number {
+    return 4 * this.length + this.child.byteSize();
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    const out: ColumnData = { length: n, ...this.validity.take(n), offsets: this.offsets.subarray(0, n + 1), children: [this.child.finish()] };
+    this.offsets = offsetsFor(Math.max(INITIAL, n));
+    this.length = 0;
+    return out;
+  }
+}
+
+/** STRUCT: append to every field, then call `next()`. Never NULL itself. */
+export class StructBuilder implements Builder {
+  length = 0;
+
+  constructor(private readonly fields: [string, Builder, boolean][]) {}
+
+  spec(name: string, nullable = false): ColumnSpec {
+    return { name, type: 'struct', nullable, children: this.fields.map(([n, b, nl]) => b.spec(n, nl)) };
+  }
+
+  next(): void {
+    this.length++;
+  }
+
+  byteSize(): number {
+    let n = 0;
+    for (const [, b] of this.fields) n += b.byteSize();
+    return n;
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    this.length = 0;
+    return { length: n, nullCount: 0, children: this.fields.map(([, b]) => b.finish()) };
+  }
+}
+
+/** MAP(VARCHAR, VARCHAR): add a row's entries with `entry()`, then call `next()`. Never NULL itself. */
+export class StringMapBuilder implements Builder {
+  length = 0;
+  private offsets = offsetsFor(INITIAL);
+  readonly keys: Utf8Builder;
+  readonly values: Utf8Builder;
+
+  constructor(bytes = 16 * 1024) {
+    this.keys = new Utf8Builder(bytes);
+    this.values = new Utf8Builder(bytes);
+  }
+
+  spec(name: string): ColumnSpec {
+    return {
+      name,
+      type: 'map',
+      nullable: false,
+      children: [
+        { name: 'key', type: 'utf8', nullable: false },
+        { name: 'value', type: 'utf8', nullable: true },
+      ],
+    };
+  }
+
+  next(): void {
+    if (this.length + 2 > this.offsets.length) {
+      const next = new Int32Array(bufferPool.take(4 * grownCapacity(this.offsets.length, this.length + 2)));
+      next.set(this.offsets.subarray(0, this.length + 1));
+      bufferPool.give(this.offsets.buffer);
+      this.offsets = next;
+    }
+    this.offsets[++this.length] = this.keys.length;
+  }
+
+  byteSize(): number {
+    return 4 * this.length + this.keys.byteSize() + this.values.byteSize();
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    const entries = this.keys.length;
+    const out: ColumnData = {
+      length: n,
+      nullCount: 0,
+      offsets: this.offsets.subarray(0, n + 1),
+      children: [{ length: entries, nullCount: 0, children: [this.keys.finish(), this.values.finish()] }],
+    };
+    this.offsets = offsetsFor(Math.max(INITIAL, n));
+    this.length = 0;
+    return out;
+  }
+}
+
+/**
+ * An attribute set as two columns (see values.ts): `values`, MAP(VARCHAR, VARCHAR) of every key
+ * to its value as text, and `types`, MAP(VARCHAR, VARCHAR) of the keys whose value is not a
+ * string to their type. Strings, nearly all attributes, cost no type entry: the map of types is
+ * mostly empty, which keeps encoding cheap, and `attributes['http.route']` is the string itself.
+ */
+export class AttributesBuilder {
+  readonly values: StringMapBuilder;
+  readonly types: StringMapBuilder;
+
+  constructor(bytes = 16 * 1024) {
+    this.values = new StringMapBuilder(bytes);
+    this.types = new StringMapBuilder(1024);
+  }
+
+  /** One entry of the current row. */
+  entry(key: string, v: AnyValue): void {
+    this.values.keys.append(key);
+    if (typeof v === 'string') {
+      this.values.values.append(v);
+    } else {
+      this.values.values.appendOrNull(valueText(v));
+      this.types.keys.append(key);
+      this.types.values.append(valueType(v));
+    }
+  }
+
+  /** One row: the whole attribute set. */
+  append(attributes: Attributes): void {
+    attributes.forEach(this.entryOf);
+    this.values.next();
+    this.types.next();
+  }
+
+  private readonly entryOf = (v: AnyValue, k: string) => this.entry(k, v);
+
+  /** One row: an attribute set encoded once (a resource's, repeated on each of its items). */
+  appendEncoded(set: EncodedAttributes): void {
+    this.values.keys.appendSegment(set.keys);
+    this.values.values.appendSegment(set.values);
+    this.values.next();
+    this.types.keys.appendSegment(set.typeKeys);
+    this.types.values.appendSegment(set.types);
+    this.types.next();
+  }
+}
+
+let scratch: AttributesBuilder | undefined;
+
+/** An attribute set converted once, to be appended to many rows by copying bytes. */
+export class EncodedAttributes {
+  readonly keys: Utf8Segment;
+  readonly values: Utf8Segment;
+  readonly typeKeys: Utf8Segment;
+  readonly types: Utf8Segment;
+
+  constructor(attributes: Attributes) {
+    const b = (scratch ??= new AttributesBuilder(1024));
+    for (const [k, v] of attributes) b.entry(k, v);
+    this.keys = b.values.keys.takeSegment();
+    this.values = b.values.values.takeSegment();
+    this.typeKeys = b.types.keys.takeSegment();
+    this.types = b.types.values.takeSegment();
+  }
+}
+
+/** The buffers a chunk's data lives in, each once. */
+export function buffersOf(cols: ColumnData[], out = new Set<ArrayBufferLike>()): ArrayBufferLike[] {
+  for (const c of cols) {
+    for (const a of [c.validity, c.offsets, c.values]) if (a) out.add(a.buffer);
+    if (c.children) buffersOf(c.children, out);
+  }
+  return [...out];
+}

@@ -1,0 +1,87 @@
+/**
+ * The `parquet` exporter: traces, logs and metrics as Parquet tables under one directory, in
+ * hive-style hour partitions any engine reads (DuckDB, Spark, Trino, ClickHouse, pandas).
+ * See README.md for the schema, the files and the acknowledgement rules.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { ComponentFactory, CreateContext, Host } from '../../pipeline/component.js';
+import { createExporterHelper, resolveExporterHelperConfig, type ExporterHelper } from '../../pipeline/exporterhelper/index.js';
+import { PARQUET_HELPER_DEFAULTS, parquetConfigSchema, resolveParquetConfig, validateParquetConfig, type ParquetConfig } from './config.js';
+import { FileSet } from './files.js';
+import { Sweeper } from './retention.js';
+import { WriterThreads, type FileSink } from './worker.js';
+
+export type { ParquetConfig } from './config.js';
+
+export interface ParquetExporterOptions {
+  /** Where chunks of rows go; the writer threads unless a test passes a fake. */
+  sink?: FileSink;
+  now?: () => number;
+}
+
+export interface ParquetExporter extends ExporterHelper {
+  /** The open files, for tests. */
+  readonly files: FileSet;
+  readonly dir: string;
+}
+
+export function createParquetExporter(ctx: CreateContext, config: ParquetConfig, options: ParquetExporterOptions = {}): ParquetExporter {
+  const resolved = resolveParquetConfig(config ?? ({} as ParquetConfig), ctx.configDir);
+  const queue = resolveExporterHelperConfig(config ?? {}, PARQUET_HELPER_DEFAULTS).queue;
+  const sink = options.sink ?? new WriterThreads({ logger: ctx.logger });
+  const files = new FileSet({
+    dir: resolved.dir,
+    compression: resolved.compression,
+    maxRows: resolved.maxRows,
+    maxBytes: resolved.maxBytes,
+    maxAgeMs: resolved.maxAgeMs,
+    // Without a queue the callers are the limit; with one, its senders are.
+    maxHeldSends: queue.enabled ? queue.consumers : Infinity,
+    logger: ctx.logger,
+    sink,
+    now: options.now,
+    createdBy: `summit parquet exporter "${ctx.id}"`,
+  });
+  const sweeper = new Sweeper({
+    dir: resolved.dir,
+    retentionMs: resolved.retentionMs,
+    staleTmpMs: Math.max(3_600_000, 2 * resolved.maxAgeMs),
+    logger: ctx.logger,
+    now: options.now,
+  });
+  const helper = createExporterHelper(ctx, config ?? {}, (signal, data) => files.write(signal, data), { defaults: PARQUET_HELPER_DEFAULTS });
+  let stopping: Promise<void> | undefined;
+  return {
+    ...helper,
+    files,
+    dir: resolved.dir,
+    async start(host: Host) {
+      await mkdir(resolved.dir, { recursive: true });
+      await sweeper.start();
+      ctx.logger.info(`Parquet exporter "${ctx.id}" writes ${ctx.signals.join(', ')} under ${resolved.dir}`);
+      await helper.start(host);
+    },
+    shutdown() {
+      stopping ??= (async () => {
+        // Batches the helper is sending wait on open files: finish those first, and from now on
+        // finish files at once, or the helper's drain would wait for max_age.
+        files.beginClose();
+        await helper.shutdown();
+        await files.close();
+        await sweeper.stop();
+        await sink.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export const parquetExporterFactory: ComponentFactory<ParquetConfig> = {
+  type: 'parquet',
+  kind: 'exporter',
+  signals: ['traces', 'metrics', 'logs'],
+  stability: 'alpha',
+  configSchema: parquetConfigSchema,
+  validate: validateParquetConfig,
+  create: (ctx, config) => createParquetExporter(ctx, config),
+};

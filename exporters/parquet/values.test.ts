@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { AnyValue } from '../../pipeline/model.js';
+import { everyValue } from './testing.js';
+import { decodeValue, doubleText, json, valueText, valueType } from './values.js';
+
+const roundTrip = (v: AnyValue) => decodeValue(valueType(v), valueText(v));
+
+describe('attribute values as (type, text)', () => {
+  it('every value of every type reads back exactly', () => {
+    for (const [key, v] of everyValue()) {
+      const back = roundTrip(v);
+      expect(back, key).toEqual(v);
+      expect(valueType(back), key).toBe(valueType(v));
+    }
+  });
+
+  it('keeps int and double apart, at the top and nested', () => {
+    expect(valueText(2n)).toBe('2');
+    expect(valueText(2)).toBe('2.0');
+    expect(json([2n, 2, 1e21, 1e-7, -0])).toBe('[2,2.0,1e+21,1e-7,-0.0]');
+    expect(roundTrip([2n, 2])).toEqual([2n, 2]);
+    expect(typeof (roundTrip([2n]) as AnyValue[])[0]).toBe('bigint');
+    expect(typeof (roundTrip([2]) as AnyValue[])[0]).toBe('number');
+  });
+
+  it('int64 stays exact beyond 2^53, at the top and nested', () => {
+    expect(valueText(9_007_199_254_740_993n)).toBe('9007199254740993');
+    expect(roundTrip(new Map([['n', [-9_223_372_036_854_775_808n]]]))).toEqual(new Map([['n', [-9_223_372_036_854_775_808n]]]));
+  });
+
+  it('doubles: shortest round-trip digits, signed zero and the non-finite ones', () => {
+    expect([0.1, 1.5, -0, NaN, Infinity, -Infinity, 5e-324, Number.MAX_VALUE].map(doubleText)).toEqual([
+      '0.1',
+      '1.5',
+      '-0.0',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '5e-324',
+      '1.7976931348623157e+308',
+    ]);
+    expect(Object.is(roundTrip(-0), -0)).toBe(true);
+    expect(Number.isNaN(roundTrip(NaN))).toBe(true);
+  });
+
+  it('nested bytes and non-finite doubles are tagged; kvlist keys starting with $ are escaped', () => {
+    const v: AnyValue = [new Uint8Array([1, 2]), NaN, new Map<string, AnyValue>([['$bytes', 'AQI='], ['a', null]])];
+    expect(json(v)).toBe('[{"$bytes":"AQI="},{"$double":"NaN"},{"$$bytes":"AQI=","a":null}]');
+    expect(roundTrip(v)).toEqual(v);
+  });
+
+  it('strings are JSON-escaped inside Slice and Map, and kept verbatim at the top', () => {
+    const s = 'quote " backslash \\ newline \n tab \t nul \u0000 emoji 🦆';
+    expect(valueText(s)).toBe(s);
+    expect(roundTrip([s])).toEqual([s]);
+    expect(roundTrip(new Map([[s, s]]))).toEqual(new Map([[s, s]]));
+  });
+
+  it('the empty value has no text', () => {
+    expect(valueType(null)).toBe('Empty');
+    expect(valueText(null)).toBeNull();
+    expect(decodeValue('Empty', null)).toBeNull();
+  });
+
+  it('rejects a type it does not know and JSON it cannot read', () => {
+    expect(() => decodeValue('Float', '1')).toThrow(/unknown attribute value type "Float"/);
+    expect(() => decodeValue('Slice', '[1,')).toThrow(/invalid attribute JSON/);
+  });
+});
