@@ -20,25 +20,12 @@
  * with `$` is written with one more `$` (`$ref` → `$$ref`). Every value is read back exactly by
  * {@link decodeValue}; DuckDB reads the JSON as it is (`value::JSON`), ints as BIGINT.
  */
+import { anyValueTypeName } from '../../pipeline/anyvalue.js';
 import type { AnyValue } from '../../pipeline/model.js';
 
-export type ValueType = 'Str' | 'Bool' | 'Int' | 'Double' | 'Bytes' | 'Slice' | 'Map' | 'Empty';
+export type ValueType = ReturnType<typeof anyValueTypeName>;
 
-export function valueType(v: AnyValue): ValueType {
-  switch (typeof v) {
-    case 'string':
-      return 'Str';
-    case 'boolean':
-      return 'Bool';
-    case 'bigint':
-      return 'Int';
-    case 'number':
-      return 'Double';
-  }
-  if (v === null) return 'Empty';
-  if (v instanceof Uint8Array) return 'Bytes';
-  return Array.isArray(v) ? 'Slice' : 'Map';
-}
+export const valueType = anyValueTypeName;
 
 /** A double as text that reads back to the same double and never looks like an int. */
 export function doubleText(v: number): string {
