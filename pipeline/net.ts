@@ -26,3 +26,13 @@ export function listen(server: Server, host: string, port: number): Promise<void
     server.listen(port, host);
   });
 }
+
+/** Stops listening and drops every connection, idle or not; resolves once the server is closed. */
+export function closeServer(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // http(s) servers can drop keep-alive connections; a bare net.Server has none to drop
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}

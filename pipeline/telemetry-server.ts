@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { SelfTelemetry } from './telemetry.js';
-import { listen, splitHostPort } from './net.js';
+import { closeServer, listen, splitHostPort } from './net.js';
 
 export interface TelemetryServer {
   close(): Promise<void>;
@@ -20,10 +20,5 @@ export async function startTelemetryServer(address: string, telemetry: SelfTelem
   });
   const { host, port } = splitHostPort(address);
   await listen(server, host, port);
-  return {
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return { close: () => closeServer(server) };
 }

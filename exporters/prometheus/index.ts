@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ComponentFactory, ComponentInstance, CreateContext } from '../../pipeline/component.js';
 import { permanentError } from '../../pipeline/errors.js';
 import type { Metrics } from '../../pipeline/model.js';
-import { listen } from '../../pipeline/net.js';
+import { closeServer, listen } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { prometheusExporterSchema, resolvePrometheusConfig, validatePrometheusConfig, type PrometheusExporterConfig } from './config.js';
 import { Format, PrometheusStore } from './store.js';
@@ -146,11 +146,7 @@ export function createPrometheusExporter(ctx: CreateContext, config: PrometheusE
       sweeper = undefined;
       const s = server;
       server = undefined;
-      if (!s?.listening) return;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      });
+      await closeServer(s);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { ComponentFactory, Host } from '../../pipeline/index.js';
-import { listen, splitHostPort } from '../../pipeline/net.js';
+import { closeServer, listen, splitHostPort } from '../../pipeline/net.js';
 
 export interface HealthCheckConfig {
   endpoint: string;
@@ -78,11 +78,7 @@ export const healthCheckExtensionFactory: ComponentFactory<HealthCheckConfig> = 
       async shutdown() {
         const s = server;
         server = undefined;
-        if (!s?.listening) return;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        });
+        await closeServer(s);
       },
     };
   },

@@ -1,5 +1,5 @@
 import type { Consumer } from '../../pipeline/component.js';
-import type { Metrics, Signal, SignalData, Traces } from '../../pipeline/model.js';
+import type { Metrics, Signal, SignalData, Span, Traces } from '../../pipeline/model.js';
 import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
 
 /**
@@ -13,27 +13,29 @@ export function rejectInvalid<S extends Signal>(signal: S, data: SignalData[S]):
   if (signal === 'traces') {
     for (const rs of (data as Traces).resourceSpans) {
       for (const ss of rs.scopeSpans) {
-        const kept = ss.spans.filter((s) => s.traceId !== '' && s.spanId !== '');
-        if (kept.length !== ss.spans.length) {
-          rejected += ss.spans.length - kept.length;
-          reason = 'spans must have a non-empty trace_id and span_id';
-          ss.spans = kept;
-        }
+        // the common case has nothing to drop: check before building a new array per scope
+        if (ss.spans.every(validSpan)) continue;
+        const kept = ss.spans.filter(validSpan);
+        rejected += ss.spans.length - kept.length;
+        reason = 'spans must have a non-empty trace_id and span_id';
+        ss.spans = kept;
       }
     }
   } else if (signal === 'metrics') {
     for (const rm of (data as Metrics).resourceMetrics) {
       for (const sm of rm.scopeMetrics) {
-        const kept = sm.metrics.filter((m) => m.name !== '');
+        if (sm.metrics.every((m) => m.name !== '')) continue;
         for (const m of sm.metrics) if (m.name === '') rejected += m.data.dataPoints.length;
-        if (kept.length !== sm.metrics.length) {
-          reason = 'metrics must have a name';
-          sm.metrics = kept;
-        }
+        reason = 'metrics must have a name';
+        sm.metrics = sm.metrics.filter((m) => m.name !== '');
       }
     }
   }
   return rejected ? { rejected, errorMessage: `${rejected} ${signal === 'traces' ? 'spans' : 'data points'} rejected: ${reason}` } : undefined;
+}
+
+function validSpan(s: Span): boolean {
+  return s.traceId !== '' && s.spanId !== '';
 }
 
 /** Hands a decoded request to the pipeline; resolves with what to tell the sender about rejects. */
