@@ -45,8 +45,16 @@ export function runSummit(args: string[], opts: { env?: Record<string, string>; 
   });
 }
 
-export function spawnSummit(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [SUMMIT, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** A command line the process is started through, e.g. test/small-volume.ts's namespace. */
+  launcher?: string[];
+}
+
+export function spawnSummit(args: string[], opts: SpawnOptions = {}): ChildProcessWithoutNullStreams {
+  const [command, ...commandArgs] = [...(opts.launcher ?? []), process.execPath, SUMMIT, ...args];
+  return spawn(command, commandArgs, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
 }
 
 /** A running `summit` process whose output can be awaited. */
@@ -56,7 +64,7 @@ export class SummitProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}) {
+  constructor(args: string[], opts: SpawnOptions = {}) {
     this.child = spawnSummit(args, opts);
     this.child.stdout.on('data', (d) => (this.stdout += d));
     this.child.stderr.on('data', (d) => (this.stderr += d));
