@@ -4,17 +4,18 @@
  * acknowledged are deleted oldest first; compaction moves the few pending records of old
  * segments forward so those can go too.
  */
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DurableQueue, PendingRecord } from '../../pipeline/exporterhelper/storage.js';
 import { BODY_PREFIX, crc32, frameHead, HEADER, MAGIC, MAX_RECORD, scan, TYPE_ACK, TYPE_DATA } from './frame.js';
+import { isUnwritable, UnwritableStorageError, WriteOutage, type QueueHealth } from './outage.js';
 
 export interface FileQueueOptions {
   logger: Logger;
   /** Resolve appends only after fdatasync (survives power loss), not just after write(). */
   fsync: boolean;
-  /** A new segment is started once the current one reaches this size. */
+  /** A new segment is started once the current one reaches this size (or 1/16 of a smaller file system). */
   segmentBytes: number;
   compaction: {
     onStart: boolean;
@@ -29,9 +30,16 @@ export interface FileQueueOptions {
   };
   /** Called once the queue is closed (releases the directory for the next opener). */
   onClose?: () => void | Promise<void>;
+  health?: QueueHealth;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * On a small file system segments are smaller, so that a backlog spans many of them and space
+ * comes back segment by segment while it drains, instead of only once all of it was sent.
+ */
+const SEGMENTS_PER_FILE_SYSTEM = 16;
+const MIN_SEGMENT_BYTES = 64 * 1024;
 
 interface Segment {
   seq: number;
@@ -68,6 +76,13 @@ export class FileQueue implements DurableQueue {
   private fh?: FileHandle;
   private queued: WriteOp[] = [];
   private flushing?: Promise<void>;
+  /** Appends written or being written but not yet in the index. */
+  private appending = 0;
+  private segmentBytes: number;
+  private readonly outage: WriteOutage;
+  /** Acks that could not be written (disk full): written with the next write that gets through. */
+  private deferredAcks: { id: number; seg: Segment }[] = [];
+  private reclaimDue = false;
   private closed = false;
   private closing?: Promise<void>;
   private compacting?: Promise<void>;
@@ -76,7 +91,10 @@ export class FileQueue implements DurableQueue {
   private constructor(
     readonly dir: string,
     private readonly opts: FileQueueOptions,
-  ) {}
+  ) {
+    this.segmentBytes = opts.segmentBytes;
+    this.outage = new WriteOutage(dir, opts.logger, opts.health);
+  }
 
   static async open(dir: string, opts: FileQueueOptions): Promise<FileQueue> {
     const q = new FileQueue(dir, opts);
@@ -97,7 +115,17 @@ export class FileQueue implements DurableQueue {
     if (this.closed) throw new Error(`queue ${this.dir} is closed`);
     if (bytes.length > MAX_RECORD - BODY_PREFIX) throw new Error(`a record of ${bytes.length} bytes is larger than the queue accepts (${MAX_RECORD - BODY_PREFIX})`);
     const id = this.nextId++;
-    const pos = await this.write([frameHead(TYPE_DATA, id, bytes), bytes], false);
+    let pos: { seg: Segment; offset: number };
+    this.appending++;
+    try {
+      this.outage.admit();
+      pos = await this.write([frameHead(TYPE_DATA, id, bytes), bytes], false);
+    } catch (err) {
+      if (err instanceof UnwritableStorageError) this.outage.refused();
+      throw err;
+    } finally {
+      this.appending--;
+    }
     this.track(id, { seg: pos.seg, offset: pos.offset, payloadLength: bytes.length });
     return id;
   }
@@ -136,8 +164,20 @@ export class FileQueue implements DurableQueue {
     const loc = this.index.get(id);
     if (!loc || this.closed) return;
     this.untrack(id, loc);
-    const none = new Uint8Array(0);
-    await this.write([frameHead(TYPE_ACK, id, none)], false);
+    // While the disk refuses writes an ack waits in memory; a drained queue then frees its files.
+    if (this.outage.refusing) return this.deferAck(id, loc.seg);
+    try {
+      await this.write([frameHead(TYPE_ACK, id, new Uint8Array(0))], false);
+    } catch (err) {
+      if (!isUnwritable(err)) throw err;
+      this.deferAck(id, loc.seg);
+    }
+  }
+
+  private deferAck(id: number, seg: Segment): void {
+    this.deferredAcks.push({ id, seg });
+    this.reclaimDue = true;
+    this.flushing ??= this.flush();
   }
 
   close(): Promise<void> {
@@ -155,6 +195,8 @@ export class FileQueue implements DurableQueue {
 
   private async load(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    const fs = await statfs(this.dir);
+    this.segmentBytes = Math.min(this.opts.segmentBytes, Math.max(MIN_SEGMENT_BYTES, Math.floor((fs.blocks * fs.bsize) / SEGMENTS_PER_FILE_SYSTEM)));
     const names = (await readdir(this.dir)).filter((n) => SEGMENT_NAME.test(n)).sort();
     const acked = new Set<number>();
     let maxId = 0;
@@ -228,6 +270,11 @@ export class FileQueue implements DurableQueue {
   private async flush(): Promise<void> {
     for (;;) {
       if (this.queued.length === 0) {
+        if (this.reclaimDue) {
+          this.reclaimDue = false;
+          await this.reclaim();
+          continue;
+        }
         // Cleared in the same step as the last look at the queue, so no write is left behind.
         this.flushing = undefined;
         return;
@@ -235,16 +282,18 @@ export class FileQueue implements DurableQueue {
       const ops = this.queued;
       this.queued = [];
       try {
-        if (this.active.bytes >= this.opts.segmentBytes) await this.startSegment(this.active.seq + 1);
+        if (this.active.bytes >= this.segmentBytes) await this.startSegment(this.active.seq + 1);
       } catch (err) {
-        for (const op of ops) op.reject(err as Error);
+        const failure = this.outage.failed(err, () => this.backlog());
+        for (const op of ops) op.reject(failure);
         continue;
       }
       const seg = this.active;
       const fh = this.fh!;
-      const buffers: Uint8Array[] = [];
+      const acks = this.takeDeferredAcks();
+      const buffers: Uint8Array[] = acks.map((a) => frameHead(TYPE_ACK, a.id, new Uint8Array(0)));
       const offsets: number[] = [];
-      let end = seg.bytes;
+      let end = seg.bytes + buffers.reduce((n, b) => n + b.length, 0);
       for (const op of ops) {
         offsets.push(end);
         for (const f of op.frames) {
@@ -258,13 +307,56 @@ export class FileQueue implements DurableQueue {
       } catch (err) {
         // Cut off what part of the batch did land, so the next write does not follow a torn record.
         await fh.truncate(seg.bytes).catch(() => (seg.bytes = end));
-        for (const op of ops) op.reject(err as Error);
+        this.deferredAcks.unshift(...acks);
+        const failure = this.outage.failed(err, () => this.backlog());
+        for (const op of ops) op.reject(failure);
+        await this.reclaim();
         continue;
       }
       seg.bytes = end;
+      this.outage.succeeded();
       ops.forEach((op, i) => op.resolve({ seg, offset: offsets[i] }));
-      await this.deleteDeadPrefix();
+      await this.reclaim();
     }
+  }
+
+  /** Deferred acks whose data record still exists (a deleted or emptied segment needs none). */
+  private takeDeferredAcks(): { id: number; seg: Segment }[] {
+    if (this.deferredAcks.length === 0) return [];
+    const live = new Set(this.segments);
+    const acks = this.deferredAcks.filter((a) => live.has(a.seg));
+    this.deferredAcks = [];
+    return acks;
+  }
+
+  /**
+   * Frees what finished work holds: segments whose batches are all acknowledged, oldest first;
+   * and while the disk refuses writes, the active segment too once nothing at all is pending —
+   * without that a full disk holding only one segment would never get its space back.
+   */
+  private async reclaim(): Promise<void> {
+    const before = this.segments.length;
+    await this.deleteDeadPrefix();
+    let freed = this.segments.length < before;
+    if (freed) this.deferredAcks = this.takeDeferredAcks();
+    const active = this.active;
+    if (this.outage.refusing && this.index.size === 0 && this.appending === 0 && active.bytes > 0) {
+      try {
+        await this.fh!.truncate(0);
+        active.bytes = 0;
+        this.deferredAcks = [];
+        freed = true;
+      } catch (err) {
+        // A read-only file system cannot be truncated either; the episode is already logged.
+        if (!isUnwritable(err)) this.opts.logger.warn({ err }, `file_storage: cannot empty ${active.path}`);
+      }
+    }
+    if (freed) this.outage.spaceFreed();
+  }
+
+  private backlog(): string {
+    const { fileBytes, segments } = this.stats();
+    return `${this.index.size} batches wait to be sent; the queue's ${segments} files take ${(fileBytes / (1024 * 1024)).toFixed(1)} MiB`;
   }
 
   private get active(): Segment {
@@ -299,7 +391,8 @@ export class FileQueue implements DurableQueue {
   private async checkRebound(): Promise<void> {
     const { fileBytes } = this.stats();
     const c = this.opts.compaction;
-    if (this.closed || this.segments.length < 2 || fileBytes < c.reboundNeededBytes || this.liveBytes > c.reboundTriggerBytes) return;
+    // No copies while the disk refuses writes: they would fail, and compete with new data for the space.
+    if (this.closed || this.outage.refusing || this.segments.length < 2 || fileBytes < c.reboundNeededBytes || this.liveBytes > c.reboundTriggerBytes) return;
     // Rewriting mostly-live files frees little; without this a low needed threshold would rewrite every check.
     if (this.liveBytes * 2 > fileBytes) return;
     await this.compact().catch((err) => this.opts.logger.warn({ err }, `file_storage: compaction of ${this.dir} failed; will try again`));
@@ -313,7 +406,7 @@ export class FileQueue implements DurableQueue {
     for (let i = 0; i < ids.length && !this.closed; ) {
       const read: { id: number; from: Location; payload: Buffer }[] = [];
       let bytes = 0;
-      for (; i < ids.length && read.length < this.opts.compaction.maxTransactionSize && bytes < this.opts.segmentBytes; i++) {
+      for (; i < ids.length && read.length < this.opts.compaction.maxTransactionSize && bytes < this.segmentBytes; i++) {
         const from = this.index.get(ids[i]);
         if (!from || !old.has(from.seg)) continue;
         try {
@@ -354,8 +447,11 @@ export class FileQueue implements DurableQueue {
   private async doClose(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.outage.close();
     await this.compacting?.catch(() => {});
     while (this.flushing) await this.flushing;
+    // Acks the full disk held back: written now if it has room, else the records are sent again after the restart.
+    if (this.deferredAcks.length > 0 && this.index.size > 0) await this.write([], false).catch(() => {});
     await this.fh?.close();
     this.fh = undefined;
     // Nothing pending: leave an empty directory rather than a log of finished work.

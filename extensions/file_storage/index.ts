@@ -17,6 +17,6 @@ export const fileStorageExtensionFactory: ComponentFactory<FileStorageConfig> = 
   configSchema: fileStorageConfigSchema,
   validate: validateFileStorageConfig,
   create(ctx, config) {
-    return new FileStorage(resolveFileStorageConfig(config ?? {}, ctx.configDir), ctx.logger, ctx.id);
+    return new FileStorage(resolveFileStorageConfig(config ?? {}, ctx.configDir), ctx.logger, ctx.id, ctx.telemetry);
   },
 };

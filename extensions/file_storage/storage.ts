@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DurableQueue, StorageExtension } from '../../pipeline/exporterhelper/storage.js';
 import type { Signal } from '../../pipeline/model.js';
+import type { SelfTelemetry } from '../../pipeline/telemetry.js';
 import type { ResolvedFileStorageConfig } from './config.js';
 import { FileQueue } from './file-queue.js';
 import { acquireQueueLock } from './lock.js';
+import type { QueueHealth } from './outage.js';
 
 /**
  * `exporter/otlp/backend` + traces → `exporter%2Fotlp%2Fbackend.traces`: every id maps to its
@@ -26,7 +28,8 @@ export class FileStorage implements StorageExtension {
   constructor(
     private readonly config: ResolvedFileStorageConfig,
     private readonly logger: Logger,
-    private readonly id = 'file_storage',
+    private readonly id: string,
+    private readonly telemetry: SelfTelemetry,
   ) {}
 
   /** Checks the directory now, so a wrong path fails the start instead of the first export. */
@@ -44,6 +47,7 @@ export class FileStorage implements StorageExtension {
       const q = await FileQueue.open(dir, {
         ...this.config.queue,
         logger: this.logger,
+        health: this.health(ownerId, signal),
         onClose: async () => {
           this.open.delete(q);
           await unlock();
@@ -55,6 +59,25 @@ export class FileStorage implements StorageExtension {
       await release?.();
       throw new Error(`${this.id}: cannot open the queue of ${ownerId} (${signal}) in ${dir}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** Self-telemetry of one queue: whether it refuses new data because its disk cannot be written, and failed writes. */
+  private health(owner: string, signal: Signal): QueueHealth {
+    const labels = { extension: this.id, owner, data_type: signal };
+    const unwritable = this.telemetry.gauge(
+      'otelcol_file_storage_unwritable',
+      'Whether the queue refuses new data because its directory cannot be written (1: disk full, read-only or failing; the log says which), 0 otherwise.',
+      Object.keys(labels),
+    );
+    const failures = this.telemetry.counter('otelcol_file_storage_write_errors_total', 'Writes to the queue that failed, by error code (ENOSPC, EROFS, EIO, ...).', [
+      ...Object.keys(labels),
+      'error',
+    ]);
+    unwritable.set(labels, 0);
+    return {
+      unwritable: (on) => unwritable.set(labels, on ? 1 : 0),
+      writeFailed: (error) => failures.inc({ ...labels, error }),
+    };
   }
 
   /** Owners close their queues first; whatever is still open (a stuck owner) is flushed and closed here. */
