@@ -106,5 +106,5 @@ service:
     // Said once for the episode, not once per refused request (its end is logged after a quiet period; see extensions/file_storage).
     expect(summit.stderr.split('\n').filter((l) => FULL_LOG.test(l))).toHaveLength(1);
     expect(await summit.stop('SIGTERM')).toBe(0);
-  });
+  }, 60_000);
 });

@@ -367,8 +367,15 @@ export class FileQueue implements DurableQueue {
     const path = join(this.dir, segmentName(seq));
     const fh = await open(path, 'wx');
     if (this.opts.fsync) {
-      await fh.sync();
-      await syncDir(this.dir);
+      try {
+        await fh.sync();
+        await syncDir(this.dir);
+      } catch (err) {
+        // Gone again, or the next try would find the name taken (EEXIST) for ever.
+        await fh.close().catch(() => {});
+        await unlink(path).catch(() => {});
+        throw err;
+      }
     }
     const previous = this.fh;
     this.fh = fh;

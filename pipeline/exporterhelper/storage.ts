@@ -17,13 +17,20 @@ export interface PendingRecord {
  * acknowledgement can never hit a newer record.
  */
 export interface DurableQueue {
-  /** Resolves with the record's id once it is written durably (per the storage's fsync policy). */
+  /**
+   * Resolves with the record's id once it is written durably (per the storage's fsync policy).
+   * Rejects when the record was not stored — e.g. the disk is full — and the caller refuses the
+   * batch as retryable; the storage accepts again by itself once it has room.
+   */
   append(bytes: Uint8Array): Promise<number>;
   /** The records that were pending when the queue was opened (left by an earlier run), oldest first. */
   readPending(): AsyncIterable<PendingRecord>;
   /** The bytes of a pending record; rejects if it was acknowledged or is unreadable. */
   read(id: number): Promise<Uint8Array>;
-  /** Marks a record done; it is never returned again. Acknowledging an unknown id is a no-op. */
+  /**
+   * Marks a record done; it is never returned again. Acknowledging an unknown id is a no-op.
+   * Does not fail for want of disk space: that is what lets a full storage drain.
+   */
   ack(id: number): Promise<void>;
   /** Records appended (or recovered) and not yet acknowledged. */
   readonly size: number;
