@@ -5,11 +5,12 @@
  * the backend drains the backlog it accepts data again by itself — no restart. This is also
  * the issue's disk-full recovery probe.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Sender, Sink, ensureStopped, missing, sleep, tracesRequest, until } from './delivery-helpers.js';
 import { freePort, SummitProcess, tempDir, writeFile } from './helpers.js';
-import { smallVolume, type SmallVolume } from './small-volume.js';
+import { smallVolume } from './small-volume.js';
 
 const VOLUME_BYTES = 8 * 1024 * 1024;
 const SPANS_PER_REQUEST = 10;
@@ -31,9 +32,10 @@ const FULL_LOG = /disk full at .*refusing new data until space is freed/;
 
 describe('persistent queue on a full disk', () => {
   it('refuses with 503 while full, and accepts again by itself once the backlog drained; every acknowledged span arrives', async () => {
-    const volume: SmallVolume = smallVolume(VOLUME_BYTES);
+    const volume = smallVolume(VOLUME_BYTES);
     cleanup.push(() => volume.release());
     const configDir = tempDir('summit-disk-full-');
+    cleanup.push(() => rmSync(configDir, { recursive: true, force: true }));
     const sink = new Sink(await freePort());
     cleanup.push(() => sink.down());
     const receiver = await freePort();
