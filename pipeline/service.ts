@@ -18,7 +18,7 @@ export interface ServiceOptions {
 export interface ShutdownResult {
   /** Acknowledged items components dropped while stopping (each logged by its component). */
   droppedItems: number;
-  /** Components that did not stop by the deadline: what they held may be lost. */
+  /** Components that did not stop by the deadline, or whose shutdown failed: what they held may be lost. */
   unfinished: string[];
 }
 
@@ -184,8 +184,8 @@ export class Service implements Host {
 
   /**
    * Every created component gets shutdown(), started or not, so whatever create() or a failed
-   * start() took is freed. Exporters feed nothing in the graph, so they drain side by side and
-   * share the time left equally.
+   * start() took is freed. Exporters feed nothing in the graph, so they drain side by side, each
+   * until the same deadline.
    */
   private async stopAll(deadline: Deadline): Promise<ShutdownResult> {
     const result = emptyResult();
