@@ -35,7 +35,7 @@ export async function serviceCase(
   connectors: GraphSpec['connectors'] = new Map(),
   /** How each request reaches the receiver; default: the prebuilt model as it is. */
   feed: (input: Consumer<'traces'>, i: number) => Promise<void> = (input, i) => input.consume(REQUEST_DATA[i % REQUEST_DATA.length]),
-): Promise<{ c: BenchCase; stop: () => Promise<void> }> {
+): Promise<{ c: BenchCase; stop: () => Promise<unknown> }> {
   const sink: { next?: NextConsumers } = {};
   const spec: GraphSpec = {
     receivers: new Map([['bench', { id: 'bench', factory: benchReceiver(sink), config: {}, configDir: '.' }]]),

@@ -10,7 +10,7 @@ import { Service, StartError } from '../pipeline/service.js';
 import { DEFAULT_CONFIG, errorsOf, loadConfig, type LoadedConfig } from './load-config.js';
 
 /** Exit codes, documented in README.md. */
-const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3 } as const;
+const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3, dataDropped: 4 } as const;
 
 const HELP = `summit — an OpenTelemetry Collector-compatible telemetry pipeline
 
@@ -27,9 +27,11 @@ Options:
       --set k=v       override one value, path separated by :: or . (e.g. processors::batch::timeout=2s)
       --watch         reload when a config file changes (as on SIGHUP)
 
-Exit codes: 0 ok, 1 invalid config, 2 bad usage, 3 a component failed to start.
-Signals: SIGTERM/SIGINT drain in-flight data and exit 0. SIGHUP reloads the config: a bad one
-is rejected and logged, and the running pipeline keeps running.
+Exit codes: 0 ok, 1 invalid config, 2 bad usage, 3 a component failed to start,
+4 stopped, but acknowledged data was dropped (the log says which exporter, signal and how much).
+Signals: SIGTERM/SIGINT drain in-flight data within service.shutdown_timeout; what an
+in-memory sending queue still holds then is dropped (exit 4), a persistent queue keeps it.
+SIGHUP reloads the config: a bad one is rejected and logged, and the running pipeline keeps running.
 `;
 
 function version(): string {
@@ -136,16 +138,17 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
   // with no handler yet would kill the process, and a reload must not race the start.
   const starting = service.start();
   let queue: Promise<unknown> = starting.catch(() => undefined);
-  const later = (work: () => Promise<unknown>) => {
-    queue = queue.then(work);
-    return queue;
+  const later = <T>(work: () => Promise<T>): Promise<T> => {
+    const done = queue.then(work);
+    queue = done;
+    return done;
   };
   process.on('SIGHUP', () => void later(() => reloadConfig(service, logger, opts, 'SIGHUP')));
   if (opts.watch) watchFiles(opts.files.length ? opts.files : [DEFAULT_CONFIG], () => void later(() => reloadConfig(service, logger, opts, 'a config file changed')));
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`received ${signal}`);
-      void later(() => service.shutdown()).then(() => resolve(EXIT.ok));
+      void later(() => service.shutdown()).then((r) => resolve(r.droppedItems > 0 || r.unfinished.length > 0 ? EXIT.dataDropped : EXIT.ok));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -48,12 +48,25 @@ export interface ComponentInstance {
   reportsOwnSendResults?: boolean;
   start?(host: Host): Promise<void>;
   /**
-   * Stop accepting, flush what is held, release resources. Bounded by the caller's deadline.
+   * Stop accepting, flush what is held, release resources. Bounded by the caller's deadline
+   * (`ctx.deadline`; a component that needs no deadline may ignore the argument).
    * Also called when start() was never called or failed, so it must cope with that.
    * A receiver stops accepting new data here but must not wait for its in-flight consume()
    * calls: they complete as the processors after it drain (the service stops those next).
    */
-  shutdown?(): Promise<void>;
+  shutdown?(ctx?: ShutdownContext): Promise<void>;
+}
+
+/** What the service tells a component it stops. */
+export interface ShutdownContext {
+  /**
+   * Date.now() by which the component must have settled (a little before service.shutdown_timeout
+   * passes, so it has time to say what it gives up): from then on wait for no backend, keep what
+   * can be kept durably, and report what is dropped.
+   */
+  readonly deadline: number;
+  /** Data that was acknowledged upstream and is dropped while stopping; the process then exits non-zero. */
+  dropped(signal: Signal, items: number): void;
 }
 
 export interface CreateContext {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ComponentInstance, Host } from './component.js';
+import type { ComponentInstance, Host, ShutdownContext } from './component.js';
 import type { ConsumerError } from './errors.js';
 import { buildGraph, type Graph, type GraphNode, type GraphSpec } from './graph.js';
 import { SelfTelemetry } from './telemetry.js';
@@ -13,6 +13,23 @@ export interface ServiceOptions {
   /** host:port for self-telemetry metrics; null turns the endpoint off. */
   metricsAddress: string | null;
 }
+
+/** What stopping gave up; anything here makes `summit` exit non-zero. */
+export interface ShutdownResult {
+  /** Acknowledged items components dropped while stopping (each logged by its component). */
+  droppedItems: number;
+  /** Components that did not stop by the deadline, or whose shutdown failed: what they held may be lost. */
+  unfinished: string[];
+}
+
+/** When stopping must be over, and when components are told to settle (a little earlier, to report what they give up). */
+interface Deadline {
+  at: number;
+  settleBy: number;
+}
+
+/** Time kept between the components' settle-by and the hard deadline: a tenth of the timeout, at most 1 s. */
+const SETTLE_RESERVE_MAX_MS = 1000;
 
 export class StartError extends Error {
   constructor(readonly componentId: string, message: string, options?: { cause?: unknown }) {
@@ -31,7 +48,7 @@ export class Service implements Host {
   private ready = false;
   private readonly readyListeners: ((ready: boolean) => void)[] = [];
   private metricsServer?: TelemetryServer;
-  private stopping?: Promise<void>;
+  private stopping?: Promise<ShutdownResult>;
 
   constructor(private readonly opts: ServiceOptions) {}
 
@@ -76,7 +93,7 @@ export class Service implements Host {
       this.graph = await buildGraph(this.opts.spec, { logger, telemetry: this.telemetry });
       for (const node of [...this.graph.stopOrder].reverse()) await this.startNode(node);
     } catch (err) {
-      await this.stopAll(Date.now() + this.opts.shutdownTimeoutMs);
+      await this.stopAll(deadlineIn(this.opts.shutdownTimeoutMs));
       throw err instanceof StartError ? err : new StartError('service', (err as Error)?.message ?? String(err), { cause: err });
     }
     this.setReady(true);
@@ -97,7 +114,9 @@ export class Service implements Host {
     const fresh = next.stopOrder.filter((n) => !next.reused.has(n));
     const freshReceivers = fresh.filter((n) => n.kind === 'receiver');
     const freshOthers = fresh.filter((n) => n.kind !== 'receiver');
-    const deadline = () => Date.now() + shutdownTimeoutMs;
+    const deadline = () => deadlineIn(shutdownTimeoutMs);
+    // Losses while retiring components are logged by them; the exit code reports the final stop only.
+    const retiring = emptyResult();
 
     const started: GraphNode[] = [];
     try {
@@ -107,7 +126,7 @@ export class Service implements Host {
       }
     } catch (err) {
       const until = deadline();
-      for (const node of [...freshOthers]) await this.withDeadline(node, until);
+      for (const node of [...freshOthers]) await this.withDeadline(node, until, retiring);
       throw err;
     }
     this.opts.spec = spec;
@@ -116,7 +135,7 @@ export class Service implements Host {
     const retired = old.stopOrder.filter((n) => !next.reused.has(n));
     const until = deadline();
     // Changed receivers must let go of their ports before their replacements bind them.
-    for (const node of retired.filter((n) => n.kind === 'receiver')) await this.withDeadline(node, until);
+    for (const node of retired.filter((n) => n.kind === 'receiver')) await this.withDeadline(node, until, retiring);
     this.graph = next;
     const failures: Error[] = [];
     for (const node of freshReceivers) {
@@ -124,25 +143,35 @@ export class Service implements Host {
         await this.startNode(node);
       } catch (err) {
         failures.push(err as Error);
-        await this.withDeadline(node, until);
+        await this.withDeadline(node, until, retiring);
       }
     }
-    for (const node of retired.filter((n) => n.kind !== 'receiver')) await this.withDeadline(node, until);
+    for (const node of retired.filter((n) => n.kind !== 'receiver')) await this.withDeadline(node, until, retiring);
     if (failures.length) throw new Error(`reloaded, but ${failures.map((f) => f.message).join('; ')}; those receivers are not running`);
     this.opts.logger.info({ pipelines: spec.pipelines.map((p) => p.id), kept: [...next.reused].map((n) => n.id) }, 'Config reloaded.');
   }
 
-  /** Drains and stops; safe to call more than once. */
-  shutdown(): Promise<void> {
+  /** Drains and stops; safe to call more than once. Says what was given up, if anything. */
+  shutdown(): Promise<ShutdownResult> {
     this.stopping ??= this.doShutdown();
     return this.stopping;
   }
 
-  private async doShutdown(): Promise<void> {
+  private async doShutdown(): Promise<ShutdownResult> {
+    const { logger } = this.opts;
     this.setReady(false);
-    this.opts.logger.info('Shutdown: draining in-flight data');
-    await this.stopAll(Date.now() + this.opts.shutdownTimeoutMs);
-    this.opts.logger.info('Shutdown complete.');
+    logger.info('Shutdown: draining in-flight data');
+    const result = await this.stopAll(deadlineIn(this.opts.shutdownTimeoutMs));
+    if (result.droppedItems === 0 && result.unfinished.length === 0) {
+      logger.info('Shutdown complete.');
+      return result;
+    }
+    const gaveUp = [
+      ...(result.droppedItems > 0 ? [`${result.droppedItems} acknowledged items were dropped`] : []),
+      ...(result.unfinished.length > 0 ? [`${result.unfinished.join(', ')} did not stop cleanly within service.shutdown_timeout (what they held may be lost)`] : []),
+    ];
+    logger.error({ dropped_items: result.droppedItems, unfinished: result.unfinished }, `Shutdown complete, but ${gaveUp.join(', and ')}; see the lines above.`);
+    return result;
   }
 
   private async startNode(node: GraphNode): Promise<void> {
@@ -153,24 +182,43 @@ export class Service implements Host {
     }
   }
 
-  /** Every created component gets shutdown(), started or not, so whatever create() or a failed start() took is freed. */
-  private async stopAll(deadline: number): Promise<void> {
-    for (const node of this.graph?.stopOrder ?? []) await this.withDeadline(node, deadline);
+  /**
+   * Every created component gets shutdown(), started or not, so whatever create() or a failed
+   * start() took is freed. Exporters feed nothing in the graph, so they drain side by side, each
+   * until the same deadline.
+   */
+  private async stopAll(deadline: Deadline): Promise<ShutdownResult> {
+    const result = emptyResult();
+    const order = this.graph?.stopOrder ?? [];
+    for (let i = 0; i < order.length; ) {
+      let end = i + 1;
+      if (order[i].kind === 'exporter') while (end < order.length && order[end].kind === 'exporter') end++;
+      await Promise.all(order.slice(i, end).map((node) => this.withDeadline(node, deadline, result)));
+      i = end;
+    }
     await this.metricsServer?.close();
     this.metricsServer = undefined;
+    return result;
   }
 
-  private async withDeadline(node: GraphNode, deadline: number): Promise<void> {
-    const remaining = Math.max(0, deadline - Date.now());
+  private async withDeadline(node: GraphNode, deadline: Deadline, result: ShutdownResult): Promise<void> {
+    const ctx: ShutdownContext = {
+      deadline: deadline.settleBy,
+      dropped: (_signal, items) => (result.droppedItems += items),
+    };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), remaining);
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline.at - Date.now()));
     });
     try {
-      const result = await Promise.race([Promise.resolve(node.instance.shutdown?.()).then(() => 'ok' as const), timeout]);
-      if (result === 'timeout') this.opts.logger.error(`${nodeName(node)} did not stop within the shutdown timeout; data it held may be lost`);
+      const outcome = await Promise.race([Promise.resolve(node.instance.shutdown?.(ctx)).then(() => 'ok' as const), timeout]);
+      if (outcome === 'timeout') {
+        result.unfinished.push(nodeName(node));
+        this.opts.logger.error(`${nodeName(node)} did not stop within the shutdown timeout; data it held may be lost`);
+      }
     } catch (err) {
-      this.opts.logger.error({ err }, `${nodeName(node)} failed to stop cleanly`);
+      result.unfinished.push(nodeName(node));
+      this.opts.logger.error({ err }, `${nodeName(node)} failed to stop cleanly; data it held may be lost`);
     } finally {
       clearTimeout(timer);
     }
@@ -181,6 +229,15 @@ export class Service implements Host {
     this.ready = ready;
     for (const l of this.readyListeners) l(ready);
   }
+}
+
+function deadlineIn(timeoutMs: number): Deadline {
+  const at = Date.now() + timeoutMs;
+  return { at, settleBy: at - Math.min(SETTLE_RESERVE_MAX_MS, timeoutMs / 10) };
+}
+
+function emptyResult(): ShutdownResult {
+  return { droppedItems: 0, unfinished: [] };
 }
 
 function nodeName(node: GraphNode): string {

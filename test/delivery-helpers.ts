@@ -35,6 +35,8 @@ export class Sink {
   failing = false;
   /** false: count requests and bytes only (no decoding), for floods. */
   decode = true;
+  /** Requests read and not answered yet (waiting out `delayMs`). */
+  pending = 0;
   private server?: Server;
 
   constructor(readonly port: number) {}
@@ -74,7 +76,11 @@ export class Sink {
     } catch {
       return; // connection cut while reading
     }
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.delayMs > 0) {
+      this.pending++;
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      this.pending--;
+    }
     if (res.destroyed || this.server === undefined) return void res.destroy();
     if (this.failing) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('failing on purpose\n');
     let body = Buffer.concat(chunks);

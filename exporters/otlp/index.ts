@@ -44,8 +44,8 @@ export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
     const helper = createExporterHelper(ctx, config, (signal, data, abort) => transport.send(signal, data, abort));
     return {
       ...helper,
-      async shutdown() {
-        await helper.shutdown();
+      async shutdown(stop) {
+        await helper.shutdown(stop);
         transport.close();
       },
     };

@@ -1,6 +1,7 @@
 import { Client, credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
+import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
 import { warnPartialSuccess } from '../../pipeline/partial-success.js';
@@ -47,8 +48,11 @@ function retryDelay(err: ServiceError): number | undefined {
 export class OtlpGrpcTransport {
   private readonly client: Client;
   private readonly metadata = new Metadata();
+  /** Backends may echo the request: its metadata never reaches an error message. */
+  private readonly scrub: (text: string) => string;
 
   constructor(private readonly opts: GrpcTransportOptions) {
+    this.scrub = backendTextScrubber(Object.values(opts.headers));
     const { target, secure } = grpcTarget(opts.endpoint, opts.tls);
     let creds: ChannelCredentials = credentials.createInsecure();
     if (secure) {
@@ -78,9 +82,10 @@ export class OtlpGrpcTransport {
             return resolve();
           }
           const delay = retryDelay(err);
-          const message = `${this.opts.endpoint}: ${status[err.code] ?? err.code}: ${err.details}`;
-          if (RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && delay !== undefined)) reject(retryableError(message, delay, err));
-          else reject(permanentError(message, err));
+          const message = `${this.opts.endpoint}: ${status[err.code] ?? err.code}: ${this.scrub(err.details)}`;
+          // not the ServiceError as cause: its details and metadata are the backend's unscrubbed text
+          if (RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && delay !== undefined)) reject(retryableError(message, delay));
+          else reject(permanentError(message));
         },
       );
       const cancel = () => call.cancel();

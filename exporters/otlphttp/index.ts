@@ -85,8 +85,8 @@ export const otlpHttpExporterFactory: ComponentFactory<OtlpHttpExporterConfig> =
     const helper = createExporterHelper(ctx, config, (signal, data, abort) => transport.send(signal, data, abort), { defaults: DEFAULTS });
     return {
       ...helper,
-      async shutdown() {
-        await helper.shutdown();
+      async shutdown(stop) {
+        await helper.shutdown(stop);
         transport.close();
       },
     };

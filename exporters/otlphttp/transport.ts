@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
+import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeExportResponse, decodeStatus, encodeSignal as encodeProto, type PartialSuccess } from '../../pipeline/otlpproto/index.js';
@@ -37,8 +38,11 @@ export function retryAfterMs(header: string | undefined): number | undefined {
 /** POSTs one batch per call over keep-alive connections; maps answers to retryable or permanent errors. */
 export class OtlpHttpTransport {
   private readonly agent: HttpAgent;
+  /** Backends may echo the request: its headers never reach an error message. */
+  private readonly scrub: (text: string) => string;
 
   constructor(private readonly opts: HttpTransportOptions) {
+    this.scrub = backendTextScrubber(Object.values(opts.headers));
     const secure = Object.values(opts.urls).some((u) => u.protocol === 'https:');
     this.agent = secure
       ? new HttpsAgent({ keepAlive: true, ...clientTlsOptions(opts.tls, opts.configDir) })
@@ -63,7 +67,7 @@ export class OtlpHttpTransport {
       this.logPartialSuccess(signal, res);
       return;
     }
-    const message = `${url} answered ${res.status}${describeError(res)}`;
+    const message = `${url} answered ${res.status}${describeError(res, this.scrub)}`;
     if (RETRYABLE.has(res.status)) throw retryableError(message, retryAfterMs(res.headers['retry-after'] as string | undefined));
     throw permanentError(message);
   }
@@ -114,16 +118,19 @@ async function collect(res: IncomingMessage): Promise<Answer> {
   return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
 }
 
-function describeError(res: Answer): string {
+/** The backend's explanation of an error answer, scrubbed and cut short. */
+function describeError(res: Answer, scrub: (text: string) => string): string {
   if (res.body.length === 0) return '';
   const type = String(res.headers['content-type'] ?? '');
+  let text: string | undefined;
   try {
-    if (type.includes('protobuf')) return `: ${decodeStatus(res.body).message}`;
-    if (type.includes('json')) return `: ${String((JSON.parse(res.body.toString('utf8')) as { message?: unknown }).message ?? '')}`;
+    if (type.includes('protobuf')) text = decodeStatus(res.body).message;
+    else if (type.includes('json')) text = String((JSON.parse(res.body.toString('utf8')) as { message?: unknown }).message ?? '');
   } catch {
     // fall through to the raw text
   }
-  return `: ${res.body.toString('utf8', 0, Math.min(res.body.length, 512)).trim()}`;
+  // all of it is scrubbed before it is cut, so a cut cannot leave part of a secret unrecognised
+  return `: ${scrub(text ?? res.body.toString('utf8'))}`;
 }
 
 function jsonPartial(json: { partialSuccess?: Record<string, unknown> }): PartialSuccess | undefined {

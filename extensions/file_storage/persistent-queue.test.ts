@@ -80,7 +80,7 @@ const until = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -1,13 +1,15 @@
 /** sending_queue.enabled: false — the caller waits for the export, retries included. */
+import type { ShutdownContext } from '../component.js';
 import { retryableError } from '../errors.js';
 import type { Signal, SignalData } from '../model.js';
 import { countItems } from '../model-ops.js';
+import { CancelSwitch } from './cancel.js';
 import { failureError, failureReason, reportDrop, retryObserver, type SenderEnv } from './env.js';
 import { sendWithRetry } from './retry.js';
 
 export class DirectSender<S extends Signal> {
   private accepting = true;
-  private readonly stop = new AbortController();
+  private readonly control = { stop: new CancelSwitch(), cancel: new CancelSwitch() };
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
@@ -27,7 +29,7 @@ export class DirectSender<S extends Signal> {
 
   private async export(data: SignalData[S]): Promise<void> {
     const items = countItems(this.signal, data);
-    const outcome = await sendWithRetry(this.env, this.signal, data, this.stop.signal, retryObserver(this.env, this.signal));
+    const outcome = await sendWithRetry(this.env, this.signal, data, this.control, retryObserver(this.env, this.signal));
     if (outcome.ok) {
       this.env.metrics.result(this.signal, items, true);
       return;
@@ -37,10 +39,15 @@ export class DirectSender<S extends Signal> {
     throw failureError(this.env, outcome);
   }
 
-  /** Stops waiting between retries (those callers get a retryable error) and lets attempts finish. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops waiting between retries and lets attempts finish until the deadline, which aborts
+   * them; their callers get a retryable error (nothing they were told is delivered is lost).
+   */
+  async shutdown(ctx?: ShutdownContext): Promise<void> {
     this.accepting = false;
-    this.stop.abort();
+    this.control.stop.fire();
+    const timer = ctx ? setTimeout(() => this.control.cancel.fire(), Math.max(0, ctx.deadline - Date.now())) : undefined;
     await Promise.allSettled([...this.inFlight]);
+    clearTimeout(timer);
   }
 }

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
-import type { ComponentFactory, NextConsumers } from '../component.js';
+import type { ComponentFactory, NextConsumers, ShutdownContext } from '../component.js';
 import { Service } from '../service.js';
 import { describe, expect, it } from 'vitest';
 import { newSpan, tracesOf } from '../builders.js';
 import { ConsumerError, permanentError, retryableError } from '../errors.js';
-import type { Traces } from '../model.js';
+import type { Signal, Traces } from '../model.js';
 import { testContext, testHost } from '../testing.js';
 import type { ExporterHelperConfig } from './config.js';
 import { createExporterHelper, type ExporterHelper } from './helper.js';
@@ -63,6 +63,13 @@ function gatedSend() {
       waiters = [];
     },
   };
+}
+
+/** A ShutdownContext that records what the component reports dropped. */
+function shutdownContext(deadline: number) {
+  const dropped: [Signal, number][] = [];
+  const ctx: ShutdownContext = { deadline, dropped: (signal, items) => void dropped.push([signal, items]) };
+  return { ctx, dropped };
 }
 
 const until = async (cond: () => boolean | Promise<boolean>, ms = 3000) => {
@@ -326,11 +333,45 @@ describe('exporter helper with the in-memory queue', () => {
     for (let i = 0; i < 5; i++) await t.consume(batch(2));
     await new Promise((r) => setTimeout(r, 20));
     const started = Date.now();
-    await t.helper.shutdown();
+    const stop = shutdownContext(Date.now() + 5000);
+    await t.helper.shutdown(stop.ctx);
     expect(Date.now() - started).toBeLessThan(500);
-    const loss = t.logs.find((l) => l.level === 50 && /shut down with 5 batches \(10 spans\) still unsent/.test(l.msg));
-    expect(loss).toBeDefined();
+    const loss = t.logs.find((l) => l.level === 50 && l.msg.startsWith('exporter otlp/test: dropped 10 spans still queued at shutdown'));
+    expect(loss).toMatchObject({ batches: 5, dropped_items: 10, reason: expect.stringContaining('failing backend') });
+    expect(stop.dropped).toEqual([['traces', 10]]);
     expect(await t.metric('otelcol_exporter_send_failed_spans_total')).toBe(10);
+  });
+
+  it('at the shutdown deadline drops what is still queued or being sent, and says exactly how much', async () => {
+    const aborted: AbortSignal[] = [];
+    // A backend that never answers: the drain cannot make progress.
+    const t = setup({ ...FAST, timeout: '0', sending_queue: { num_consumers: 2 } }, (_s, _d, abort) => {
+      aborted.push(abort);
+      return new Promise<void>(() => {});
+    });
+    await t.helper.start(testHost());
+    for (let i = 0; i < 6; i++) await t.consume(batch(3));
+    const started = Date.now();
+    const stop = shutdownContext(started + 200);
+    await t.helper.shutdown(stop.ctx);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const msg = 'exporter otlp/test: dropped 18 spans still queued at shutdown (in-memory queue; configure sending_queue.storage to keep them)';
+    expect(t.logs.find((l) => l.msg === msg)).toMatchObject({ level: 50, batches: 6, dropped_items: 18, data_type: 'traces' });
+    expect(stop.dropped).toEqual([['traces', 18]]);
+    expect(await t.metric('otelcol_exporter_send_failed_spans_total')).toBe(18);
+    // the two sends in flight were aborted, not left running
+    expect(aborted.map((a) => a.aborted)).toEqual([true, true]);
+  });
+
+  it('reports nothing dropped when the drain finished before the deadline', async () => {
+    const t = setup({ ...FAST, sending_queue: { num_consumers: 2 } }, async () => {});
+    await t.helper.start(testHost());
+    for (let i = 0; i < 4; i++) await t.consume(batch(2));
+    const stop = shutdownContext(Date.now() + 2000);
+    await t.helper.shutdown(stop.ctx);
+    expect(stop.dropped).toEqual([]);
+    expect(t.logs.some((l) => /dropped/.test(l.msg))).toBe(false);
   });
 
   it('refuses data before start', async () => {
@@ -392,6 +433,33 @@ describe('exporter helper with a persistent queue', () => {
     await until(() => storage.records.get('exporter/otlp/test:traces')!.size === 0);
     expect(t.logs.some((l) => l.level === 50 && /cannot be read/.test(l.msg))).toBe(true);
     await t.helper.shutdown();
+  });
+
+  it('at the shutdown deadline keeps batches being sent and waiting for a retry on disk, drops nothing, and sends them after a restart', async () => {
+    const storage = new MemoryStorage();
+    const host = testHost({ 'file_storage/q': storage });
+    let calls = 0;
+    // Every other send hangs (in flight at the deadline), the others fail (waiting for a retry).
+    const first = setup({ ...persistent, timeout: '0', retry_on_failure: { ...FAST.retry_on_failure, initial_interval: '10s', max_elapsed_time: '0' }, sending_queue: { ...persistent.sending_queue, num_consumers: 4 } }, () =>
+      ++calls % 2 === 0 ? Promise.reject(new Error('503')) : new Promise<void>(() => {}),
+    );
+    await first.helper.start(host);
+    for (let i = 0; i < 6; i++) await first.consume(batch(1, `b${i}`));
+    await until(() => calls >= 4);
+    const started = Date.now();
+    const stop = shutdownContext(started + 150);
+    await first.helper.shutdown(stop.ctx);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(stop.dropped).toEqual([]);
+    expect(first.logs.some((l) => /keeps 6 undelivered batches/.test(l.msg))).toBe(true);
+    expect(storage.records.get('exporter/otlp/test:traces')!.size).toBe(6);
+
+    const delivered: string[] = [];
+    const second = setup(persistent, async (_s, data) => void delivered.push(...names(data as Traces)));
+    await second.helper.start(host);
+    await until(() => delivered.length === 6);
+    expect(delivered.sort()).toEqual(['b0-0', 'b1-0', 'b2-0', 'b3-0', 'b4-0', 'b5-0']);
+    await second.helper.shutdown();
   });
 
   it('keeps the batch in memory only while no backlog builds up', async () => {

@@ -2,7 +2,7 @@
  * createExporterHelper: what every exporter wraps its network call in — sending queue →
  * retry → timeout → send, as upstream's exporterhelper orders them.
  */
-import type { ComponentInstance, Consumer, CreateContext, Host, NextConsumers } from '../component.js';
+import type { ComponentInstance, Consumer, CreateContext, Host, NextConsumers, ShutdownContext } from '../component.js';
 import type { Signal, SignalData } from '../model.js';
 import { otlpJsonCodec, otlpProtoCodec, type QueueCodec } from './codec.js';
 import { resolveExporterHelperConfig, type ExporterHelperConfig, type ExporterHelperDefaults } from './config.js';
@@ -27,7 +27,8 @@ export interface ExporterHelperOptions {
 export interface ExporterHelper extends ComponentInstance {
   consumers: NextConsumers;
   start(host: Host): Promise<void>;
-  shutdown(): Promise<void>;
+  /** Drains, until ctx.deadline; an exporter wrapping it passes its own `ctx` on. */
+  shutdown(ctx?: ShutdownContext): Promise<void>;
   /** The helper records otelcol_exporter_sent / send_failed itself, when sends really finish. */
   reportsOwnSendResults: true;
 }
@@ -36,7 +37,7 @@ interface Sender<S extends Signal> {
   readonly signal: S;
   start(host: Host): Promise<void>;
   consume(data: SignalData[S]): Promise<void>;
-  shutdown(): Promise<void>;
+  shutdown(ctx?: ShutdownContext): Promise<void>;
 }
 
 /**
@@ -79,8 +80,8 @@ export function createExporterHelper(ctx: CreateContext, config: ExporterHelperC
     async start(host) {
       for (const s of senders) await s.start(host);
     },
-    shutdown() {
-      stopping ??= Promise.all(senders.map((s) => s.shutdown())).then(() => env.limiter.flush());
+    shutdown(ctx) {
+      stopping ??= Promise.all(senders.map((s) => s.shutdown(ctx))).then(() => env.limiter.flush());
       return stopping;
     },
   };

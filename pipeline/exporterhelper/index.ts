@@ -17,3 +17,4 @@ export { otlpJsonCodec, otlpProtoCodec, type QueueCodec } from './codec.js';
 export type { SendFunction } from './retry.js';
 export { isStorageExtension, type DurableQueue, type PendingRecord, type StorageExtension } from './storage.js';
 export { ExponentialBackoff, type BackoffSettings } from './backoff.js';
+export { backendTextScrubber, BACKEND_TEXT_MAX_CHARS } from './backend-text.js';

@@ -2,10 +2,11 @@
  * sending_queue.enabled: true — consume() returns once the batch is queued (in memory, or
  * durably written when a storage extension backs the queue); num_consumers senders drain it.
  */
-import type { Host } from '../component.js';
+import type { Host, ShutdownContext } from '../component.js';
 import { permanentError, retryableError, type ConsumerError } from '../errors.js';
 import type { Signal, SignalData } from '../model.js';
 import { countItems, ITEM_NOUN } from '../model-ops.js';
+import { CancelSwitch } from './cancel.js';
 import { unwrapRecord, wrapRecord } from './codec.js';
 import { errorText, failureError, failureReason, reportDrop, retryObserver, type SenderEnv } from './env.js';
 import { BoundedQueue, QueueClosedError, QueueFullError } from './queue.js';
@@ -27,7 +28,10 @@ export class QueuedSender<S extends Signal> {
   private readonly queue: BoundedQueue<Entry<S>>;
   private durable?: DurableQueue;
   private accepting = false;
-  private readonly stop = new AbortController();
+  /** Ends waits between retries. */
+  private readonly stop = new CancelSwitch();
+  /** Aborts attempts in flight too: the shutdown deadline passed. */
+  private readonly cancel = new CancelSwitch();
   private workers: Promise<void>[] = [];
   private attempting = 0;
   private backingOff = 0;
@@ -195,7 +199,7 @@ export class QueuedSender<S extends Signal> {
       env,
       signal,
       data,
-      this.stop.signal,
+      { stop: this.stop, cancel: this.cancel },
       retryObserver(env, signal, {
         attemptStarted: () => this.count('attempting', 1),
         attemptEnded: () => this.count('attempting', -1),
@@ -250,16 +254,36 @@ export class QueuedSender<S extends Signal> {
     this.onChange?.();
   }
 
-  shutdown(): Promise<void> {
-    this.stopping ??= this.durable ? this.stopPersistent() : this.stopInMemory();
+  shutdown(ctx?: ShutdownContext): Promise<void> {
+    this.stopping ??= this.stopBy(ctx);
     return this.stopping;
   }
 
-  /** Whatever is not delivered now stays on disk for the next start. */
+  private async stopBy(ctx: ShutdownContext | undefined): Promise<void> {
+    // At the deadline nothing is waited for any more: attempts in flight are aborted too.
+    const timer = ctx ? setTimeout(() => this.abandon(), Math.max(0, ctx.deadline - Date.now())) : undefined;
+    try {
+      if (this.durable) await this.stopPersistent();
+      else await this.stopInMemory(ctx);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private abandon(): void {
+    this.stop.fire();
+    this.cancel.fire();
+    this.changed();
+  }
+
+  /**
+   * Whatever is not delivered now stays on disk for the next start: batches waiting, waiting
+   * for a retry, and — once the deadline aborts them — being sent.
+   */
   private async stopPersistent(): Promise<void> {
     this.accepting = false;
     for (const e of this.queue.halt()) e.done?.reject(retryableError(`exporter "${this.env.exporterId}" is shutting down; the batch stays in the persistent queue`));
-    this.stop.abort();
+    this.stop.fire();
     await Promise.all(this.workers);
     const kept = this.durable!.size;
     await this.durable!.close();
@@ -272,17 +296,18 @@ export class QueuedSender<S extends Signal> {
   }
 
   /**
-   * Drains while progress is possible; gives up once every remaining batch waits for a retry
-   * (the backend is down), counting and logging what is lost.
+   * Drains while progress is possible and time is left; gives up once every remaining batch
+   * waits for a retry (the backend is down) or the deadline passed, and then counts, logs and
+   * reports what is dropped.
    */
-  private async stopInMemory(): Promise<void> {
+  private async stopInMemory(ctx: ShutdownContext | undefined): Promise<void> {
     this.accepting = false;
     this.queue.close();
     await new Promise<void>((resolve) => {
       let scheduled = false;
       const check = () => {
         scheduled = false;
-        if ((this.queue.waiting === 0 && this.busy === 0) || this.stuck()) {
+        if ((this.queue.waiting === 0 && this.busy === 0) || this.stuck() || this.cancel.fired) {
           this.onChange = undefined;
           resolve();
         }
@@ -302,14 +327,20 @@ export class QueuedSender<S extends Signal> {
       this.env.metrics.result(this.signal, e.items, false);
       e.done?.reject(retryableError(`exporter "${this.env.exporterId}" shut down before the batch was sent`));
     }
-    this.stop.abort();
+    this.stop.fire();
     await Promise.all(this.workers);
-    if (this.lost.batches > 0) {
-      this.env.logger.error(
-        { dropped_items: this.lost.items, batches: this.lost.batches, data_type: this.signal },
-        `Exporter "${this.env.exporterId}" shut down with ${this.lost.batches} batches (${this.lost.items} ${ITEM_NOUN[this.signal]}) still unsent while the backend was failing; they are lost (configure sending_queue.storage to keep them across restarts)`,
-      );
-    }
+    if (this.lost.items === 0 && this.lost.batches === 0) return;
+    const { exporterId } = this.env;
+    this.env.logger.error(
+      {
+        dropped_items: this.lost.items,
+        batches: this.lost.batches,
+        data_type: this.signal,
+        reason: this.cancel.fired ? 'the shutdown deadline (service.shutdown_timeout) passed' : 'every remaining batch was waiting to retry against a failing backend',
+      },
+      `exporter ${exporterId}: dropped ${this.lost.items} ${ITEM_NOUN[this.signal]} still queued at shutdown (in-memory queue; configure sending_queue.storage to keep them)`,
+    );
+    ctx?.dropped(this.signal, this.lost.items);
   }
 
   private stuck(): boolean {

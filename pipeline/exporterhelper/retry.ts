@@ -2,6 +2,7 @@
 import { ConsumerError, isRetryable, retryableError } from '../errors.js';
 import type { Signal, SignalData } from '../model.js';
 import { ExponentialBackoff, STOP } from './backoff.js';
+import type { CancelSwitch } from './cancel.js';
 import type { ResolvedHelperConfig } from './config.js';
 
 /**
@@ -30,15 +31,21 @@ export interface RetryDeps {
   random?: () => number;
 }
 
+/** How a sender ends its sends: `stop` ends waits between retries, `cancel` aborts attempts in flight. */
+export interface SendControl {
+  stop: CancelSwitch;
+  cancel: CancelSwitch;
+}
+
 /**
- * Sends until success, a permanent error, max_elapsed_time, or `stop` aborts a wait. Never
+ * Sends until success, a permanent error, max_elapsed_time, or `control` ends it. Never
  * rejects: the outcome says what happened so the queue can decide what to keep.
  */
 export async function sendWithRetry<S extends Signal>(
   deps: RetryDeps,
   signal: S,
   data: SignalData[S],
-  stop: AbortSignal,
+  control: SendControl,
   observer: SendObserver = NO_OBSERVER,
 ): Promise<SendOutcome> {
   const { retry, timeoutMs } = deps.config;
@@ -47,7 +54,7 @@ export async function sendWithRetry<S extends Signal>(
     let error: unknown;
     observer.attemptStarted();
     try {
-      await attemptWithTimeout(deps.send, signal, data, timeoutMs);
+      await attemptWithTimeout(deps.send, signal, data, timeoutMs, control.cancel);
       return { ok: true, attempts };
     } catch (err) {
       error = err;
@@ -56,8 +63,10 @@ export async function sendWithRetry<S extends Signal>(
     }
     const elapsedMs = backoff.elapsedMs();
     if (!isRetryable(error)) return { ok: false, reason: 'permanent', error, attempts, elapsedMs };
+    // An attempt cut short by the shutdown deadline is not the backend's failure, whatever retry says.
+    if (control.cancel.fired) return { ok: false, reason: 'shutdown', error, attempts, elapsedMs };
     if (!retry.enabled) return { ok: false, reason: 'exhausted', error, attempts, elapsedMs };
-    if (stop.aborted) return { ok: false, reason: 'shutdown', error, attempts, elapsedMs };
+    if (control.stop.fired) return { ok: false, reason: 'shutdown', error, attempts, elapsedMs };
     let delay = backoff.next();
     if (delay === STOP) return { ok: false, reason: 'exhausted', error, attempts, elapsedMs };
     const throttle = error instanceof ConsumerError ? error.retryAfterMs : undefined;
@@ -67,27 +76,43 @@ export async function sendWithRetry<S extends Signal>(
       delay = throttle;
     }
     observer.backoffStarted(delay, error);
-    const interrupted = await sleep(delay, stop);
+    const interrupted = await control.stop.sleep(delay);
     observer.backoffEnded();
     if (interrupted) return { ok: false, reason: 'shutdown', error, attempts, elapsedMs: backoff.elapsedMs() };
   }
 }
 
-/** One attempt, abandoned (and its AbortSignal fired) when the timeout passes. */
-export function attemptWithTimeout<S extends Signal>(send: SendFunction, signal: S, data: SignalData[S], timeoutMs: number): Promise<void> {
+/**
+ * One attempt, abandoned (and its AbortSignal fired) when the timeout passes or `cancel` fires.
+ * The send may still settle after that; its late result is deliberately ignored.
+ */
+export function attemptWithTimeout<S extends Signal>(
+  send: SendFunction,
+  signal: S,
+  data: SignalData[S],
+  timeoutMs: number,
+  cancel?: CancelSwitch,
+): Promise<void> {
+  if (cancel?.fired) return Promise.reject(cancelled());
   const controller = new AbortController();
-  if (timeoutMs <= 0) return invoke(send, signal, data, controller.signal);
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const err = retryableError(`timeout: the export did not finish within ${timeoutMs}ms`);
+    const abandon = (err: ConsumerError) => {
       controller.abort(err);
       reject(err);
-    }, timeoutMs);
-    // The send may still settle after the timeout; its late result is deliberately ignored.
+    };
+    const timer = timeoutMs > 0 ? setTimeout(() => abandon(retryableError(`timeout: the export did not finish within ${timeoutMs}ms`)), timeoutMs) : undefined;
+    const unsubscribe = cancel?.subscribe(() => abandon(cancelled()));
     invoke(send, signal, data, controller.signal)
       .then(resolve, reject)
-      .finally(() => clearTimeout(timer));
+      .finally(() => {
+        clearTimeout(timer);
+        unsubscribe?.();
+      });
   });
+}
+
+function cancelled(): ConsumerError {
+  return retryableError('cancelled: the exporter is shutting down and its time to stop is up');
 }
 
 /** A send that throws synchronously is a failed attempt like any other. */
@@ -97,20 +122,4 @@ function invoke<S extends Signal>(send: SendFunction, signal: S, data: SignalDat
   } catch (err) {
     return Promise.reject(err);
   }
-}
-
-/** Resolves true when `stop` cut the wait short. */
-function sleep(ms: number, stop: AbortSignal): Promise<boolean> {
-  if (stop.aborted) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      stop.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    stop.addEventListener('abort', onAbort, { once: true });
-  });
 }
