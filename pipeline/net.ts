@@ -129,10 +129,10 @@ export function capConnections(server: Server, cap: ConnectionCap): void {
     if (server.listening) owner.logger.error({ err }, `${owner.id} (${transport}) on ${boundAddress(server)}: cannot accept a connection`);
   });
 
-  server.on('listening', () => countCap(server, cap));
+  server.on('listening', () => addCap(server, cap));
   // Not removed from the gauge: after a reload the old server's last connections and the new
   // server's count into the same series.
-  server.on('close', () => caps.delete(server));
+  server.on('close', () => removeCap(server));
 }
 
 /** host:port a server is bound to (the port is known only after listening when 0 was asked), else `fallback`. */
@@ -143,28 +143,36 @@ export function boundAddress(server: Server | undefined, fallback = ''): string 
 
 /** Caps of the servers listening in this process: file descriptors are a per-process budget. */
 const caps = new Map<Server, ConnectionCap>();
+/** Warned since the caps last fitted, so that a start-up warns once, not once per server. */
 let warnedOverLimit = false;
 
 /** Descriptors kept free for files, outgoing connections and Node itself when caps are added up. */
 const DESCRIPTOR_RESERVE = 256;
 
-function countCap(server: Server, cap: ConnectionCap): void {
+function addCap(server: Server, cap: ConnectionCap): void {
   caps.set(server, cap);
+  const over = capsOverLimit();
+  if (!over || warnedOverLimit) return;
+  warnedOverLimit = true;
+  cap.owner.logger.warn(
+    `the connection caps of the servers listening now add up to ${over.total} (${over.each}), which with ${DESCRIPTOR_RESERVE} descriptors kept ` +
+      `for files and outgoing connections is more than this process's open-file limit of ${over.limit}: a flood of connections can still use up ` +
+      `every descriptor. Lower max_connections, or raise the limit (ulimit -n, systemd LimitNOFILE=, docker --ulimit nofile=); ` +
+      `Node raises the soft limit to the hard limit at start.`,
+  );
+}
+
+function removeCap(server: Server): void {
+  caps.delete(server);
+  if (!capsOverLimit()) warnedOverLimit = false;
+}
+
+function capsOverLimit(): { total: number; each: string; limit: number } | undefined {
   const limit = openFileLimit();
   const capped = [...caps.values()].filter((c) => c.maxConnections > 0);
   const total = capped.reduce((sum, c) => sum + c.maxConnections, 0);
-  if (limit === undefined || total + DESCRIPTOR_RESERVE <= limit) {
-    warnedOverLimit = false;
-    return;
-  }
-  if (warnedOverLimit) return;
-  warnedOverLimit = true;
-  const each = capped.map((c) => `${c.owner.id} ${c.transport} ${c.maxConnections}`).join(', ');
-  cap.owner.logger.warn(
-    `the connection caps of the servers listening now add up to ${total} (${each}), which with ${DESCRIPTOR_RESERVE} descriptors kept for files and ` +
-      `outgoing connections is more than this process's open-file limit of ${limit}: a flood of connections can still use up every descriptor. ` +
-      `Lower max_connections, or raise the limit (ulimit -n, systemd LimitNOFILE=, docker --ulimit nofile=); Node raises the soft limit to the hard limit at start.`,
-  );
+  if (limit === undefined || total + DESCRIPTOR_RESERVE <= limit) return undefined;
+  return { total, each: capped.map((c) => `${c.owner.id} ${c.transport} ${c.maxConnections}`).join(', '), limit };
 }
 
 /**
