@@ -34,8 +34,6 @@ export const GRPC_KEEPALIVE_DEFAULTS: Required<GrpcKeepaliveServerParameters> = 
   timeout: '20s',
 };
 
-const d = (key: keyof GrpcKeepaliveServerParameters, meaning: string) => ({ ...durationSchema(GRPC_KEEPALIVE_DEFAULTS[key]), description: meaning });
-
 export const grpcKeepaliveSchema: JSONSchema = {
   type: 'object',
   additionalProperties: false,
@@ -44,11 +42,11 @@ export const grpcKeepaliveSchema: JSONSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        max_connection_idle: d('max_connection_idle', 'close a connection without calls after this long; 0: never'),
-        max_connection_age: d('max_connection_age', 'close any connection after this long (±10%); 0: never'),
-        max_connection_age_grace: d('max_connection_age_grace', 'then wait this long for its calls; 0: for ever'),
-        time: d('time', 'ping a connection quiet for this long; 0: 2h'),
-        timeout: d('timeout', 'close it if the ping is not answered within this; 0: 20s'),
+        max_connection_idle: durationSchema(GRPC_KEEPALIVE_DEFAULTS.max_connection_idle),
+        max_connection_age: durationSchema(GRPC_KEEPALIVE_DEFAULTS.max_connection_age),
+        max_connection_age_grace: durationSchema(GRPC_KEEPALIVE_DEFAULTS.max_connection_age_grace),
+        time: durationSchema(GRPC_KEEPALIVE_DEFAULTS.time),
+        timeout: durationSchema(GRPC_KEEPALIVE_DEFAULTS.timeout),
       },
     },
     enforcement_policy: { type: 'object' },

@@ -29,10 +29,10 @@ export const HTTP_SERVER_DEFAULTS: HttpServerSettings = {
 /** Schema properties to spread into a component's schema, with that component's defaults. */
 export function httpServerSchema(defaults: HttpServerSettings): Record<string, JSONSchema> {
   return {
-    read_timeout: { ...durationSchema(defaults.read_timeout), description: 'whole request, body included; 0: none' },
-    read_header_timeout: { ...durationSchema(defaults.read_header_timeout), description: 'request headers (and TLS handshake); 0: read_timeout' },
-    write_timeout: { ...durationSchema(defaults.write_timeout), description: 'from request headers read to response written; 0: none' },
-    idle_timeout: { ...durationSchema(defaults.idle_timeout), description: 'keep-alive wait for the next request; 0: read_timeout' },
+    read_timeout: durationSchema(defaults.read_timeout),
+    read_header_timeout: durationSchema(defaults.read_header_timeout),
+    write_timeout: durationSchema(defaults.write_timeout),
+    idle_timeout: durationSchema(defaults.idle_timeout),
     max_connections: maxConnectionsSchema(defaults.max_connections),
   };
 }

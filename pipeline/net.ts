@@ -75,7 +75,7 @@ export interface ConnectionCap {
 
 /** The schema of a server's `max_connections` key, with the component's default. */
 export function maxConnectionsSchema(defaultValue: number): JSONSchema {
-  return { type: 'integer', minimum: 0, default: defaultValue, description: 'open connections held at most; beyond, new ones are closed at once; 0: no cap' };
+  return { type: 'integer', minimum: 0, default: defaultValue, description: 'a number of connections (0: no cap)' };
 }
 
 /** Refusals past the first are logged at most this often; the counter has every one. */
