@@ -110,8 +110,7 @@ export async function listenGrpc(server: GrpcServer, o: GrpcListenOptions): Prom
   // A TLS server that never listens: it is handed the accepted sockets and handshakes them
   // (within Node's 120 s handshakeTimeout, grpc-go's connection timeout too).
   const tlsServer = o.tls && createTlsServer({ ...o.tls, ALPNProtocols: ['h2'] }, serve);
-  // gRPC answers are small writes that Nagle would delay; grpc-go sets TCP_NODELAY too
-  const listener = createNetServer({ noDelay: true }, (socket) => (tlsServer ? tlsServer.emit('connection', socket) : serve(socket)));
+  const listener = createNetServer((socket) => (tlsServer ? tlsServer.emit('connection', socket) : serve(socket)));
   capConnections(listener, { owner: o.owner, transport: 'grpc', maxConnections: o.maxConnections, capKey: o.capKey });
   await listen(listener, o.host, o.port);
   return listener;

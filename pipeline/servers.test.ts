@@ -1,8 +1,9 @@
+import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkGrpcKeepalive, grpcKeepaliveOptions } from './grpc-server.js';
-import { HTTP_SERVER_DEFAULTS, httpServerSettings, nodeHttpOptions } from './http-server.js';
+import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSettings, nodeHttpOptions } from './http-server.js';
 import { capConnections, closeServer, listen, openFileLimit, type ServerOwner } from './net.js';
 import { SelfTelemetry } from './telemetry.js';
 
@@ -101,6 +102,23 @@ describe('HTTP server settings', () => {
     const none = nodeHttpOptions({ ...s, read_timeout: '0', read_header_timeout: '0', idle_timeout: '-1s' });
     expect(none).toEqual({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 });
     expect(nodeHttpOptions({ ...s, read_header_timeout: '300ms' }).connectionsCheckingInterval).toBe(150);
+  });
+});
+
+describe('createHttpServer', () => {
+  it('drops the connection of an answer not written within write_timeout', async () => {
+    const o = owner();
+    const server = createHttpServer({ ...HTTP_SERVER_DEFAULTS, write_timeout: '200ms' }, () => undefined, { owner: o, keyPrefix: '' });
+    servers.push(server);
+    await listen(server, '127.0.0.1', 0);
+    const { port } = server.address() as { port: number };
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, agent: false }, () => resolve('answered'));
+      req.on('error', (err) => resolve(err.message));
+      req.setTimeout(5000, () => resolve('still waiting'));
+      req.end();
+    });
+    expect(outcome).toBe('socket hang up');
   });
 });
 
