@@ -17,7 +17,7 @@ export interface HttpServerSettings {
   max_connections: number;
 }
 
-/** confighttp.NewDefaultServerConfig, except read_timeout (see the root README) and the cap, which upstream lacks. */
+/** confighttp.NewDefaultServerConfig, except read_timeout and the cap, which upstream lacks (see servers.md). */
 export const HTTP_SERVER_DEFAULTS: HttpServerSettings = {
   read_timeout: '5m',
   read_header_timeout: '1m',

@@ -130,8 +130,8 @@ export function capConnections(server: Server, cap: ConnectionCap): void {
   });
 
   server.on('listening', () => addCap(server, cap));
-  // Not removed from the gauge: after a reload the old server's last connections and the new
-  // server's count into the same series.
+  // The gauge's series stays: after a reload the old server's last connections and the new
+  // server's count into it together.
   server.on('close', () => removeCap(server));
 }
 
