@@ -84,7 +84,7 @@ export class Service implements Host {
     const { logger } = this.opts;
     try {
       if (this.opts.metricsAddress) {
-        this.metricsServer = await startTelemetryServer(this.opts.metricsAddress, this.telemetry).catch((err) => {
+        this.metricsServer = await startTelemetryServer(this.opts.metricsAddress, this.telemetry, logger).catch((err) => {
           throw new StartError('service::telemetry::metrics', `cannot serve self-telemetry on ${this.opts.metricsAddress}: ${err.message}`, {
             cause: err,
           });

@@ -1,5 +1,6 @@
 import type { JSONSchema } from '../../pipeline/component.js';
 import { durationSchema, parseDuration } from '../../pipeline/duration.js';
+import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
 import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
@@ -12,7 +13,7 @@ export const TRANSLATION_STRATEGIES = [
 ] as const;
 export type TranslationStrategy = (typeof TRANSLATION_STRATEGIES)[number];
 
-export interface PrometheusExporterConfig {
+export interface PrometheusExporterConfig extends Partial<HttpServerSettings> {
   endpoint: string;
   tls?: ServerTlsConfig;
   namespace: string;
@@ -34,6 +35,7 @@ export const prometheusExporterSchema: JSONSchema = {
   properties: {
     endpoint: { type: 'string', default: DEFAULT_ENDPOINT, description: 'host:port serving /metrics' },
     tls: serverTlsSchema,
+    ...httpServerSchema(HTTP_SERVER_DEFAULTS),
     namespace: { type: 'string', default: '', description: 'prefix of every metric name' },
     const_labels: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'labels added to every series' },
     send_timestamps: { type: 'boolean', default: false },

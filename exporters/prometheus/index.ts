@@ -3,11 +3,11 @@
  * serves the metrics it receives at /metrics for a Prometheus server to scrape, in the
  * Prometheus text format or OpenMetrics, gzip-compressed when the scraper accepts it.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ComponentFactory, ComponentInstance, CreateContext } from '../../pipeline/component.js';
 import { permanentError } from '../../pipeline/errors.js';
+import { createHttpServer, httpServerSettings } from '../../pipeline/http-server.js';
 import type { Metrics } from '../../pipeline/model.js';
 import { closeServer, listen } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
@@ -131,7 +131,7 @@ export function createPrometheusExporter(ctx: CreateContext, config: PrometheusE
     port: () => (server?.address() as AddressInfo | null)?.port,
     async start() {
       const tls = serverTlsOptions(config.tls, ctx.configDir);
-      server = tls ? createHttpsServer(tls, handle) : createHttpServer(handle);
+      server = createHttpServer(httpServerSettings(config), handle, { owner: ctx, keyPrefix: '', tls });
       await listen(server, settings.host, settings.port);
       if (settings.expirationMs > 0) {
         // series nobody scrapes must expire too, or memory grows with every series ever seen

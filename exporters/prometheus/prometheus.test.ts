@@ -722,6 +722,11 @@ describe('prometheus exporter: config', () => {
     expect(prometheusExporterFactory).toMatchObject({ type: 'prometheus', kind: 'exporter', signals: ['metrics'], stability: 'beta' });
     expect(resolvedDefaults()).toEqual({
       endpoint: 'localhost:8889',
+      read_timeout: '5m',
+      read_header_timeout: '1m',
+      write_timeout: '30s',
+      idle_timeout: '1m',
+      max_connections: 100,
       namespace: '',
       const_labels: {},
       send_timestamps: false,

@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSchema, httpServerSettings, type HttpServerSettings } from '../../pipeline/http-server.js';
 import type { ComponentFactory, Host } from '../../pipeline/index.js';
 import { closeServer, listen, splitHostPort } from '../../pipeline/net.js';
 
-export interface HealthCheckConfig {
+export interface HealthCheckConfig extends Partial<HttpServerSettings> {
   endpoint: string;
   path: string;
   response_body?: { healthy?: string; unhealthy?: string };
@@ -23,6 +24,7 @@ export const healthCheckExtensionFactory: ComponentFactory<HealthCheckConfig> = 
     properties: {
       endpoint: { type: 'string', default: 'localhost:13133' },
       path: { type: 'string', pattern: '^/', default: '/' },
+      ...httpServerSchema(HTTP_SERVER_DEFAULTS),
       response_body: {
         type: 'object',
         additionalProperties: false,
@@ -63,14 +65,15 @@ export const healthCheckExtensionFactory: ComponentFactory<HealthCheckConfig> = 
     return {
       async start(h) {
         host = h;
-        server = createServer((req, res) => {
+        const handler = (req: IncomingMessage, res: ServerResponse) => {
           if ((req.url ?? '/').split('?')[0] !== config.path) {
             res.writeHead(404).end();
             return;
           }
           const s = status();
           res.writeHead(s.code, { 'content-type': s.type }).end(s.body);
-        });
+        };
+        server = createHttpServer(httpServerSettings(config), handler, { owner: ctx, keyPrefix: '' });
         const { host: bindHost, port } = splitHostPort(config.endpoint);
         await listen(server, bindHost, port);
         ctx.logger.info(`health check on http://${config.endpoint}${config.path}`);

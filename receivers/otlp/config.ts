@@ -1,10 +1,15 @@
 import type { JSONSchema } from '../../pipeline/component.js';
+import { grpcKeepaliveSchema, type GrpcKeepaliveConfig } from '../../pipeline/grpc-server.js';
+import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
+import { maxConnectionsSchema } from '../../pipeline/net.js';
 import { serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 export interface GrpcConfig {
   endpoint: string;
   max_recv_msg_size_mib: number;
   max_concurrent_streams: number;
+  keepalive?: GrpcKeepaliveConfig;
+  max_connections: number;
   tls?: ServerTlsConfig;
 }
 
@@ -14,7 +19,7 @@ export interface CorsConfig {
   max_age: number;
 }
 
-export interface HttpConfig {
+export interface HttpConfig extends HttpServerSettings {
   endpoint: string;
   max_request_body_size: number;
   traces_url_path: string;
@@ -28,13 +33,20 @@ export interface OtlpReceiverConfig {
   protocols: { grpc?: GrpcConfig | null; http?: HttpConfig | null };
 }
 
-export const GRPC_DEFAULTS = { endpoint: 'localhost:4317', max_recv_msg_size_mib: 4, max_concurrent_streams: 0 };
+/** Connections each OTLP server holds at most: a Summit key; see the README. */
+const MAX_CONNECTIONS = 1000;
+
+export const GRPC_DEFAULTS = { endpoint: 'localhost:4317', max_recv_msg_size_mib: 4, max_concurrent_streams: 0, max_connections: MAX_CONNECTIONS };
 export const HTTP_DEFAULTS = {
   endpoint: 'localhost:4318',
   max_request_body_size: 20 * 1024 * 1024,
   traces_url_path: '/v1/traces',
   metrics_url_path: '/v1/metrics',
   logs_url_path: '/v1/logs',
+  // An OTLP answer waits for the pipeline, so no write_timeout (upstream's otlpreceiver has none either)
+  ...HTTP_SERVER_DEFAULTS,
+  write_timeout: '0s',
+  max_connections: MAX_CONNECTIONS,
 };
 
 const tls = serverTlsSchema;
@@ -62,6 +74,8 @@ export const otlpReceiverSchema: JSONSchema = {
             endpoint: { type: 'string', default: GRPC_DEFAULTS.endpoint },
             max_recv_msg_size_mib: { type: 'number', exclusiveMinimum: 0, default: GRPC_DEFAULTS.max_recv_msg_size_mib },
             max_concurrent_streams: { type: 'integer', minimum: 0, default: GRPC_DEFAULTS.max_concurrent_streams },
+            keepalive: grpcKeepaliveSchema,
+            max_connections: maxConnectionsSchema(GRPC_DEFAULTS.max_connections),
             tls,
           },
         },
@@ -74,6 +88,7 @@ export const otlpReceiverSchema: JSONSchema = {
             traces_url_path: urlPath(HTTP_DEFAULTS.traces_url_path),
             metrics_url_path: urlPath(HTTP_DEFAULTS.metrics_url_path),
             logs_url_path: urlPath(HTTP_DEFAULTS.logs_url_path),
+            ...httpServerSchema(HTTP_DEFAULTS),
             cors: {
               type: 'object',
               additionalProperties: false,

@@ -1,17 +1,18 @@
 import {
   Metadata,
   Server,
-  ServerCredentials,
   status,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
+import type { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import type { Signal } from '../../pipeline/model.js';
-import { splitHostPort } from '../../pipeline/net.js';
+import { grpcKeepaliveOptions, listenGrpc } from '../../pipeline/grpc-server.js';
+import { boundAddress, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
 import { decodeRequest, encodeResponse } from './codec.js';
@@ -62,19 +63,21 @@ export function grpcFailure(err: unknown): GrpcFailure {
 /** OTLP/gRPC: the three Export services, gzip as grpc-js negotiates it. */
 export class OtlpGrpcServer {
   private server?: Server;
-  private boundPort = 0;
+  private listener?: NetServer;
 
   constructor(
     private readonly config: GrpcConfig,
     private readonly next: NextConsumers,
     private readonly logger: Logger,
     private readonly configDir: string,
+    private readonly owner: ServerOwner,
   ) {}
 
   async start(host: Host): Promise<void> {
     const server = new Server({
       'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * 1024 * 1024),
       ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
+      ...grpcKeepaliveOptions(this.config.keepalive),
     });
     for (const signal of Object.keys(SERVICE) as Signal[]) {
       const next = this.next[signal] as Consumer<typeof signal> | undefined;
@@ -90,24 +93,26 @@ export class OtlpGrpcServer {
     }
     this.server = server;
     const { host: bindHost, port } = splitHostPort(this.config.endpoint);
-    const address = bindHost.includes(':') ? `[${bindHost}]:${port}` : `${bindHost}:${port}`;
-    this.boundPort = await new Promise<number>((resolvePort, reject) =>
-      server.bindAsync(address, this.credentials(), (err, bound) =>
-        err ? reject(new Error(/address already in use|EADDRINUSE/i.test(err.message) ? `${address} is already in use` : err.message)) : resolvePort(bound),
-      ),
-    );
+    this.listener = await listenGrpc(server, {
+      owner: this.owner,
+      host: bindHost,
+      port,
+      tls: serverTlsOptions(this.config.tls, this.configDir),
+      maxConnections: this.config.max_connections,
+      capKey: 'protocols.grpc.max_connections',
+    });
     this.logger.info(`OTLP/gRPC listening on ${this.address()}`);
   }
 
   address(): string {
-    const { host } = splitHostPort(this.config.endpoint);
-    return `${host}:${this.boundPort}`;
+    return boundAddress(this.listener, this.config.endpoint);
   }
 
   /** Stops accepting new calls; calls in flight finish as the pipeline behind drains. */
   shutdown(): void {
     const server = this.server;
     this.server = undefined;
+    this.listener?.close();
     server?.tryShutdown(() => undefined);
   }
 
@@ -125,11 +130,5 @@ export class OtlpGrpcServer {
     } catch (err) {
       throw grpcFailure(err);
     }
-  }
-
-  private credentials(): ServerCredentials {
-    const tls = serverTlsOptions(this.config.tls, this.configDir);
-    if (!tls) return ServerCredentials.createInsecure();
-    return ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.requestCert);
   }
 }

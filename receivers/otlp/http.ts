@@ -1,10 +1,10 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import type { Signal } from '../../pipeline/model.js';
-import { listen, splitHostPort } from '../../pipeline/net.js';
+import { createHttpServer } from '../../pipeline/http-server.js';
+import { boundAddress, listen, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { BodyError, readBody } from './body.js';
 import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
@@ -24,6 +24,7 @@ export class OtlpHttpServer {
     private readonly next: NextConsumers,
     private readonly logger: Logger,
     private readonly configDir: string,
+    private readonly owner: ServerOwner,
   ) {
     const paths: Record<Signal, string> = { traces: config.traces_url_path, metrics: config.metrics_url_path, logs: config.logs_url_path };
     for (const signal of Object.keys(paths) as Signal[]) if (next[signal]) this.routes.set(paths[signal], signal);
@@ -38,7 +39,7 @@ export class OtlpHttpServer {
       });
     };
     const tls = serverTlsOptions(this.config.tls, this.configDir);
-    this.server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    this.server = createHttpServer(this.config, handler, { owner: this.owner, keyPrefix: 'protocols.http.', tls });
     const { host: bindHost, port } = splitHostPort(this.config.endpoint);
     await listen(this.server, bindHost, port);
     this.logger.info(`OTLP/HTTP listening on ${this.address()}`);
@@ -46,8 +47,7 @@ export class OtlpHttpServer {
 
   /** host:port actually bound (the port is known only after listening when 0 was asked). */
   address(): string {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.config.endpoint;
+    return boundAddress(this.server, this.config.endpoint);
   }
 
   /** Stops accepting; requests in flight finish as the pipeline behind drains. */

@@ -1,4 +1,5 @@
 import type { ComponentFactory } from '../../pipeline/component.js';
+import { checkGrpcKeepalive } from '../../pipeline/grpc-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
 import { checkTlsPair } from '../../pipeline/tlsconfig.js';
 import { otlpReceiverSchema, withDefaults, type OtlpReceiverConfig } from './config.js';
@@ -26,6 +27,7 @@ export const otlpReceiverFactory: ComponentFactory<OtlpReceiverConfig> = {
       }
       problems.push(...checkTlsPair(p.tls, `protocols.${name}.tls`));
     }
+    if (grpc) problems.push(...checkGrpcKeepalive(grpc.keepalive, 'protocols.grpc.keepalive'));
     if (http) {
       const paths = [http.traces_url_path, http.metrics_url_path, http.logs_url_path];
       if (new Set(paths).size !== 3) problems.push({ path: 'protocols.http', message: 'traces_url_path, metrics_url_path and logs_url_path must differ' });
@@ -35,8 +37,8 @@ export const otlpReceiverFactory: ComponentFactory<OtlpReceiverConfig> = {
   create(ctx, config, next) {
     const { grpc, http } = withDefaults(config);
     const servers = [
-      ...(grpc ? [new OtlpGrpcServer(grpc, next, ctx.logger, ctx.configDir)] : []),
-      ...(http ? [new OtlpHttpServer(http, next, ctx.logger, ctx.configDir)] : []),
+      ...(grpc ? [new OtlpGrpcServer(grpc, next, ctx.logger, ctx.configDir, ctx)] : []),
+      ...(http ? [new OtlpHttpServer(http, next, ctx.logger, ctx.configDir, ctx)] : []),
     ];
     return {
       async start(host) {

@@ -1,0 +1,97 @@
+import { connect, type Socket } from 'node:net';
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ComponentInstance, Consumer } from '../../pipeline/component.js';
+import { encodeSignal as encodeProto } from '../../pipeline/otlpproto/index.js';
+import { newSpan, tracesOf } from '../../pipeline/builders.js';
+import { SelfTelemetry } from '../../pipeline/telemetry.js';
+import { testContext, testHost } from '../../pipeline/testing.js';
+import { freePort } from '../../test/helpers.js';
+import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
+
+/** Far above the small timeouts set here, far below Node's and grpc-js's defaults (60 s and never). */
+const WITHIN_MS = 8000;
+
+const running: ComponentInstance[] = [];
+const clients: { close(): void }[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const r of running.splice(0)) await r.shutdown?.();
+});
+
+async function startReceiver(protocols: OtlpReceiverConfig['protocols']): Promise<{ telemetry: SelfTelemetry }> {
+  const telemetry = new SelfTelemetry();
+  const consumer: Consumer = { consume: async () => undefined };
+  const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver', telemetry }), { protocols }, { traces: consumer });
+  await instance.start!(testHost());
+  running.push(instance);
+  return { telemetry };
+}
+
+/** What a raw client saw before the server closed the connection; rejects if it stays open. */
+function closedByServer(socket: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`still open after ${WITHIN_MS} ms; got ${JSON.stringify(seen.slice(0, 80))}`)), WITHIN_MS);
+    socket.on('data', (d) => (seen += d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(seen);
+    });
+  });
+}
+
+/** The server-side count of open connections (otelcol_server_connections). */
+async function openConnections(telemetry: SelfTelemetry, transport: string): Promise<number> {
+  const metric = await telemetry.registry.getSingleMetric('otelcol_server_connections')?.get();
+  return metric?.values.find((v) => v.labels.transport === transport)?.value ?? Number.NaN;
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WITHIN_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const body = Buffer.from(encodeProto('traces', tracesOf([newSpan({ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 's' })])));
+
+describe('otlp receiver: connection timeouts', () => {
+  it('HTTP: a connection with no or partial headers is closed after read_header_timeout, an idle keep-alive one after idle_timeout', async () => {
+    const port = await freePort();
+    await startReceiver({ http: { endpoint: `127.0.0.1:${port}`, read_header_timeout: '300ms', idle_timeout: '300ms' } as never });
+    const silent = connect(port, '127.0.0.1');
+    const partial = connect(port, '127.0.0.1', () => partial.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\n'));
+    const keptAlive = connect(port, '127.0.0.1', () => {
+      keptAlive.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${body.length}\r\n\r\n`);
+      keptAlive.write(body);
+    });
+    const [fromSilent, fromPartial, fromKeptAlive] = await Promise.all([silent, partial, keptAlive].map(closedByServer));
+    expect(fromSilent).toMatch(/^(HTTP\/1.1 408|$)/);
+    expect(fromPartial).toMatch(/^HTTP\/1.1 408/);
+    // answered first, closed only once idle
+    expect(fromKeptAlive).toMatch(/^HTTP\/1.1 200/);
+    expect(fromKeptAlive).not.toMatch(/connection: close/i);
+  });
+
+  it('gRPC: a connection without calls is closed after max_connection_idle, also when the peer ignores the close', async () => {
+    const port = await freePort();
+    const { telemetry } = await startReceiver({
+      grpc: { endpoint: `127.0.0.1:${port}`, keepalive: { server_parameters: { max_connection_idle: '1s' } } } as never,
+    });
+    const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    clients.push(client);
+    const err = await new Promise((resolve) =>
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, new Metadata(), resolve),
+    );
+    expect(err).toBeNull();
+    // never sends a byte and never closes its side: only the server can free the descriptor
+    const silent = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    silent.on('error', () => undefined);
+    clients.push({ close: () => silent.destroy() });
+    await until('both connections are open', async () => (await openConnections(telemetry, 'grpc')) === 2);
+    await until('the server closed both', async () => (await openConnections(telemetry, 'grpc')) === 0);
+  });
+});
