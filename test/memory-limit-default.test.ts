@@ -1,13 +1,15 @@
 /**
- * The default config's memory_limiter (limit_percentage 80, spike_limit_percentage 20) in a
+ * The memory_limiter as config/default.yaml sets it (percentages: 80 % limit, 20 % spike) in a
  * process whose V8 heap limit is far below the machine's memory, behind a slow backend: it must
  * refuse (503 + Retry-After) before V8 aborts with "heap out of memory", and nothing it
  * acknowledged may be lost once the backend keeps up again.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { Sender, Sink, ensureStopped, missing, sleep, tracesRequest, until } from './delivery-helpers.js';
-import { SummitProcess, freePort, tempDir, writeFile } from './helpers.js';
+import { ROOT, SummitProcess, freePort, tempDir, writeFile } from './helpers.js';
 
 const running: SummitProcess[] = [];
 const sinks: Sink[] = [];
@@ -31,13 +33,13 @@ const PADDING = 32 * 1024;
 const REQUESTS_PER_SECOND = 12;
 const SENDERS = 4;
 
+/** The embedded default config's memory_limiter settings, as they are today. */
+const defaultLimiter = (parse(readFileSync(join(ROOT, 'config', 'default.yaml'), 'utf8')) as { processors: { memory_limiter: object } }).processors.memory_limiter;
+
 const config = (p: { receiver: number; sink: string }) => `receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:${p.receiver} } } }
 processors:
-  memory_limiter:             # config/default.yaml's settings
-    check_interval: 1s
-    limit_percentage: 80
-    spike_limit_percentage: 20
+  memory_limiter: ${JSON.stringify(defaultLimiter)}
   batch:
 exporters:
   otlphttp:
