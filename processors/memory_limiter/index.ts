@@ -4,8 +4,7 @@ import { countItems, ITEM_NOUN } from '../../pipeline/model-ops.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import type { SelfTelemetry } from '../../pipeline/telemetry.js';
 import { downstreamFor } from '../internal/downstream.js';
-import { problemsError } from '../internal/values.js';
-import type { Problem } from '../internal/values.js';
+import { problemsError, type Problem } from '../internal/values.js';
 import {
   computeLimits,
   limitBeyondUsableMemory,
