@@ -36,7 +36,7 @@ export interface LoadResult {
   failedRequests: number;
   /** OTLP/HTTP only: refusals (429/503) that came without a Retry-After header. */
   refusedWithoutRetryAfter: number;
-  /** Answers by status: the HTTP status or `grpc <code>`, `failed` when the connection failed. */
+  /** Answers by status: the HTTP status or `grpc <code>`, `failed <error code>` when the connection failed. */
   statuses: Record<string, number>;
   seconds: number;
 }
@@ -44,7 +44,7 @@ export interface LoadResult {
 /** One request's answer. */
 export interface Answer {
   outcome: 'ok' | 'refused' | 'failed';
-  /** HTTP status or `grpc <code>`; `failed` when there was no answer (connection refused, reset). */
+  /** HTTP status or `grpc <code>`; `failed <error code>` when there was no answer (connection refused, reset). */
   status: string;
   /** OTLP/HTTP: whether a Retry-After header came with it. */
   retryAfter?: boolean;
@@ -53,7 +53,9 @@ export interface Answer {
 type Sender = (payload: Buffer) => Promise<Answer>;
 
 function httpSender(endpoint: string, concurrency: number): { send: Sender; close(): void } {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  // Idle sockets are closed after 4 s, before a server's keep-alive timeout (Node's default: 5 s)
+  // can close one under a request just being sent, which the sender would count as failed.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, timeout: 4000 });
   const url = new URL('/v1/traces', endpoint);
   const send: Sender = (payload) =>
     new Promise((resolve) => {
@@ -63,7 +65,7 @@ function httpSender(endpoint: string, concurrency: number): { send: Sender; clos
         const outcome = status === 200 ? 'ok' : status === 429 || status === 503 ? 'refused' : 'failed';
         res.on('end', () => resolve({ outcome, status: String(status), retryAfter: res.headers['retry-after'] !== undefined }));
       });
-      req.on('error', () => resolve({ outcome: 'failed', status: 'failed' }));
+      req.on('error', (err: NodeJS.ErrnoException) => resolve({ outcome: 'failed', status: `failed ${err.code ?? err.message}` }));
       req.end(payload);
     });
   return { send, close: () => agent.destroy() };

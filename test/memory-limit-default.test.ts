@@ -100,5 +100,5 @@ describe('the default memory_limiter with a small V8 heap', () => {
     expect(await summit.stop('SIGTERM')).toBe(0);
     // the start-up log names what is compared (it used to say RSS)
     expect(summit.stderr).toMatch(/"measured":"V8 heap used \+ external memory"/);
-  }, 90_000);
+  }, 120_000);
 });
