@@ -23,53 +23,79 @@ export interface LoadOptions {
   /** Requests per second overall; 0 = as fast as answers come back. */
   rate: number;
   concurrency: number;
-  body: Uint8Array;
+  /** The request body, sent over and over; or a function giving each request its own (e.g. unique span ids). */
+  body: Uint8Array | (() => Uint8Array);
   spansPerRequest: number;
+  /** Told every request's body and answer, e.g. to track what was acknowledged. */
+  onAnswer?: (body: Uint8Array, answer: Answer) => void;
 }
 
 export interface LoadResult {
   acceptedSpans: number;
   refusedRequests: number;
   failedRequests: number;
+  /** OTLP/HTTP only: refusals (429/503) that came without a Retry-After header. */
+  refusedWithoutRetryAfter: number;
+  /** Answers by status: the HTTP status or `grpc <code>`, `failed <error code>` when the connection failed. */
+  statuses: Record<string, number>;
   seconds: number;
 }
 
-type Sender = () => Promise<'ok' | 'refused' | 'failed'>;
+/** One request's answer. */
+export interface Answer {
+  outcome: 'ok' | 'refused' | 'failed';
+  /** HTTP status or `grpc <code>`; `failed <error code>` when there was no answer (connection refused, reset). */
+  status: string;
+  /** OTLP/HTTP: whether a Retry-After header came with it. */
+  retryAfter?: boolean;
+}
 
-function httpSender(endpoint: string, body: Uint8Array, concurrency: number): { send: Sender; close(): void } {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+type Sender = (payload: Buffer) => Promise<Answer>;
+
+function httpSender(endpoint: string, concurrency: number): { send: Sender; close(): void } {
+  // Idle sockets are closed after 4 s, before a server's keep-alive timeout (Node's default: 5 s)
+  // can close one under a request just being sent, which the sender would count as failed.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, timeout: 4000 });
   const url = new URL('/v1/traces', endpoint);
-  const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const send: Sender = () =>
+  const send: Sender = (payload) =>
     new Promise((resolve) => {
       const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': payload.length } }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : res.statusCode === 429 || res.statusCode === 503 ? 'refused' : 'failed'));
+        const status = res.statusCode ?? 0;
+        const outcome = status === 200 ? 'ok' : status === 429 || status === 503 ? 'refused' : 'failed';
+        res.on('end', () => resolve({ outcome, status: String(status), retryAfter: res.headers['retry-after'] !== undefined }));
       });
-      req.on('error', () => resolve('failed'));
+      req.on('error', (err: NodeJS.ErrnoException) => resolve({ outcome: 'failed', status: `failed ${err.code ?? err.message}` }));
       req.end(payload);
     });
   return { send, close: () => agent.destroy() };
 }
 
-function grpcSender(endpoint: string, body: Uint8Array): { send: Sender; close(): void } {
+function grpcSender(endpoint: string): { send: Sender; close(): void } {
   const client = new Client(endpoint.replace(/^https?:\/\//, ''), credentials.createInsecure());
-  const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const send: Sender = () =>
+  const send: Sender = (payload) =>
     new Promise((resolve) => {
       client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, payload, new Metadata(), (err) =>
-        resolve(!err ? 'ok' : err.code === 14 || err.code === 8 ? 'refused' : 'failed'),
+        resolve(
+          !err
+            ? { outcome: 'ok', status: 'grpc 0' }
+            : { outcome: err.code === 14 || err.code === 8 ? 'refused' : 'failed', status: `grpc ${err.code}` },
+        ),
       );
     });
   return { send, close: () => client.close() };
 }
 
+const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
 export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
-  const sender = o.protocol === 'grpc' ? grpcSender(o.endpoint, o.body) : httpSender(o.endpoint, o.body, o.concurrency);
+  const sender = o.protocol === 'grpc' ? grpcSender(o.endpoint) : httpSender(o.endpoint, o.concurrency);
+  const same = typeof o.body === 'function' ? undefined : asBuffer(o.body);
+  const nextBody = typeof o.body === 'function' ? o.body : () => same!;
   const start = performance.now();
   const end = start + o.durationMs;
   const interval = o.rate > 0 ? (1000 * o.concurrency) / o.rate : 0;
-  const result: LoadResult = { acceptedSpans: 0, refusedRequests: 0, failedRequests: 0, seconds: 0 };
+  const result: LoadResult = { acceptedSpans: 0, refusedRequests: 0, failedRequests: 0, refusedWithoutRetryAfter: 0, statuses: {}, seconds: 0 };
   const worker = async (w: number) => {
     let next = start + (interval * w) / o.concurrency;
     while (performance.now() < end) {
@@ -78,10 +104,15 @@ export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         next += interval;
       }
-      const outcome = await sender.send();
-      if (outcome === 'ok') result.acceptedSpans += o.spansPerRequest;
-      else if (outcome === 'refused') result.refusedRequests++;
-      else result.failedRequests++;
+      const body = nextBody();
+      const answer = await sender.send(asBuffer(body));
+      result.statuses[answer.status] = (result.statuses[answer.status] ?? 0) + 1;
+      if (answer.outcome === 'ok') result.acceptedSpans += o.spansPerRequest;
+      else if (answer.outcome === 'refused') {
+        result.refusedRequests++;
+        if (answer.retryAfter === false) result.refusedWithoutRetryAfter++;
+      } else result.failedRequests++;
+      o.onAnswer?.(body, answer);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, (_, w) => worker(w)));

@@ -6,14 +6,14 @@ import { parquetSuite } from './parquet.js';
 import { spanmetricsSuite } from './spanmetrics.js';
 import { prometheusSuite } from './prometheus.js';
 import { persistentQueueSuite } from './persistent-queue.js';
-import { memoryFloodSuite } from './memory-flood.js';
 import { connectionsSuite } from './connections.js';
+import { memoryFloodSuite, overloadDefaultLimiterSuite } from './memory-flood.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
-  ['connections', connectionsSuite]];
+  ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite]];
 
 // Batching timers are unref'd (they must not hold a server open); here nothing else would
 // keep the process alive while a suite awaits them.

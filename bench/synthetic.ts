@@ -1,6 +1,7 @@
 /** Telemetry shaped like a real HTTP service's, for every benchmark and the load generator. */
 import { attrs, newSpan, tracesOf } from '../pipeline/builders.js';
 import { SpanKind, type Traces } from '../pipeline/model.js';
+import { decodeSignal, encodeSignal } from '../pipeline/otlpproto/index.js';
 
 export type Profile = 'small' | 'realistic' | 'large';
 
@@ -43,4 +44,61 @@ export function syntheticTraces(spans: number, profile: Profile = 'realistic', s
     'deployment.environment.name': 'prod', 'host.name': 'web-7', 'host.arch': 'amd64', 'os.type': 'linux',
     'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'nodejs',
   });
+}
+
+/** The seed of UniqueTraceRequests' template: large, so its span ids are distinctive byte patterns. */
+const SERIES_BASE = 7_000_000n;
+const spanIdValue = (seed: bigint, i: number) => seed * 1_000_000n + BigInt(i) + 0x100n;
+
+/**
+ * A series of encoded requests of syntheticTraces spans in which no two requests share a span id,
+ * so a receiving end can tell exactly which acknowledged spans arrived. The request is encoded
+ * once; each copy gets its span ids (and the parent span ids pointing at them) rewritten in place:
+ * a copy instead of an encode per request, which a load generator can afford. Request n carries
+ * the ids syntheticTraces(spans, profile, SERIES_BASE + n) would.
+ */
+export class UniqueTraceRequests {
+  private readonly template: Buffer;
+  /** Offsets of every span id in the template, own or as a parent. */
+  private readonly offsets: number[] = [];
+  private n = 0;
+
+  constructor(
+    readonly spans: number,
+    profile: Profile = 'realistic',
+  ) {
+    this.template = Buffer.from(encodeSignal('traces', syntheticTraces(spans, profile, Number(SERIES_BASE))));
+    const id = Buffer.alloc(8);
+    for (let i = 0; i < spans; i++) {
+      id.writeBigUInt64BE(spanIdValue(SERIES_BASE, i));
+      for (let at = this.template.indexOf(id); at !== -1; at = this.template.indexOf(id, at + 8)) this.offsets.push(at);
+    }
+    // The rewrite must give exactly the ids the generator would: check one request.
+    const probe = decodeSignal('traces', this.request(1)).resourceSpans[0].scopeSpans[0].spans;
+    const expected = syntheticTraces(spans, profile, Number(SERIES_BASE) + 1).resourceSpans[0].scopeSpans[0].spans;
+    if (probe.some((s, i) => s.spanId !== expected[i].spanId || s.parentSpanId !== expected[i].parentSpanId)) {
+      throw new Error('UniqueTraceRequests: rewriting span ids in the encoded template went wrong');
+    }
+  }
+
+  /** The next request of the series and its number (1, 2, ...). */
+  next(): { n: number; body: Buffer } {
+    const n = ++this.n;
+    return { n, body: this.request(n) };
+  }
+
+  /** Which request of a series, and which span in it, a span id (hex) belongs to; undefined for other ids. */
+  static locate(spanId: string, spans: number): { n: number; i: number } | undefined {
+    const v = BigInt(`0x${spanId}`);
+    const n = Number(v / 1_000_000n - SERIES_BASE);
+    const i = Number((v % 1_000_000n) - 0x100n);
+    return n >= 1 && i >= 0 && i < spans ? { n, i } : undefined;
+  }
+
+  private request(n: number): Buffer {
+    const body = Buffer.from(this.template);
+    const delta = BigInt(n) * 1_000_000n;
+    for (const at of this.offsets) body.writeBigUInt64BE(body.readBigUInt64BE(at) + delta, at);
+    return body;
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAgainstSchema } from '../../config/schema-check.js';
-import { computeLimits, MIB, memoryLimiterConfigSchema, memoryLimiterDefaults, validateMemoryLimiterConfig, type MemoryLimiterConfig } from './config.js';
+import { computeLimits, limitBeyondUsableMemory, MIB, memoryLimiterConfigSchema, memoryLimiterDefaults, validateMemoryLimiterConfig, type MemoryLimiterConfig } from './config.js';
 import { cgroupMemoryLimit, effectiveTotalMemory } from './memory.js';
 
 const cfg = (c: Partial<MemoryLimiterConfig>): MemoryLimiterConfig => ({ ...memoryLimiterDefaults, check_interval: '1s', ...c });
@@ -123,20 +123,30 @@ describe('memory_limiter limits', () => {
     expect(computeLimits(cfg({ limit_mib: 1 }), noTotal)).toEqual({ hardBytes: MIB, spikeBytes: 209715, softBytes: MIB - 209715 });
   });
 
-  it('percentages of total memory', () => {
-    expect(computeLimits(cfg({ limit_percentage: 80, spike_limit_percentage: 25 }), () => 10 * GIB)).toEqual({
+  const usable = (totalBytes: number, heapLimitBytes = totalBytes) => () => ({ totalBytes, fromCgroup: false, heapLimitBytes });
+
+  it('percentages of total memory for memory held, and of the heap limit for the heap', () => {
+    expect(computeLimits(cfg({ limit_percentage: 80, spike_limit_percentage: 25 }), usable(10 * GIB, 4 * GIB))).toEqual({
       hardBytes: 8 * GIB,
       spikeBytes: 2.5 * GIB,
       softBytes: 5.5 * GIB,
       totalMemoryBytes: 10 * GIB,
+      heap: { hardBytes: Math.floor(3.2 * GIB), spikeBytes: GIB, softBytes: Math.floor(3.2 * GIB) - GIB, heapLimitBytes: 4 * GIB },
     });
-    const l = computeLimits(cfg({ limit_percentage: 50 }), () => 1000);
-    expect(l).toEqual({ hardBytes: 500, spikeBytes: 100, softBytes: 400, totalMemoryBytes: 1000 });
-    expect(computeLimits(cfg({ limit_percentage: 33, spike_limit_percentage: 1 }), () => 1001)).toEqual({
+    const l = computeLimits(cfg({ limit_percentage: 50 }), usable(1000));
+    expect(l).toEqual({
+      hardBytes: 500,
+      spikeBytes: 100,
+      softBytes: 400,
+      totalMemoryBytes: 1000,
+      heap: { hardBytes: 500, spikeBytes: 100, softBytes: 400, heapLimitBytes: 1000 },
+    });
+    expect(computeLimits(cfg({ limit_percentage: 33, spike_limit_percentage: 1 }), usable(1001, 101))).toEqual({
       hardBytes: 330, // floor(33 * 1001 / 100)
       spikeBytes: 10,
       softBytes: 320,
       totalMemoryBytes: 1001,
+      heap: { hardBytes: 33, spikeBytes: 1, softBytes: 32, heapLimitBytes: 101 },
     });
   });
 
@@ -144,6 +154,34 @@ describe('memory_limiter limits', () => {
     expect(effectiveTotalMemory(16 * GIB, 2 * GIB)).toBe(2 * GIB);
     expect(effectiveTotalMemory(16 * GIB, 32 * GIB)).toBe(16 * GIB);
     expect(effectiveTotalMemory(16 * GIB, undefined)).toBe(16 * GIB);
+  });
+});
+
+describe('limit_mib against what the process can use', () => {
+  const usable = { totalBytes: 16 * GIB, fromCgroup: false, heapLimitBytes: 4144 * MIB };
+
+  it('fits at or below the heap limit and total memory; percentages always fit', () => {
+    expect(limitBeyondUsableMemory(cfg({ limit_mib: 4144 }), usable)).toEqual([]);
+    expect(limitBeyondUsableMemory(cfg({ limit_percentage: 100 }), usable)).toEqual([]);
+  });
+
+  it('above the heap limit: names key, value and heap limit, and how to raise it', () => {
+    expect(limitBeyondUsableMemory(cfg({ limit_mib: 4145 }), usable)).toEqual([
+      {
+        path: 'limit_mib',
+        message:
+          "'limit_mib' (4145) is more than V8's heap limit of this process (4144 MiB): Node would abort with \"JavaScript heap out of memory\" before the memory_limiter refused anything. " +
+          "Lower 'limit_mib', or raise the heap limit, e.g. NODE_OPTIONS=--max-old-space-size=4145",
+      },
+    ]);
+  });
+
+  it('above total memory (machine or cgroup): raising the heap limit would not help', () => {
+    const big = { ...usable, heapLimitBytes: 64 * GIB };
+    expect(limitBeyondUsableMemory(cfg({ limit_mib: 20_000 }), big)).toEqual([
+      { path: 'limit_mib', message: "'limit_mib' (20000) is more than this process can use: 16384 MiB (the machine's memory); lower it, or use 'limit_percentage'" },
+    ]);
+    expect(limitBeyondUsableMemory(cfg({ limit_mib: 20_000 }), { ...usable, fromCgroup: true })[0].message).toContain("16384 MiB (its cgroup's memory limit)");
   });
 });
 

@@ -44,7 +44,7 @@ export const memoryLimiterConfigSchema: JSONSchema = {
       minimum: 0,
       maximum: UINT32_MAX,
       default: 0,
-      description: 'hard limit of the process RSS in MiB (set this or limit_percentage)',
+      description: 'hard limit in MiB of the memory held (V8 heap + external); at most V8\'s heap limit. Set this or limit_percentage',
     },
     spike_limit_mib: {
       type: 'integer',
@@ -57,13 +57,13 @@ export const memoryLimiterConfigSchema: JSONSchema = {
       type: 'integer',
       minimum: 0,
       default: 0,
-      description: 'hard limit as a percentage (1..100) of total memory (the cgroup limit when smaller)',
+      description: 'hard limit as a percentage (1..100) of the memory the process can use: of total memory (the cgroup limit when smaller) for memory held, and of V8\'s heap limit for the heap',
     },
     spike_limit_percentage: {
       type: 'integer',
       minimum: 0,
       default: 0,
-      description: 'expected growth between two checks as a percentage of total memory. 0 = 20% of the limit',
+      description: 'expected growth between two checks as a percentage of the same memory as limit_percentage. 0 = 20% of the limit',
     },
     min_gc_interval_when_soft_limited: {
       ...durationSchema(memoryLimiterDefaults.min_gc_interval_when_soft_limited),
@@ -144,36 +144,89 @@ export function validateMemoryLimiterConfig(config: MemoryLimiterConfig): Proble
   return out;
 }
 
-/** Limits in bytes. The soft limit is where refusing starts; above the hard one GC is forced more eagerly. */
-export interface MemoryLimits {
-  /** limit_mib, or limit_percentage of total memory. */
+/** The memory this process can use, in bytes: what percentages are taken of and `limit_mib` is checked against. */
+export interface UsableMemory {
+  /** The machine's memory, or the cgroup memory limit when smaller. */
+  totalBytes: number;
+  /** Whether totalBytes is the cgroup limit. */
+  fromCgroup: boolean;
+  /** V8's heap limit (`v8.getHeapStatistics().heap_size_limit`). */
+  heapLimitBytes: number;
+}
+
+/** One pair of limits. At or above the soft limit data is refused; above the hard one GC is forced more eagerly. */
+export interface Budget {
+  /** limit_mib, or limit_percentage of the memory it is taken of. */
   hardBytes: number;
   /** spike_limit_mib / spike_limit_percentage, or 20% of the hard limit when unset. */
   spikeBytes: number;
   /** hardBytes - spikeBytes. */
   softBytes: number;
-  /** Total memory the percentages were taken of (percentage mode only). */
-  totalMemoryBytes?: number;
 }
 
 /**
- * Upstream's arithmetic (getMemUsageChecker): fixed MiB, or percentages of total memory taken
- * with integer division; an unset spike is a fifth of the limit.
- * `totalMemory` is only called in percentage mode.
+ * The limits on memory held (V8 heap + external), and in percentage mode also on the V8 heap
+ * alone. Two comparisons because there are two ways to die: the heap reaching V8's heap limit
+ * (an abort, "JavaScript heap out of memory"), where Buffers do not count; and everything held
+ * reaching the machine's or the cgroup's memory (the OOM killer), where they do.
  */
-export function computeLimits(config: MemoryLimiterConfig, totalMemory: () => number): MemoryLimits {
+export interface MemoryLimits extends Budget {
+  /** Percentage mode: the percentages of V8's heap limit (`heapLimitBytes`), compared with the heap in use. */
+  heap?: Budget & { heapLimitBytes: number };
+  /** Percentage mode: the total memory (machine or cgroup) the limits on memory held were taken of. */
+  totalMemoryBytes?: number;
+}
+
+/** Upstream's defaulting: an unset (0) spike is a fifth of the limit. */
+function budget(hardBytes: number, spikeBytes: number): Budget {
+  const spike = spikeBytes === 0 ? Math.floor(hardBytes / 5) : spikeBytes;
+  return { hardBytes, spikeBytes: spike, softBytes: hardBytes - spike };
+}
+
+/** Integer division of bytes, as upstream. */
+const percentOf = (percentage: number, bytes: number) => Math.floor((percentage * bytes) / 100);
+
+/**
+ * Upstream's arithmetic (getMemUsageChecker): fixed MiB, or percentages taken with integer
+ * division; an unset spike is a fifth of the limit. Percentages apply to the total memory (for
+ * memory held) and to V8's heap limit (for the heap), so whichever of the two is smaller binds.
+ * `usable` is only called in percentage mode.
+ */
+export function computeLimits(config: MemoryLimiterConfig, usable: () => UsableMemory): MemoryLimits {
   const c = { ...memoryLimiterDefaults, ...config };
-  let hardBytes: number;
-  let spikeBytes: number;
-  let totalMemoryBytes: number | undefined;
-  if (c.limit_mib > 0) {
-    hardBytes = c.limit_mib * MIB;
-    spikeBytes = c.spike_limit_mib * MIB;
-  } else {
-    totalMemoryBytes = totalMemory();
-    hardBytes = Math.floor((c.limit_percentage * totalMemoryBytes) / 100);
-    spikeBytes = Math.floor((c.spike_limit_percentage * totalMemoryBytes) / 100);
+  if (c.limit_mib > 0) return budget(c.limit_mib * MIB, c.spike_limit_mib * MIB);
+  const { totalBytes, heapLimitBytes } = usable();
+  const share = (bytes: number) => budget(percentOf(c.limit_percentage, bytes), percentOf(c.spike_limit_percentage, bytes));
+  return { ...share(totalBytes), heap: { ...share(heapLimitBytes), heapLimitBytes }, totalMemoryBytes: totalBytes };
+}
+
+/**
+ * `limit_mib` above what the process can use would never refuse before the process dies: the
+ * heap aborts at V8's heap limit (the memory held includes the heap, so a limit on it above the
+ * heap limit does not protect the heap), and everything is killed at the machine's or cgroup's.
+ */
+export function limitBeyondUsableMemory(config: MemoryLimiterConfig, usable: UsableMemory): Problem[] {
+  const c = { ...memoryLimiterDefaults, ...config };
+  if (c.limit_mib <= 0) return [];
+  const mib = (bytes: number) => Math.floor(bytes / MIB);
+  if (c.limit_mib * MIB > usable.totalBytes) {
+    return [
+      {
+        path: 'limit_mib',
+        message: `'limit_mib' (${c.limit_mib}) is more than this process can use: ${mib(usable.totalBytes)} MiB (${usable.fromCgroup ? "its cgroup's memory limit" : "the machine's memory"}); lower it, or use 'limit_percentage'`,
+      },
+    ];
   }
-  if (spikeBytes === 0) spikeBytes = Math.floor(hardBytes / 5);
-  return { hardBytes, spikeBytes, softBytes: hardBytes - spikeBytes, ...(totalMemoryBytes === undefined ? {} : { totalMemoryBytes }) };
+  if (c.limit_mib * MIB > usable.heapLimitBytes) {
+    return [
+      {
+        path: 'limit_mib',
+        message:
+          `'limit_mib' (${c.limit_mib}) is more than V8's heap limit of this process (${mib(usable.heapLimitBytes)} MiB): ` +
+          'Node would abort with "JavaScript heap out of memory" before the memory_limiter refused anything. ' +
+          `Lower 'limit_mib', or raise the heap limit, e.g. NODE_OPTIONS=--max-old-space-size=${c.limit_mib}`,
+      },
+    ];
+  }
+  return [];
 }

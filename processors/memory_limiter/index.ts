@@ -4,30 +4,42 @@ import { countItems, ITEM_NOUN } from '../../pipeline/model-ops.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import type { SelfTelemetry } from '../../pipeline/telemetry.js';
 import { downstreamFor } from '../internal/downstream.js';
-import { problemsError } from '../internal/values.js';
+import { problemsError, type Problem } from '../internal/values.js';
 import {
   computeLimits,
+  limitBeyondUsableMemory,
   MIB,
   memoryLimiterConfigSchema,
   memoryLimiterDefaults,
   validateMemoryLimiterConfig,
   type MemoryLimiterConfig,
+  type UsableMemory,
 } from './config.js';
 import { MemoryLimiter } from './limiter.js';
-import { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, processMemoryInUse, systemTotalMemory } from './memory.js';
+import { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, processMemoryInUse, systemTotalMemory, v8HeapLimit, type MemoryInUse } from './memory.js';
 
-export { computeLimits, memoryLimiterDefaults, validateMemoryLimiterConfig, type MemoryLimiterConfig, type MemoryLimits } from './config.js';
+export {
+  computeLimits,
+  limitBeyondUsableMemory,
+  memoryLimiterDefaults,
+  validateMemoryLimiterConfig,
+  type MemoryLimiterConfig,
+  type MemoryLimits,
+  type UsableMemory,
+} from './config.js';
 export { DATA_REFUSED_MESSAGE, MemoryLimiter } from './limiter.js';
-export { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, type ForcedGc, type ReadTextFile } from './memory.js';
+export { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, type ForcedGc, type MemoryInUse, type ReadTextFile } from './memory.js';
 
 /** What the limiter reads from the machine; every one replaceable for tests. */
 export interface MemoryLimiterDeps {
-  /** Bytes compared to the limits. Default: process RSS. */
-  readMemory?: () => number;
+  /** What is compared with the limits. Default: the V8 heap in use, and it plus external memory (process.memoryUsage()). */
+  readMemory?: () => MemoryInUse;
   /** The machine's memory in bytes. Default: os.totalmem(). */
   totalMemory?: () => number;
   /** The cgroup memory limit in bytes, undefined for none. Default: read from /sys/fs/cgroup. */
   cgroupMemoryLimit?: () => number | undefined;
+  /** V8's heap limit in bytes. Default: v8.getHeapStatistics().heap_size_limit. */
+  heapLimit?: () => number;
   /** Forces a full GC; null: never. Default: global.gc, else obtained through the --expose-gc flag (see memory.ts). */
   gc?: (() => void) | null;
   /** Milliseconds clock. Default: Date.now. */
@@ -61,16 +73,22 @@ export function createMemoryLimiterProcessorFactory(deps: MemoryLimiterDeps = {}
     return limiter;
   }
 
+  /** The config's own problems; once it has none, whether limit_mib fits in what this process can use. */
+  function problemsOf(config: MemoryLimiterConfig): Problem[] {
+    const problems = validateMemoryLimiterConfig(config);
+    return problems.length ? problems : limitBeyondUsableMemory(config, usableMemory(deps));
+  }
+
   return {
     type: 'memory_limiter',
     kind: 'processor',
     signals: ['traces', 'metrics', 'logs'],
     stability: 'beta',
     configSchema: memoryLimiterConfigSchema,
-    validate: validateMemoryLimiterConfig,
+    validate: problemsOf,
     create(ctx, config, next): MemoryLimiterInstance {
       const c = { ...memoryLimiterDefaults, ...config };
-      const problems = validateMemoryLimiterConfig(c);
+      const problems = problemsOf(c);
       if (problems.length) throw problemsError(ctx.id, problems);
       const limiter = limiterFor(ctx, c);
       const consumers: NextConsumers = {};
@@ -97,13 +115,17 @@ export function createMemoryLimiterProcessorFactory(deps: MemoryLimiterDeps = {}
   };
 }
 
-/** Upstream's `memory_limiter` processor, measuring this process's RSS. */
+/** Upstream's `memory_limiter` processor, measuring this process's V8 heap and external memory. */
 export const memoryLimiterProcessorFactory: ComponentFactory<MemoryLimiterConfig> = createMemoryLimiterProcessorFactory();
 
+function usableMemory(deps: MemoryLimiterDeps): UsableMemory {
+  const machine = (deps.totalMemory ?? systemTotalMemory)();
+  const totalBytes = effectiveTotalMemory(machine, (deps.cgroupMemoryLimit ?? (() => cgroupMemoryLimit()))());
+  return { totalBytes, fromCgroup: totalBytes < machine, heapLimitBytes: (deps.heapLimit ?? v8HeapLimit)() };
+}
+
 function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimiterDeps): MemoryLimiter {
-  const limits = computeLimits(c, () =>
-    effectiveTotalMemory((deps.totalMemory ?? systemTotalMemory)(), (deps.cgroupMemoryLimit ?? (() => cgroupMemoryLimit()))()),
-  );
+  const limits = computeLimits(c, () => usableMemory(deps));
   const gcHandle = deps.gc === null ? undefined : deps.gc ? { gc: deps.gc, source: 'injected' } : forcedGc();
   const labels = { processor: ctx.id };
   const refusingGauge = ctx.telemetry
@@ -133,15 +155,24 @@ function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimi
     onStateChange: (refusing) => refusingGauge.set(refusing ? 1 : 0),
     onAdmissionRefused: () => admissionRefused.inc(),
   });
+  const mib = (bytes: number) => Math.floor(bytes / MIB);
   ctx.logger.info(
     {
-      limit_mib: Math.floor(limits.hardBytes / MIB),
-      spike_limit_mib: Math.floor(limits.spikeBytes / MIB),
+      measured: 'V8 heap used + external memory',
+      limit_mib: mib(limits.hardBytes),
+      spike_limit_mib: mib(limits.spikeBytes),
+      soft_limit_mib: mib(limits.softBytes),
       check_interval: c.check_interval,
-      measured: 'process RSS',
-      ...(limits.totalMemoryBytes === undefined
+      ...(limits.totalMemoryBytes === undefined ? {} : { total_memory_mib: mib(limits.totalMemoryBytes) }),
+      ...(limits.heap === undefined
         ? {}
-        : { total_memory_mib: Math.floor(limits.totalMemoryBytes / MIB), limit_percentage: c.limit_percentage, spike_limit_percentage: c.spike_limit_percentage }),
+        : {
+            limit_percentage: c.limit_percentage,
+            spike_limit_percentage: c.spike_limit_percentage,
+            v8_heap_size_limit_mib: mib(limits.heap.heapLimitBytes),
+            heap_hard_limit_mib: mib(limits.heap.hardBytes),
+            heap_soft_limit_mib: mib(limits.heap.softBytes),
+          }),
       forced_gc: gcHandle ? gcHandle.source : 'disabled',
     },
     'Memory limiter configured',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Host } from '../../pipeline/component.js';
 import { retryableError, type ConsumerError } from '../../pipeline/errors.js';
 import { MIB, type MemoryLimits } from './config.js';
+import type { MemoryInUse } from './memory.js';
 
 /** Upstream's ErrDataRefused text. */
 export const DATA_REFUSED_MESSAGE = 'data refused due to high memory usage';
@@ -11,8 +12,8 @@ export interface MemoryLimiterOptions {
   checkIntervalMs: number;
   minGcIntervalWhenSoftLimitedMs: number;
   minGcIntervalWhenHardLimitedMs: number;
-  /** Bytes compared to the limits (heap + external memory in production). */
-  readMemory: () => number;
+  /** What is compared with the limits: the V8 heap in use, and it plus external memory. */
+  readMemory: () => MemoryInUse;
   /** Forces a full collection; undefined when this process cannot. */
   gc: (() => void) | undefined;
   /** Milliseconds clock for rate-limiting GC. */
@@ -33,9 +34,10 @@ export interface MemoryLimiterOptions {
 const mib = (bytes: number) => Math.round((bytes / MIB) * 10) / 10;
 
 /**
- * Upstream's MemoryLimiter, measuring memory held: checks every check interval, refuses while usage is
- * at or above the soft limit, forces GC (rate-limited) while above it. One per component id in
- * a service, shared by that id's instances in all pipelines: start/stop are reference counted.
+ * Upstream's MemoryLimiter, measuring memory held (and the V8 heap, see MemoryLimits): checks
+ * every check interval, refuses while usage is at or above a soft limit, forces GC
+ * (rate-limited) while above it. One per component id in a service, shared by that id's
+ * instances in all pipelines: start/stop are reference counted.
  */
 export class MemoryLimiter {
   /** Whether data is being refused: a plain field, so the hot path only reads a boolean. */
@@ -104,19 +106,19 @@ export class MemoryLimiter {
 
   /** One measurement (upstream's CheckMemLimits). `mayGc` false for the re-check after a GC. */
   check(mayGc = true): void {
-    const { limits, logger } = this.opts;
+    const { logger } = this.opts;
     let used = this.opts.readMemory();
-    logger.debug({ cur_mem_mib: mib(used) }, 'Currently used memory.');
-    let above = used >= limits.softBytes;
+    logger.debug(this.usage(used), 'Currently used memory.');
+    let above = this.reached('softBytes', used);
     if (above && mayGc && this.opts.gc) {
-      const hard = used >= limits.hardBytes;
+      const hard = this.reached('hardBytes', used);
       const minInterval = hard ? this.opts.minGcIntervalWhenHardLimitedMs : this.opts.minGcIntervalWhenSoftLimitedMs;
       if (this.opts.now() - this.lastGc >= minInterval) {
         const fields = this.fields(used);
         if (hard) logger.warn(fields, 'Memory usage is above hard limit. Forcing a GC.');
         else logger.info(fields, 'Memory usage is above soft limit. Forcing a GC.');
         used = this.forceGc();
-        above = used >= limits.softBytes;
+        above = this.reached('softBytes', used);
         this.scheduleRecheck();
       }
     }
@@ -125,13 +127,23 @@ export class MemoryLimiter {
     this.setRefusing(above);
   }
 
-  private forceGc(): number {
+  private forceGc(): MemoryInUse {
     this.opts.gc!();
     this.gcCount++;
     this.lastGc = this.opts.now();
     const used = this.opts.readMemory();
-    this.opts.logger.info({ cur_mem_mib: mib(used) }, 'Memory usage after GC.');
+    this.opts.logger.info(this.usage(used), 'Memory usage after GC.');
     return used;
+  }
+
+  /** Whether memory held, or the heap (when it has its own budget), reached that limit. */
+  private reached(limit: 'softBytes' | 'hardBytes', used: MemoryInUse): boolean {
+    const { limits } = this.opts;
+    return used.heldBytes >= limits[limit] || (limits.heap !== undefined && used.heapBytes >= limits.heap[limit]);
+  }
+
+  private usage(used: MemoryInUse): Record<string, number> {
+    return { cur_mem_mib: mib(used.heldBytes), ...(this.opts.limits.heap ? { cur_heap_mib: mib(used.heapBytes) } : {}) };
   }
 
   private scheduleRecheck(): void {
@@ -150,8 +162,16 @@ export class MemoryLimiter {
     this.opts.onStateChange?.(refusing);
   }
 
-  private fields(used: number): Record<string, number> {
+  /** Upstream's fields (memory held), and the heap's beside them when it has its own budget. */
+  private fields(used: MemoryInUse): Record<string, number> {
     const { limits } = this.opts;
-    return { cur_mem_mib: mib(used), soft_limit_mib: mib(limits.softBytes), limit_mib: mib(limits.hardBytes) };
+    return {
+      cur_mem_mib: mib(used.heldBytes),
+      soft_limit_mib: mib(limits.softBytes),
+      limit_mib: mib(limits.hardBytes),
+      ...(limits.heap
+        ? { cur_heap_mib: mib(used.heapBytes), heap_soft_limit_mib: mib(limits.heap.softBytes), heap_hard_limit_mib: mib(limits.heap.hardBytes) }
+        : {}),
+    };
   }
 }

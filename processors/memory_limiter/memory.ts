@@ -1,23 +1,37 @@
 /**
- * What the memory limiter reads from the machine: the memory the process holds, the total
- * memory (the cgroup limit when smaller), and a way to force a garbage collection. Each is a
- * plain function so tests inject their own instead of mocking globals.
+ * What the memory limiter reads from the machine: the memory the process holds, the memory it
+ * can use (machine, cgroup limit, V8 heap limit), and a way to force a garbage collection. Each
+ * is a plain function so tests inject their own instead of mocking globals.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
+/** One reading of the memory the process holds, in bytes. */
+export interface MemoryInUse {
+  /** The V8 heap in use: what runs into V8's heap limit ("JavaScript heap out of memory"). */
+  heapBytes: number;
+  /** The V8 heap in use plus memory held outside it (Buffers, ArrayBuffers, native objects): what runs into the machine's or the cgroup's memory. */
+  heldBytes: number;
+}
+
 /**
- * Bytes the process holds: the V8 heap in use plus what lives outside it (Buffers, request
- * bodies, native objects) — Node's counterpart of the Go heap upstream measures. Not RSS: after
+ * What the process holds — Node's counterpart of the Go heap upstream measures. Not RSS: after
  * a flood the allocator may keep freed pages resident (seen with Node 24), and a limiter on RSS
  * would then refuse data long after it let go of it; retained pages are reused before RSS grows.
  */
-export function processMemoryInUse(): number {
+export function processMemoryInUse(): MemoryInUse {
   const m = process.memoryUsage();
-  return m.heapUsed + m.external;
+  return { heapBytes: m.heapUsed, heldBytes: m.heapUsed + m.external };
 }
+
+/**
+ * V8's heap limit (old + young generation) of this process: `--max-old-space-size` plus the
+ * young generation, or V8's default from the machine's memory. Memory outside the heap
+ * (Buffers) does not count against it.
+ */
+export const v8HeapLimit = (): number => v8.getHeapStatistics().heap_size_limit;
 
 /** A file's text, or undefined when it cannot be read. */
 export type ReadTextFile = (path: string) => string | undefined;
@@ -69,7 +83,7 @@ export function cgroupMemoryLimit(read: ReadTextFile = readTextFile, mount = '/s
   return limits.length ? Math.min(...limits) : undefined;
 }
 
-/** The memory percentages are taken of: the machine's, or the cgroup limit when that is smaller. */
+/** The memory the process may fill: the machine's, or the cgroup limit when that is smaller. */
 export function effectiveTotalMemory(machine: number, cgroup: number | undefined): number {
   return cgroup !== undefined && cgroup > 0 && cgroup < machine ? cgroup : machine;
 }

@@ -25,31 +25,37 @@ afterEach(async () => {
   for (const i of started.splice(0)) await i.shutdown?.();
 });
 
-/** A fake machine: RSS, clock and GC under the test's control. */
+const GIB = 1024 * MIB;
+
+/** A fake machine: memory held, V8 heap, clock and GC under the test's control. */
 function fakeMachine() {
   const m = {
-    rss: 100 * MIB,
+    /** V8 heap + external. */
+    held: 100 * MIB,
+    /** V8 heap alone (compared only in percentage mode). */
+    heap: 50 * MIB,
     now: 1_000_000,
     reads: 0,
     gcCalls: 0,
-    /** What RSS becomes when GC runs (unchanged when undefined). */
-    rssAfterGc: undefined as number | undefined,
+    /** What held and heap become when GC runs (unchanged when undefined). */
+    heldAfterGc: undefined as number | undefined,
+    heapAfterGc: undefined as number | undefined,
     deps: {} as MemoryLimiterDeps,
   };
   m.deps = {
     readMemory: () => {
       m.reads++;
-      return m.rss;
+      return { heldBytes: m.held, heapBytes: m.heap };
     },
     now: () => m.now,
     gc: () => {
       m.gcCalls++;
-      if (m.rssAfterGc !== undefined) m.rss = m.rssAfterGc;
+      if (m.heldAfterGc !== undefined) m.held = m.heldAfterGc;
+      if (m.heapAfterGc !== undefined) m.heap = m.heapAfterGc;
     },
-    totalMemory: () => {
-      throw new Error('not used with limit_mib');
-    },
+    totalMemory: () => 64 * GIB,
     cgroupMemoryLimit: () => undefined,
+    heapLimit: () => 16 * GIB,
     afterGcRecheckMs: 0,
   };
   return m;
@@ -117,11 +123,11 @@ describe('memory_limiter processor', () => {
     expect(await p.metric('otelcol_processor_memory_limiter_refusing')).toBe(0);
   });
 
-  it('refuses with a retryable error once RSS reaches the soft limit, counting refused items, and accepts again below it', async () => {
+  it('refuses with a retryable error once memory held reaches the soft limit, counting refused items, and accepts again below it', async () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200, check_interval: '5s' }, m.deps);
     await p.start();
-    m.rss = 800 * MIB; // soft limit = 1000 - 200 MiB; at the limit counts as above, as upstream (>=)
+    m.held = 800 * MIB; // soft limit = 1000 - 200 MiB; at the limit counts as above, as upstream (>=)
     p.limiter.check();
     expect(p.limiter.refusing).toBe(true);
     expect(await p.metric('otelcol_processor_memory_limiter_refusing')).toBe(1);
@@ -141,7 +147,7 @@ describe('memory_limiter processor', () => {
     expect(await p.metric('otelcol_processor_refused_metric_points_total')).toBe(3);
     expect(await p.metric('otelcol_processor_refused_log_records_total')).toBe(5);
 
-    m.rss = 800 * MIB - 1;
+    m.held = 800 * MIB - 1;
     p.limiter.check();
     expect(p.limiter.refusing).toBe(false);
     expect(await p.metric('otelcol_processor_memory_limiter_refusing')).toBe(0);
@@ -164,7 +170,7 @@ describe('memory_limiter processor', () => {
 
   it('checks at start, so a process already above the soft limit refuses at once', async () => {
     const m = fakeMachine();
-    m.rss = 900 * MIB;
+    m.held = 900 * MIB;
     const p = setup({ limit_mib: 1000 }, m.deps); // default spike: 20% → soft limit 800 MiB
     expect(p.limiter.limits).toEqual({ hardBytes: 1000 * MIB, spikeBytes: 200 * MIB, softBytes: 800 * MIB });
     expect(p.limiter.refusing).toBe(false);
@@ -176,7 +182,7 @@ describe('memory_limiter processor', () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200 }, m.deps);
     await p.start();
-    m.rss = 1000 * MIB;
+    m.held = 1000 * MIB;
     p.limiter.check();
     expect(m.gcCalls).toBe(1);
     expect(p.limiter.refusing).toBe(true);
@@ -192,7 +198,7 @@ describe('memory_limiter processor', () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200, min_gc_interval_when_hard_limited: '5s' }, m.deps);
     await p.start(); // the GC clock starts at start, as upstream
-    m.rss = 1200 * MIB;
+    m.held = 1200 * MIB;
     p.limiter.check();
     expect(m.gcCalls).toBe(0);
     m.now += 5000;
@@ -211,7 +217,7 @@ describe('memory_limiter processor', () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200 }, m.deps);
     await p.start();
-    m.rss = 900 * MIB;
+    m.held = 900 * MIB;
     p.limiter.check();
     expect(m.gcCalls).toBe(0);
     expect(p.limiter.refusing).toBe(true);
@@ -228,8 +234,8 @@ describe('memory_limiter processor', () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200 }, m.deps);
     await p.start();
-    m.rss = 1100 * MIB;
-    m.rssAfterGc = 500 * MIB;
+    m.held = 1100 * MIB;
+    m.heldAfterGc = 500 * MIB;
     p.limiter.check();
     expect(m.gcCalls).toBe(1);
     expect(p.limiter.refusing).toBe(false);
@@ -241,11 +247,11 @@ describe('memory_limiter processor', () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200, check_interval: '1h' }, { ...m.deps, afterGcRecheckMs: 10 });
     await p.start();
-    m.rss = 1100 * MIB;
+    m.held = 1100 * MIB;
     p.limiter.check();
     expect(m.gcCalls).toBe(1);
     expect(p.limiter.refusing).toBe(true);
-    m.rss = 300 * MIB; // freed in the background after the GC
+    m.held = 300 * MIB; // freed in the background after the GC
     await until(() => !p.limiter.refusing, 1000);
     expect(m.gcCalls).toBe(1);
   });
@@ -254,11 +260,11 @@ describe('memory_limiter processor', () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000 }, { ...m.deps, gc: null });
     await p.start();
-    m.rss = 2000 * MIB;
+    m.held = 2000 * MIB;
     p.limiter.check();
     expect(p.limiter.refusing).toBe(true);
     expect(p.limiter.gcRuns).toBe(0);
-    m.rss = 10 * MIB;
+    m.held = 10 * MIB;
     p.limiter.check();
     expect(p.limiter.refusing).toBe(false);
   });
@@ -268,7 +274,7 @@ describe('memory_limiter processor', () => {
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200 }, m.deps);
     const host = await p.start();
     expect(host.checkAdmission()).toBeUndefined();
-    m.rss = 900 * MIB;
+    m.held = 900 * MIB;
     p.limiter.check();
     const refusal = host.checkAdmission();
     expect(refusal).toBeInstanceOf(ConsumerError);
@@ -277,11 +283,11 @@ describe('memory_limiter processor', () => {
     expect(refusal!.retryAfterMs).toBe(3_600_000);
     host.checkAdmission();
     expect(await p.metric('otelcol_processor_memory_limiter_refused_requests_total')).toBe(2);
-    m.rss = 100 * MIB;
+    m.held = 100 * MIB;
     p.limiter.check();
     expect(host.checkAdmission()).toBeUndefined();
     // after shutdown, the check left on the host lets everything through
-    m.rss = 900 * MIB;
+    m.held = 900 * MIB;
     p.limiter.check();
     await p.instance.shutdown!();
     expect(host.checkAdmission()).toBeUndefined();
@@ -298,9 +304,9 @@ describe('memory_limiter processor', () => {
     expect(p.limiter.timer!.hasRef()).toBe(false);
     const before = m.reads;
     await until(() => m.reads >= before + 3);
-    m.rss = 950 * MIB;
+    m.held = 950 * MIB;
     await until(() => p.limiter.refusing);
-    m.rss = 100 * MIB;
+    m.held = 100 * MIB;
     await until(() => !p.limiter.refusing);
 
     await p.instance.shutdown!();
@@ -353,14 +359,97 @@ describe('memory_limiter processor', () => {
     expect(a.limiter.running).toBe(false);
   });
 
-  it('takes percentages of total memory, or of the cgroup limit when smaller', async () => {
+  it('takes percentages of total memory, or of the cgroup limit when smaller, and of V8\'s heap limit for the heap', async () => {
     const m = fakeMachine();
-    const GIB = 1024 * MIB;
-    const machineOnly = setup({ limit_percentage: 50, spike_limit_percentage: 25 }, { ...m.deps, totalMemory: () => 8 * GIB, cgroupMemoryLimit: () => undefined });
-    expect(machineOnly.limiter.limits).toEqual({ hardBytes: 4 * GIB, spikeBytes: 2 * GIB, softBytes: 2 * GIB, totalMemoryBytes: 8 * GIB });
-    const inCgroup = setup({ limit_percentage: 50 }, { ...m.deps, totalMemory: () => 8 * GIB, cgroupMemoryLimit: () => 2 * GIB });
-    expect(inCgroup.limiter.limits).toEqual({ hardBytes: GIB, spikeBytes: Math.floor(GIB / 5), softBytes: GIB - Math.floor(GIB / 5), totalMemoryBytes: 2 * GIB });
+    const machineOnly = setup(
+      { limit_percentage: 50, spike_limit_percentage: 25 },
+      { ...m.deps, totalMemory: () => 8 * GIB, cgroupMemoryLimit: () => undefined, heapLimit: () => 2 * GIB },
+    );
+    expect(machineOnly.limiter.limits).toEqual({
+      hardBytes: 4 * GIB,
+      spikeBytes: 2 * GIB,
+      softBytes: 2 * GIB,
+      totalMemoryBytes: 8 * GIB,
+      heap: { hardBytes: GIB, spikeBytes: GIB / 2, softBytes: GIB / 2, heapLimitBytes: 2 * GIB },
+    });
+    const inCgroup = setup({ limit_percentage: 50 }, { ...m.deps, totalMemory: () => 8 * GIB, cgroupMemoryLimit: () => 2 * GIB, heapLimit: () => 4 * GIB });
+    expect(inCgroup.limiter.limits).toMatchObject({ hardBytes: GIB, spikeBytes: Math.floor(GIB / 5), softBytes: GIB - Math.floor(GIB / 5), totalMemoryBytes: 2 * GIB });
     expect(inCgroup.logs.find((l) => l.msg === 'Memory limiter configured')).toMatchObject({ total_memory_mib: 2048, limit_mib: 1024, spike_limit_mib: 204 });
+  });
+
+  it("with the default config's percentages, refuses once the V8 heap reaches its share of V8's heap limit, though memory held is far below its share of the machine's", async () => {
+    // The original failure: 80% of a 24 GiB machine is far above a 4 GiB heap limit, so the
+    // limit on memory held alone never refused before V8 aborted with "heap out of memory".
+    const m = fakeMachine();
+    const p = setup(
+      { limit_percentage: 80, spike_limit_percentage: 20, check_interval: '1s' },
+      { ...m.deps, totalMemory: () => 24 * GIB, heapLimit: () => 4 * GIB },
+    );
+    const heap = p.limiter.limits.heap!;
+    expect(heap).toEqual({ hardBytes: Math.floor(3.2 * GIB), spikeBytes: Math.floor(0.8 * GIB), softBytes: Math.floor(3.2 * GIB) - Math.floor(0.8 * GIB), heapLimitBytes: 4 * GIB });
+    expect(p.logs.find((l) => l.msg === 'Memory limiter configured')).toMatchObject({
+      measured: 'V8 heap used + external memory',
+      total_memory_mib: 24 * 1024,
+      limit_mib: Math.floor(0.8 * 24 * 1024),
+      v8_heap_size_limit_mib: 4096,
+      heap_hard_limit_mib: Math.floor(0.8 * 4096),
+      heap_soft_limit_mib: Math.floor(0.6 * 4096),
+    });
+    await p.start();
+    expect(p.limiter.refusing).toBe(false);
+
+    // Buffers count toward memory held but not toward the heap limit: 10 GiB of them alone do not refuse.
+    m.held = 10 * GIB;
+    m.heap = 100 * MIB;
+    p.limiter.check();
+    expect(p.limiter.refusing).toBe(false);
+
+    m.held = 2.5 * GIB;
+    m.heap = heap.softBytes;
+    p.limiter.check();
+    expect(p.limiter.refusing).toBe(true);
+    expect(m.gcCalls).toBe(0); // between soft and hard: GC only every min_gc_interval_when_soft_limited
+    expect(p.logs.find((l) => l.msg === 'Memory usage is above soft limit. Refusing data.')).toMatchObject({
+      cur_mem_mib: 2560,
+      cur_heap_mib: 2457.6, // 60% of 4096 MiB
+      heap_soft_limit_mib: 2457.6,
+      heap_hard_limit_mib: 3276.8,
+    });
+
+    m.heap = heap.hardBytes;
+    m.heapAfterGc = heap.softBytes - 1;
+    p.limiter.check(); // above the heap's hard limit: GC on every check; it brings the heap below the soft limit
+    expect(m.gcCalls).toBe(1);
+    expect(p.logs.find((l) => l.msg === 'Memory usage is above hard limit. Forcing a GC.')).toBeDefined();
+    expect(p.limiter.refusing).toBe(false);
+  });
+
+  it("rejects limit_mib above V8's heap limit, naming the heap limit and how to raise it", () => {
+    const m = fakeMachine();
+    const deps = { ...m.deps, heapLimit: () => 4144 * MIB };
+    const factory = createMemoryLimiterProcessorFactory(deps);
+    const config = { ...memoryLimiterDefaults, check_interval: '1s', limit_mib: 5000 };
+    const message =
+      "'limit_mib' (5000) is more than V8's heap limit of this process (4144 MiB): Node would abort with \"JavaScript heap out of memory\" " +
+      "before the memory_limiter refused anything. Lower 'limit_mib', or raise the heap limit, e.g. NODE_OPTIONS=--max-old-space-size=5000";
+    expect(factory.validate!(config)).toEqual([{ path: 'limit_mib', message }]);
+    expect(() => setup({ limit_mib: 5000 }, deps)).toThrow(`memory_limiter: limit_mib: ${message}`);
+    expect(factory.validate!({ ...config, limit_mib: 4144 })).toEqual([]);
+    // percentages always fit: they are taken of what the process can use
+    expect(factory.validate!({ ...config, limit_mib: 0, limit_percentage: 100 })).toEqual([]);
+  });
+
+  it('rejects limit_mib above the machine\'s memory or the cgroup limit', () => {
+    const m = fakeMachine();
+    const onMachine = createMemoryLimiterProcessorFactory({ ...m.deps, totalMemory: () => 2 * GIB });
+    const config = { ...memoryLimiterDefaults, check_interval: '1s', limit_mib: 3000 };
+    expect(onMachine.validate!(config)).toEqual([
+      { path: 'limit_mib', message: "'limit_mib' (3000) is more than this process can use: 2048 MiB (the machine's memory); lower it, or use 'limit_percentage'" },
+    ]);
+    const inCgroup = createMemoryLimiterProcessorFactory({ ...m.deps, cgroupMemoryLimit: () => 512 * MIB });
+    expect(inCgroup.validate!(config)[0].message).toContain("512 MiB (its cgroup's memory limit)");
+    // an otherwise invalid config reports only its own problems
+    expect(onMachine.validate!({ ...config, spike_limit_mib: 3000 }).map((p) => p.path)).toEqual(['spike_limit_mib']);
   });
 
   it('create() rejects an invalid config that bypassed validation', () => {
