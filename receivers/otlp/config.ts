@@ -6,6 +6,8 @@ export interface GrpcConfig {
   max_recv_msg_size_mib: number;
   max_concurrent_streams: number;
   tls?: ServerTlsConfig;
+  max_request_items?: number;
+  max_request_values?: number;
 }
 
 export interface CorsConfig {
@@ -22,6 +24,8 @@ export interface HttpConfig {
   logs_url_path: string;
   cors?: CorsConfig;
   tls?: ServerTlsConfig;
+  max_request_items?: number;
+  max_request_values?: number;
 }
 
 export interface OtlpReceiverConfig {
@@ -40,6 +44,12 @@ export const HTTP_DEFAULTS = {
 const tls = serverTlsSchema;
 
 const urlPath = (p: string): JSONSchema => ({ type: 'string', pattern: '^/', default: p });
+
+/** Summit's own keys (see limits.ts); without them the limits follow the protocol's size limit. */
+const decodeLimitKeys: Record<string, JSONSchema> = {
+  max_request_items: { type: 'integer', minimum: 1, description: 'records per request; default: size limit / 16' },
+  max_request_values: { type: 'integer', minimum: 1, description: 'attributes and array values per request; default: size limit / 8' },
+};
 
 /**
  * Upstream's keys and defaults. A protocol is enabled by naming it (`grpc:` alone is enough);
@@ -63,6 +73,7 @@ export const otlpReceiverSchema: JSONSchema = {
             max_recv_msg_size_mib: { type: 'number', exclusiveMinimum: 0, default: GRPC_DEFAULTS.max_recv_msg_size_mib },
             max_concurrent_streams: { type: 'integer', minimum: 0, default: GRPC_DEFAULTS.max_concurrent_streams },
             tls,
+            ...decodeLimitKeys,
           },
         },
         http: {
@@ -84,6 +95,7 @@ export const otlpReceiverSchema: JSONSchema = {
               },
             },
             tls,
+            ...decodeLimitKeys,
           },
         },
       },
