@@ -47,8 +47,8 @@ const urlPath = (p: string): JSONSchema => ({ type: 'string', pattern: '^/', def
 
 /** Summit's own keys (see limits.ts); without them the limits follow the protocol's size limit. */
 const decodeLimitKeys: Record<string, JSONSchema> = {
-  max_request_items: { type: 'integer', minimum: 1, description: 'records per request; default: size limit / 16' },
-  max_request_values: { type: 'integer', minimum: 1, description: 'attributes and array values per request; default: size limit / 8' },
+  max_request_items: { type: 'integer', minimum: 1, description: 'records per request; default: size limit / 16, at most heap / 2048' },
+  max_request_values: { type: 'integer', minimum: 1, description: 'attributes and array values per request; default: size limit / 8, at most heap / 1024' },
 };
 
 /**

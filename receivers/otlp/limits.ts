@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { DecodeLimitError, type DecodeLimits } from '../../pipeline/decode-limits.js';
 import type { Signal } from '../../pipeline/model.js';
 import { RPC_CODE } from './codec.js';
@@ -12,11 +13,28 @@ import { RPC_CODE } from './codec.js';
 const MIN_ITEM_BYTES = 16;
 const MIN_VALUE_BYTES = 8;
 
-/** The receiver's per-request decode limits: as configured, or derived from its size limit. */
-export function decodeLimitsFor(maxBytes: number, configured: { max_request_items?: number; max_request_values?: number }): DecodeLimits {
+/**
+ * Heap bytes one decoded item, and one value, cost at most (an empty span ~450, an empty
+ * kvlist or bytes value ~200), and the share of the heap one request may take: on a small
+ * heap a request within the size-derived limits could still outgrow it.
+ */
+const ITEM_HEAP_BYTES = 512;
+const VALUE_HEAP_BYTES = 256;
+const HEAP_SHARE = 1 / 4;
+
+/**
+ * The receiver's per-request decode limits: as configured, or the smaller of what its size
+ * limit admits from real senders and what a quarter of the heap holds.
+ */
+export function decodeLimitsFor(
+  maxBytes: number,
+  configured: { max_request_items?: number; max_request_values?: number },
+  heapLimit = getHeapStatistics().heap_size_limit,
+): DecodeLimits {
+  const heapShare = heapLimit * HEAP_SHARE;
   return {
-    maxItems: configured.max_request_items ?? Math.floor(maxBytes / MIN_ITEM_BYTES),
-    maxValues: configured.max_request_values ?? Math.floor(maxBytes / MIN_VALUE_BYTES),
+    maxItems: configured.max_request_items ?? Math.floor(Math.min(maxBytes / MIN_ITEM_BYTES, heapShare / ITEM_HEAP_BYTES)),
+    maxValues: configured.max_request_values ?? Math.floor(Math.min(maxBytes / MIN_VALUE_BYTES, heapShare / VALUE_HEAP_BYTES)),
   };
 }
 

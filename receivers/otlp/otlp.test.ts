@@ -11,6 +11,7 @@ import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal as en
 import { testContext, testHost } from '../../pipeline/testing.js';
 import { freePort } from '../../test/helpers.js';
 import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
+import { decodeLimitsFor } from './limits.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const traces = (n = 2): Traces =>
@@ -259,6 +260,14 @@ function varint(n: number): number[] {
 }
 
 describe('decode limits and decode-error answers', () => {
+  it('defaults to the size limit / 16 items and / 8 values, at most what a quarter of the heap holds', () => {
+    const MiB = 1024 * 1024;
+    expect(decodeLimitsFor(20 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 1_310_720, maxValues: 2_621_440 });
+    expect(decodeLimitsFor(4 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 262_144, maxValues: 524_288 });
+    expect(decodeLimitsFor(20 * MiB, {}, 256 * MiB)).toEqual({ maxItems: 131_072, maxValues: 262_144 });
+    expect(decodeLimitsFor(20 * MiB, { max_request_items: 5, max_request_values: 7 }, 256 * MiB)).toEqual({ maxItems: 5, maxValues: 7 });
+  });
+
   it('answers 413 RESOURCE_EXHAUSTED for a small gzip request of two million empty spans, naming the limit', async () => {
     const h = await startReceiver({ max_request_items: 1000 });
     const bomb = gzipSync(emptySpans(2_000_000));
