@@ -15,7 +15,11 @@ export interface DecodeLimits {
   maxValues: number;
 }
 
-export type DecodeLimit = 'items' | 'values';
+/**
+ * `containers`: OTLP/JSON objects and arrays, refused before JSON.parse builds them when there
+ * are more than a request within the other two limits can hold (see otlpjson/parse.ts).
+ */
+export type DecodeLimit = 'items' | 'values' | 'containers';
 
 export const NO_DECODE_LIMITS: DecodeLimits = { maxItems: Infinity, maxValues: Infinity };
 

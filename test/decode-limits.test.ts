@@ -68,6 +68,16 @@ service:
     expect(refused.status).toBe(413);
     expect(decodeStatus(new Uint8Array(await refused.arrayBuffer())).message).toContain('the limit is protocols.http.max_request_items');
 
+    // JSON: 6.9M empty spans would be 450 MB of parsed objects before any list could be counted
+    const json = Buffer.concat([Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":['), Buffer.alloc(3 * 6_900_000, '{},'), Buffer.from('{}]}]}]}')]);
+    const refusedJson = await fetch(`http://127.0.0.1:${http}/v1/traces`, {
+      method: 'POST',
+      body: gzipSync(json),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expect(refusedJson.status).toBe(413);
+    expect(((await refusedJson.json()) as { message: string }).message).toContain('the limits are protocols.http.max_request_items and protocols.http.max_request_values');
+
     const err = await grpcExport(`127.0.0.1:${grpc}`, emptySpans(500_000));
     expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(err?.details).toContain('the limit is protocols.grpc.max_request_items');

@@ -50,8 +50,9 @@ describe('decode limits (JSON)', () => {
 
   it.each(['traces', 'metrics', 'logs'] as Signal[])('%s: counts what the protobuf decoder counts, exactly at the limit', (signal) => {
     for (const { seed, data } of randomCases(signal, 60)) {
-      const json = JSON.parse(JSON.stringify(encodeSignal(signal, data)));
       const { items, values } = decodedSize(signal, data);
+      // the objects-and-arrays bound of parseJson admits every document within the limits
+      const json = parseJson(text(JSON.stringify(encodeSignal(signal, data))), { maxItems: items, maxValues: values });
       expect(() => decodeSignal(signal, json, { maxItems: items, maxValues: values }), `seed ${seed}`).not.toThrow();
       if (items > 0) expect(thrown(() => decodeSignal(signal, json, only({ maxItems: items - 1 })))).toMatchObject({ limit: 'items' });
       if (values > 0) expect(thrown(() => decodeSignal(signal, json, only({ maxValues: values - 1 })))).toMatchObject({ limit: 'values' });
@@ -65,6 +66,13 @@ describe('parseJson', () => {
     const err = thrown(() => parseJson(text('['.repeat(levels) + ']'.repeat(levels))));
     expect(err).toBeInstanceOf(OtlpJsonError);
     expect(err.message).toBe(`(root): expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper nesting at byte ${MAX_JSON_DEPTH}`);
+  });
+
+  it('refuses more objects and arrays than a request within the limits holds, before parsing', () => {
+    const limits = { maxItems: 10, maxValues: 10 }; // 2 + 10 × 10 + 4 × 10 = 142 containers
+    const doc = (n: number) => text(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"unknown":[${Array(n).fill('[]').join(',')}]}]}]}]}`);
+    expect(() => parseJson(doc(142 - 8), limits)).not.toThrow(); // 8 around the unknown list
+    expect(thrown(() => parseJson(doc(142 - 7), limits))).toMatchObject({ limit: 'containers', max: 142 });
   });
 
   it('accepts the deepest document OTLP allows: values nested to the limit in an exemplar', () => {

@@ -19,7 +19,7 @@ export function formatOf(contentType: string | undefined): Format | undefined {
 /** Throws on malformed data, and DecodeLimitError for more than `limits` allow (see limits.ts). */
 export function decodeRequest<S extends Signal>(signal: S, format: Format, body: Buffer, limits: DecodeLimits): SignalData[S] {
   if (format === 'proto') return decodeProto(signal, body, limits) as SignalData[S];
-  return decodeJson(signal, parseJson(body), limits) as SignalData[S];
+  return decodeJson(signal, parseJson(body, limits), limits) as SignalData[S];
 }
 
 const PARTIAL_FIELD: Record<Signal, string> = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' };

@@ -38,6 +38,8 @@ export function decodeLimitsFor(
   };
 }
 
+const CONTAINERS = 'JSON objects and arrays, more than a request within the items and values limits holds';
+
 const COUNTED: Record<DecodeLimitError['limit'], Record<Signal, string>> = {
   items: {
     traces: 'spans, span events and links, resource and scope entries',
@@ -49,6 +51,7 @@ const COUNTED: Record<DecodeLimitError['limit'], Record<Signal, string>> = {
     metrics: 'attributes, array values and summary quantiles',
     logs: 'attributes and array values',
   },
+  containers: { traces: CONTAINERS, metrics: CONTAINERS, logs: CONTAINERS },
 };
 
 export interface DecodeFailure {
@@ -65,7 +68,11 @@ export interface DecodeFailure {
  */
 export function decodeFailure(signal: Signal, err: unknown, configPrefix: string): DecodeFailure {
   if (err instanceof DecodeLimitError) {
-    const message = `${signal} request refused: more than ${err.max} ${err.limit} (${COUNTED[err.limit][signal]}) ${err.where}; the limit is ${configPrefix}.max_request_${err.limit}`;
+    const limit =
+      err.limit === 'containers'
+        ? `the limits are ${configPrefix}.max_request_items and ${configPrefix}.max_request_values`
+        : `the limit is ${configPrefix}.max_request_${err.limit}`;
+    const message = `${signal} request refused: more than ${err.max} ${err.limit} (${COUNTED[err.limit][signal]}) ${err.where}; ${limit}`;
     return { status: 413, code: RPC_CODE.RESOURCE_EXHAUSTED, message: bounded(message) };
   }
   return { status: 400, code: RPC_CODE.INVALID_ARGUMENT, message: bounded(`cannot decode ${signal} request: ${(err as Error)?.message ?? String(err)}`) };

@@ -296,6 +296,14 @@ describe('decode limits and decode-error answers', () => {
     const v = await post(h.http, '/v1/logs', values, JSON_HEADERS);
     expect(v.status).toBe(413);
     expect(JSON.parse(v.body.toString()).message).toContain('more than 20000 values (attributes and array values) at resourceLogs[0].scopeLogs[0].logRecords[0].body.arrayValue.values; the limit is protocols.http.max_request_values');
+    // JSON.parse would build every object before a list could be counted: the byte scan refuses first
+    const small = await startReceiver({ max_request_items: 10, max_request_values: 10 });
+    const objects = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"unknown":[${Array(1000).fill('{}').join(',')}]}]}]}]}`;
+    const o = await post(small.http, '/v1/traces', objects, JSON_HEADERS);
+    expect(o.status).toBe(413);
+    expect(JSON.parse(o.body.toString()).message).toMatch(
+      /^traces request refused: more than 142 containers \(JSON objects and arrays, .*\) at byte \d+; the limits are protocols\.http\.max_request_items and protocols\.http\.max_request_values$/,
+    );
   });
 
   it('answers RESOURCE_EXHAUSTED over gRPC, naming the gRPC limit', async () => {
