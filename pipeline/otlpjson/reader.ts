@@ -65,6 +65,9 @@ export function oneofTable(names: readonly string[]): OneofTable {
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** What lists count against; objects and arrays (`containers`) are counted by parseJson. */
+type Counted = Exclude<DecodeLimit, 'containers'>;
+
 /** What one decode has taken of its {@link DecodeLimits}; shared by every Msg of a document. */
 class Budget {
   private items = 0;
@@ -73,7 +76,7 @@ class Budget {
   constructor(private readonly limits: DecodeLimits) {}
 
   /** Takes a whole list at once, before any of it is decoded. */
-  take(limit: DecodeLimit, n: number, where: () => string): void {
+  take(limit: Counted, n: number, where: () => string): void {
     const max = limit === 'items' ? this.limits.maxItems : this.limits.maxValues;
     const taken = limit === 'items' ? (this.items += n) : (this.values += n);
     if (taken > max) throw new DecodeLimitError(limit, max, `at ${where()}`);
@@ -152,7 +155,7 @@ export class Msg {
   }
 
   /** A repeated message field; its length counts against the decode's `limit` before any element is read. */
-  messages<T>(name: string, limit: DecodeLimit, decode: (m: Msg) => T): T[] {
+  messages<T>(name: string, limit: Counted, decode: (m: Msg) => T): T[] {
     const out: T[] = [];
     this.each(name, limit, (m) => {
       out.push(decode(m));
@@ -160,7 +163,7 @@ export class Msg {
     return out;
   }
 
-  each(name: string, limit: DecodeLimit, visit: (m: Msg) => void): void {
+  each(name: string, limit: Counted, visit: (m: Msg) => void): void {
     const list = this.list(name);
     if (list.length === 0) return;
     const key = this.spelled(name);
