@@ -14,7 +14,7 @@ const SPANS = 512;
 const SECONDS_PER_ROUND = 3;
 const CONCURRENCY = 8;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const { port } = s.address() as { port: number };
@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts a server process and resolves once its output says it is ready. */
-function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
+export function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -38,13 +38,13 @@ function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
 }
 
 /** CPU seconds (user + system) a process has used so far, from the kernel. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 /** Peak resident memory of a process, from the kernel. */
-function peakRssMiB(pid: number): number {
+export function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }

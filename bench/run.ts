@@ -8,12 +8,14 @@ import { prometheusSuite } from './prometheus.js';
 import { persistentQueueSuite } from './persistent-queue.js';
 import { connectionsSuite } from './connections.js';
 import { memoryFloodSuite, overloadDefaultLimiterSuite } from './memory-flood.js';
+import { decodeAmplificationSuite } from './decode-amplification.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
-  ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite]];
+  ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite],
+  ['decode-amplification', decodeAmplificationSuite]];
 
 // Batching timers are unref'd (they must not hold a server open); here nothing else would
 // keep the process alive while a suite awaits them.

@@ -1,4 +1,5 @@
 /** The parts of OTLP/JSON every signal shares: AnyValue, attributes, resource, scope, envelope. */
+import type { DecodeLimits } from '../decode-limits.js';
 import type { AnyValue, Attributes, InstrumentationScope, Resource } from '../model.js';
 import { BOOL, BYTES, DOUBLE, INT64, Msg, STRING, UINT32, oneofTable } from './reader.js';
 import { base64, double, int, list, str } from './writer.js';
@@ -29,7 +30,7 @@ export function decodeAnyValue(m: Msg, depth = 0): AnyValue {
       return m.get('bytesValue', BYTES);
     case 'arrayValue':
       checkDepth(m, depth);
-      return m.message('arrayValue').messages('values', (v) => decodeAnyValue(v, depth + 1));
+      return m.message('arrayValue').messages('values', 'values', (v) => decodeAnyValue(v, depth + 1));
     case 'kvlistValue':
       checkDepth(m, depth);
       return decodeAttributes(m.message('kvlistValue'), 'values', depth + 1);
@@ -40,7 +41,7 @@ export function decodeAnyValue(m: Msg, depth = 0): AnyValue {
 
 export function decodeAttributes(m: Msg, name = 'attributes', depth = 0): Attributes {
   const out: Attributes = new Map();
-  m.each(name, (kv) => {
+  m.each(name, 'values', (kv) => {
     out.set(kv.get('key', STRING), decodeAnyValue(kv.message('value'), depth));
   });
   return out;
@@ -120,15 +121,15 @@ interface ResourceGroup {
   [scopes: string]: unknown;
 }
 
-export function decodeEnvelope<Item>(env: Envelope<Item>, json: unknown): unknown {
+export function decodeEnvelope<Item>(env: Envelope<Item>, json: unknown, limits?: DecodeLimits): unknown {
   return {
-    [env.resources]: Msg.root(json).messages(env.resources, (r) => ({
+    [env.resources]: Msg.root(json, limits).messages(env.resources, 'items', (r) => ({
       resource: decodeResource(r.message('resource')),
       schemaUrl: r.get('schemaUrl', STRING),
-      [env.scopes]: r.messages(env.scopes, (s) => ({
+      [env.scopes]: r.messages(env.scopes, 'items', (s) => ({
         scope: decodeScope(s.message('scope')),
         schemaUrl: s.get('schemaUrl', STRING),
-        [env.items]: s.messages(env.items, env.decodeItem),
+        [env.items]: s.messages(env.items, 'items', env.decodeItem),
       })),
     })),
   };

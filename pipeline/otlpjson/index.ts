@@ -4,6 +4,7 @@
  * base64. Encoders return the ExportXServiceRequest as a plain object ready for
  * JSON.stringify; decoders take parsed JSON and throw {@link OtlpJsonError} on bad input.
  */
+import type { DecodeLimits } from '../decode-limits.js';
 import type { Signal, SignalData } from '../model.js';
 import { decodeLogs, encodeLogs } from './logs.js';
 import { decodeMetrics, encodeMetrics } from './metrics.js';
@@ -11,9 +12,11 @@ import { decodeTraces, encodeTraces } from './traces.js';
 
 export { OtlpJsonError } from './reader.js';
 export { MAX_VALUE_DEPTH } from './common.js';
+export { MAX_JSON_DEPTH, parseJson } from './parse.js';
+export { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
 export { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces };
 
-const CODECS: { [S in Signal]: { encode(data: SignalData[S]): object; decode(json: unknown): SignalData[S] } } = {
+const CODECS: { [S in Signal]: { encode(data: SignalData[S]): object; decode(json: unknown, limits?: DecodeLimits): SignalData[S] } } = {
   traces: { encode: encodeTraces, decode: decodeTraces },
   metrics: { encode: encodeMetrics, decode: decodeMetrics },
   logs: { encode: encodeLogs, decode: decodeLogs },
@@ -23,6 +26,7 @@ export function encodeSignal<S extends Signal>(signal: S, data: SignalData[S]): 
   return CODECS[signal].encode(data);
 }
 
-export function decodeSignal<S extends Signal>(signal: S, json: unknown): SignalData[S] {
-  return CODECS[signal].decode(json);
+/** Parsed JSON to the model; with `limits`, a request holding more throws {@link DecodeLimitError}. */
+export function decodeSignal<S extends Signal>(signal: S, json: unknown, limits?: DecodeLimits): SignalData[S] {
+  return CODECS[signal].decode(json, limits);
 }

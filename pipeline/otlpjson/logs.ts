@@ -1,3 +1,4 @@
+import type { DecodeLimits } from '../decode-limits.js';
 import type { LogRecord, Logs } from '../model.js';
 import { decodeAnyValue, decodeAttributes, decodeEnvelope, encodeAnyValue, encodeAttributes, encodeEnvelope, type Envelope } from './common.js';
 import { Msg, SPAN_ID, STRING, TRACE_ID, UINT32, UINT64, enumOf } from './reader.js';
@@ -56,6 +57,6 @@ export function encodeLogs(data: Logs): object {
 }
 
 /** Parsed JSON (an ExportLogsServiceRequest or LogsData) to the model; throws OtlpJsonError. */
-export function decodeLogs(json: unknown): Logs {
-  return decodeEnvelope(LOGS, json) as Logs;
+export function decodeLogs(json: unknown, limits?: DecodeLimits): Logs {
+  return decodeEnvelope(LOGS, json, limits) as Logs;
 }

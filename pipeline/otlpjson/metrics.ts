@@ -1,3 +1,4 @@
+import type { DecodeLimits } from '../decode-limits.js';
 import type {
   AggregationTemporality,
   Exemplar,
@@ -85,7 +86,7 @@ function encodePointBase(p: NumberDataPoint | HistogramDataPoint | ExponentialHi
 }
 
 function decodeNumberPoint(m: Msg): NumberDataPoint {
-  return { ...decodePointBase(m), value: decodeValue(m), exemplars: m.messages('exemplars', decodeExemplar) };
+  return { ...decodePointBase(m), value: decodeValue(m), exemplars: m.messages('exemplars', 'items', decodeExemplar) };
 }
 
 function encodeNumberPoint(p: NumberDataPoint): object {
@@ -104,7 +105,7 @@ function decodeHistogramPoint(m: Msg): HistogramDataPoint {
     sum: m.opt('sum', DOUBLE),
     bucketCounts: m.scalars('bucketCounts', UINT64_NUMBER),
     explicitBounds: m.scalars('explicitBounds', DOUBLE),
-    exemplars: m.messages('exemplars', decodeExemplar),
+    exemplars: m.messages('exemplars', 'items', decodeExemplar),
     min: m.opt('min', DOUBLE),
     max: m.opt('max', DOUBLE),
   };
@@ -141,7 +142,7 @@ function decodeExponentialPoint(m: Msg): ExponentialHistogramDataPoint {
     zeroCount: m.get('zeroCount', UINT64_NUMBER),
     positive: decodeBuckets(m.message('positive')),
     negative: decodeBuckets(m.message('negative')),
-    exemplars: m.messages('exemplars', decodeExemplar),
+    exemplars: m.messages('exemplars', 'items', decodeExemplar),
     min: m.opt('min', DOUBLE),
     max: m.opt('max', DOUBLE),
     zeroThreshold: m.get('zeroThreshold', DOUBLE),
@@ -169,7 +170,7 @@ function decodeSummaryPoint(m: Msg): SummaryDataPoint {
     ...decodePointBase(m),
     count: m.get('count', UINT64_NUMBER),
     sum: m.get('sum', DOUBLE),
-    quantileValues: m.messages('quantileValues', (q) => ({ quantile: q.get('quantile', DOUBLE), value: q.get('value', DOUBLE) })),
+    quantileValues: m.messages('quantileValues', 'values', (q) => ({ quantile: q.get('quantile', DOUBLE), value: q.get('value', DOUBLE) })),
   };
 }
 
@@ -192,20 +193,20 @@ function decodeData(m: Msg): MetricData {
   const temporality = () => d.get('aggregationTemporality', TEMPORALITY) as AggregationTemporality;
   switch (type) {
     case 'gauge':
-      return { type, dataPoints: d.messages('dataPoints', decodeNumberPoint) };
+      return { type, dataPoints: d.messages('dataPoints', 'items', decodeNumberPoint) };
     case 'sum':
       return {
         type,
-        dataPoints: d.messages('dataPoints', decodeNumberPoint),
+        dataPoints: d.messages('dataPoints', 'items', decodeNumberPoint),
         aggregationTemporality: temporality(),
         isMonotonic: d.get('isMonotonic', BOOL),
       };
     case 'histogram':
-      return { type, dataPoints: d.messages('dataPoints', decodeHistogramPoint), aggregationTemporality: temporality() };
+      return { type, dataPoints: d.messages('dataPoints', 'items', decodeHistogramPoint), aggregationTemporality: temporality() };
     case 'exponentialHistogram':
-      return { type, dataPoints: d.messages('dataPoints', decodeExponentialPoint), aggregationTemporality: temporality() };
+      return { type, dataPoints: d.messages('dataPoints', 'items', decodeExponentialPoint), aggregationTemporality: temporality() };
     case 'summary':
-      return { type, dataPoints: d.messages('dataPoints', decodeSummaryPoint) };
+      return { type, dataPoints: d.messages('dataPoints', 'items', decodeSummaryPoint) };
   }
 }
 
@@ -262,6 +263,6 @@ export function encodeMetrics(data: Metrics): object {
 }
 
 /** Parsed JSON (an ExportMetricsServiceRequest or MetricsData) to the model; throws OtlpJsonError. */
-export function decodeMetrics(json: unknown): Metrics {
-  return decodeEnvelope(METRICS, json) as Metrics;
+export function decodeMetrics(json: unknown, limits?: DecodeLimits): Metrics {
+  return decodeEnvelope(METRICS, json, limits) as Metrics;
 }

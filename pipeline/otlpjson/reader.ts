@@ -8,19 +8,28 @@
  * string or number, enums as number or name.
  */
 
+import { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
+
+/**
+ * The message names where (a path of schema field names and indices) and what was found, by
+ * kind rather than by value: receivers send it back to whoever sent the request and it must
+ * carry none of the request's text.
+ */
 export class OtlpJsonError extends Error {
   constructor(
     readonly path: string,
     readonly expected: string,
-    got: unknown,
+    /** What was found instead, e.g. "a string of 3 characters" (see {@link describe}). */
+    got: string,
   ) {
-    super(`${path || '(root)'}: expected ${expected}, got ${describe(got)}`);
+    super(`${path || '(root)'}: expected ${expected}, got ${got}`);
     this.name = 'OtlpJsonError';
   }
 }
 
+/** A JSON value by kind: numbers and booleans as themselves (a double carries no text), strings by length only. */
 function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'string') return v.length === 0 ? 'an empty string' : `a string of ${v.length} character${v.length === 1 ? '' : 's'}`;
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
@@ -56,6 +65,24 @@ export function oneofTable(names: readonly string[]): OneofTable {
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** What lists count against; objects and arrays (`containers`) are counted by parseJson. */
+type Counted = Exclude<DecodeLimit, 'containers'>;
+
+/** What one decode has taken of its {@link DecodeLimits}; shared by every Msg of a document. */
+class Budget {
+  private items = 0;
+  private values = 0;
+
+  constructor(private readonly limits: DecodeLimits) {}
+
+  /** Takes a whole list at once, before any of it is decoded. */
+  take(limit: Counted, n: number, where: () => string): void {
+    const max = limit === 'items' ? this.limits.maxItems : this.limits.maxValues;
+    const taken = limit === 'items' ? (this.items += n) : (this.values += n);
+    if (taken > max) throw new DecodeLimitError(limit, max, `at ${where()}`);
+  }
+}
+
 /**
  * One JSON object that is expected to be a protobuf message. It remembers where it sits in the
  * document (parent, key, index) so a path can be named, but only builds that text on error.
@@ -66,11 +93,12 @@ export class Msg {
     private readonly parent: Msg | undefined,
     private readonly key: string,
     private readonly index: number,
+    private readonly budget: Budget,
   ) {}
 
-  static root(json: unknown): Msg {
-    if (!isObject(json)) throw new OtlpJsonError('', 'an object', json);
-    return new Msg(json, undefined, '', -1);
+  static root(json: unknown, limits: DecodeLimits = NO_DECODE_LIMITS): Msg {
+    if (!isObject(json)) throw new OtlpJsonError('', 'an object', describe(json));
+    return new Msg(json, undefined, '', -1, new Budget(limits));
   }
 
   /** This message's JSON path, e.g. `resourceSpans[0].scopeSpans[1]`; "" for the root. */
@@ -98,7 +126,7 @@ export class Msg {
   private fail(name: string, expected: string, got: unknown, index = -1): never {
     const head = this.path();
     const here = index >= 0 ? `${this.spelled(name)}[${index}]` : this.spelled(name);
-    throw new OtlpJsonError(head ? `${head}.${here}` : here, expected, got);
+    throw new OtlpJsonError(head ? `${head}.${here}` : here, expected, describe(got));
   }
 
   get<T>(name: string, kind: Scalar<T>): T {
@@ -121,27 +149,32 @@ export class Msg {
   /** A nested message; an absent one reads as all defaults. */
   message(name: string): Msg {
     const v = this.raw(name);
-    if (v === undefined) return new Msg(EMPTY, this, name, -1);
+    if (v === undefined) return new Msg(EMPTY, this, name, -1, this.budget);
     if (!isObject(v)) this.fail(name, 'an object', v);
-    return new Msg(v, this, this.spelled(name), -1);
+    return new Msg(v, this, this.spelled(name), -1, this.budget);
   }
 
-  messages<T>(name: string, decode: (m: Msg) => T): T[] {
+  /** A repeated message field; its length counts against the decode's `limit` before any element is read. */
+  messages<T>(name: string, limit: Counted, decode: (m: Msg) => T): T[] {
     const out: T[] = [];
-    this.each(name, (m) => {
+    this.each(name, limit, (m) => {
       out.push(decode(m));
     });
     return out;
   }
 
-  each(name: string, visit: (m: Msg) => void): void {
+  each(name: string, limit: Counted, visit: (m: Msg) => void): void {
     const list = this.list(name);
     if (list.length === 0) return;
     const key = this.spelled(name);
+    this.budget.take(limit, list.length, () => {
+      const head = this.path();
+      return head ? `${head}.${key}` : key;
+    });
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
       if (!isObject(v)) this.fail(name, 'an object', v, i);
-      visit(new Msg(v, this, key, i));
+      visit(new Msg(v, this, key, i, this.budget));
     }
   }
 
@@ -178,7 +211,7 @@ export class Msg {
   }
 
   /** Reports a problem found by the caller (e.g. nesting too deep) at this message's path. */
-  error(expected: string, got: unknown): OtlpJsonError {
+  error(expected: string, got: string): OtlpJsonError {
     return new OtlpJsonError(this.path(), expected, got);
   }
 }

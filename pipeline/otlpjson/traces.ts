@@ -1,3 +1,4 @@
+import type { DecodeLimits } from '../decode-limits.js';
 import type { Span, SpanEvent, SpanKind, SpanLink, StatusCode, Traces } from '../model.js';
 import { decodeAttributes, decodeEnvelope, encodeAttributes, encodeEnvelope, type Envelope } from './common.js';
 import { Msg, SPAN_ID, STRING, TRACE_ID, UINT32, UINT64, enumOf } from './reader.js';
@@ -67,9 +68,9 @@ function decodeSpan(m: Msg): Span {
     endTimeUnixNano: m.get('endTimeUnixNano', UINT64),
     attributes: decodeAttributes(m),
     droppedAttributesCount: m.get('droppedAttributesCount', UINT32),
-    events: m.messages('events', decodeEvent),
+    events: m.messages('events', 'items', decodeEvent),
     droppedEventsCount: m.get('droppedEventsCount', UINT32),
-    links: m.messages('links', decodeLink),
+    links: m.messages('links', 'items', decodeLink),
     droppedLinksCount: m.get('droppedLinksCount', UINT32),
     status: { code: status.get('code', STATUS_CODE) as StatusCode, message: status.get('message', STRING) },
   };
@@ -110,6 +111,6 @@ export function encodeTraces(data: Traces): object {
 }
 
 /** Parsed JSON (an ExportTraceServiceRequest or TracesData) to the model; throws OtlpJsonError. */
-export function decodeTraces(json: unknown): Traces {
-  return decodeEnvelope(TRACES, json) as Traces;
+export function decodeTraces(json: unknown, limits?: DecodeLimits): Traces {
+  return decodeEnvelope(TRACES, json, limits) as Traces;
 }

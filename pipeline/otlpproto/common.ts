@@ -4,6 +4,7 @@
  * directions. Field numbers are those of opentelemetry-proto v1.x common.proto,
  * resource.proto and the three collector service protos.
  */
+import type { DecodeLimits } from '../decode-limits.js';
 import type { AnyValue, Attributes, InstrumentationScope, Resource } from '../model.js';
 import { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
 import { I64, LEN, Reader, VARINT } from './reader.js';
@@ -56,8 +57,10 @@ function readArrayValue(r: Reader, end: number, depth: number): AnyValue[] {
   const out: AnyValue[] = [];
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LEN)) out.push(readAnyValue(r, r.end(end), depth));
-    else r.skip(tag, end);
+    if (tag === ((1 << 3) | LEN)) {
+      r.countValue();
+      out.push(readAnyValue(r, r.end(end), depth));
+    } else r.skip(tag, end);
   }
   r.done(end);
   return out;
@@ -81,6 +84,7 @@ function readKeyValueList(r: Reader, end: number, depth: number): Attributes {
  * keeps its first position and its last value, as the OTLP/JSON decoder does.
  */
 export function readKeyValue(r: Reader, end: number, into: Attributes, depth = 0): void {
+  r.countValue();
   let key = '';
   let value: AnyValue = null;
   while (r.pos < end) {
@@ -299,14 +303,17 @@ export interface Envelope<Data, RG extends ResourceGroup, SG extends ScopeGroup,
 export function decodeEnvelope<Data, RG extends ResourceGroup, SG extends ScopeGroup, Item>(
   env: Envelope<Data, RG, SG, Item>,
   buf: Uint8Array,
+  limits?: DecodeLimits,
 ): Data {
-  const r = new Reader(buf);
+  const r = new Reader(buf, limits);
   const end = r.len;
   const resources: RG[] = [];
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LEN)) resources.push(readResourceGroup(env, r, r.end(end)));
-    else r.skip(tag, end);
+    if (tag === ((1 << 3) | LEN)) {
+      r.countItem();
+      resources.push(readResourceGroup(env, r, r.end(end)));
+    } else r.skip(tag, end);
   }
   r.done(end);
   return env.data(resources);
@@ -322,8 +329,10 @@ function readResourceGroup<Data, RG extends ResourceGroup, SG extends ScopeGroup
   const scopes: SG[] = [];
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === ((2 << 3) | LEN)) scopes.push(readScopeGroup(env, r, r.end(end)));
-    else if (tag === ((1 << 3) | LEN)) resource = readResource(r, r.end(end));
+    if (tag === ((2 << 3) | LEN)) {
+      r.countItem();
+      scopes.push(readScopeGroup(env, r, r.end(end)));
+    } else if (tag === ((1 << 3) | LEN)) resource = readResource(r, r.end(end));
     else if (tag === ((3 << 3) | LEN)) schemaUrl = r.name(end);
     else r.skip(tag, end);
   }
@@ -341,8 +350,10 @@ function readScopeGroup<Data, RG extends ResourceGroup, SG extends ScopeGroup, I
   const items: Item[] = [];
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === ((2 << 3) | LEN)) items.push(env.readItem(r, r.end(end)));
-    else if (tag === ((1 << 3) | LEN)) scope = readScope(r, r.end(end));
+    if (tag === ((2 << 3) | LEN)) {
+      r.countItem();
+      items.push(env.readItem(r, r.end(end)));
+    } else if (tag === ((1 << 3) | LEN)) scope = readScope(r, r.end(end));
     else if (tag === ((3 << 3) | LEN)) schemaUrl = r.name(end);
     else r.skip(tag, end);
   }

@@ -4,12 +4,14 @@
  * responses, and the google.rpc messages around them. Decoders take untrusted bytes and throw
  * {@link OtlpProtoError} on malformed input; see README.md for guarantees and figures.
  */
+import type { DecodeLimits } from '../decode-limits.js';
 import type { Signal, SignalData } from '../model.js';
 import { decodeLogs, encodeLogs } from './logs.js';
 import { decodeMetrics, encodeMetrics } from './metrics.js';
 import { decodeTraces, encodeTraces } from './traces.js';
 
 export { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
+export { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
 export {
   RETRY_INFO_TYPE_URL,
   decodeExportResponse,
@@ -24,7 +26,7 @@ export {
 } from './rpc.js';
 export { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces };
 
-const CODECS: { [S in Signal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array): SignalData[S] } } = {
+const CODECS: { [S in Signal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array, limits?: DecodeLimits): SignalData[S] } } = {
   traces: { encode: encodeTraces, decode: decodeTraces },
   metrics: { encode: encodeMetrics, decode: decodeMetrics },
   logs: { encode: encodeLogs, decode: decodeLogs },
@@ -34,6 +36,7 @@ export function encodeSignal<S extends Signal>(signal: S, data: SignalData[S]): 
   return CODECS[signal].encode(data);
 }
 
-export function decodeSignal<S extends Signal>(signal: S, buf: Uint8Array): SignalData[S] {
-  return CODECS[signal].decode(buf);
+/** Untrusted bytes to the model; with `limits`, a request holding more throws {@link DecodeLimitError}. */
+export function decodeSignal<S extends Signal>(signal: S, buf: Uint8Array, limits?: DecodeLimits): SignalData[S] {
+  return CODECS[signal].decode(buf, limits);
 }

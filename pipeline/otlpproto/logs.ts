@@ -1,4 +1,5 @@
 /** Logs: opentelemetry.proto.logs.v1 LogRecord. */
+import type { DecodeLimits } from '../decode-limits.js';
 import type { AnyValue, Attributes, LogRecord, Logs, ResourceLogs, ScopeLogs } from '../model.js';
 import {
   decodeEnvelope,
@@ -121,8 +122,8 @@ const LOGS: Envelope<Logs, ResourceLogs, ScopeLogs, LogRecord> = {
 };
 
 /** ExportLogsServiceRequest (or LogsData: same wire format) bytes to the model. */
-export function decodeLogs(buf: Uint8Array): Logs {
-  return decodeEnvelope(LOGS, buf);
+export function decodeLogs(buf: Uint8Array, limits?: DecodeLimits): Logs {
+  return decodeEnvelope(LOGS, buf, limits);
 }
 
 /** The model as ExportLogsServiceRequest bytes. */

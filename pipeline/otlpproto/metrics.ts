@@ -5,6 +5,7 @@
  *
  * uint64 counts become JS numbers, as the model keeps them: exact up to 2^53, rounded above.
  */
+import type { DecodeLimits } from '../decode-limits.js';
 import type {
   Attributes,
   Exemplar,
@@ -126,6 +127,7 @@ function readNumberPoint(r: Reader, end: number): NumberDataPoint {
         value = r.double();
         break;
       case (5 << 3) | LEN:
+        r.countItem();
         exemplars.push(readExemplar(r, r.end(end)));
         break;
       case (6 << 3) | I64:
@@ -195,6 +197,7 @@ function readHistogramPoint(r: Reader, end: number): HistogramDataPoint {
         r.doubles(tag, end, explicitBounds);
         break;
       case (8 << 3) | LEN:
+        r.countItem();
         exemplars.push(readExemplar(r, r.end(end)));
         break;
       case (9 << 3) | LEN:
@@ -310,6 +313,7 @@ function readExponentialPoint(r: Reader, end: number): ExponentialHistogramDataP
         flags = r.uint32();
         break;
       case (11 << 3) | LEN:
+        r.countItem();
         exemplars.push(readExemplar(r, r.end(end)));
         break;
       case (12 << 3) | I64:
@@ -412,6 +416,7 @@ function readSummaryPoint(r: Reader, end: number): SummaryDataPoint {
         sum = r.double();
         break;
       case (6 << 3) | LEN:
+        r.countValue();
         quantileValues.push(readQuantile(r, r.end(end)));
         break;
       case (7 << 3) | LEN:
@@ -451,8 +456,10 @@ function readKind<P>(r: Reader, end: number, readPoint: (r: Reader, end: number)
   let isMonotonic = false;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | LEN)) dataPoints.push(readPoint(r, r.end(end)));
-    else if (tag === ((2 << 3) | VARINT)) aggregationTemporality = r.int32();
+    if (tag === ((1 << 3) | LEN)) {
+      r.countItem();
+      dataPoints.push(readPoint(r, r.end(end)));
+    } else if (tag === ((2 << 3) | VARINT)) aggregationTemporality = r.int32();
     else if (tag === ((3 << 3) | VARINT)) isMonotonic = r.bool();
     else r.skip(tag, end);
   }
@@ -589,8 +596,8 @@ const METRICS: Envelope<Metrics, ResourceMetrics, ScopeMetrics, Metric> = {
 };
 
 /** ExportMetricsServiceRequest (or MetricsData: same wire format) bytes to the model. */
-export function decodeMetrics(buf: Uint8Array): Metrics {
-  return decodeEnvelope(METRICS, buf);
+export function decodeMetrics(buf: Uint8Array, limits?: DecodeLimits): Metrics {
+  return decodeEnvelope(METRICS, buf, limits);
 }
 
 /** The model as ExportMetricsServiceRequest bytes. */

@@ -6,6 +6,7 @@
  *
  * Hot paths (one-byte tags and lengths) are inlined by hand; the rest goes to slow paths.
  */
+import { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
 import { OtlpProtoError } from './errors.js';
 import { hex } from './ids.js';
 import { NAMES, VALUES } from './strings.js';
@@ -32,13 +33,34 @@ export class Reader {
   /** Spans of one trace usually travel together: reuse the previous trace id's string. */
   private readonly lastTrace = new Uint8Array(16);
   private lastTraceHex = '';
+  /** Records and values read so far, against the request's {@link DecodeLimits}. */
+  private items = 0;
+  private values = 0;
+  private readonly maxItems: number;
+  private readonly maxValues: number;
 
-  constructor(input: Uint8Array) {
+  constructor(input: Uint8Array, limits: DecodeLimits = NO_DECODE_LIMITS) {
     // Buffer (a Uint8Array subclass) would make every element load polymorphic.
     const buf = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.len = buf.length;
+    this.maxItems = limits.maxItems;
+    this.maxValues = limits.maxValues;
+  }
+
+  /** Counts a record (see {@link DecodeLimits}) as its tag is read, before it is built. */
+  countItem(): void {
+    if (++this.items > this.maxItems) this.overLimit('items', this.maxItems);
+  }
+
+  /** Counts an attribute, array element or quantile as its tag is read. */
+  countValue(): void {
+    if (++this.values > this.maxValues) this.overLimit('values', this.maxValues);
+  }
+
+  private overLimit(limit: DecodeLimit, max: number): never {
+    throw new DecodeLimitError(limit, max, `at byte ${this.pos}`);
   }
 
   fail(message: string): never {

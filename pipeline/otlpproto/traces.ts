@@ -1,4 +1,5 @@
 /** Traces: opentelemetry.proto.trace.v1 Span, Span.Event, Span.Link, Status. */
+import type { DecodeLimits } from '../decode-limits.js';
 import type { Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, Traces } from '../model.js';
 import {
   decodeEnvelope,
@@ -174,12 +175,14 @@ function readSpan(r: Reader, end: number): Span {
         droppedAttributesCount = r.uint32();
         break;
       case (11 << 3) | LEN:
+        r.countItem();
         events.push(readEvent(r, r.end(end)));
         break;
       case (12 << 3) | VARINT:
         droppedEventsCount = r.uint32();
         break;
       case (13 << 3) | LEN:
+        r.countItem();
         links.push(readLink(r, r.end(end)));
         break;
       case (14 << 3) | VARINT:
@@ -247,8 +250,8 @@ const TRACES: Envelope<Traces, ResourceSpans, ScopeSpans, Span> = {
 };
 
 /** ExportTraceServiceRequest (or TracesData: same wire format) bytes to the model. */
-export function decodeTraces(buf: Uint8Array): Traces {
-  return decodeEnvelope(TRACES, buf);
+export function decodeTraces(buf: Uint8Array, limits?: DecodeLimits): Traces {
+  return decodeEnvelope(TRACES, buf, limits);
 }
 
 /** The model as ExportTraceServiceRequest bytes. */

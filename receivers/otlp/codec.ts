@@ -1,5 +1,6 @@
+import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
-import { decodeSignal as decodeJson } from '../../pipeline/otlpjson/index.js';
+import { decodeSignal as decodeJson, parseJson } from '../../pipeline/otlpjson/index.js';
 import { decodeSignal as decodeProto, encodeExportResponse, encodeStatus } from '../../pipeline/otlpproto/index.js';
 import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
 
@@ -15,9 +16,10 @@ export function formatOf(contentType: string | undefined): Format | undefined {
   return undefined;
 }
 
-export function decodeRequest<S extends Signal>(signal: S, format: Format, body: Buffer): SignalData[S] {
-  if (format === 'proto') return decodeProto(signal, body) as SignalData[S];
-  return decodeJson(signal, JSON.parse(body.toString('utf8'))) as SignalData[S];
+/** Throws on malformed data, and DecodeLimitError for more than `limits` allow (see limits.ts). */
+export function decodeRequest<S extends Signal>(signal: S, format: Format, body: Buffer, limits: DecodeLimits): SignalData[S] {
+  if (format === 'proto') return decodeProto(signal, body, limits) as SignalData[S];
+  return decodeJson(signal, parseJson(body, limits), limits) as SignalData[S];
 }
 
 const PARTIAL_FIELD: Record<Signal, string> = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' };

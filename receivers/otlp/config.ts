@@ -11,6 +11,8 @@ export interface GrpcConfig {
   keepalive?: GrpcKeepaliveConfig;
   max_connections: number;
   tls?: ServerTlsConfig;
+  max_request_items?: number;
+  max_request_values?: number;
 }
 
 export interface CorsConfig {
@@ -27,6 +29,8 @@ export interface HttpConfig extends HttpServerSettings {
   logs_url_path: string;
   cors?: CorsConfig;
   tls?: ServerTlsConfig;
+  max_request_items?: number;
+  max_request_values?: number;
 }
 
 export interface OtlpReceiverConfig {
@@ -53,6 +57,12 @@ const tls = serverTlsSchema;
 
 const urlPath = (p: string): JSONSchema => ({ type: 'string', pattern: '^/', default: p });
 
+/** Summit's own keys (see limits.ts); without them the limits follow the protocol's size limit. */
+const decodeLimitKeys: Record<string, JSONSchema> = {
+  max_request_items: { type: 'integer', minimum: 1, description: 'records per request; default: size limit / 16, at most heap / 2048' },
+  max_request_values: { type: 'integer', minimum: 1, description: 'attributes and array values per request; default: size limit / 8, at most heap / 1024' },
+};
+
 /**
  * Upstream's keys and defaults. A protocol is enabled by naming it (`grpc:` alone is enough);
  * config validation fills in its defaults from these schemas.
@@ -77,6 +87,7 @@ export const otlpReceiverSchema: JSONSchema = {
             keepalive: grpcKeepaliveSchema,
             max_connections: maxConnectionsSchema(GRPC_DEFAULTS.max_connections),
             tls,
+            ...decodeLimitKeys,
           },
         },
         http: {
@@ -99,6 +110,7 @@ export const otlpReceiverSchema: JSONSchema = {
               },
             },
             tls,
+            ...decodeLimitKeys,
           },
         },
       },

@@ -18,6 +18,8 @@ import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL } from '../../pipeli
 import { decodeRequest, encodeResponse } from './codec.js';
 import type { GrpcConfig } from './config.js';
 import { deliver } from './intake.js';
+import { decodeFailure, decodeLimitsFor } from './limits.js';
+import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 
 const SERVICE: Record<Signal, string> = {
   traces: 'opentelemetry.proto.collector.trace.v1.TraceService',
@@ -64,6 +66,7 @@ export function grpcFailure(err: unknown): GrpcFailure {
 export class OtlpGrpcServer {
   private server?: Server;
   private listener?: NetServer;
+  private readonly decodeLimits: DecodeLimits;
 
   constructor(
     private readonly config: GrpcConfig,
@@ -71,7 +74,9 @@ export class OtlpGrpcServer {
     private readonly logger: Logger,
     private readonly configDir: string,
     private readonly owner: ServerOwner,
-  ) {}
+  ) {
+    this.decodeLimits = decodeLimitsFor(config.max_recv_msg_size_mib * 1024 * 1024, config);
+  }
 
   async start(host: Host): Promise<void> {
     const server = new Server({
@@ -121,9 +126,11 @@ export class OtlpGrpcServer {
     if (refusal) throw grpcFailure(refusal);
     let data;
     try {
-      data = decodeRequest(signal, 'proto', request);
+      data = decodeRequest(signal, 'proto', request, this.decodeLimits);
     } catch (err) {
-      throw { code: status.INVALID_ARGUMENT, details: `cannot decode ${signal} request: ${(err as Error).message}` } satisfies GrpcFailure;
+      const failure = decodeFailure(signal, err, 'protocols.grpc');
+      // google.rpc codes are gRPC's: RESOURCE_EXHAUSTED for a decode limit, INVALID_ARGUMENT otherwise
+      throw { code: failure.code, details: failure.message } satisfies GrpcFailure;
     }
     try {
       return encodeResponse(signal, 'proto', await deliver(signal, data, next)) as Uint8Array;

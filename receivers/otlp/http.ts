@@ -10,6 +10,8 @@ import { BodyError, readBody } from './body.js';
 import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
 import type { CorsConfig, HttpConfig } from './config.js';
 import { deliver } from './intake.js';
+import { decodeFailure, decodeLimitsFor } from './limits.js';
+import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 
 const DEFAULT_CORS_HEADERS = ['accept', 'content-type', 'x-requested-with'];
 
@@ -18,6 +20,7 @@ export class OtlpHttpServer {
   private server?: Server;
   private readonly routes = new Map<string, Signal>();
   private readonly originAllowed: (origin: string) => boolean;
+  private readonly decodeLimits: DecodeLimits;
 
   constructor(
     private readonly config: HttpConfig,
@@ -29,6 +32,7 @@ export class OtlpHttpServer {
     const paths: Record<Signal, string> = { traces: config.traces_url_path, metrics: config.metrics_url_path, logs: config.logs_url_path };
     for (const signal of Object.keys(paths) as Signal[]) if (next[signal]) this.routes.set(paths[signal], signal);
     this.originAllowed = originMatcher(config.cors?.allowed_origins ?? []);
+    this.decodeLimits = decodeLimitsFor(config.max_request_body_size, config);
   }
 
   async start(host: Host): Promise<void> {
@@ -74,7 +78,7 @@ export class OtlpHttpServer {
     if (!format) {
       return void res
         .writeHead(415, { 'content-type': 'text/plain' })
-        .end(`${req.headers['content-type'] ?? 'missing'} content type not supported, supported: [application/json, application/x-protobuf]\n`);
+        .end(`${req.headers['content-type'] === undefined ? 'missing' : 'this'} content type not supported, supported: [application/json, application/x-protobuf]\n`);
     }
     // Refuse before reading: a flood of large bodies must not be buffered first.
     const refusal = host.checkAdmission();
@@ -89,9 +93,10 @@ export class OtlpHttpServer {
     }
     let data;
     try {
-      data = decodeRequest(signal, format, body);
+      data = decodeRequest(signal, format, body, this.decodeLimits);
     } catch (err) {
-      return this.answerStatus(res, format, 400, RPC_CODE.INVALID_ARGUMENT, `cannot decode ${signal} request: ${(err as Error).message}`);
+      const failure = decodeFailure(signal, err, 'protocols.http');
+      return this.answerStatus(res, format, failure.status, failure.code, failure.message);
     }
     try {
       const partial = await deliver(signal, data, this.next[signal] as Consumer<typeof signal>);

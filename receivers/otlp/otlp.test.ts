@@ -11,6 +11,7 @@ import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal as en
 import { testContext, testHost } from '../../pipeline/testing.js';
 import { freePort } from '../../test/helpers.js';
 import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
+import { decodeLimitsFor } from './limits.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const traces = (n = 2): Traces =>
@@ -30,7 +31,11 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.shutdown?.();
 });
 
-async function startReceiver(http: Partial<NonNullable<OtlpReceiverConfig['protocols']['http']>> = {}, grpcMib = 4): Promise<Harness> {
+async function startReceiver(
+  http: Partial<NonNullable<OtlpReceiverConfig['protocols']['http']>> = {},
+  grpcMib = 4,
+  grpc: Partial<NonNullable<OtlpReceiverConfig['protocols']['grpc']>> = {},
+): Promise<Harness> {
   const [hp, gp] = [await freePort(), await freePort()];
   const received: Harness['received'] = [];
   const behaviour: Harness['behaviour'] = {};
@@ -42,7 +47,7 @@ async function startReceiver(http: Partial<NonNullable<OtlpReceiverConfig['proto
   };
   const next: NextConsumers = { traces: consumer, metrics: consumer, logs: consumer };
   const config: OtlpReceiverConfig = {
-    protocols: { http: { endpoint: `127.0.0.1:${hp}`, ...http } as never, grpc: { endpoint: `127.0.0.1:${gp}`, max_recv_msg_size_mib: grpcMib } as never },
+    protocols: { http: { endpoint: `127.0.0.1:${hp}`, ...http } as never, grpc: { endpoint: `127.0.0.1:${gp}`, max_recv_msg_size_mib: grpcMib, ...grpc } as never },
   };
   const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver' }), config, next);
   const host = testHost();
@@ -237,5 +242,106 @@ describe('otlp receiver over gRPC', () => {
     const h = await startReceiver({}, 0.001);
     const { err } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces(200)));
     expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+});
+
+/** ExportTraceServiceRequest { ResourceSpans { ScopeSpans { n × empty Span } } }: 2 bytes a span, ~450 bytes of heap each once decoded. */
+function emptySpans(n: number): Buffer {
+  const spans = Buffer.alloc(2 * n);
+  for (let i = 0; i < n; i++) spans[2 * i] = 0x12;
+  const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag, ...varint(body.length)]), body]);
+  return field(0x0a, field(0x12, spans));
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n > 0x7f; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
+  return [...out, n];
+}
+
+describe('decode limits and decode-error answers', () => {
+  it('defaults to the size limit / 16 items and / 8 values, at most what a quarter of the heap holds', () => {
+    const MiB = 1024 * 1024;
+    expect(decodeLimitsFor(20 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 1_310_720, maxValues: 2_621_440 });
+    expect(decodeLimitsFor(4 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 262_144, maxValues: 524_288 });
+    expect(decodeLimitsFor(20 * MiB, {}, 256 * MiB)).toEqual({ maxItems: 131_072, maxValues: 262_144 });
+    expect(decodeLimitsFor(20 * MiB, { max_request_items: 5, max_request_values: 7 }, 256 * MiB)).toEqual({ maxItems: 5, maxValues: 7 });
+  });
+
+  it('answers 413 RESOURCE_EXHAUSTED for a small gzip request of two million empty spans, naming the limit', async () => {
+    const h = await startReceiver({ max_request_items: 1000 });
+    const bomb = gzipSync(emptySpans(2_000_000));
+    expect(bomb.length).toBeLessThan(10_000);
+    const r = await post(h.http, '/v1/traces', bomb, { ...PROTO_HEADERS, 'content-encoding': 'gzip' });
+    expect(r.status).toBe(413);
+    const answer = decodeStatus(r.body);
+    expect(answer.code).toBe(8);
+    expect(answer.message).toMatch(/^traces request refused: more than 1000 items \(spans, span events and links, resource and scope entries\) at byte \d+; the limit is protocols\.http\.max_request_items$/);
+    expect(h.received).toHaveLength(0);
+    // the connection and the receiver are fine afterwards
+    expect((await post(h.http, '/v1/traces', encodeProto('traces', traces()), PROTO_HEADERS)).status).toBe(200);
+  });
+
+  it('applies the limits to JSON, and derives them from max_request_body_size when not set', async () => {
+    const h = await startReceiver({ max_request_body_size: 160_000 }); // → 10,000 items, 20,000 values
+    const json = (n: number) => `{"resourceSpans":[{"scopeSpans":[{"spans":[${Array(n).fill('{}').join(',')}]}]}]}`;
+    const r = await post(h.http, '/v1/traces', json(20_000), JSON_HEADERS);
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body.toString())).toEqual({
+      code: 8,
+      message: 'traces request refused: more than 10000 items (spans, span events and links, resource and scope entries) at resourceSpans[0].scopeSpans[0].spans; the limit is protocols.http.max_request_items',
+    });
+    expect((await post(h.http, '/v1/traces', json(9_998), JSON_HEADERS)).status).toBe(200);
+    const values = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"arrayValue":{"values":[${Array(20_001).fill('{}').join(',')}]}}}]}]}]}`;
+    const v = await post(h.http, '/v1/logs', values, JSON_HEADERS);
+    expect(v.status).toBe(413);
+    expect(JSON.parse(v.body.toString()).message).toContain('more than 20000 values (attributes and array values) at resourceLogs[0].scopeLogs[0].logRecords[0].body.arrayValue.values; the limit is protocols.http.max_request_values');
+    // JSON.parse would build every object before a list could be counted: the byte scan refuses first
+    const small = await startReceiver({ max_request_items: 10, max_request_values: 10 });
+    const objects = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"unknown":[${Array(1000).fill('{}').join(',')}]}]}]}]}`;
+    const o = await post(small.http, '/v1/traces', objects, JSON_HEADERS);
+    expect(o.status).toBe(413);
+    expect(JSON.parse(o.body.toString()).message).toMatch(
+      /^traces request refused: more than 142 containers \(JSON objects and arrays, .*\) at byte \d+; the limits are protocols\.http\.max_request_items and protocols\.http\.max_request_values$/,
+    );
+  });
+
+  it('answers RESOURCE_EXHAUSTED over gRPC, naming the gRPC limit', async () => {
+    const h = await startReceiver({}, 4, { max_request_items: 1000 });
+    const { err } = await grpcExport(h.grpc, 'traces', emptySpans(1_000_000), { gzip: true });
+    expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(err?.details).toMatch(/^traces request refused: more than 1000 items .* at byte \d+; the limit is protocols\.grpc\.max_request_items$/);
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('answers 400 for nesting deeper than OTLP allows, before parsing it', async () => {
+    const h = await startReceiver();
+    const r = await post(h.http, '/v1/logs', gzipSync('['.repeat(5_000_000)), { ...JSON_HEADERS, 'content-encoding': 'gzip' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body.toString()).message).toMatch(/^cannot decode logs request: \(root\): expected JSON nested at most \d+ levels deep/);
+  });
+
+  it('keeps 400 answers short and free of what the request carried', async () => {
+    const h = await startReceiver();
+    const secret = 'Bearer SECRET-0123456789';
+    const answers = [
+      await post(h.http, '/v1/traces', `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${secret}"}]}]}]}`, JSON_HEADERS),
+      await post(h.http, '/v1/traces', `{"resourceSpans": "${secret}`, JSON_HEADERS),
+      await post(h.http, '/v1/traces', `{"${secret}": }`, JSON_HEADERS),
+      await post(h.http, '/v1/traces', '{}', { ...JSON_HEADERS, 'content-encoding': secret }),
+      await post(h.http, '/v1/traces', Buffer.from(`\x0a\x20${secret}`), PROTO_HEADERS),
+    ];
+    for (const a of answers) {
+      expect(a.status).toBe(400);
+      expect(a.body.toString()).not.toContain('SECRET');
+    }
+    // A path through values nested to the limit runs to kilobytes; the answer keeps its ends.
+    let value = '{"stringValue":"x"}';
+    for (let i = 0; i <= 100; i++) value = `{"kvlistValue":{"values":[{"key":"k","value":${value}}]}}`;
+    const deep = await post(h.http, '/v1/logs', `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":${value}}]}]}]}`, JSON_HEADERS);
+    expect(deep.status).toBe(400);
+    const message = JSON.parse(deep.body.toString()).message as string;
+    expect(message.length).toBeLessThanOrEqual(512);
+    expect(message).toMatch(/^cannot decode logs request: resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]\.body\.kvlistValue.*\.\.\..*: expected values nested at most 100 levels deep, got deeper nesting$/);
   });
 });
