@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { FileSet } from '../exporters/parquet/files.js';
+import { parseSize, PARQUET_DEFAULTS } from '../exporters/parquet/config.js';
+import { dictionaryPageBytes, FileSet } from '../exporters/parquet/files.js';
 import { ResourceRow, ScopeRow, TracesTable } from '../exporters/parquet/tables.js';
-import { json, valueText } from '../exporters/parquet/values.js';
+import { json, valueText, ValueLimit } from '../exporters/parquet/values.js';
 import { arrowHelpers, writerProperties, WriterThreads } from '../exporters/parquet/worker.js';
 import type { Traces } from '../pipeline/model.js';
 import { measure, table, type BenchCase } from './harness.js';
@@ -70,29 +71,35 @@ function makeCases(batches: Traces[]): Cases {
   const arrow = require('apache-arrow');
   const pw = require('parquet-wasm');
   const { schemaOf, batchOf } = arrowHelpers(arrow);
-  let prepared: { arrowTable: unknown; noDictionary: string[]; statistics: string[] } | undefined;
+  let prepared: { arrowTable: unknown; noDictionary: string[]; dictionaryPageBytes: number; statistics: string[] } | undefined;
   const prepare = () => {
-    const t = new TracesTable();
+    const limit = new ValueLimit(parseSize(PARQUET_DEFAULTS.max_value_bytes));
+    const t = new TracesTable(limit);
     for (const b of batches)
       for (const rs of b.resourceSpans) {
-        const r = new ResourceRow(rs.resource, rs.schemaUrl);
+        const r = new ResourceRow(rs.resource, rs.schemaUrl, limit);
         for (const ss of rs.scopeSpans) {
-          const sc = new ScopeRow(ss.scope, ss.schemaUrl);
+          const sc = new ScopeRow(ss.scope, ss.schemaUrl, limit);
           for (const s of ss.spans) t.append(s, r, sc);
         }
       }
     const spec = t.spec();
     const schema = schemaOf(spec);
-    return { arrowTable: new arrow.Table([batchOf(schema, spec, ROWS, t.finish())]), noDictionary: t.noDictionary, statistics: t.statistics() };
+    return {
+      arrowTable: new arrow.Table([batchOf(schema, spec, ROWS, t.finish())]),
+      noDictionary: t.noDictionary,
+      dictionaryPageBytes: dictionaryPageBytes(limit),
+      statistics: t.statistics(),
+    };
   };
   const direct: BenchCase = {
     name: 'parquet-wasm direct (ceiling)',
     async run() {
       prepared ??= prepare();
-      const { arrowTable, noDictionary, statistics } = prepared;
+      const { arrowTable, ...properties } = prepared;
       const file = join(root, `direct-${run++}.parquet`);
       const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(arrowTable, 'stream'));
-      const bytes: Uint8Array = pw.writeParquet(wasmTable, writerProperties(pw, { compression: 'zstd', rowGroupRows: 128 * 1024, noDictionary, statistics, metadata: [] }));
+      const bytes: Uint8Array = pw.writeParquet(wasmTable, writerProperties(pw, { compression: 'zstd', rowGroupRows: 128 * 1024, ...properties, metadata: [] }));
       writeFileSync(file, bytes);
       sizes.set(direct.name, bytes.length);
       rmSync(file);

@@ -18,6 +18,7 @@ export interface ParquetConfig extends ExporterHelperConfig {
   max_bytes: number | string;
   max_age: string;
   retention: string;
+  max_value_bytes: number | string;
 }
 
 /**
@@ -38,6 +39,7 @@ export const PARQUET_DEFAULTS = {
   max_bytes: '128MiB',
   max_age: '60s',
   retention: '0',
+  max_value_bytes: '64KiB',
 };
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/;
