@@ -216,8 +216,8 @@ class TypedJsonReader {
 
 const utf8 = new TextEncoder();
 
-/** What a resource, scope or metric may hold in attribute keys and values at least (see {@link ValueLimit.maxSetBytes}). */
-export const MIN_SET_BYTES = 256 * 1024;
+/** Attribute bytes a resource, scope or metric keeps: 256 KiB, or max_value_bytes if larger (one value always fits). */
+export const maxSetBytes = (maxValueBytes: number) => Math.max(256 * 1024, maxValueBytes);
 
 /**
  * `max_value_bytes`: texts longer than this many UTF-8 bytes are cut to their first whole
@@ -229,7 +229,7 @@ export const MIN_SET_BYTES = 256 * 1024;
  * values; attributes beyond it are dropped (and counted) rather than multiplied.
  */
 export class ValueLimit {
-  /** Attribute bytes a shared set keeps: MIN_SET_BYTES, or maxBytes if larger (one value always fits). */
+  /** Attribute bytes (keys and values) a shared set keeps. */
   readonly maxSetBytes: number;
   private truncated = 0;
   private dropped = 0;
@@ -238,7 +238,7 @@ export class ValueLimit {
   private scratch: Uint8Array | undefined;
 
   constructor(readonly maxBytes: number) {
-    this.maxSetBytes = Math.max(MIN_SET_BYTES, maxBytes);
+    this.maxSetBytes = maxSetBytes(maxBytes);
     this.safeLength = Math.floor(maxBytes / 3);
   }
 
