@@ -531,7 +531,7 @@ service:
     const data = join(dir, 'data');
     let status: number | undefined;
     try {
-      status = (await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).catch(() => undefined))?.status;
+      status = (await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(body) }).catch(() => undefined))?.status;
       const deadline = Date.now() + 30_000;
       while (status === 200 && parquetFiles(join(data, 'traces')).length === 0 && summit.child.exitCode === null && Date.now() < deadline) await sleep(20);
     } finally {
