@@ -3,6 +3,10 @@
  * writer path (column building on the event loop, encoding in its writer thread, fsync,
  * rename), against parquet-wasm driven directly with the same Arrow data (the ceiling for
  * this library) and against @dsnp/parquetjs, a pure-JS writer (the peer).
+ *
+ * Then the amplification probe: one 512-span request whose resource carries a 4 MiB
+ * attribute, which must cost about what any request costs — its resource is shared by the
+ * rows, not copied onto each (that took 9 GB) — with its peak RSS growth asserted.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { FileSet } from '../exporters/parquet/files.js';
+import { parseSize, PARQUET_DEFAULTS } from '../exporters/parquet/config.js';
+import { dictionaryPageBytes, FileSet } from '../exporters/parquet/files.js';
 import { ResourceRow, ScopeRow, TracesTable } from '../exporters/parquet/tables.js';
-import { json, valueText } from '../exporters/parquet/values.js';
+import { json, valueText, ValueLimit } from '../exporters/parquet/values.js';
 import { arrowHelpers, writerProperties, WriterThreads } from '../exporters/parquet/worker.js';
 import type { Traces } from '../pipeline/model.js';
 import { measure, table, type BenchCase } from './harness.js';
@@ -70,29 +75,35 @@ function makeCases(batches: Traces[]): Cases {
   const arrow = require('apache-arrow');
   const pw = require('parquet-wasm');
   const { schemaOf, batchOf } = arrowHelpers(arrow);
-  let prepared: { arrowTable: unknown; noDictionary: string[]; statistics: string[] } | undefined;
+  let prepared: { arrowTable: unknown; noDictionary: string[]; dictionaryPageBytes: number; statistics: string[] } | undefined;
   const prepare = () => {
-    const t = new TracesTable();
+    const limit = new ValueLimit(parseSize(PARQUET_DEFAULTS.max_value_bytes));
+    const t = new TracesTable(limit);
     for (const b of batches)
       for (const rs of b.resourceSpans) {
-        const r = new ResourceRow(rs.resource, rs.schemaUrl);
+        const r = new ResourceRow(rs.resource, rs.schemaUrl, limit);
         for (const ss of rs.scopeSpans) {
-          const sc = new ScopeRow(ss.scope, ss.schemaUrl);
+          const sc = new ScopeRow(ss.scope, ss.schemaUrl, limit);
           for (const s of ss.spans) t.append(s, r, sc);
         }
       }
     const spec = t.spec();
     const schema = schemaOf(spec);
-    return { arrowTable: new arrow.Table([batchOf(schema, spec, ROWS, t.finish())]), noDictionary: t.noDictionary, statistics: t.statistics() };
+    return {
+      arrowTable: new arrow.Table([batchOf(schema, spec, ROWS, t.finish())]),
+      noDictionary: t.noDictionary,
+      dictionaryPageBytes: dictionaryPageBytes(limit),
+      statistics: t.statistics(),
+    };
   };
   const direct: BenchCase = {
     name: 'parquet-wasm direct (ceiling)',
     async run() {
       prepared ??= prepare();
-      const { arrowTable, noDictionary, statistics } = prepared;
+      const { arrowTable, ...properties } = prepared;
       const file = join(root, `direct-${run++}.parquet`);
       const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(arrowTable, 'stream'));
-      const bytes: Uint8Array = pw.writeParquet(wasmTable, writerProperties(pw, { compression: 'zstd', rowGroupRows: 128 * 1024, noDictionary, statistics, metadata: [] }));
+      const bytes: Uint8Array = pw.writeParquet(wasmTable, writerProperties(pw, { compression: 'zstd', rowGroupRows: 128 * 1024, ...properties, metadata: [] }));
       writeFileSync(file, bytes);
       sizes.set(direct.name, bytes.length);
       rmSync(file);
@@ -192,6 +203,70 @@ function peakRss(index: number): { before: number; peak: number } {
   return JSON.parse(out.trim().split('\n').pop()!) as { before: number; peak: number };
 }
 
+/** The amplification probe fails the suite beyond this growth of peak RSS. */
+const AMPLIFICATION_BOUND = 200 * 1024 * 1024;
+
+/** A realistic 512-span request; `big`: its resource also carries 4 MiB of UTF-8 in one attribute. */
+function amplificationRequest(big: boolean, seed: number): Traces {
+  const t = syntheticTraces(512, 'realistic', seed);
+  if (big) t.resourceSpans[0].resource.attributes.set('process.command_line', `${'€'.repeat(1_398_101)}x`);
+  return t;
+}
+
+interface AmplificationResult {
+  plainMs: number;
+  bigMs: number;
+  before: number;
+  peak: number;
+}
+
+/**
+ * In this (child) process: warms the writer thread up with one plain request, then writes a
+ * plain request and the 4 MiB one, each into its own file, timing each and sampling RSS.
+ */
+async function amplificationChild(): Promise<AmplificationResult> {
+  const logger = pino({ level: 'silent' });
+  const root = mkdtempSync(join(tmpdir(), 'summit-bench-parquet-amp-'));
+  const threads = new WriterThreads({ logger });
+  let n = 0;
+  const writeOne = async (t: Traces) => {
+    const files = new FileSet({ dir: join(root, String(n++)), compression: 'zstd', maxRows: 200_000, maxBytes: 128 * 1024 ** 2, maxAgeMs: 0, maxHeldSends: Infinity, logger, sink: threads });
+    const start = performance.now();
+    const sent = files.write('traces', t);
+    await files.flush();
+    await sent;
+    return performance.now() - start;
+  };
+  try {
+    await writeOne(amplificationRequest(false, 1));
+    const plain = amplificationRequest(false, 2);
+    const big = amplificationRequest(true, 3);
+    (globalThis as { gc?: () => void }).gc?.();
+    const before = process.memoryUsage.rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+    const plainMs = await writeOne(plain);
+    const bigMs = await writeOne(big);
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { plainMs, bigMs, before, peak };
+  } finally {
+    await threads.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Runs the amplification probe in a child process; throws beyond AMPLIFICATION_BOUND. */
+export function amplificationProbe(): string {
+  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--amplification'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as AmplificationResult;
+  const line =
+    `Amplification probe (one 512-span request whose resource has a 4 MiB attribute, in a child process): ${r.bigMs.toFixed(0)} ms ` +
+    `(a plain 512-span request: ${r.plainMs.toFixed(0)} ms), peak RSS ${mib(r.peak)}, ${mib(r.peak - r.before)} above the ${mib(r.before)} before it (bound ${mib(AMPLIFICATION_BOUND)}).`;
+  if (r.peak - r.before > AMPLIFICATION_BOUND) throw new Error(`parquet amplification probe over its bound: ${line}`);
+  return line;
+}
+
 export async function parquetSuite(): Promise<string> {
   const { cases, peer, sizes, close } = makeCases(inputs());
   let results;
@@ -209,8 +284,13 @@ export async function parquetSuite(): Promise<string> {
     table(`Parquet writing (${ROWS.toLocaleString('en')} realistic span rows in ${BATCHES} batches → one file)`, 'span rows', results, peer),
     `File size per span: ${perSpan} (this synthetic data repeats a lot; real spans take more). Summit and parquet-wasm use zstd; @dsnp/parquetjs has no zstd and uses snappy.`,
     `Peak RSS, each case alone in a child process: ${rss.join('; ')}.`,
+    amplificationProbe(),
     '',
   ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--amplification') {
+  process.stdout.write(`${JSON.stringify(await amplificationChild())}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--rss') {

@@ -3,9 +3,10 @@
  * running `summit` (otlp receiver → parquet exporter), and DuckDB reads the Parquet files back:
  * row counts, every id, exact nanosecond timestamps, attribute values of every type, metric
  * kinds, temporalities and buckets. Then: shutdown writes what is held, `kill -9` with the
- * persistent queue loses nothing acknowledged, and `summit query` end to end.
+ * persistent queue loses nothing acknowledged, a 4 MB resource attribute costs its size once
+ * (not once per span), and `summit query` end to end.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, SpanKind as ApiSpanKind, SpanStatusCode, TraceFlags, ValueType, trace, type SpanContext } from '@opentelemetry/api';
@@ -22,7 +23,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugin } from '../bin/builtin-plugin.js';
 import { openDuckDB, readBack, tableSource, type PlacedRow } from '../exporters/parquet/readback.js';
 import { anyValueAsString } from '../pipeline/anyvalue.js';
+import { newSpan, tracesOf } from '../pipeline/builders.js';
 import type { Metric } from '../pipeline/model.js';
+import { encodeSignal } from '../pipeline/otlpproto/index.js';
 import { Sender, ensureStopped, sleep, startSummit, stream, until } from './delivery-helpers.js';
 import { ROOT, freePort, runSummit, tempDir, writeFile, type SummitProcess } from './helpers.js';
 import {
@@ -83,6 +86,16 @@ const parquetFiles = (root: string) =>
         .filter((e) => e.isFile() && e.name.endsWith('.parquet'))
         .map((e) => join(e.parentPath, e.name))
     : [];
+
+/** A process's resident memory from /proc: now, and the peak since it started or since {@link resetPeakRss}. */
+function rssOf(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+  return { now: bytes('VmRSS'), peak: bytes('VmHWM') };
+}
+
+/** Resets the kernel's peak resident size (VmHWM) of a process this test started. */
+const resetPeakRss = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
 async function spanIdsIn(dir: string): Promise<Set<string>> {
   if (parquetFiles(join(dir, 'traces')).length === 0) return new Set();
@@ -470,6 +483,92 @@ service:
     expect(await second.stop('SIGTERM')).toBe(0);
     const ids = await spanIdsIn(join(dir, 'data'));
     expect([...acked].filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  // two processes start (summit, then summit query with DuckDB): slow on a busy machine
+  it('a 4 MB resource attribute on a 512-span request is held once, not per span: memory stays bounded, the value is cut and marked', { timeout: 60_000 }, async () => {
+    const dir = newDir('summit-parquet-amplification-');
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const summit = await start(
+      dir,
+      `receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:${port} } } }
+exporters:
+  parquet: { path: ./data, max_age: 200ms }
+service:
+  telemetry: { metrics: { level: normal, address: 127.0.0.1:${metricsPort} } }
+  pipelines:
+    traces: { receivers: [otlp], exporters: [parquet] }
+`,
+    );
+    // 4 MiB of UTF-8 in 3-byte characters: max_value_bytes (64 KiB) falls inside one
+    const commandLine = `${'€'.repeat(1_398_101)}x`;
+    const spans = Array.from({ length: 512 }, (_, i) =>
+      newSpan({
+        traceId: '5b8efff798038103d269b633813fc60c',
+        spanId: (i + 1).toString(16).padStart(16, '0'),
+        name: 'GET /items',
+        startTimeUnixNano: 1_700_000_000_000_000_000n + BigInt(i),
+        endTimeUnixNano: 1_700_000_000_100_000_000n,
+      }),
+    );
+    const body = encodeSignal('traces', tracesOf(spans, { 'service.name': 'amplified', 'process.command_line': commandLine }));
+    const pid = summit.child.pid!;
+    const before = rssOf(pid).now;
+    resetPeakRss(pid);
+    // Copied onto every row, this one request took gigabytes (9 GB measured) and blocked the
+    // event loop meanwhile: watch from here, and stop the process at the bound.
+    const BOUND = 200 * 1024 * 1024;
+    let grown = 0;
+    const watch = setInterval(() => {
+      if (summit.child.exitCode !== null || summit.child.signalCode !== null) return clearInterval(watch);
+      grown = Math.max(grown, rssOf(pid).peak - before);
+      if (grown > BOUND) {
+        clearInterval(watch);
+        void summit.stop('SIGKILL');
+      }
+    }, 20);
+    const data = join(dir, 'data');
+    let status: number | undefined;
+    try {
+      status = (await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(body) }).catch(() => undefined))?.status;
+      const deadline = Date.now() + 30_000;
+      while (status === 200 && parquetFiles(join(data, 'traces')).length === 0 && summit.child.exitCode === null && Date.now() < deadline) await sleep(20);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(grown, 'resident memory grown while writing the request').toBeLessThan(BOUND);
+    expect(status).toBe(200);
+    expect(parquetFiles(join(data, 'traces'))).toHaveLength(1);
+    expect(rssOf(pid).peak - before, 'resident memory grown while writing the request').toBeLessThan(BOUND);
+
+    const marker = '…[truncated from 4194304 bytes]';
+    const q = await runSummit(
+      [
+        'query',
+        `select count(*) as spans, count(distinct resource_attributes['process.command_line']) as distinct_values,
+                -- 65,535 bytes of whole characters (the next € would pass 64 KiB), then the marker
+                bool_and(resource_attributes['process.command_line'] = repeat('€', 21845) || '${marker}') as cut_as_documented,
+                any_value(strlen(resource_attributes['process.command_line'])) as bytes,
+                any_value(resource_attribute_types['process.command_line']) as type,
+                count(*) filter (where list_contains(map_values(resource_attribute_types), 'Truncated')) as marked,
+                any_value(service_name) as service
+         from traces`,
+        '--data',
+        data,
+        '--format',
+        'json',
+      ],
+    );
+    expect(q.code, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout)).toEqual([
+      { spans: 512, distinct_values: 1, cut_as_documented: true, bytes: 65_535 + Buffer.byteLength(marker), type: 'Truncated', marked: 512, service: 'amplified' },
+    ]);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^otelcol_exporter_parquet_truncated_values_total\{exporter="parquet"\} 1$/m);
+    expect(summit.stderr).toMatch(/texts longer than max_value_bytes \(65536 bytes\) are cut and marked/);
+    expect(summit.stderr).not.toContain('€€€'); // never the content
+    expect(await summit.stop('SIGTERM')).toBe(0);
   });
 
   it('the full config examples in exporters/parquet/README.md validate as written', async () => {

@@ -3,18 +3,22 @@
  * BigInt64Array, strings as UTF-8 bytes plus int32 offsets, validity as a bitmap made only once
  * a null appears), so a chunk of rows becomes Arrow data without per-value objects, and its
  * buffers — SharedArrayBuffers from a pool — are handed to the writer thread without copying.
+ *
+ * Values that many rows share — a resource's, a scope's, a metric's — are dictionary columns:
+ * the chunk holds each once and its rows hold indexes, so a big resource costs its size once
+ * per chunk, not once per span.
  */
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
-import { valueText, valueType } from './values.js';
+import { TRUNCATED, valueText, valueType, type ValueLimit } from './values.js';
 
-export type ColumnType = 'utf8' | 'i64' | 'i32' | 'u32' | 'f64' | 'bool' | 'ts' | 'list' | 'struct' | 'map';
+export type ColumnType = 'utf8' | 'i64' | 'i32' | 'u32' | 'f64' | 'bool' | 'ts' | 'list' | 'struct' | 'map' | 'dict';
 
 /** The schema of one column, plain data so it can be posted to the writer thread. */
 export interface ColumnSpec {
   name: string;
   type: ColumnType;
   nullable: boolean;
-  /** list: [element]; struct: its fields; map: [key, value]. */
+  /** list: [element]; struct: its fields; map: [key, value]; dict: [dictionary values]. */
   children?: ColumnSpec[];
 }
 
@@ -24,6 +28,7 @@ export interface ColumnData {
   nullCount: number;
   validity?: Uint8Array;
   offsets?: Int32Array;
+  /** dict: the int32 indexes into children[0], the dictionary. */
   values?: Uint8Array | Int32Array | Uint32Array | BigInt64Array | Float64Array;
   children?: ColumnData[];
 }
@@ -124,13 +129,6 @@ function grownCapacity(current: number, needed: number): number {
 
 // ---------------------------------------------------------------- strings
 
-/** Values encoded once, to append many times: their bytes, end offsets (from 0), null indexes. */
-export interface Utf8Segment {
-  bytes: Uint8Array;
-  ends: Int32Array;
-  nulls: number[];
-}
-
 export class Utf8Builder implements Builder {
   length = 0;
   private offsets = offsetsFor(INITIAL);
@@ -209,36 +207,6 @@ export class Utf8Builder implements Builder {
     this.validity.setNull(this.length, this.offsets.length);
     this.offsets[this.length + 1] = this.pos;
     this.length++;
-  }
-
-  /** Its values as a segment to append to other builders many times (see appendSegment); then empty. */
-  takeSegment(): Utf8Segment {
-    const nulls: number[] = [];
-    const bits = this.validity.bits;
-    if (bits) for (let i = 0; i < this.length; i++) if ((bits[i >> 3] & (1 << (i & 7))) === 0) nulls.push(i);
-    const seg = { bytes: this.bytes.slice(0, this.pos), ends: this.offsets.slice(1, this.length + 1), nulls };
-    this.validity.take(0);
-    this.pos = 0;
-    this.length = 0;
-    return seg;
-  }
-
-  /** Appends the values of a segment. */
-  appendSegment(seg: Utf8Segment): void {
-    const ends = seg.ends;
-    const n = ends.length;
-    if (n === 0) return;
-    if (this.length + n + 1 > this.offsets.length) this.growRows(this.length + n + 1);
-    const len = seg.bytes.length;
-    this.ensureBytes(len);
-    const base = this.pos;
-    this.bytes.set(seg.bytes, base);
-    const offsets = this.offsets;
-    const start = this.length;
-    for (let i = 0; i < n; i++) offsets[start + 1 + i] = base + ends[i];
-    for (const i of seg.nulls) this.validity.setNull(start + i, offsets.length);
-    this.pos = base + len;
-    this.length = start + n;
   }
 
   byteSize(): number {
@@ -494,28 +462,119 @@ export class StructBuilder implements Builder {
   }
 }
 
-/** MAP(VARCHAR, VARCHAR): add a row's entries with `entry()`, then call `next()`. Never NULL itself. */
-export class StringMapBuilder implements Builder {
-  length = 0;
-  private offsets = offsetsFor(INITIAL);
-  readonly keys: Utf8Builder;
-  readonly values: Utf8Builder;
+/** Texts shared by many rows and appended together: a resource's attribute keys, its values, its schema URL… */
+export type SharedTexts = readonly (string | null)[];
 
-  constructor(bytes = 16 * 1024) {
-    this.keys = new Utf8Builder(bytes);
-    this.values = new Utf8Builder(bytes);
+/** Where a SharedTexts' texts are in a chunk's dictionary. */
+interface Placement {
+  indices: Int32Array;
+  nulls: number[];
+}
+
+/**
+ * DICTIONARY<int32, utf8>, for texts shared by many rows: a chunk holds each distinct text once
+ * and its rows hold indexes. Parquet writes the column with dictionary pages; readers see plain
+ * strings (DuckDB: VARCHAR).
+ *
+ * Parquet's dictionary covers a whole row group; if its texts outgrow the writer's dictionary
+ * page limit, the writer falls back to writing every row's copy. `tally` therefore counts the
+ * bytes of the distinct texts this column holds in its file, as Parquet counts them (length +
+ * 4), and the file is finished before that can happen (files.ts).
+ */
+export class DictionaryBuilder implements Builder {
+  length = 0;
+  private indices = new Int32Array(bufferPool.take(4 * INITIAL));
+  private readonly validity = new Validity();
+  private readonly dictionary = new Utf8Builder(1024);
+  /** This chunk's dictionary: text → index. */
+  private readonly indexOf = new Map<string, number>();
+  private readonly placed = new Map<SharedTexts, Placement>();
+  /** The last texts appended: consecutive rows nearly always share them. */
+  private last?: SharedTexts;
+  private lastPlacement: Placement = { indices: new Int32Array(0), nulls: [] };
+  /** Distinct texts of this file's earlier chunks too. */
+  private readonly inFile = new Set<string>();
+
+  constructor(private readonly tally: { bytes: number }) {}
+
+  spec(name: string, nullable = true): ColumnSpec {
+    return { name, type: 'dict', nullable, children: [this.dictionary.spec('dictionary', false)] };
   }
 
+  /** Appends the texts as rows (NULL texts as NULL indexes). */
+  appendShared(texts: SharedTexts): void {
+    if (texts !== this.last) {
+      this.lastPlacement = this.placed.get(texts) ?? this.place(texts);
+      this.last = texts;
+    }
+    const { indices: from, nulls } = this.lastPlacement;
+    const n = from.length;
+    const start = this.length;
+    if (start + n > this.indices.length) {
+      const next = new Int32Array(bufferPool.take(4 * grownCapacity(this.indices.length, start + n)));
+      next.set(this.indices.subarray(0, start));
+      bufferPool.give(this.indices.buffer);
+      this.indices = next;
+      this.validity.grow(next.length);
+    }
+    const indices = this.indices;
+    for (let i = 0; i < n; i++) indices[start + i] = from[i];
+    for (const i of nulls) this.validity.setNull(start + i, indices.length);
+    this.length = start + n;
+  }
+
+  private place(texts: SharedTexts): Placement {
+    const p: Placement = { indices: new Int32Array(texts.length), nulls: [] };
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i];
+      if (t === null) {
+        p.nulls.push(i);
+        continue;
+      }
+      let at = this.indexOf.get(t);
+      if (at === undefined) {
+        at = this.dictionary.length;
+        this.dictionary.append(t);
+        this.indexOf.set(t, at);
+        if (!this.inFile.has(t)) {
+          this.inFile.add(t);
+          this.tally.bytes += Buffer.byteLength(t) + 4;
+        }
+      }
+      p.indices[i] = at;
+    }
+    this.placed.set(texts, p);
+    return p;
+  }
+
+  byteSize(): number {
+    return 4 * this.length + this.dictionary.byteSize();
+  }
+
+  finish(): ColumnData {
+    const n = this.length;
+    const out: ColumnData = { length: n, ...this.validity.take(n), values: this.indices.subarray(0, n), children: [this.dictionary.finish()] };
+    this.indices = new Int32Array(bufferPool.take(4 * Math.max(INITIAL, n)));
+    this.length = 0;
+    this.indexOf.clear();
+    this.placed.clear();
+    this.last = undefined;
+    return out;
+  }
+}
+
+/** MAP(key, value) of two builders: add a row's entries to both, then call `next()`. Never NULL itself. */
+export class MapBuilder<K extends Builder, V extends Builder> implements Builder {
+  length = 0;
+  private offsets = offsetsFor(INITIAL);
+
+  constructor(
+    readonly keys: K,
+    readonly values: V,
+  ) {}
+
   spec(name: string): ColumnSpec {
-    return {
-      name,
-      type: 'map',
-      nullable: false,
-      children: [
-        { name: 'key', type: 'utf8', nullable: false },
-        { name: 'value', type: 'utf8', nullable: true },
-      ],
-    };
+    return { name, type: 'map', nullable: false, children: [this.keys.spec('key', false), this.values.spec('value', true)] };
   }
 
   next(): void {
@@ -547,30 +606,47 @@ export class StringMapBuilder implements Builder {
   }
 }
 
+/** MAP(VARCHAR, VARCHAR). */
+export type StringMapBuilder = MapBuilder<Utf8Builder, Utf8Builder>;
+
+const stringMap = (bytes: number): StringMapBuilder => new MapBuilder(new Utf8Builder(bytes), new Utf8Builder(bytes));
+
+/** The two columns of an attribute set (see {@link AttributesBuilder}). */
+export interface AttributeColumns {
+  readonly values: Builder;
+  readonly types: Builder;
+}
+
 /**
  * An attribute set as two columns (see values.ts): `values`, MAP(VARCHAR, VARCHAR) of every key
  * to its value as text, and `types`, MAP(VARCHAR, VARCHAR) of the keys whose value is not a
  * string to their type. Strings, nearly all attributes, cost no type entry: the map of types is
  * mostly empty, which keeps encoding cheap, and `attributes['http.route']` is the string itself.
+ * Keys and values beyond the limit are cut (their type is then `Truncated`).
  */
-export class AttributesBuilder {
+export class AttributesBuilder implements AttributeColumns {
   readonly values: StringMapBuilder;
   readonly types: StringMapBuilder;
 
-  constructor(bytes = 16 * 1024) {
-    this.values = new StringMapBuilder(bytes);
-    this.types = new StringMapBuilder(1024);
+  constructor(
+    private readonly limit: ValueLimit,
+    bytes = 16 * 1024,
+  ) {
+    this.values = stringMap(bytes);
+    this.types = stringMap(1024);
   }
 
   /** One entry of the current row. */
   entry(key: string, v: AnyValue): void {
-    this.values.keys.append(key);
-    if (typeof v === 'string') {
-      this.values.values.append(v);
-    } else {
-      this.values.values.appendOrNull(valueText(v));
-      this.types.keys.append(key);
-      this.types.values.append(valueType(v));
+    const k = this.limit.text(key);
+    this.values.keys.append(k);
+    const text = typeof v === 'string' ? v : valueText(v);
+    const kept = text === null ? null : this.limit.text(text);
+    this.values.values.appendOrNull(kept);
+    const type = storedType(v, text, kept);
+    if (type !== undefined) {
+      this.types.keys.append(k);
+      this.types.values.append(type);
     }
   }
 
@@ -582,34 +658,72 @@ export class AttributesBuilder {
   }
 
   private readonly entryOf = (v: AnyValue, k: string) => this.entry(k, v);
+}
 
-  /** One row: an attribute set encoded once (a resource's, repeated on each of its items). */
-  appendEncoded(set: EncodedAttributes): void {
-    this.values.keys.appendSegment(set.keys);
-    this.values.values.appendSegment(set.values);
-    this.values.next();
-    this.types.keys.appendSegment(set.typeKeys);
-    this.types.values.appendSegment(set.types);
-    this.types.next();
+/** The entry in the map of types: none for a whole string, `Truncated` for a cut text, else the value's type. */
+function storedType(v: AnyValue, text: string | null, kept: string | null): string | undefined {
+  return kept !== text ? TRUNCATED : typeof v === 'string' ? undefined : valueType(v);
+}
+
+/**
+ * An attribute set converted once, to be shared by many rows (see {@link SharedAttributesBuilder}).
+ * It keeps at most `limit.maxSetBytes` of keys and values: attributes beyond are left out.
+ */
+export class EncodedAttributes {
+  readonly keys: string[] = [];
+  readonly values: (string | null)[] = [];
+  readonly typeKeys: string[] = [];
+  readonly types: string[] = [];
+  /** Attributes left out. */
+  readonly dropped: number = 0;
+
+  constructor(attributes: Attributes, limit: ValueLimit) {
+    let bytes = 0;
+    let truncated = 0;
+    for (const [key, v] of attributes) {
+      const k = limit.text(key, false);
+      const text = typeof v === 'string' ? v : valueText(v);
+      const kept = text === null ? null : limit.text(text, false);
+      // as Parquet's dictionaries count them: each text plus a 4-byte length
+      const size = Buffer.byteLength(k) + (kept === null ? 0 : Buffer.byteLength(kept)) + 8;
+      if (bytes + size > limit.maxSetBytes) {
+        this.dropped++;
+        continue;
+      }
+      bytes += size;
+      if (k !== key) truncated++;
+      if (kept !== text) truncated++;
+      this.keys.push(k);
+      this.values.push(kept);
+      const type = storedType(v, text, kept);
+      if (type !== undefined) {
+        this.typeKeys.push(k);
+        this.types.push(type);
+      }
+    }
+    limit.countTruncated(truncated);
+    limit.countDropped(this.dropped);
   }
 }
 
-let scratch: AttributesBuilder | undefined;
+/** The columns of an attribute set shared by many rows: AttributesBuilder's, dictionary-encoded. */
+export class SharedAttributesBuilder implements AttributeColumns {
+  readonly values: MapBuilder<DictionaryBuilder, DictionaryBuilder>;
+  readonly types: MapBuilder<DictionaryBuilder, DictionaryBuilder>;
 
-/** An attribute set converted once, to be appended to many rows by copying bytes. */
-export class EncodedAttributes {
-  readonly keys: Utf8Segment;
-  readonly values: Utf8Segment;
-  readonly typeKeys: Utf8Segment;
-  readonly types: Utf8Segment;
+  constructor(tally: { bytes: number }) {
+    this.values = new MapBuilder(new DictionaryBuilder(tally), new DictionaryBuilder(tally));
+    this.types = new MapBuilder(new DictionaryBuilder(tally), new DictionaryBuilder(tally));
+  }
 
-  constructor(attributes: Attributes) {
-    const b = (scratch ??= new AttributesBuilder(1024));
-    for (const [k, v] of attributes) b.entry(k, v);
-    this.keys = b.values.keys.takeSegment();
-    this.values = b.values.values.takeSegment();
-    this.typeKeys = b.types.keys.takeSegment();
-    this.types = b.types.values.takeSegment();
+  /** One row. */
+  append(set: EncodedAttributes): void {
+    this.values.keys.appendShared(set.keys);
+    this.values.values.appendShared(set.values);
+    this.values.next();
+    this.types.keys.appendShared(set.typeKeys);
+    this.types.values.appendShared(set.types);
+    this.types.next();
   }
 }
 

@@ -13,7 +13,7 @@ function withDefaults(c: Record<string, unknown>): { config: ParquetConfig; erro
 }
 
 describe('parquet exporter config', () => {
-  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever; no send timeout, 1000 senders', () => {
+  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever, values cut at 64 KiB; no send timeout, 1000 senders', () => {
     const { config, errors } = withDefaults({});
     expect(errors).toEqual([]);
     expect(validateParquetConfig(config)).toEqual([]);
@@ -24,6 +24,7 @@ describe('parquet exporter config', () => {
       maxBytes: 128 * 1024 * 1024,
       maxAgeMs: 60_000,
       retentionMs: 0,
+      maxValueBytes: 64 * 1024,
     });
     const helper = resolveExporterHelperConfig(config, PARQUET_HELPER_DEFAULTS);
     expect(helper.timeoutMs).toBe(0);
@@ -49,6 +50,7 @@ describe('parquet exporter config', () => {
     expect(withDefaults({ max_rows: 0 }).errors).toEqual(['/max_rows must be >= 1']);
     expect(withDefaults({ max_bytes: '12 parsecs' }).errors[0]).toMatch(/^\/max_bytes must match pattern/);
     expect(withDefaults({ retention: '30d' }).errors[0]).toMatch(/^\/retention must match pattern/);
+    expect(withDefaults({ max_value_bytes: 'huge' }).errors[0]).toMatch(/^\/max_value_bytes must match pattern/);
   });
 
   it.each([
@@ -56,11 +58,19 @@ describe('parquet exporter config', () => {
     [{ timeout: '5s', max_age: '0' }, 'timeout', /longer than max_age \(0 = no limit\)/],
     [{ max_age: '-1s' }, 'max_age', /must not be negative/],
     [{ retention: '-1h' }, 'retention', /must not be negative/],
+    [{ max_value_bytes: '2MiB' }, 'max_value_bytes', /must be between 1 byte and 1MiB, got "2MiB": a resource's values are written, and read back, once per row/],
+    [{ max_value_bytes: 0 }, 'max_value_bytes', /must be between 1 byte and 1MiB/],
   ] as [Partial<ParquetConfig>, string, RegExp][])('rejects %j', (patch, path, message) => {
     const problems = validateParquetConfig({ ...withDefaults({}).config, ...patch });
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe(path);
     expect(problems[0].message).toMatch(message);
+  });
+
+  it('max_value_bytes: bytes or a size', () => {
+    expect(resolveParquetConfig(withDefaults({ max_value_bytes: '1KiB' }).config, '/etc/summit').maxValueBytes).toBe(1024);
+    expect(resolveParquetConfig(withDefaults({ max_value_bytes: 1000 }).config, '/etc/summit').maxValueBytes).toBe(1000);
+    expect(validateParquetConfig({ ...withDefaults({}).config, max_value_bytes: '1MiB' })).toEqual([]);
   });
 
   it('accepts a timeout longer than max_age', () => {

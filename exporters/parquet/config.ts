@@ -18,6 +18,7 @@ export interface ParquetConfig extends ExporterHelperConfig {
   max_bytes: number | string;
   max_age: string;
   retention: string;
+  max_value_bytes: number | string;
 }
 
 /**
@@ -38,7 +39,15 @@ export const PARQUET_DEFAULTS = {
   max_bytes: '128MiB',
   max_age: '60s',
   retention: '0',
+  max_value_bytes: '64KiB',
 };
+
+/**
+ * The largest max_value_bytes: a resource's values are hashed by the Parquet writer, and read
+ * back by queries, once per row of the resource.
+ */
+const MAX_VALUE_BYTES = 1024 * 1024;
+const MAX_VALUE_BYTES_TEXT = '1MiB';
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/;
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
@@ -71,6 +80,13 @@ export const parquetConfigSchema: JSONSchema = {
     },
     max_age: { ...durationSchema(PARQUET_DEFAULTS.max_age), description: 'a file is finished at the latest this long after its first row; 0 = no limit' },
     retention: { ...durationSchema(PARQUET_DEFAULTS.retention), description: 'delete hour partitions older than this, e.g. 720h; 0 = keep forever' },
+    max_value_bytes: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      pattern: SIZE.source,
+      default: PARQUET_DEFAULTS.max_value_bytes,
+      description: `attribute keys and values (and resource, scope and metric texts) longer than this many UTF-8 bytes are cut and marked; at most ${MAX_VALUE_BYTES_TEXT}`,
+    },
     ...exporterHelperSchemaProperties(PARQUET_HELPER_DEFAULTS),
   },
 };
@@ -98,6 +114,17 @@ export function validateParquetConfig(c: ParquetConfig): { path: string; message
   } catch (err) {
     problems.push({ path: 'max_bytes', message: (err as Error).message });
   }
+  try {
+    const v = parseSize(c.max_value_bytes ?? PARQUET_DEFAULTS.max_value_bytes);
+    if (v < 1 || v > MAX_VALUE_BYTES) {
+      problems.push({
+        path: 'max_value_bytes',
+        message: `must be between 1 byte and ${MAX_VALUE_BYTES_TEXT}, got "${c.max_value_bytes}": a resource's values are written, and read back, once per row of the resource`,
+      });
+    }
+  } catch (err) {
+    problems.push({ path: 'max_value_bytes', message: (err as Error).message });
+  }
   if (timeout !== undefined && timeout > 0 && maxAge !== undefined && (maxAge === 0 || timeout <= maxAge)) {
     problems.push({
       path: 'timeout',
@@ -116,6 +143,7 @@ export interface ResolvedParquetConfig {
   maxBytes: number;
   maxAgeMs: number;
   retentionMs: number;
+  maxValueBytes: number;
 }
 
 /**
@@ -132,5 +160,6 @@ export function resolveParquetConfig(c: ParquetConfig, configDir: string, cwd = 
     maxBytes: parseSize(c.max_bytes ?? PARQUET_DEFAULTS.max_bytes),
     maxAgeMs: parseDuration(c.max_age ?? PARQUET_DEFAULTS.max_age),
     retentionMs: parseDuration(c.retention ?? PARQUET_DEFAULTS.retention),
+    maxValueBytes: parseSize(c.max_value_bytes ?? PARQUET_DEFAULTS.max_value_bytes),
   };
 }

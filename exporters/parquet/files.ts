@@ -19,10 +19,23 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { retryableError } from '../../pipeline/errors.js';
 import type { Logs, Metrics, Signal, SignalData, Traces } from '../../pipeline/model.js';
+import { parseSize, PARQUET_DEFAULTS } from './config.js';
 import { LogsTable, MetricRow, MetricsTable, newTable, ResourceRow, SCHEMA_VERSION, ScopeRow, TracesTable, type AnyTable } from './tables.js';
+import { ValueLimit } from './values.js';
 import type { Compression, FileSink, WrittenFile } from './worker.js';
 
 export const HOUR_NS = 3_600_000_000_000n;
+
+/**
+ * A file is finished once the distinct texts of its resources, scopes and metrics reach this
+ * many bytes. Parquet dictionaries span a row group, and a column whose dictionary outgrows the
+ * writer's page limit falls back to storing every row's copy — a big resource once per span
+ * again. The limit is set above this plus what one row can add (ValueLimit.maxSetBytes).
+ */
+export const MAX_SHARED_BYTES = 2 * 1024 * 1024;
+
+/** The Parquet dictionary page limit for files whose values are cut by `limit`: the shared texts a file can reach, with room to spare. */
+export const dictionaryPageBytes = (limit: ValueLimit) => MAX_SHARED_BYTES + limit.maxSetBytes + 1024 * 1024;
 /** The last hour TIMESTAMP_NS can hold (2262-04-11); later times are partitioned by arrival. */
 const MAX_HOUR = Number(2n ** 63n / HOUR_NS) - 1;
 
@@ -48,10 +61,14 @@ export interface FileSetOptions {
   maxOpenFiles?: number;
   logger: Logger;
   sink: FileSink;
+  /** `max_value_bytes`: longer attribute values (and shared texts) are cut; default the exporter's. */
+  maxValueBytes?: number;
   /** Milliseconds since the epoch (tests move time). */
   now?: () => number;
   /** Called for each finished file. */
   onWritten?: (file: WrittenFile, signal: Signal) => void;
+  /** Called after a batch in which texts were cut at `maxValueBytes` or attributes dropped (see ValueLimit). */
+  onLimited?: (counts: { truncated: number; dropped: number }, signal: Signal) => void;
   createdBy?: string;
 }
 
@@ -109,6 +126,8 @@ export class FileSet {
   private readonly chunkBytes: number;
   private readonly rowGroupRows: number;
   private readonly maxOpenFiles: number;
+  private readonly limit: ValueLimit;
+  private readonly dictionaryPageBytes: number;
   private immediate = false;
   private flushScheduled = false;
   private closed = false;
@@ -119,6 +138,8 @@ export class FileSet {
     this.chunkBytes = o.chunkBytes ?? 16 * 1024 * 1024;
     this.rowGroupRows = o.rowGroupRows ?? 128 * 1024;
     this.maxOpenFiles = Math.max(1, o.maxOpenFiles ?? 32);
+    this.limit = new ValueLimit(o.maxValueBytes ?? parseSize(PARQUET_DEFAULTS.max_value_bytes));
+    this.dictionaryPageBytes = dictionaryPageBytes(this.limit);
   }
 
   /** Rows waiting in open files, per signal (for tests and telemetry). */
@@ -159,6 +180,9 @@ export class FileSet {
       waiter.failed = true;
       waiter.reject(err);
       return done;
+    } finally {
+      const counts = this.limit.take();
+      if (counts.truncated > 0 || counts.dropped > 0) this.o.onLimited?.(counts, signal);
     }
     if (waiter.open === 0) {
       waiter.resolve();
@@ -220,9 +244,9 @@ export class FileSet {
 
   private addTraces(data: Traces, waiter: Waiter, touched: Set<OpenFile>): void {
     for (const rs of data.resourceSpans) {
-      const resource = new ResourceRow(rs.resource, rs.schemaUrl);
+      const resource = new ResourceRow(rs.resource, rs.schemaUrl, this.limit);
       for (const ss of rs.scopeSpans) {
-        const scope = new ScopeRow(ss.scope, ss.schemaUrl);
+        const scope = new ScopeRow(ss.scope, ss.schemaUrl, this.limit);
         for (const span of ss.spans) {
           const t = span.startTimeUnixNano || span.endTimeUnixNano;
           const f = this.fileFor('traces', t, waiter, touched);
@@ -235,9 +259,9 @@ export class FileSet {
 
   private addLogs(data: Logs, waiter: Waiter, touched: Set<OpenFile>): void {
     for (const rl of data.resourceLogs) {
-      const resource = new ResourceRow(rl.resource, rl.schemaUrl);
+      const resource = new ResourceRow(rl.resource, rl.schemaUrl, this.limit);
       for (const sl of rl.scopeLogs) {
-        const scope = new ScopeRow(sl.scope, sl.schemaUrl);
+        const scope = new ScopeRow(sl.scope, sl.schemaUrl, this.limit);
         for (const r of sl.logRecords) {
           const f = this.fileFor('logs', r.timeUnixNano || r.observedTimeUnixNano, waiter, touched);
           (f.table as LogsTable).append(r, resource, scope);
@@ -249,11 +273,11 @@ export class FileSet {
 
   private addMetrics(data: Metrics, waiter: Waiter, touched: Set<OpenFile>): void {
     for (const rm of data.resourceMetrics) {
-      const resource = new ResourceRow(rm.resource, rm.schemaUrl);
+      const resource = new ResourceRow(rm.resource, rm.schemaUrl, this.limit);
       for (const sm of rm.scopeMetrics) {
-        const scope = new ScopeRow(sm.scope, sm.schemaUrl);
+        const scope = new ScopeRow(sm.scope, sm.schemaUrl, this.limit);
         for (const m of sm.metrics) {
-          const metric = new MetricRow(m);
+          const metric = new MetricRow(m, this.limit);
           for (const p of m.data.dataPoints) {
             const f = this.fileFor('metrics', p.timeUnixNano || p.startTimeUnixNano, waiter, touched);
             (f.table as MetricsTable).append(p, metric, resource, scope);
@@ -293,7 +317,7 @@ export class FileSet {
       lo: lo === 0n ? 1n : lo,
       hi: lo + HOUR_NS,
       relPath: `${partitionOf(signal, hour)}/${partName(this.now())}`,
-      table: newTable(signal),
+      table: newTable(signal, this.limit),
       rows: 0,
       shippedBytes: 0,
       opened: false,
@@ -313,7 +337,7 @@ export class FileSet {
 
   private rowAdded(f: OpenFile): void {
     f.rows++;
-    if (f.rows >= this.o.maxRows) return this.roll(f);
+    if (f.rows >= this.o.maxRows || f.table.sharedBytes >= MAX_SHARED_BYTES) return this.roll(f);
     const n = f.table.length;
     // byteSize() sums every column: look every 256 rows, not on each
     if (n >= this.chunkRows || (n & 255) === 0) this.checkSize(f);
@@ -343,6 +367,7 @@ export class FileSet {
         compression: this.o.compression,
         rowGroupRows: this.rowGroupRows,
         noDictionary: f.table.noDictionary,
+        dictionaryPageBytes: this.dictionaryPageBytes,
         statistics: f.table.statistics(),
         metadata: [
           ['summit.signal', f.signal],

@@ -9,6 +9,7 @@ import { createExporterHelper, resolveExporterHelperConfig, type ExporterHelper 
 import { PARQUET_HELPER_DEFAULTS, parquetConfigSchema, resolveParquetConfig, validateParquetConfig, type ParquetConfig } from './config.js';
 import { FileSet } from './files.js';
 import { Sweeper } from './retention.js';
+import { maxSetBytes } from './values.js';
 import { WriterThreads, type FileSink } from './worker.js';
 
 export type { ParquetConfig } from './config.js';
@@ -41,6 +42,8 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
     sink,
     now: options.now,
     createdBy: `summit parquet exporter "${ctx.id}"`,
+    maxValueBytes: resolved.maxValueBytes,
+    onLimited: limitsReporter(ctx, resolved.maxValueBytes),
   });
   const sweeper = new Sweeper({
     dir: resolved.dir,
@@ -73,6 +76,44 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
       })();
       return stopping;
     },
+  };
+}
+
+/** Counts cut texts and dropped attributes; says so in the log the first time of each. */
+function limitsReporter(ctx: CreateContext, maxValueBytes: number): (counts: { truncated: number; dropped: number }) => void {
+  const truncated = ctx.telemetry.counter(
+    'otelcol_exporter_parquet_truncated_values_total',
+    'Texts (attribute keys and values, resource, scope and metric names) the parquet exporter cut at max_value_bytes.',
+    ['exporter'],
+  );
+  const dropped = ctx.telemetry.counter(
+    'otelcol_exporter_parquet_dropped_attributes_total',
+    'Attributes of a resource, scope or metric the parquet exporter left out because the set outgrew its limit.',
+    ['exporter'],
+  );
+  let warnedTruncated = false;
+  let warnedDropped = false;
+  return (counts) => {
+    if (counts.truncated > 0) {
+      truncated.inc({ exporter: ctx.id }, counts.truncated);
+      if (!warnedTruncated) {
+        warnedTruncated = true;
+        ctx.logger.warn(
+          `parquet exporter "${ctx.id}": texts longer than max_value_bytes (${maxValueBytes} bytes) are cut and marked (type Truncated); ` +
+            'counted in otelcol_exporter_parquet_truncated_values_total, logged only once',
+        );
+      }
+    }
+    if (counts.dropped > 0) {
+      dropped.inc({ exporter: ctx.id }, counts.dropped);
+      if (!warnedDropped) {
+        warnedDropped = true;
+        ctx.logger.warn(
+          `parquet exporter "${ctx.id}": a resource, scope or metric held more than ${maxSetBytes(maxValueBytes)} bytes of attributes; ` +
+            'the rest were left out (dropped_attributes_count), counted in otelcol_exporter_parquet_dropped_attributes_total, logged only once',
+        );
+      }
+    }
   };
 }
 

@@ -16,19 +16,23 @@ import type {
 import {
   AttributesBuilder,
   BoolBuilder,
+  DictionaryBuilder,
   EncodedAttributes,
   Float64Builder,
   Int32Builder,
   Int64Builder,
   ListBuilder,
+  SharedAttributesBuilder,
   StructBuilder,
   Uint32Builder,
   Utf8Builder,
+  type AttributeColumns,
   type Builder,
   type ColumnData,
   type ColumnSpec,
+  type SharedTexts,
 } from './columns.js';
-import { valueText, valueType } from './values.js';
+import { valueText, valueType, type ValueLimit } from './values.js';
 
 /** Version of the table layouts, written into each file's key-value metadata. */
 export const SCHEMA_VERSION = '1';
@@ -41,41 +45,48 @@ export const PROMOTED: [attribute: string, column: string][] = [
   ['host.name', 'host_name'],
 ];
 
-/** A resource converted once per batch and repeated on each of its rows. */
+/** A resource converted once per batch and shared by its rows (dictionary columns). */
 export class ResourceRow {
   readonly attributes: EncodedAttributes;
-  readonly promoted: (string | null)[];
+  readonly promoted: SharedTexts[];
   readonly dropped: number;
+  readonly schemaUrl: SharedTexts;
 
-  constructor(
-    resource: Resource,
-    readonly schemaUrl: string,
-  ) {
-    this.attributes = new EncodedAttributes(resource.attributes);
-    this.dropped = resource.droppedAttributesCount;
+  constructor(resource: Resource, schemaUrl: string, limit: ValueLimit) {
+    this.attributes = new EncodedAttributes(resource.attributes, limit);
+    this.dropped = resource.droppedAttributesCount + this.attributes.dropped;
+    this.schemaUrl = [limit.text(schemaUrl)];
     this.promoted = PROMOTED.map(([key]) => {
       // deployment.environment is the attribute's name before semantic conventions 1.27
       const v = resource.attributes.get(key) ?? (key === 'deployment.environment.name' ? resource.attributes.get('deployment.environment') : undefined);
-      return v === undefined ? null : valueText(v);
+      const text = v === undefined ? null : valueText(v);
+      // cut as in resource_attributes, where it was counted
+      return [text === null ? null : limit.text(text, false)];
     });
   }
 }
 
+/** A scope converted once per batch and shared by its rows. */
 export class ScopeRow {
   readonly attributes: EncodedAttributes;
+  readonly name: SharedTexts;
+  readonly version: SharedTexts;
+  readonly dropped: number;
+  readonly schemaUrl: SharedTexts;
 
-  constructor(
-    readonly scope: InstrumentationScope,
-    readonly schemaUrl: string,
-  ) {
-    this.attributes = new EncodedAttributes(scope.attributes);
+  constructor(scope: InstrumentationScope, schemaUrl: string, limit: ValueLimit) {
+    this.attributes = new EncodedAttributes(scope.attributes, limit);
+    this.name = [limit.text(scope.name)];
+    this.version = [limit.text(scope.version)];
+    this.dropped = scope.droppedAttributesCount + this.attributes.dropped;
+    this.schemaUrl = [limit.text(schemaUrl)];
   }
 }
 
 /** `attributes` → `attribute_types`, `metric_metadata` → `metric_metadata_types`. */
 export const typesColumn = (name: string) => (name.endsWith('attributes') ? `${name.slice(0, -'attributes'.length)}attribute_types` : `${name}_types`);
 
-function attributeColumns(name: string, b: AttributesBuilder): [string, Builder, boolean][] {
+function attributeColumns(name: string, b: AttributeColumns): [string, Builder, boolean][] {
   return [
     [name, b.values, false],
     [typesColumn(name), b.types, false],
@@ -85,6 +96,17 @@ function attributeColumns(name: string, b: AttributesBuilder): [string, Builder,
 /** A table's columns: builders in column order. */
 export abstract class Table {
   protected readonly columns: [name: string, builder: Builder, nullable: boolean][] = [];
+  /** Bytes of the distinct shared texts in this file's dictionary columns (see DictionaryBuilder). */
+  protected readonly shared = { bytes: 0 };
+
+  /** `limit` cuts long texts (tables read it in their field initializers). */
+  constructor(protected readonly limit: ValueLimit) {}
+
+  /** Bytes of the distinct texts of resources, scopes and metrics in this file, as Parquet's dictionaries count them. */
+  get sharedBytes(): number {
+    return this.shared.bytes;
+  }
+
   /** Columns whose values hardly repeat: Parquet dictionary encoding would only cost time. */
   abstract readonly noDictionary: string[];
   abstract readonly signal: Signal;
@@ -95,7 +117,7 @@ export abstract class Table {
   }
 
   /** An attribute set: its map of values and, after it, its map of non-string types. */
-  protected attrs(name: string, builder: AttributesBuilder): AttributesBuilder {
+  protected attrs<B extends AttributeColumns>(name: string, builder: B): B {
     for (const c of attributeColumns(name, builder)) this.columns.push(c);
     return builder;
   }
@@ -131,18 +153,24 @@ export abstract class Table {
 
 /** The resource and scope columns every table ends with, and the promoted ones it starts with. */
 class CommonColumns {
-  readonly promoted: Utf8Builder[];
-  readonly resourceAttributes = new AttributesBuilder(64 * 1024);
+  readonly promoted: DictionaryBuilder[];
+  readonly resourceAttributes: SharedAttributesBuilder;
   readonly resourceDropped = new Uint32Builder();
-  readonly resourceSchemaUrl = new Utf8Builder();
-  readonly scopeName = new Utf8Builder();
-  readonly scopeVersion = new Utf8Builder();
-  readonly scopeAttributes = new AttributesBuilder();
+  readonly resourceSchemaUrl: DictionaryBuilder;
+  readonly scopeName: DictionaryBuilder;
+  readonly scopeVersion: DictionaryBuilder;
+  readonly scopeAttributes: SharedAttributesBuilder;
   readonly scopeDropped = new Uint32Builder();
-  readonly scopeSchemaUrl = new Utf8Builder();
+  readonly scopeSchemaUrl: DictionaryBuilder;
 
-  constructor() {
-    this.promoted = PROMOTED.map(() => new Utf8Builder());
+  constructor(tally: { bytes: number }) {
+    this.promoted = PROMOTED.map(() => new DictionaryBuilder(tally));
+    this.resourceAttributes = new SharedAttributesBuilder(tally);
+    this.resourceSchemaUrl = new DictionaryBuilder(tally);
+    this.scopeName = new DictionaryBuilder(tally);
+    this.scopeVersion = new DictionaryBuilder(tally);
+    this.scopeAttributes = new SharedAttributesBuilder(tally);
+    this.scopeSchemaUrl = new DictionaryBuilder(tally);
   }
 
   promotedColumns(): [string, Builder, boolean][] {
@@ -163,15 +191,15 @@ class CommonColumns {
   }
 
   append(r: ResourceRow, s: ScopeRow): void {
-    for (let i = 0; i < this.promoted.length; i++) this.promoted[i].appendOrNull(r.promoted[i]);
-    this.resourceAttributes.appendEncoded(r.attributes);
+    for (let i = 0; i < this.promoted.length; i++) this.promoted[i].appendShared(r.promoted[i]);
+    this.resourceAttributes.append(r.attributes);
     this.resourceDropped.append(r.dropped);
-    this.resourceSchemaUrl.append(r.schemaUrl);
-    this.scopeName.append(s.scope.name);
-    this.scopeVersion.append(s.scope.version);
-    this.scopeAttributes.appendEncoded(s.attributes);
-    this.scopeDropped.append(s.scope.droppedAttributesCount);
-    this.scopeSchemaUrl.append(s.schemaUrl);
+    this.resourceSchemaUrl.appendShared(r.schemaUrl);
+    this.scopeName.appendShared(s.name);
+    this.scopeVersion.appendShared(s.version);
+    this.scopeAttributes.append(s.attributes);
+    this.scopeDropped.append(s.dropped);
+    this.scopeSchemaUrl.appendShared(s.schemaUrl);
   }
 }
 
@@ -194,7 +222,7 @@ const enumName = (names: string[], v: number) => names[v] ?? String(v);
 export class TracesTable extends Table {
   readonly signal = 'traces' as const;
   readonly noDictionary = ['start_time', 'end_time', 'duration_ns', 'trace_id', 'span_id', 'parent_span_id'];
-  private readonly common = new CommonColumns();
+  private readonly common = new CommonColumns(this.shared);
   private readonly startTime = this.col('start_time', new Int64Builder('ts'));
   private readonly endTime = this.col('end_time', new Int64Builder('ts'));
   private readonly duration = this.col('duration_ns', new Int64Builder());
@@ -211,7 +239,7 @@ export class TracesTable extends Table {
   private readonly dropped: Uint32Builder;
   private readonly eventTime = new Int64Builder('ts');
   private readonly eventName = new Utf8Builder();
-  private readonly eventAttributes = new AttributesBuilder();
+  private readonly eventAttributes = new AttributesBuilder(this.limit);
   private readonly eventDropped = new Uint32Builder();
   private readonly eventStruct: StructBuilder;
   private readonly events: ListBuilder<StructBuilder>;
@@ -220,14 +248,14 @@ export class TracesTable extends Table {
   private readonly linkSpanId = new Utf8Builder();
   private readonly linkTraceState = new Utf8Builder();
   private readonly linkFlags = new Uint32Builder();
-  private readonly linkAttributes = new AttributesBuilder();
+  private readonly linkAttributes = new AttributesBuilder(this.limit);
   private readonly linkDropped = new Uint32Builder();
   private readonly linkStruct: StructBuilder;
   private readonly links: ListBuilder<StructBuilder>;
   private readonly droppedLinks: Uint32Builder;
 
-  constructor() {
-    super();
+  constructor(limit: ValueLimit) {
+    super(limit);
     for (const [n, b, nl] of this.common.promotedColumns()) this.col(n, b, nl);
     this.traceId = this.col('trace_id', new Utf8Builder());
     this.spanId = this.col('span_id', new Utf8Builder());
@@ -238,7 +266,7 @@ export class TracesTable extends Table {
     this.kind = this.col('kind', new Utf8Builder(), false);
     this.statusCode = this.col('status_code', new Utf8Builder(), false);
     this.statusMessage = this.col('status_message', new Utf8Builder(), false);
-    this.attributes = this.attrs('attributes', new AttributesBuilder(64 * 1024));
+    this.attributes = this.attrs('attributes', new AttributesBuilder(this.limit, 64 * 1024));
     this.dropped = this.col('dropped_attributes_count', new Uint32Builder(), false);
     this.eventStruct = new StructBuilder([
       ['time', this.eventTime, true],
@@ -306,7 +334,7 @@ export class TracesTable extends Table {
 export class LogsTable extends Table {
   readonly signal = 'logs' as const;
   readonly noDictionary = ['time', 'observed_time', 'trace_id', 'span_id'];
-  private readonly common = new CommonColumns();
+  private readonly common = new CommonColumns(this.shared);
   private readonly time = this.col('time', new Int64Builder('ts'));
   private readonly observedTime = this.col('observed_time', new Int64Builder('ts'));
   private readonly severityNumber: Int32Builder;
@@ -320,8 +348,8 @@ export class LogsTable extends Table {
   private readonly attributes: AttributesBuilder;
   private readonly dropped: Uint32Builder;
 
-  constructor() {
-    super();
+  constructor(limit: ValueLimit) {
+    super(limit);
     for (const [n, b, nl] of this.common.promotedColumns()) this.col(n, b, nl);
     this.severityNumber = this.col('severity_number', new Int32Builder(), false);
     this.severityText = this.col('severity_text', new Utf8Builder(), false);
@@ -331,7 +359,7 @@ export class LogsTable extends Table {
     this.traceId = this.col('trace_id', new Utf8Builder());
     this.spanId = this.col('span_id', new Utf8Builder());
     this.flags = this.col('flags', new Uint32Builder(), false);
-    this.attributes = this.attrs('attributes', new AttributesBuilder(64 * 1024));
+    this.attributes = this.attrs('attributes', new AttributesBuilder(this.limit, 64 * 1024));
     this.dropped = this.col('dropped_attributes_count', new Uint32Builder(), false);
     for (const [n, b, nl] of this.common.trailingColumns()) this.col(n, b, nl);
   }
@@ -355,15 +383,24 @@ export class LogsTable extends Table {
 
 // ---------------------------------------------------------------- metrics
 
-/** Everything about a metric that is the same on each of its data points. */
+/** Everything about a metric that is the same on each of its data points, converted once per batch. */
 export class MetricRow {
   readonly metadata: EncodedAttributes;
+  readonly name: SharedTexts;
+  readonly description: SharedTexts;
+  readonly unit: SharedTexts;
   readonly type: string;
   readonly temporality: string | null;
   readonly monotonic: boolean | null;
 
-  constructor(readonly metric: Metric) {
-    this.metadata = new EncodedAttributes(metric.metadata);
+  constructor(
+    readonly metric: Metric,
+    limit: ValueLimit,
+  ) {
+    this.metadata = new EncodedAttributes(metric.metadata, limit);
+    this.name = [limit.text(metric.name)];
+    this.description = [limit.text(metric.description)];
+    this.unit = [limit.text(metric.unit)];
     const d = metric.data;
     this.type = METRIC_TYPES[d.type];
     this.temporality = d.type === 'gauge' || d.type === 'summary' ? null : enumName(TEMPORALITIES, d.aggregationTemporality);
@@ -376,12 +413,12 @@ type AnyPoint = Metric['data']['dataPoints'][number];
 export class MetricsTable extends Table {
   readonly signal = 'metrics' as const;
   readonly noDictionary = ['time', 'value', 'value_int', 'sum'];
-  private readonly common = new CommonColumns();
+  private readonly common = new CommonColumns(this.shared);
   private readonly time = this.col('time', new Int64Builder('ts'));
   private readonly startTime = this.col('start_time', new Int64Builder('ts'));
-  private readonly name: Utf8Builder;
-  private readonly description: Utf8Builder;
-  private readonly unit: Utf8Builder;
+  private readonly name: DictionaryBuilder;
+  private readonly description: DictionaryBuilder;
+  private readonly unit: DictionaryBuilder;
   private readonly type: Utf8Builder;
   private readonly temporality: Utf8Builder;
   private readonly monotonic: BoolBuilder;
@@ -411,21 +448,21 @@ export class MetricsTable extends Table {
   private readonly exValueInt = new Int64Builder();
   private readonly exTraceId = new Utf8Builder();
   private readonly exSpanId = new Utf8Builder();
-  private readonly exAttributes = new AttributesBuilder();
+  private readonly exAttributes = new AttributesBuilder(this.limit);
   private readonly exStruct: StructBuilder;
   private readonly exemplars: ListBuilder<StructBuilder>;
-  private readonly metadata: AttributesBuilder;
+  private readonly metadata: SharedAttributesBuilder;
 
-  constructor() {
-    super();
+  constructor(limit: ValueLimit) {
+    super(limit);
     for (const [n, b, nl] of this.common.promotedColumns()) this.col(n, b, nl);
-    this.name = this.col('metric_name', new Utf8Builder(), false);
-    this.description = this.col('metric_description', new Utf8Builder(), false);
-    this.unit = this.col('metric_unit', new Utf8Builder(), false);
+    this.name = this.col('metric_name', new DictionaryBuilder(this.shared), false);
+    this.description = this.col('metric_description', new DictionaryBuilder(this.shared), false);
+    this.unit = this.col('metric_unit', new DictionaryBuilder(this.shared), false);
     this.type = this.col('metric_type', new Utf8Builder(), false);
     this.temporality = this.col('aggregation_temporality', new Utf8Builder());
     this.monotonic = this.col('is_monotonic', new BoolBuilder());
-    this.attributes = this.attrs('attributes', new AttributesBuilder(64 * 1024));
+    this.attributes = this.attrs('attributes', new AttributesBuilder(this.limit, 64 * 1024));
     this.flags = this.col('flags', new Uint32Builder(), false);
     this.value = this.col('value', new Float64Builder());
     this.valueInt = this.col('value_int', new Int64Builder());
@@ -456,7 +493,7 @@ export class MetricsTable extends Table {
       ...attributeColumns('filtered_attributes', this.exAttributes),
     ]);
     this.exemplars = this.col('exemplars', new ListBuilder(this.exStruct), false);
-    this.metadata = this.attrs('metric_metadata', new AttributesBuilder());
+    this.metadata = this.attrs('metric_metadata', new SharedAttributesBuilder(this.shared));
     for (const [n, b, nl] of this.common.trailingColumns()) this.col(n, b, nl);
   }
 
@@ -464,9 +501,9 @@ export class MetricsTable extends Table {
     const d = m.metric.data;
     this.time.appendTime(p.timeUnixNano);
     this.startTime.appendTime(p.startTimeUnixNano);
-    this.name.append(m.metric.name);
-    this.description.append(m.metric.description);
-    this.unit.append(m.metric.unit);
+    this.name.appendShared(m.name);
+    this.description.appendShared(m.description);
+    this.unit.appendShared(m.unit);
     this.type.append(m.type);
     this.temporality.appendOrNull(m.temporality);
     if (m.monotonic === null) this.monotonic.appendNull();
@@ -555,13 +592,13 @@ export class MetricsTable extends Table {
       this.exStruct.next();
     }
     this.exemplars.next();
-    this.metadata.appendEncoded(m.metadata);
+    this.metadata.append(m.metadata);
     this.common.append(r, sc);
   }
 }
 
 export type AnyTable = TracesTable | LogsTable | MetricsTable;
 
-export function newTable(signal: Signal): AnyTable {
-  return signal === 'traces' ? new TracesTable() : signal === 'logs' ? new LogsTable() : new MetricsTable();
+export function newTable(signal: Signal, limit: ValueLimit): AnyTable {
+  return signal === 'traces' ? new TracesTable(limit) : signal === 'logs' ? new LogsTable(limit) : new MetricsTable(limit);
 }

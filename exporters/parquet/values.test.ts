@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyValue } from '../../pipeline/model.js';
 import { everyValue } from './testing.js';
-import { decodeValue, doubleText, json, valueText, valueType } from './values.js';
+import { decodeValue, doubleText, json, maxSetBytes, TRUNCATED, truncationMarker, valueText, valueType, ValueLimit } from './values.js';
 
 const roundTrip = (v: AnyValue) => decodeValue(valueType(v), valueText(v));
 
@@ -65,5 +65,36 @@ describe('attribute values as (type, text)', () => {
   it('rejects a type it does not know and JSON it cannot read', () => {
     expect(() => decodeValue('Float', '1')).toThrow(/unknown attribute value type "Float"/);
     expect(() => decodeValue('Slice', '[1,')).toThrow(/invalid attribute JSON/);
+  });
+});
+
+describe('max_value_bytes', () => {
+  it('keeps texts within the limit as they are, counting nothing', () => {
+    const limit = new ValueLimit(8);
+    const s = 'abcdefgh';
+    expect(limit.text(s)).toBe(s);
+    expect(limit.text('ééé')).toBe('ééé'); // 6 bytes
+    expect(limit.take()).toEqual({ truncated: 0, dropped: 0 });
+  });
+
+  it('cuts longer texts to whole characters within the limit, then the marker with the original size', () => {
+    const limit = new ValueLimit(8);
+    expect(limit.text('abcdefghi')).toBe(`abcdefgh${truncationMarker(9)}`);
+    expect(limit.text('abcdefgh…')).toBe('abcdefgh…[truncated from 11 bytes]');
+    expect(limit.text('ééééé')).toBe(`éééé${truncationMarker(10)}`); // 2-byte characters
+    expect(limit.text('a€€€')).toBe(`a€€${truncationMarker(10)}`); // byte 8 is inside the third €
+    expect(limit.text('a🦆🦆')).toBe(`a🦆${truncationMarker(9)}`); // a surrogate pair is never split
+    expect(limit.text('x'.repeat(100), false)).toBe(`xxxxxxxx${truncationMarker(100)}`);
+    expect(limit.take()).toEqual({ truncated: 5, dropped: 0 });
+    expect(limit.take()).toEqual({ truncated: 0, dropped: 0 });
+  });
+
+  it('a cut text reads back as the string it is, whatever its type was', () => {
+    expect(decodeValue(TRUNCATED, `{"a":"b${truncationMarker(100)}`)).toBe(`{"a":"b${truncationMarker(100)}`);
+  });
+
+  it('a resource, scope or metric keeps 256 KiB of attributes, or one value of the limit if larger', () => {
+    expect(maxSetBytes(64 * 1024)).toBe(256 * 1024);
+    expect(maxSetBytes(1024 * 1024)).toBe(1024 * 1024);
   });
 });

@@ -25,6 +25,12 @@ import type { AnyValue } from '../../pipeline/model.js';
 
 export type ValueType = ReturnType<typeof anyValueTypeName>;
 
+/**
+ * The type-map entry of a value that was cut (see {@link ValueLimit}): the text is no longer its
+ * value's (a cut Map is not JSON), only a prefix of it, so no other type applies.
+ */
+export const TRUNCATED = 'Truncated';
+
 export const valueType = anyValueTypeName;
 
 /** A double as text that reads back to the same double and never looks like an int. */
@@ -89,6 +95,7 @@ export function decodeValue(type: string, text: string | null): AnyValue {
     case 'Empty':
       return null;
     case 'Str':
+    case TRUNCATED:
       return text ?? '';
     case 'Bool':
       return text === 'true';
@@ -206,3 +213,62 @@ class TypedJsonReader {
     return JSON.parse(this.s.slice(start, this.i)) as string;
   }
 }
+
+const utf8 = new TextEncoder();
+
+/** Attribute bytes a resource, scope or metric keeps: 256 KiB, or max_value_bytes if larger (one value always fits). */
+export const maxSetBytes = (maxValueBytes: number) => Math.max(256 * 1024, maxValueBytes);
+
+/**
+ * `max_value_bytes`: texts longer than this many UTF-8 bytes are cut to their first whole
+ * characters within it, followed by {@link truncationMarker}, and counted.
+ *
+ * A resource's, scope's or metric's texts are shared by all its rows: written once per chunk
+ * and once per Parquet dictionary, but hashed by the Parquet writer, and materialised by a
+ * reader, once per row. So such a set keeps at most {@link maxSetBytes} of attribute keys and
+ * values; attributes beyond it are dropped (and counted) rather than multiplied.
+ */
+export class ValueLimit {
+  /** Attribute bytes (keys and values) a shared set keeps. */
+  readonly maxSetBytes: number;
+  private truncated = 0;
+  private dropped = 0;
+  /** A string of at most this many UTF-16 units cannot exceed the limit (3 UTF-8 bytes per unit at most). */
+  private readonly safeLength: number;
+  private scratch: Uint8Array | undefined;
+
+  constructor(readonly maxBytes: number) {
+    this.maxSetBytes = maxSetBytes(maxBytes);
+    this.safeLength = Math.floor(maxBytes / 3);
+  }
+
+  /** `s`, or its cut form; counted unless `count` is false. */
+  text(s: string, count = true): string {
+    if (s.length <= this.safeLength) return s;
+    const bytes = Buffer.byteLength(s);
+    if (bytes <= this.maxBytes) return s;
+    if (count) this.truncated++;
+    // encodeInto writes whole characters only: `read` is where the prefix ends.
+    const { read } = utf8.encodeInto(s, (this.scratch ??= new Uint8Array(this.maxBytes)));
+    return s.slice(0, read) + truncationMarker(bytes);
+  }
+
+  countTruncated(n: number): void {
+    this.truncated += n;
+  }
+
+  countDropped(n: number): void {
+    this.dropped += n;
+  }
+
+  /** Texts cut and attributes dropped since the last call. */
+  take(): { truncated: number; dropped: number } {
+    const out = { truncated: this.truncated, dropped: this.dropped };
+    this.truncated = 0;
+    this.dropped = 0;
+    return out;
+  }
+}
+
+/** What follows the kept prefix of a cut text. */
+export const truncationMarker = (originalBytes: number) => `…[truncated from ${originalBytes} bytes]`;

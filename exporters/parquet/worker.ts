@@ -28,6 +28,8 @@ export interface FileToWrite {
   compression: Compression;
   rowGroupRows: number;
   noDictionary: string[];
+  /** Parquet's dictionary page size limit, beyond which a column chunk falls back to plain values. */
+  dictionaryPageBytes: number;
   /** Columns with row-group statistics (min/max). */
   statistics: string[];
   metadata: [string, string][];
@@ -93,6 +95,8 @@ export function arrowHelpers(arrow: any): {
         return new arrow.Struct(spec.children.map(fieldOf));
       case 'map':
         return new arrow.Map_(new arrow.Field('entries', new arrow.Struct(spec.children.map(fieldOf)), false), false);
+      case 'dict':
+        return new arrow.Dictionary(typeOf(spec.children[0]), new arrow.Int32());
     }
     throw new Error(`unknown column type ${spec.type}`);
   }
@@ -106,6 +110,10 @@ export function arrowHelpers(arrow: any): {
         return arrow.makeData({ ...common, valueOffsets: col.offsets, child: dataOf(type.children[0].type, spec.children[0], col.children[0]) });
       case 'struct':
         return arrow.makeData({ ...common, children: spec.children.map((s: any, i: number) => dataOf(type.children[i].type, s, col.children[i])) });
+      case 'dict': {
+        const dictionary = arrow.makeVector(dataOf(type.dictionary, spec.children[0], col.children[0]));
+        return arrow.makeData({ ...common, data: col.values, dictionary });
+      }
       case 'map': {
         const entriesType = type.children[0].type;
         const e = col.children[0];
@@ -129,7 +137,7 @@ export function arrowHelpers(arrow: any): {
 /** parquet-wasm's WriterProperties for a file. Self-contained (part of the worker's source text). */
 export function writerProperties(
   pw: any,
-  o: { compression: Compression; rowGroupRows: number; noDictionary: string[]; statistics: string[]; metadata: [string, string][] },
+  o: { compression: Compression; rowGroupRows: number; noDictionary: string[]; dictionaryPageBytes: number; statistics: string[]; metadata: [string, string][] },
 ): any {
   const codes: Record<string, number> = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, gzip: pw.Compression.GZIP, none: pw.Compression.UNCOMPRESSED };
   // Each setter consumes the builder and returns a new one.
@@ -139,6 +147,7 @@ export function writerProperties(
     // min/max (what engines prune row groups by) only for the columns that are worth it.
     .setStatisticsEnabled(pw.EnabledStatistics.None)
     .setMaxRowGroupSize(o.rowGroupRows)
+    .setDictionaryPageSizeLimit(o.dictionaryPageBytes)
     .setKeyValueMetadata(new Map(o.metadata));
   for (const c of o.statistics) props = props.setColumnStatisticsEnabled(c, pw.EnabledStatistics.Chunk);
   for (const c of o.noDictionary) props = props.setColumnDictionaryEnabled(c, false);
