@@ -9,20 +9,23 @@ import { persistentQueueSuite } from './persistent-queue.js';
 import { connectionsSuite } from './connections.js';
 import { memoryFloodSuite, overloadDefaultLimiterSuite } from './memory-flood.js';
 import { decodeAmplificationSuite } from './decode-amplification.js';
+import { fuzzSuite } from './fuzz.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
   ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite],
-  ['decode-amplification', decodeAmplificationSuite]];
+  ['decode-amplification', decodeAmplificationSuite], ['fuzz', fuzzSuite]];
+/** Probes rather than measurements, run only when named: the fuzz takes 10 minutes. */
+const onlyWhenNamed = new Set(['fuzz']);
 
 // Batching timers are unref'd (they must not hold a server open); here nothing else would
 // keep the process alive while a suite awaits them.
 const keepAlive = setInterval(() => {}, 1000);
 const only = process.argv.slice(2);
 for (const [name, suite] of suites) {
-  if (only.length && !only.includes(name)) continue;
+  if (only.length ? !only.includes(name) : onlyWhenNamed.has(name)) continue;
   process.stdout.write(`${await suite()}\n`);
 }
 clearInterval(keepAlive);

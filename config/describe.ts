@@ -1,4 +1,5 @@
 /** Plain-words renderings of values and types for config messages. */
+import { redactUrl } from '../pipeline/redact.js';
 
 const TYPE_WORDS: Record<string, string> = {
   object: 'a map',
@@ -22,7 +23,7 @@ export function joinOr(words: readonly string[]): string {
 
 /**
  * `number 5`, `string "abc"`, `a list`… With `hide`, only the kind is named, so a misplaced
- * secret never ends up in an error message or a log.
+ * secret never ends up in an error message or a log; a URL's userinfo is never shown.
  */
 export function describeValue(v: unknown, hide = false): string {
   if (v === null) return 'null';
@@ -31,7 +32,11 @@ export function describeValue(v: unknown, hide = false): string {
   if (typeof v === 'object') return 'a map';
   const kind = typeof v === 'bigint' ? 'number' : typeof v;
   if (hide) return kind === 'string' ? 'a string' : `a ${kind}`;
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`;
+  if (typeof v === 'string') {
+    // redacted before shortening, which could cut a URL between its password and its `@`
+    const text = redactUrl(v);
+    return `string ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`;
+  }
   return `${kind} ${String(v)}`;
 }
 

@@ -314,6 +314,17 @@ describe('loadSources: --set', () => {
     expect(problems[1].message).toMatch(/empty segment/);
     expect(problems[2].message).toMatch(/not valid YAML/);
   });
+
+  it('quotes a malformed flag without its secret value or URL credentials', () => {
+    const sets = ['exporters::otlphttp::headers::x-honeycomb-team=[hc-secret', 'exporters::otlphttp::endpoint=[https://u:pw-1@h', 'exporters::otlphttp::endpoint:https://u:pw-2@h'];
+    const messages = loadError(() => loadSources({ files: [file], sets, env: {} })).map((p) => p.message);
+    expect(messages).toEqual([
+      'invalid --set "exporters::otlphttp::headers::x-honeycomb-team=[REDACTED]": the value is not valid YAML',
+      expect.stringMatching(/^invalid --set "exporters::otlphttp::endpoint=\[https:\/\/\*\*\*@h": the value is not valid YAML: /),
+      'invalid --set "exporters::otlphttp::endpoint:https://***@h": expected path=value, e.g. processors::batch::timeout=2s',
+    ]);
+    expect(messages.join('\n')).not.toMatch(/hc-secret|pw-1|pw-2/);
+  });
 });
 
 describe('loadSources: YAML features', () => {

@@ -35,6 +35,16 @@ describe('checkAgainstSchema', () => {
     expect(checkAgainstSchema(s, { password: 123456 })[0].message).toBe('expected a string, got a number');
   });
 
+  it('never echoes a header value, nor the userinfo of a URL', () => {
+    const s = objectSchema({
+      headers: { type: 'object', additionalProperties: { type: 'string' } },
+      endpoint: { type: 'string', pattern: '^https?://', description: 'an http(s) URL' },
+    });
+    const messages = checkAgainstSchema(s, { headers: { 'x-honeycomb-team': 987654321 }, endpoint: 'ftp://user:a-very-long-password-that-would-be-cut-off-at-sixty@host' }).map((i) => i.message);
+    expect(messages).toEqual(['expected a string, got a number', 'expected an http(s) URL; got string "ftp://***@host"']);
+    expect(checkAgainstSchema(s, { headers: 'x-api-key: k-1' })[0].message).toBe('expected a map, got a string');
+  });
+
   it('lists the choices of an enum, with a did-you-mean', () => {
     expect(checkAgainstSchema(debugSchema, { verbosity: 'detailled' })).toEqual([
       { path: ['verbosity'], message: 'expected one of: basic, normal, detailed; got string "detailled" (did you mean "detailed"?)' },

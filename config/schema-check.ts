@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JSONSchema } from '../pipeline/component.js';
 import { describeValue, formatChoices, typeWords } from './describe.js';
-import { isSecretKey } from './secrets.js';
+import { isSecretPath } from './secrets.js';
 import { didYouMean, unknownKeyMessage } from './suggest.js';
 import { isMap } from './values.js';
 
@@ -124,14 +124,12 @@ function pickAlternative(c: ErrorObject, subs: ErrorObject[]): SchemaIssue[] {
     for (const e of errs) if (typeMiss(idx, e)) expected.push(typeWords(typeList(e.params.type)));
   }
   const path = pathOf(c.instancePath);
-  return [{ path, message: `expected ${[...new Set(expected)].join(' or ')}, got ${describeValue(c.data, hidden(path))}` }];
+  return [{ path, message: `expected ${[...new Set(expected)].join(' or ')}, got ${describeValue(c.data, isSecretPath(path))}` }];
 }
-
-const hidden = (path: string[]): boolean => path.some((k, i) => isSecretKey(k, path[i - 1]));
 
 function toIssue(e: ErrorObject): SchemaIssue {
   const path = pathOf(e.instancePath);
-  const got = describeValue(e.data, hidden(path));
+  const got = describeValue(e.data, isSecretPath(path));
   const p = e.params;
   const parent = e.parentSchema ?? {};
   switch (e.keyword) {

@@ -1,5 +1,7 @@
 import { parse } from 'yaml';
+import { redactUrl } from '../pipeline/redact.js';
 import type { LocationTree, Origin } from './locations.js';
+import { isSecretPath, REDACTED } from './secrets.js';
 import { isMap, setOwn } from './values.js';
 import { YAML_OPTIONS } from './yaml-file.js';
 
@@ -14,15 +16,19 @@ export interface SetFlag {
  */
 export function parseSetFlag(flag: string): SetFlag {
   const eq = flag.indexOf('=');
-  if (eq < 0) throw new Error(`invalid --set "${flag}": expected path=value, e.g. processors::batch::timeout=2s`);
+  if (eq < 0) throw new Error(`invalid --set "${redactUrl(flag)}": expected path=value, e.g. processors::batch::timeout=2s`);
   const key = flag.slice(0, eq);
   const path = key.split(key.includes('::') ? '::' : '.');
-  if (path.some((s) => s === '')) throw new Error(`invalid --set "${flag}": the path "${key}" has an empty segment`);
+  // the flag as it may be quoted in a message: a secret value is not
+  const shown = redactUrl(isSecretPath(path) ? `${key}=${REDACTED}` : flag);
+  if (path.some((s) => s === '')) throw new Error(`invalid --set "${shown}": the path "${key}" has an empty segment`);
   let value: unknown;
   try {
     value = parse(flag.slice(eq + 1), YAML_OPTIONS);
   } catch (err) {
-    throw new Error(`invalid --set "${flag}": the value is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // YAML's message can quote the text it stumbled on
+    const why = isSecretPath(path) ? '' : `: ${redactUrl((err as Error).message.split('\n')[0])}`;
+    throw new Error(`invalid --set "${shown}": the value is not valid YAML${why}`);
   }
   return { path, value };
 }

@@ -4,6 +4,7 @@ export * from './model-ops.js';
 export * from './builders.js';
 export * from './component.js';
 export * from './errors.js';
+export * from './redact.js';
 export * from './duration.js';
 export type { SelfTelemetry } from './telemetry.js';
 export * from './walk.js';

@@ -128,6 +128,38 @@ service:
     expect(r.code).toBe(1);
   });
 
+  it('print-config masks header values whatever their names, URL credentials and cookies', async () => {
+    const secrets = ['hc-key-1', 'dd-key-2', 'sf-tok-3', 'url-pass-4', 'url-user-5', 'cookie-6', 'proxy-7', 'tenant-8', 'env-pass-9'];
+    const file = writeFile(
+      tempDir(),
+      'secrets.yaml',
+      `receivers:
+  nop:
+service:
+  pipelines:
+    traces: { receivers: [nop], exporters: [otlphttp] }
+  telemetry: { metrics: { level: none } }
+exporters:
+  otlphttp:
+    endpoint: https://url-user-5:url-pass-4@otlp.example.com:4318
+    traces_endpoint: https://u:\${env:URL_PASS}@traces.example.com/v1/traces
+    headers:
+      x-honeycomb-team: hc-key-1
+      dd-api-key: dd-key-2
+      x-sf-token: sf-tok-3
+      cookie: session=cookie-6
+      proxy-authorization: Basic proxy-7
+      x-scope-orgid: tenant-8
+`,
+    );
+    const r = await runSummit(['print-config', '--config', file], { env: { URL_PASS: 'env-pass-9' } });
+    expect(r.code).toBe(0);
+    for (const secret of secrets) expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stdout).toContain('endpoint: https://***@otlp.example.com:4318');
+    expect(r.stdout).toContain('traces_endpoint: https://***@traces.example.com/v1/traces');
+    expect(r.stdout).toContain('x-honeycomb-team: "[REDACTED]"');
+  });
+
   it('runs the embedded default pipeline, reports healthy, and exits 0 on SIGTERM', async () => {
     const [hc, metrics] = [await freePort(), await freePort()];
     const summit = new SummitProcess([

@@ -23,6 +23,8 @@ export const otlpExporterSchema: JSONSchema = {
   },
 };
 
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i;
+
 /** Sends OTLP over gRPC, as upstream's `otlp` exporter (also known as `otlp_grpc`). */
 export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
   type: 'otlp',
@@ -31,7 +33,13 @@ export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   stability: 'stable',
   configSchema: otlpExporterSchema,
-  validate: (c) => [...checkTlsPair(c.tls, 'tls'), ...validateExporterHelperConfig(c)],
+  validate(c) {
+    const problems = [...checkTlsPair(c.tls, 'tls'), ...validateExporterHelperConfig(c)];
+    // gRPC sends nothing from a URL's userinfo: it would only end up in the target name, and
+    // from there in every connection error logged
+    if (USERINFO.test(c.endpoint)) problems.push({ path: 'endpoint', message: 'must not carry credentials (user:password@): gRPC does not send them; use headers (e.g. authorization) instead' });
+    return problems;
+  },
   create(ctx, config) {
     const transport = new OtlpGrpcTransport({
       endpoint: config.endpoint,

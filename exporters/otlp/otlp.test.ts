@@ -92,6 +92,16 @@ describe('otlp (gRPC) exporter transport', () => {
     t.close();
   });
 
+  it('refuses credentials in the endpoint without quoting them: gRPC would only log them', () => {
+    const base = { headers: {}, compression: 'gzip', timeout: '5s', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } } as unknown as OtlpExporterConfig;
+    for (const endpoint of ['http://user:s3cret@collector:4317', 'user:s3cret@collector:4317']) {
+      const problems = otlpExporterFactory.validate!({ ...base, endpoint });
+      expect(problems).toEqual([{ path: 'endpoint', message: expect.stringContaining('must not carry credentials') }]);
+      expect(JSON.stringify(problems)).not.toContain('s3cret');
+    }
+    expect(otlpExporterFactory.validate!({ ...base, endpoint: 'https://collector:4317' })).toEqual([]);
+  });
+
   it('reads endpoints as upstream: a scheme decides TLS unless tls.insecure', () => {
     expect(grpcTarget('collector:4317', undefined)).toEqual({ target: 'collector:4317', secure: true });
     expect(grpcTarget('collector:4317', { insecure: true })).toEqual({ target: 'collector:4317', secure: false });

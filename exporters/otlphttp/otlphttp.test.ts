@@ -104,6 +104,19 @@ describe('otlphttp exporter transport', () => {
     expect(retryAfterMs('soon')).toBeUndefined();
   });
 
+  it('sends URL credentials as Basic auth but never quotes them in an error', async () => {
+    const b = await backend([(r) => r.writeHead(401).end()]);
+    const t = transport(b.url.replace('http://', 'http://user:s3cret@'));
+    const err = await t.send('traces', traces(), never).then(() => undefined, (e: Error) => e);
+    expect(b.seen[0].headers.authorization).toBe(`Basic ${Buffer.from('user:s3cret').toString('base64')}`);
+    expect(err?.message).toMatch(/^http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/traces answered 401/);
+    const refused = transport('http://user:s3cret@127.0.0.1:1');
+    const netErr = await refused.send('traces', traces(), never).then(() => undefined, (e: Error) => e);
+    expect(netErr?.message).toMatch(/^http:\/\/\*\*\*@127\.0\.0\.1:1\/v1\/traces: /);
+    t.close();
+    refused.close();
+  });
+
   it('treats a refused connection as retryable', async () => {
     const t = transport('http://127.0.0.1:1');
     await expect(t.send('traces', traces(), never)).rejects.toMatchObject({ retryable: true });

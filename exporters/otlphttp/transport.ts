@@ -9,6 +9,7 @@ import type { Signal, SignalData } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeExportResponse, decodeStatus, encodeSignal as encodeProto, type PartialSuccess } from '../../pipeline/otlpproto/index.js';
 import { warnPartialSuccess } from '../../pipeline/partial-success.js';
+import { redactUrl } from '../../pipeline/redact.js';
 import { clientTlsOptions, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
 
 const gzipAsync = promisify(gzip);
@@ -67,7 +68,7 @@ export class OtlpHttpTransport {
       this.logPartialSuccess(signal, res);
       return;
     }
-    const message = `${url} answered ${res.status}${describeError(res, this.scrub)}`;
+    const message = `${redactUrl(url)} answered ${res.status}${describeError(res, this.scrub)}`;
     if (RETRYABLE.has(res.status)) throw retryableError(message, retryAfterMs(res.headers['retry-after'] as string | undefined));
     throw permanentError(message);
   }
@@ -83,7 +84,7 @@ export class OtlpHttpTransport {
         collect(res).then(resolve, reject);
       });
       // Network failures (refused, reset, aborted by the timeout) are worth retrying.
-      req.on('error', (err) => reject(retryableError(`${url}: ${err.message}`, undefined, err)));
+      req.on('error', (err) => reject(retryableError(`${redactUrl(url)}: ${err.message}`, undefined, err)));
       req.end(body);
     });
   }

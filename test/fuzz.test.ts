@@ -1,0 +1,32 @@
+/**
+ * A small seeded run of the fuzz probe (bench/fuzz.ts) against the embedded default pipeline,
+ * end to end: mutated requests over HTTP (protobuf and JSON, gzip or not) and gRPC, decoded by
+ * the receiver and carried through batch, spanmetrics, debug, prometheus and parquet.
+ * pipeline/otlpproto/fuzz.test.ts covers the protobuf decoder alone. Requests are kept small,
+ * below the sizes that reach the amplification defects the full probe is for.
+ */
+import { describe, expect, it } from 'vitest';
+import { runFuzz } from '../bench/fuzz.js';
+
+/** The answers the otlp receiver's README lists for accepted and refused input. */
+const DOCUMENTED = ['HTTP 200', 'HTTP 400', 'HTTP 413', 'gRPC OK', 'gRPC INVALID_ARGUMENT', 'gRPC RESOURCE_EXHAUSTED'];
+
+describe('mutated requests into the default pipeline', () => {
+  it('are each accepted or refused, and leave Summit alive and draining on SIGTERM', async () => {
+    const report = await runFuzz({
+      durationMs: 50_000,
+      maxRequests: 60,
+      seed: 7,
+      concurrency: 3,
+      inline: true,
+      limits: { httpBytes: 256 * 1024, grpcBytes: 256 * 1024, maxItems: 2000 },
+      restart: false,
+      sets: [],
+    });
+    expect(report.crashes).toEqual([]);
+    expect(report.requests).toBe(60);
+    expect([...report.outcomes.keys()].filter((o) => !DOCUMENTED.includes(o))).toEqual([]);
+    expect(report.answersAfter).toBe('HTTP 200');
+    expect(report.exit).toMatch(/^exit 0 /);
+  }, 60_000);
+});
