@@ -64,12 +64,12 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
       ctx.logger.info(`Parquet exporter "${ctx.id}" writes ${ctx.signals.join(', ')} under ${resolved.dir}`);
       await helper.start(host);
     },
-    shutdown() {
+    shutdown(stop) {
       stopping ??= (async () => {
         // Batches the helper is sending wait on open files: finish those first, and from now on
         // finish files at once, or the helper's drain would wait for max_age.
         files.beginClose();
-        await helper.shutdown();
+        await helper.shutdown(stop);
         await files.close();
         await sweeper.stop();
         await sink.close();
