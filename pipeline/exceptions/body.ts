@@ -6,7 +6,7 @@ type Obj = Map<string, AnyValue>;
 /**
  * Reads the error-relevant part of a Sentry event stored as a kvlist (a log record body, the
  * event's JSON object key for key) into {@link ErrorEvent}. It accepts what Sentry's intake
- * accepts: `exception` as `{values: [...]}` or a bare list, the legacy `sentry.interfaces.*`
+ * accepts: `exception` as `{values: [...]}`, a bare list or one object, the legacy `sentry.interfaces.*`
  * names, `message` as a string or an object, tags as a map or a list of pairs. Fields of the
  * wrong type are dropped, never thrown on: a hostile body yields a smaller event.
  */
@@ -130,9 +130,10 @@ function tagsOf(v: AnyValue | undefined): [string, string][] {
   });
 }
 
-/** `{values: [...]}` or, as old SDKs send it, the list itself. */
+/** `{values: [...]}` or, as old SDKs send them, the list itself or a lone exception object. */
 function valuesOf(v: AnyValue | undefined): AnyValue | undefined {
-  return v instanceof Map ? v.get('values') : v;
+  if (!(v instanceof Map)) return v;
+  return v.has('values') ? v.get('values') : [v];
 }
 
 function pick<T>(o: Obj, fields: { [K in keyof T]: (v: AnyValue | undefined) => T[K] | undefined }): T {

@@ -1,0 +1,37 @@
+import type { ErrorEvent, Frame } from '../../pipeline/exceptions/model.js';
+import { normalizeFrame } from '../../pipeline/exceptions/normalize.js';
+import { exceptionData, type Enhancer, type ExceptionData } from './enhancer.js';
+import { trimFunctionName } from './functions.js';
+
+/**
+ * Prepares an event for grouping as Sentry's intake does before it hashes anything, in place:
+ * Relay's normalisation (platform `other` when missing, lower-case level, frame paths), function
+ * names trimmed where the platform needs it (keeping the SDK's as `raw_function`), the stack
+ * trace rules' in-app and category marks, and finally `in_app: false` for frames nobody marked.
+ */
+export function normalizeForGrouping(event: ErrorEvent, enhancer: Enhancer): ErrorEvent {
+  event.platform ||= 'other';
+  if (event.level) event.level = event.level.toLowerCase();
+  const stacks: [Frame[], ExceptionData][] = [];
+  for (const e of event.exception?.values ?? []) if (e.stacktrace?.frames.length) stacks.push([e.stacktrace.frames, exceptionData(e)]);
+  if (event.stacktrace?.frames.length) stacks.push([event.stacktrace.frames, {}]);
+  for (const t of event.threads?.values ?? []) if (t.stacktrace?.frames.length) stacks.push([t.stacktrace.frames, {}]);
+  for (const [frames] of stacks) {
+    for (const frame of frames) {
+      normalizeFrame(frame);
+      trimFunction(frame, event.platform);
+    }
+  }
+  for (const [frames, exc] of stacks) enhancer.applyToFrames(frames, event.platform, exc);
+  for (const [frames] of stacks) for (const frame of frames) frame.in_app ??= false;
+  return event;
+}
+
+function trimFunction(frame: Frame, platform: string): void {
+  if (!frame.function || frame.raw_function !== undefined) return;
+  const trimmed = trimFunctionName(frame.function, frame.platform ?? platform);
+  if (trimmed !== frame.function) {
+    frame.raw_function = frame.function;
+    frame.function = trimmed;
+  }
+}
