@@ -7,11 +7,13 @@ import { spanmetricsSuite } from './spanmetrics.js';
 import { prometheusSuite } from './prometheus.js';
 import { persistentQueueSuite } from './persistent-queue.js';
 import { memoryFloodSuite } from './memory-flood.js';
+import { groupingCorpusSuite } from './grouping-corpus.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
-  ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite]];
+  ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
+  ['grouping-corpus', groupingCorpusSuite]];
 
 // Batching timers are unref'd (they must not hold a server open); here nothing else would
 // keep the process alive while a suite awaits them.

@@ -5,3 +5,4 @@ export { parseStacktrace, type ParsedStack } from './parse/index.js';
 export { qualifiedType, renderStacktrace } from './render.js';
 export * from './otel.js';
 export { errorEventFromAnyValue } from './body.js';
+export * from './issues.js';

@@ -5,13 +5,17 @@ import { trimFunctionName } from './functions.js';
 
 /**
  * Prepares an event for grouping as Sentry's intake does before it hashes anything, in place:
- * Relay's normalisation (platform `other` when missing, lower-case level, frame paths), function
+ * Relay's normalisation (platform `other` when missing, lower-case level, messages cut to 8192
+ * characters, frame paths), function
  * names trimmed where the platform needs it (keeping the SDK's as `raw_function`), the stack
  * trace rules' in-app and category marks, and finally `in_app: false` for frames nobody marked.
  */
 export function normalizeForGrouping(event: ErrorEvent, enhancer: Enhancer): ErrorEvent {
   event.platform ||= 'other';
   if (event.level) event.level = event.level.toLowerCase();
+  for (const e of event.exception?.values ?? []) if (e.value !== undefined) e.value = trimMessage(e.value);
+  if (event.logentry?.message !== undefined) event.logentry.message = trimMessage(event.logentry.message);
+  if (event.logentry?.formatted !== undefined) event.logentry.formatted = trimMessage(event.logentry.formatted);
   const stacks: [Frame[], ExceptionData][] = [];
   for (const e of event.exception?.values ?? []) if (e.stacktrace?.frames.length) stacks.push([e.stacktrace.frames, exceptionData(e)]);
   if (event.stacktrace?.frames.length) stacks.push([event.stacktrace.frames, {}]);
@@ -25,6 +29,13 @@ export function normalizeForGrouping(event: ErrorEvent, enhancer: Enhancer): Err
   for (const [frames, exc] of stacks) enhancer.applyToFrames(frames, event.platform, exc);
   for (const [frames] of stacks) for (const frame of frames) frame.in_app ??= false;
   return event;
+}
+
+/** Relay keeps messages to 8192 characters; longer ones end in `...`. */
+const MAX_MESSAGE = 8192;
+
+function trimMessage(s: string): string {
+  return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE - 3)}...` : s;
 }
 
 function trimFunction(frame: Frame, platform: string): void {
