@@ -6,10 +6,18 @@
  * input side by side, for finding out why they differ.
  */
 import { fileURLToPath } from 'node:url';
+import { attrs, logsOf, newLogRecord } from '../pipeline/builders.js';
+import type { ComponentInstance } from '../pipeline/component.js';
 import { errorEventFromAnyValue } from '../pipeline/exceptions/body.js';
+import { EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, otelExceptionFromEvent } from '../pipeline/exceptions/otel.js';
+import type { Logs } from '../pipeline/model.js';
 import { toAnyValue } from '../pipeline/model-ops.js';
+import { testContext } from '../pipeline/testing.js';
 import { Grouper, type Grouped } from '../processors/grouping/grouper.js';
+import { groupingProcessorFactory } from '../processors/grouping/index.js';
+import { measure, table } from './harness.js';
 import { corpusAvailable, corpusDir, loadClusters, loadFingerprintInputs, loadGroupingInputs, snapshotTree, type GroupingInput } from './sentry-corpus.js';
+import { sentryEvent, sentryEventRecords } from './sentry-events.js';
 
 function group(input: { event: Record<string, unknown> }, grouper: Grouper): Grouped {
   return grouper.group(errorEventFromAnyValue(toAnyValue(input.event))!);
@@ -113,10 +121,53 @@ export function fingerprintReport(): string {
   return [`Fingerprint rules: ${agree}/${inputs.length} inputs get Sentry's custom fingerprint hash (or none) and title.`, '', ...(rows.length ? ['| input | fingerprint | title |', '|---|---|---|', ...rows] : [])].join('\n');
 }
 
+const BATCH = 512;
+const ISSUES = 50;
+
+/** The same errors as OpenTelemetry log records: exception.* attributes with V8 stack text. */
+function otelRecords(count: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const event = errorEventFromAnyValue(toAnyValue(sentryEvent(i % ISSUES, i)))!;
+    const ex = otelExceptionFromEvent(event)!;
+    return newLogRecord({ severityText: 'ERROR', attributes: attrs({ [EXCEPTION_TYPE]: ex.type, [EXCEPTION_MESSAGE]: ex.message, [EXCEPTION_STACKTRACE]: ex.stacktrace }) });
+  });
+}
+
+/** Events per second through the processor (no issue store), batches of 512 records, 50 distinct issues. */
+async function throughput(): Promise<string> {
+  const sdk = logsOf(sentryEventRecords(BATCH, ISSUES), { 'sentry.project.id': '1' });
+  const otel = logsOf(otelRecords(BATCH), { 'service.name': 'shop', 'telemetry.sdk.language': 'nodejs' });
+  const nop = { consume: async () => {} };
+  const instance = groupingProcessorFactory.create(
+    testContext({ id: 'grouping', kind: 'processor', signals: ['logs'] }),
+    { project_attributes: ['sentry.project.id', 'service.name'], default_project: 'default', fingerprinting_rules: '', stacktrace_rules: '' },
+    { logs: nop },
+  ) as ComponentInstance;
+  const consume = (l: Logs) => instance.consumers!.logs!.consume(l);
+  const records = sdk.resourceLogs[0].scopeLogs[0].logRecords;
+  const bytes = records.reduce((n, r) => n + JSON.stringify(toPlain(r.body)).length, 0) / records.length;
+  const peer = 'read the event from the body only (peer)';
+  const results = await measure([
+    { name: peer, run: async () => records.reduce((n, r) => n + (errorEventFromAnyValue(r.body) ? 1 : 0), 0) },
+    { name: 'grouping: Sentry SDK events in log bodies', run: async () => (await consume(sdk), BATCH) },
+    { name: 'grouping: OpenTelemetry exception records (V8 stack text)', run: async () => (await consume(otel), BATCH) },
+  ]);
+  return [
+    table(`grouping throughput (${BATCH}-record batches, ${ISSUES} issues, events of ${(bytes / 1024).toFixed(1)} KiB JSON on average)`, 'events', results, peer),
+  ].join('\n');
+}
+
+function toPlain(v: unknown): unknown {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, toPlain(x)]));
+  if (Array.isArray(v)) return v.map(toPlain);
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
 export async function groupingCorpusSuite(): Promise<string> {
-  if (!corpusAvailable()) return `### grouping-corpus\n\nSentry's grouping corpus not found at ${corpusDir()} (set SENTRY_GROUPING_CORPUS).\n`;
+  const speed = await throughput();
+  if (!corpusAvailable()) return `${speed}\nSentry's grouping corpus not found at ${corpusDir()} (set SENTRY_GROUPING_CORPUS).\n`;
   const outcomes = groupCorpus(loadGroupingInputs());
-  return ['### grouping-corpus: agreement with Sentry (newstyle:2023-01-11)', '', agreementReport(outcomes), '', fingerprintReport(), ''].join('\n');
+  return ['### grouping-corpus: agreement with Sentry (newstyle:2023-01-11)', '', agreementReport(outcomes), '', fingerprintReport(), '', speed].join('\n');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--explain') {

@@ -16,6 +16,9 @@ export class Component {
   hint: string | undefined;
   contributes = false;
   values: Value[] = [];
+  /** The values that count, computed once for a component that will not change any more. */
+  private frozen?: string[];
+  private hashed?: string;
 
   constructor(
     readonly id: string,
@@ -26,6 +29,7 @@ export class Component {
   }
 
   update(u: { values?: Value[]; contributes?: boolean; hint?: string }): this {
+    this.hashed = undefined;
     if (u.hint !== undefined) this.hint = u.hint;
     if (u.values !== undefined) {
       this.values = u.values;
@@ -37,6 +41,10 @@ export class Component {
 
   /** The values that count, depth first. */
   flatValues(out: string[] = []): string[] {
+    if (this.frozen) {
+      for (const v of this.frozen) out.push(v);
+      return out;
+    }
     if (!this.contributes) return out;
     for (const v of this.values) {
       if (typeof v === 'string') out.push(v);
@@ -45,8 +53,21 @@ export class Component {
     return out;
   }
 
+  /** Promises the component will not change again, so its values are worked out only once. */
+  freeze(): this {
+    this.frozen = this.flatValues();
+    return this;
+  }
+
   hash(): string | undefined {
-    return this.contributes ? hashValues(this.flatValues()) : undefined;
+    if (!this.contributes) return undefined;
+    if (this.hashed === undefined) {
+      // A wrapper around one contributing component (a variant's root) has that component's values.
+      const counting = this.values.filter((v) => typeof v === 'string' || v.contributes);
+      const only = counting.length === 1 && typeof counting[0] !== 'string' ? counting[0] : undefined;
+      this.hashed = only ? only.hash() : hashValues(this.flatValues());
+    }
+    return this.hashed;
   }
 
   /** Whether a component with this id is reachable through contributing components only. */
@@ -69,8 +90,6 @@ export class Component {
   }
 }
 
-export function hashValues(values: Iterable<string>): string {
-  const md5 = createHash('md5');
-  for (const v of values) md5.update(v, 'utf8');
-  return md5.digest('hex');
+export function hashValues(values: string[]): string {
+  return createHash('md5').update(values.join(''), 'utf8').digest('hex');
 }

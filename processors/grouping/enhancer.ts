@@ -1,11 +1,14 @@
 import type { ExceptionValue, Frame } from '../../pipeline/exceptions/model.js';
 import { Component } from './component.js';
 import { familyOf, functionNameForFrame } from './functions.js';
-import { globMatch } from './glob.js';
+import { compileGlob, lowerCaseGlobTest } from './glob.js';
 import { ruleBool } from './rule-text.js';
 import type { Action, FrameMatcher, StacktraceRule } from './stacktrace-rules.js';
 
-/** What rules test a frame on: computed once per stack, updated as rules set in-app and categories. */
+/**
+ * What rules test a frame on: computed once per stack, updated as rules set in-app and
+ * categories. Every text is lower-cased: Sentry's rule matching ignores case.
+ */
 interface MatchFrame {
   category?: string;
   family: string;
@@ -30,66 +33,120 @@ export function exceptionData(e: ExceptionValue | undefined): ExceptionData {
 function matchFrame(frame: Frame, platform: string | undefined): MatchFrame {
   const path = frame.abs_path || frame.filename;
   return {
-    category: typeof frame.data?.category === 'string' ? frame.data.category : undefined,
+    category: typeof frame.data?.category === 'string' ? frame.data.category.toLowerCase() : undefined,
     family: familyOf(frame.platform ?? platform),
-    function: functionNameForFrame(frame, platform) || '<unknown>',
+    function: (functionNameForFrame(frame, platform) || '<unknown>').toLowerCase(),
     in_app: frame.in_app,
-    module: frame.module,
-    package: frame.package?.toLowerCase(),
-    path: path?.toLowerCase(),
+    module: frame.module?.toLowerCase(),
+    // Path-like values match with `/` as separator.
+    package: frame.package?.toLowerCase().replace(/\\/g, '/'),
+    path: path?.toLowerCase().replace(/\\/g, '/'),
   };
 }
 
-/** Path-like values match with `/` as separator, and also as if rooted (`foo/x.py` as `/foo/x.py`). */
-function pathMatch(value: string | undefined, pattern: string): boolean {
-  if (value === undefined) return false;
-  const v = value.replace(/\\/g, '/');
-  const p = pattern.toLowerCase().replace(/\\/g, '/');
-  return globMatch(v, p, { separator: true, ignoreCase: true }) || (!v.startsWith('/') && globMatch(`/${v}`, p, { separator: true, ignoreCase: true }));
+/** A matcher ready to run: its glob compiled once, cheap tests ordered first. */
+interface CompiledMatcher {
+  cost: number;
+  test(frames: MatchFrame[], idx: number): boolean;
 }
 
-function fieldMatch(value: string | undefined, pattern: string): boolean {
-  return value !== undefined && globMatch(value, pattern, { ignoreCase: true });
+interface CompiledRule {
+  rule: StacktraceRule;
+  /** `error.*` matchers: the same answer for every frame of a stack. */
+  exception: ((exc: ExceptionData) => boolean)[];
+  frame: CompiledMatcher[];
+  /** The families a `family:` matcher demands of the frame itself, if it has one; most rules are for one family. */
+  families?: Set<string>;
 }
 
-function positiveMatch(m: FrameMatcher, f: MatchFrame, exc: ExceptionData): boolean {
+function compileMatcher(m: FrameMatcher): { exception?: (exc: ExceptionData) => boolean; frame?: CompiledMatcher } {
+  const negate = (test: (f: MatchFrame) => boolean) => (f: MatchFrame) => test(f) !== m.negated;
+  let own: (f: MatchFrame) => boolean;
+  let cost = 2;
   switch (m.key) {
+    case 'type':
+    case 'value':
+    case 'mechanism': {
+      const re = compileGlob(m.pattern, { ignoreCase: true });
+      const key = m.key;
+      return { exception: (exc) => re.test(exc[key] || '<unknown>') !== m.negated };
+    }
     case 'path':
-      return pathMatch(f.path, m.pattern);
-    case 'package':
-      return pathMatch(f.package, m.pattern);
+    case 'package': {
+      // Also as if rooted, so `foo/x.py` matches `/foo/**`.
+      const test = lowerCaseGlobTest(m.pattern.replace(/\\/g, '/'), true);
+      const key = m.key;
+      own = (f) => {
+        const v = f[key];
+        return v !== undefined && (test(v) || (!v.startsWith('/') && test(`/${v}`)));
+      };
+      break;
+    }
     case 'function':
-      return fieldMatch(f.function, m.pattern);
     case 'module':
-      return fieldMatch(f.module, m.pattern);
-    case 'category':
-      return fieldMatch(f.category, m.pattern);
+    case 'category': {
+      const test = lowerCaseGlobTest(m.pattern, false);
+      const key = m.key;
+      own = (f) => f[key] !== undefined && test(f[key]!);
+      cost = key === 'category' ? 1 : 2;
+      break;
+    }
     case 'family': {
-      const flags = m.pattern.split(',');
-      return flags.includes('all') || flags.includes(f.family);
+      const flags = new Set(m.pattern.split(','));
+      own = (f) => flags.has('all') || flags.has(f.family);
+      cost = 0;
+      break;
     }
     case 'app': {
       const ref = ruleBool(m.pattern);
-      return ref !== undefined && ref === f.in_app;
+      own = (f) => ref !== undefined && ref === f.in_app;
+      cost = 0;
+      break;
     }
-    case 'type':
-    case 'value':
-    case 'mechanism':
-      return fieldMatch(exc[m.key] || '<unknown>', m.pattern);
   }
+  const test = negate(own);
+  const offset = m.relative === 'caller' ? -1 : m.relative === 'callee' ? 1 : 0;
+  if (!offset) return { frame: { cost, test: (frames, idx) => test(frames[idx]) } };
+  return {
+    frame: {
+      cost: cost + 5,
+      test: (frames, idx) => idx + offset >= 0 && idx + offset < frames.length && test(frames[idx + offset]),
+    },
+  };
 }
 
-function matches(m: FrameMatcher, frames: MatchFrame[], idx: number, exc: ExceptionData): boolean {
-  const at = m.relative === 'caller' ? idx - 1 : m.relative === 'callee' ? idx + 1 : idx;
-  if (at < 0 || at >= frames.length) return false;
-  return positiveMatch(m, frames[at], exc) !== m.negated;
+function compileRule(rule: StacktraceRule): CompiledRule {
+  const compiled: CompiledRule = { rule, exception: [], frame: [] };
+  for (const m of rule.matchers) {
+    const c = compileMatcher(m);
+    if (c.exception) compiled.exception.push(c.exception);
+    if (c.frame) compiled.frame.push(c.frame);
+    if (m.key === 'family' && !m.negated && !m.relative && !m.pattern.split(',').includes('all')) compiled.families = new Set(m.pattern.split(','));
+  }
+  compiled.frame.sort((a, b) => a.cost - b.cost);
+  return compiled;
 }
 
-function matchingIndices(rule: StacktraceRule, frames: MatchFrame[], exc: ExceptionData): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < frames.length; i++) if (rule.matchers.every((m) => matches(m, frames, i, exc))) out.push(i);
+/** The families present in a stack: rules for other families are skipped without looking at frames. */
+function familiesOf(frames: MatchFrame[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of frames) out.add(f.family);
   return out;
 }
+
+function matchingIndices(rule: CompiledRule, frames: MatchFrame[], exc: ExceptionData, families: Set<string>): number[] {
+  if (rule.families && ![...rule.families].some((f) => families.has(f))) return NONE;
+  for (const t of rule.exception) if (!t(exc)) return NONE;
+  let out: number[] | undefined;
+  const matchers = rule.frame;
+  frames: for (let i = 0; i < frames.length; i++) {
+    for (const m of matchers) if (!m.test(frames, i)) continue frames;
+    (out ??= []).push(i);
+  }
+  return out ?? NONE;
+}
+
+const NONE: number[] = [];
 
 /** The frames an action applies to: the matched one, or (`^`) those after it, (`v`) those before it. */
 function range<T>(items: T[], idx: number, action: Action): T[] {
@@ -97,40 +154,66 @@ function range<T>(items: T[], idx: number, action: Action): T[] {
   return action.range === 'down' ? items.slice(0, idx) : items.slice(idx + 1);
 }
 
+/** Which grouping rules matched which frames of one stack (the same for its app and system variants). */
+export type RuleMatches = [CompiledRule, number[]][];
+
 const setsFrames = (a: Action) => (a.kind === 'flag' && a.key === 'app') || (a.kind === 'var' && a.name === 'category');
 const affectsGrouping = (a: Action) => a.kind === 'flag' || (a.kind === 'var' && a.name !== 'category');
 
+/** What the frame rules did to one frame: its in-app mark and category afterwards (undefined: untouched). */
+export type FrameEffect = { in_app: boolean | undefined; category: string | undefined };
+
 /** A rule set split, as Sentry applies it, into what changes frames and what changes grouping. */
 export class Enhancer {
-  private readonly modifiers: StacktraceRule[];
-  private readonly updaters: StacktraceRule[];
+  private readonly modifiers: CompiledRule[];
+  private readonly updaters: CompiledRule[];
+  private readonly withExceptionMatchers: CompiledRule[];
 
   constructor(rules: StacktraceRule[]) {
-    this.modifiers = rules.filter((r) => r.actions.some(setsFrames)).map((r) => ({ ...r, actions: r.actions.filter(setsFrames) }));
-    this.updaters = rules.filter((r) => r.actions.some(affectsGrouping)).map((r) => ({ ...r, actions: r.actions.filter(affectsGrouping) }));
+    this.modifiers = rules.filter((r) => r.actions.some(setsFrames)).map((r) => compileRule({ ...r, actions: r.actions.filter(setsFrames) }));
+    this.updaters = rules.filter((r) => r.actions.some(affectsGrouping)).map((r) => compileRule({ ...r, actions: r.actions.filter(affectsGrouping) }));
+    this.withExceptionMatchers = [...this.modifiers, ...this.updaters].filter((r) => r.exception.length);
+  }
+
+  /** Which rules' `error.*` conditions the exception meets, as a string of 0s and 1s (for cache keys). */
+  exceptionVerdicts(exc: ExceptionData): string {
+    return this.withExceptionMatchers.map((r) => (r.exception.every((t) => t(exc)) ? '1' : '0')).join('');
   }
 
   /**
-   * Sets `in_app` and `data.category` on the frames of one stack, rule by rule in order (a later
-   * rule sees what earlier ones set). The value the SDK sent is kept in `data.orig_in_app`.
+   * What the in-app and category rules do to the frames of one stack, rule by rule in order (a
+   * later rule sees what earlier ones set); see {@link applyEffects}.
    */
-  applyToFrames(frames: Frame[], platform: string | undefined, exc: ExceptionData): void {
+  frameEffects(frames: Frame[], platform: string | undefined, exc: ExceptionData): FrameEffect[] {
     const mfs = frames.map((f) => matchFrame(f, platform));
+    const effects: FrameEffect[] = mfs.map(() => ({ in_app: undefined, category: undefined }));
+    const families = familiesOf(mfs);
     for (const rule of this.modifiers) {
-      for (const idx of matchingIndices(rule, mfs, exc)) {
-        for (const action of rule.actions) {
+      for (const idx of matchingIndices(rule, mfs, exc, families)) {
+        for (const action of rule.rule.actions) {
           if (action.kind === 'var' && action.name === 'category') {
-            (frames[idx].data ??= {}).category = action.value;
-            mfs[idx].category = action.value;
+            effects[idx].category = action.value;
+            mfs[idx].category = action.value.toLowerCase();
           } else if (action.kind === 'flag') {
-            for (const i of range(frames.map((_, j) => j), idx, action)) {
-              setInApp(frames[i], action.flag);
-              mfs[i].in_app = action.flag;
-            }
+            const [from, to] = !action.range ? [idx, idx + 1] : action.range === 'down' ? [0, idx] : [idx + 1, mfs.length];
+            for (let i = from; i < to; i++) effects[i].in_app = mfs[i].in_app = action.flag;
           }
         }
       }
     }
+    return effects;
+  }
+
+  /** Which grouping rules match which frames (after {@link applyToFrames} set in-app and categories). */
+  matchStack(frames: Frame[], platform: string | undefined, exc: ExceptionData): RuleMatches {
+    const mfs = frames.map((f) => matchFrame(f, platform));
+    const families = familiesOf(mfs);
+    const out: RuleMatches = [];
+    for (const rule of this.updaters) {
+      const indices = matchingIndices(rule, mfs, exc, families);
+      if (indices.length) out.push([rule, indices]);
+    }
+    return out;
   }
 
   /**
@@ -138,11 +221,10 @@ export class Enhancer {
    * frames on or off, `max-frames` keeps only the frames nearest the crash, and `min-frames`
    * discards a stack with too few contributing frames.
    */
-  assembleStacktrace(components: Component[], frames: Frame[], platform: string | undefined, exc: ExceptionData): Component {
-    const mfs = frames.map((f) => matchFrame(f, platform));
+  assembleStacktrace(components: Component[], frames: Frame[], matches: RuleMatches): Component {
     const vars = new Map<string, { value: number; rule: StacktraceRule }>();
-    for (const rule of this.updaters) {
-      for (const idx of matchingIndices(rule, mfs, exc)) {
+    for (const [{ rule }, indices] of matches) {
+      for (const idx of indices) {
         for (const action of rule.actions) {
           if (action.kind === 'var') {
             if (action.name !== 'category' && action.name !== 'invert-stacktrace') vars.set(action.name, { value: action.value, rule });
@@ -181,6 +263,14 @@ export class Enhancer {
     }
     return stacktrace;
   }
+}
+
+/** Sets what {@link Enhancer.frameEffects} computed; the value the SDK sent is kept in `data.orig_in_app`. */
+export function applyEffects(frames: Frame[], effects: FrameEffect[]): void {
+  effects.forEach((effect, i) => {
+    if (effect.in_app !== undefined) setInApp(frames[i], effect.in_app);
+    if (effect.category !== undefined) (frames[i].data ??= {}).category = effect.category;
+  });
 }
 
 function setInApp(frame: Frame, value: boolean): void {

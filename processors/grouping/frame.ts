@@ -10,7 +10,7 @@ import { Component } from './component.js';
 import { familyOf, trimFunctionName } from './functions.js';
 
 /** Platforms whose source context SDKs send reliably enough to group on. */
-const CONTEXT_LINE_PLATFORMS = new Set(['javascript', 'node', 'python', 'php', 'ruby']);
+export const CONTEXT_LINE_PLATFORMS = new Set(['javascript', 'node', 'python', 'php', 'ruby']);
 
 // Generated Java classes: reflection accessors, CGLIB / Guice enhancers, Javassist, Hibernate proxies, Clojure fns.
 const JAVA_REFLECT = /(sun\.reflect\.Generated(?:Serialization)?ConstructorAccessor)\d+/g;
@@ -129,7 +129,7 @@ function functionComponent(frame: Frame, platform: string | undefined, family: s
 }
 
 function contextLineComponent(frame: Frame, family: string): Component {
-  const line = (frame.context_line ?? '').split(/\s+/).filter(Boolean).join(' ');
+  const line = (frame.context_line ?? '').trim().replace(/\s+/g, ' ');
   if (!line) return new Component('context-line');
   const c = new Component('context-line', [line]);
   if (frame.context_line!.length > 120) c.update({ contributes: false, hint: 'discarded because line too long' });

@@ -18,6 +18,19 @@ export function globMatch(value: string, pattern: string, options: GlobOptions =
   return compileGlob(pattern, options).test(value);
 }
 
+/**
+ * A matcher for values already lower-cased, for hot paths: the pattern is lower-cased and a
+ * literal run every match must contain (`/node_modules/` of `**​/node_modules/**`) is looked for
+ * with `includes` before the regex runs.
+ */
+export function lowerCaseGlobTest(pattern: string, separator: boolean): (lowerValue: string) => boolean {
+  const lower = pattern.toLowerCase();
+  const re = compileGlob(lower, { separator });
+  // Alternatives and escapes make literal runs optional or different; only plain patterns get the shortcut.
+  const literal = /[{\\]/.test(lower) ? '' : lower.split(/[*?[\]]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  return literal.length >= 3 ? (v) => v.includes(literal) && re.test(v) : (v) => re.test(v);
+}
+
 export function compileGlob(pattern: string, options: GlobOptions = {}): RegExp {
   const key = `${options.separator ? 's' : ''}${options.ignoreCase ? 'i' : ''}${options.dotAll ? 'd' : ''}:${pattern}`;
   let re = cache.get(key);

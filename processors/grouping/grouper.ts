@@ -1,8 +1,9 @@
 import type { ErrorEvent } from '../../pipeline/exceptions/model.js';
 import { BUILTIN_FINGERPRINT_RULES, BUILTIN_STACKTRACE_RULES } from './builtin-rules.js';
 import { Enhancer } from './enhancer.js';
-import { parseFingerprintRules, type FingerprintRule } from './fingerprint-rules.js';
-import { groupEvent, type GroupingResult } from './grouping.js';
+import { parseFingerprintRules } from './fingerprint-rules.js';
+import { groupEvent, type GroupingResult, type GroupingSetup } from './grouping.js';
+import { Lru } from './lru.js';
 import { issueCulprit, issueTitle } from './metadata.js';
 import { parseStacktraceRules } from './stacktrace-rules.js';
 
@@ -20,17 +21,19 @@ export interface GrouperOptions {
 
 /** Groups events with the built-in rules plus a project's own; rules are parsed once here. */
 export class Grouper {
-  private readonly enhancer: Enhancer;
-  private readonly fingerprintRules: FingerprintRule[];
+  private readonly setup: GroupingSetup;
 
   constructor(opts: GrouperOptions = {}) {
-    this.enhancer = new Enhancer([...parseStacktraceRules(BUILTIN_STACKTRACE_RULES), ...parseStacktraceRules(opts.stacktraceRules ?? '')]);
-    this.fingerprintRules = [...parseFingerprintRules(opts.fingerprintRules ?? ''), ...parseFingerprintRules(BUILTIN_FINGERPRINT_RULES, true)];
+    this.setup = {
+      enhancer: new Enhancer([...parseStacktraceRules(BUILTIN_STACKTRACE_RULES), ...parseStacktraceRules(opts.stacktraceRules ?? '')]),
+      fingerprintRules: [...parseFingerprintRules(opts.fingerprintRules ?? ''), ...parseFingerprintRules(BUILTIN_FINGERPRINT_RULES, true)],
+      stacks: new Lru(),
+    };
   }
 
   /** Groups the event; it is normalised in place (frames gain `in_app`, trimmed function names). */
   group(event: ErrorEvent): Grouped {
-    const result = groupEvent(event, this.enhancer, this.fingerprintRules);
+    const result = groupEvent(event, this.setup);
     return { ...result, title: issueTitle(event, result), culprit: issueCulprit(event) };
   }
 }

@@ -10,7 +10,7 @@ import type { Enhancer } from './enhancer.js';
 import { matchFingerprintRule, resolveFingerprint } from './fingerprint.js';
 import type { FingerprintRule } from './fingerprint-rules.js';
 import { normalizeForGrouping } from './normalize.js';
-import type { Variants } from './stacktrace.js';
+import type { StackCache, Variants } from './stacktrace.js';
 import { runStrategies, type StrategyResult } from './strategies.js';
 
 export interface Variant {
@@ -40,11 +40,18 @@ export const DEFAULT_FINGERPRINT = '{{ default }}';
 const isDefault = (v: string) => /^\{\{\s*default\s*\}\}$/.test(v);
 const EMPTY_HASH = hashValues([]);
 
-export function groupEvent(event: ErrorEvent, enhancer: Enhancer, fingerprintRules: FingerprintRule[]): GroupingResult {
-  normalizeForGrouping(event, enhancer);
+/** What grouping runs with: the parsed rules, and the cache of stacks already seen. */
+export interface GroupingSetup {
+  enhancer: Enhancer;
+  fingerprintRules: FingerprintRule[];
+  stacks: StackCache;
+}
+
+export function groupEvent(event: ErrorEvent, { enhancer, fingerprintRules, stacks }: GroupingSetup): GroupingResult {
+  normalizeForGrouping(event, { enhancer, stacks });
   const rule = matchFingerprintRule(fingerprintRules, event);
   if (rule) event.fingerprint = rule.fingerprint;
-  const strategies = runStrategies(event, { enhancer, platform: event.platform! });
+  const strategies = runStrategies(event, { enhancer, platform: event.platform!, stacks });
   const trees = componentTrees(strategies);
   const fingerprint = event.fingerprint?.length ? event.fingerprint : [DEFAULT_FINGERPRINT];
   const defaults = fingerprint.filter(isDefault).length;

@@ -1,7 +1,8 @@
 import type { ErrorEvent, Frame } from '../../pipeline/exceptions/model.js';
 import { normalizeFrame } from '../../pipeline/exceptions/normalize.js';
-import { exceptionData, type Enhancer, type ExceptionData } from './enhancer.js';
+import { exceptionData, type ExceptionData } from './enhancer.js';
 import { trimFunctionName } from './functions.js';
+import { prepareStack, type GroupingContext } from './stacktrace.js';
 
 /**
  * Prepares an event for grouping as Sentry's intake does before it hashes anything, in place:
@@ -10,7 +11,7 @@ import { trimFunctionName } from './functions.js';
  * names trimmed where the platform needs it (keeping the SDK's as `raw_function`), the stack
  * trace rules' in-app and category marks, and finally `in_app: false` for frames nobody marked.
  */
-export function normalizeForGrouping(event: ErrorEvent, enhancer: Enhancer): ErrorEvent {
+export function normalizeForGrouping(event: ErrorEvent, ctx: Omit<GroupingContext, 'platform'>): ErrorEvent {
   event.platform ||= 'other';
   if (event.level) event.level = event.level.toLowerCase();
   for (const e of event.exception?.values ?? []) if (e.value !== undefined) e.value = trimMessage(e.value);
@@ -26,7 +27,7 @@ export function normalizeForGrouping(event: ErrorEvent, enhancer: Enhancer): Err
       trimFunction(frame, event.platform);
     }
   }
-  for (const [frames, exc] of stacks) enhancer.applyToFrames(frames, event.platform, exc);
+  for (const [frames, exc] of stacks) prepareStack(frames, { ...ctx, platform: event.platform }, exc);
   for (const [frames] of stacks) for (const frame of frames) frame.in_app ??= false;
   return event;
 }

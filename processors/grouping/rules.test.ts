@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../pipeline/exceptions/model.js';
 import { Component } from './component.js';
-import { Enhancer } from './enhancer.js';
+import { applyEffects, Enhancer } from './enhancer.js';
 import { parseFingerprintRules } from './fingerprint-rules.js';
 import { parseStacktraceRules } from './stacktrace-rules.js';
 
@@ -57,7 +57,7 @@ describe('stack trace rules: effect', () => {
   it('in-app marks apply rule by rule, later rules seeing earlier marks; the SDK value is kept', () => {
     const enhancer = new Enhancer(parseStacktraceRules('module:acme.* +app\nmodule:acme.vendor.* -app\napp:yes function:handle* category=entry'));
     const fs = frames({ module: 'acme.web', function: 'handleRequest', in_app: false }, { module: 'acme.vendor.lib', function: 'handleX' }, { module: 'other' });
-    enhancer.applyToFrames(fs, 'python', {});
+    applyEffects(fs, enhancer.frameEffects(fs, 'python', {}));
     expect(fs.map((f) => f.in_app)).toEqual([true, false, undefined]);
     expect(fs[0].data).toEqual({ orig_in_app: 0, category: 'entry' });
     expect(fs[1].data).toEqual({ orig_in_app: -1 });
@@ -67,7 +67,7 @@ describe('stack trace rules: effect', () => {
     const enhancer = new Enhancer(parseStacktraceRules('function:boundary ^-group'));
     const fs = frames({ function: 'main' }, { function: 'boundary' }, { function: 'inner' }, { function: 'innermost' });
     const cs = fs.map(component);
-    const st = enhancer.assembleStacktrace(cs, fs, 'native', {});
+    const st = enhancer.assembleStacktrace(cs, fs, enhancer.matchStack(fs, 'native', {}));
     expect(cs.map((c) => c.contributes)).toEqual([true, true, false, false]);
     expect(st.contributes).toBe(true);
   });
@@ -76,7 +76,7 @@ describe('stack trace rules: effect', () => {
     const enhancer = new Enhancer(parseStacktraceRules('[ function:a ] | function:b -group\nfunction:c | [ function:d ] -group'));
     const fs = frames({ function: 'a' }, { function: 'b' }, { function: 'c' }, { function: 'b' }, { function: 'c' }, { function: 'd' });
     const cs = fs.map(component);
-    enhancer.assembleStacktrace(cs, fs, 'native', {});
+    enhancer.assembleStacktrace(cs, fs, enhancer.matchStack(fs, 'native', {}));
     expect(cs.map((c) => c.contributes)).toEqual([true, false, true, true, false, true]);
   });
 
@@ -84,9 +84,9 @@ describe('stack trace rules: effect', () => {
     const enhancer = new Enhancer(parseStacktraceRules('error.type:ChunkLoadError error.mechanism:onerror -group'));
     const fs = frames({ function: 'load' });
     const hit = [component()];
-    enhancer.assembleStacktrace(hit, fs, 'javascript', { type: 'ChunkLoadError', mechanism: 'onerror' });
+    enhancer.assembleStacktrace(hit, fs, enhancer.matchStack(fs, 'javascript', { type: 'ChunkLoadError', mechanism: 'onerror' }));
     const miss = [component()];
-    enhancer.assembleStacktrace(miss, fs, 'javascript', { type: 'ChunkLoadError' });
+    enhancer.assembleStacktrace(miss, fs, enhancer.matchStack(fs, 'javascript', { type: 'ChunkLoadError' }));
     expect([hit[0].contributes, miss[0].contributes]).toEqual([false, true]);
   });
 
@@ -94,12 +94,12 @@ describe('stack trace rules: effect', () => {
     const max = new Enhancer(parseStacktraceRules('family:native max-frames=2'));
     const fs = frames({ function: 'a' }, { function: 'b' }, { function: 'c' });
     const cs = fs.map(component);
-    max.assembleStacktrace(cs, fs, 'native', {});
+    max.assembleStacktrace(cs, fs, max.matchStack(fs, 'native', {}));
     expect(cs.map((c) => c.contributes)).toEqual([false, true, true]);
     expect(cs[0].hint).toBe('ignored because only 2 frames are considered by stack trace rule (family:native max-frames=2)');
 
     const min = new Enhancer(parseStacktraceRules('family:native min-frames=4'));
-    const st = min.assembleStacktrace(fs.map(component), fs, 'native', {});
+    const st = min.assembleStacktrace(fs.map(component), fs, min.matchStack(fs, 'native', {}));
     expect(st.contributes).toBe(false);
     expect(st.hint).toMatch(/^discarded because stack trace only contains 3 frames which is under the configured threshold/);
   });
