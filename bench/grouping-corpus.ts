@@ -56,7 +56,7 @@ function explain(o: Outcome): string {
   return firstDifference(mine, theirs);
 }
 
-export function agreementReport(outcomes: Outcome[]): string {
+function agreementReport(outcomes: Outcome[]): string {
   const clusters = loadClusters();
   const sentrySame = (a: Outcome, b: Outcome) => clusters.get(a.input.name) === clusters.get(b.input.name);
   const summitSame = (a: Outcome, b: Outcome) => a.summit.hash === b.summit.hash;
@@ -99,13 +99,22 @@ export function agreementReport(outcomes: Outcome[]): string {
   ].join('\n');
 }
 
+/** A short reason category for a disagreeing pair. */
 function reason(a: Outcome, b: Outcome, sentrySame: boolean): string {
-  if (sentrySame && a.exact && b.exact) return 'Sentry joins them through a secondary hash; Summit keys an issue on the primary hash only';
+  if (sentrySame && a.exact && b.exact) return 'secondary hash: Sentry joins them through a non-primary hash; Summit keys an issue on the primary hash';
   const off = [a, b].filter((o) => !o.exact);
-  return off.map((o) => `${o.input.name}: ${explain(o)}`).join('; ') || 'both hashes match Sentry';
+  return off.map((o) => `${o.input.name}: ${whyOff(o)}`).join('; ') || 'both hashes match Sentry';
 }
 
-export function fingerprintReport(): string {
+function whyOff(o: Outcome): string {
+  const tree = snapshotTree(o.input.snapshot, o.input.primaryVariant) ?? '';
+  const strategy = /^ {2}(\S+?)\*/m.exec(tree)?.[1];
+  if (o.summit.variant === 'fallback' && strategy) return `no \`${strategy}\` strategy in Summit (nothing else to group on)`;
+  if (o.summit.variant !== o.input.primaryVariant && strategy) return `Sentry groups on \`${strategy}\`, Summit on ${o.summit.variant}: ${explain(o)}`;
+  return explain(o);
+}
+
+function fingerprintReport(): string {
   const rows: string[] = [];
   let agree = 0;
   const inputs = loadFingerprintInputs();

@@ -9,7 +9,7 @@ import { stacktraceVariants, type GroupingContext, type Variants } from './stack
  * message. A synthetic type (made up by the SDK from a signal or error code) does not count;
  * Apple's NSError domain and code do, ahead of the message.
  */
-export function exceptionVariants(e: ExceptionValue, ctx: GroupingContext): Variants {
+function exceptionVariants(e: ExceptionValue, ctx: GroupingContext): Variants {
   const type = new Component('type', e.type ? [e.type] : []);
   if (e.mechanism?.synthetic) type.update({ contributes: false, hint: 'ignored because exception is synthetic' });
   const nsError = e.mechanism?.meta?.ns_error as { domain?: unknown; code?: unknown } | undefined;

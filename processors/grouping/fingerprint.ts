@@ -69,7 +69,7 @@ function allFrames(e: ErrorEvent): Frame[] {
  * Sentry's normalised SDK tag: `sentry.<platform>` for most SDKs, `sentry.javascript.<framework>`
  * for JavaScript's; names outside Sentry's scheme are `other`.
  */
-export function normalizedSdk(name: string | undefined): string {
+function normalizedSdk(name: string | undefined): string {
   if (!name?.startsWith('sentry.')) return 'other';
   const parts = name.split('.');
   return parts.slice(0, parts[1] === 'javascript' || parts[1] === 'native' ? 3 : 2).join('.');
@@ -141,7 +141,7 @@ export function crashFrame(e: ErrorEvent, usable: (f: Frame) => boolean = () => 
 }
 
 /** A variable's value, or undefined for names Sentry does not know (the text then stays as written). */
-export function variableValue(name: string, e: ErrorEvent): string | undefined {
+function variableValue(name: string, e: ErrorEvent): string | undefined {
   const last = e.exception?.values[e.exception.values.length - 1];
   const frame = () => crashFrame(e);
   switch (name) {

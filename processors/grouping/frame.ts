@@ -23,7 +23,7 @@ const JAVA_HIBERNATE_PROXY = /(\$\$?HibernateProxy\$?\$)\w+(_[0-9]+)?/g;
 const RUBY_ERB = /__\d{4,}_\d{4,}$/;
 
 /** Whether a path is a URL the browser fetched (`blob:` URLs included); `file:` only if asked. */
-export function hasUrlOrigin(path: string | undefined, allowFileOrigin = false): boolean {
+function hasUrlOrigin(path: string | undefined, allowFileOrigin = false): boolean {
   if (!path) return false;
   if (/^(?:http:|https:|applewebdata:|blob:)/.test(path)) return true;
   return path.startsWith('file:') ? !allowFileOrigin : false;

@@ -163,6 +163,36 @@ describe('fingerprints', () => {
   });
 });
 
+describe('the per-stack cache', () => {
+  it('a grouper that has seen a stack groups it exactly as a fresh one, whatever differs between repeats', () => {
+    const rules = { stacktraceRules: 'error.type:TimeoutError function:retry -group\nmodule:shop.vendor.* -app' };
+    const stack = (): Frame[] => [libFrame('dispatch'), appFrame('retry', 'return op()'), { ...appFrame('load', 'return db.get(k)'), module: 'shop.vendor.db' }, appFrame('get', 'return rows[k]')];
+    const variations: ErrorEvent[] = [];
+    for (const type of ['TimeoutError', 'KeyError']) {
+      variations.push(pythonError(stack(), type));
+      const notInApp = stack();
+      notInApp[3].in_app = false;
+      variations.push(pythonError(notInApp, type));
+      const recursive = stack();
+      recursive.splice(3, 0, { ...recursive[3] });
+      variations.push(pythonError(recursive, type));
+      const recursiveOtherLine = stack();
+      recursiveOtherLine.splice(3, 0, { ...recursiveOtherLine[3], lineno: 11 });
+      variations.push(pythonError(recursiveOtherLine, type));
+      const otherSource = stack();
+      otherSource[3].context_line = 'return rows.get(k)';
+      variations.push(pythonError(otherSource, type));
+      variations.push({ ...pythonError(stack(), type), platform: 'java' });
+    }
+    const warm = new Grouper(rules);
+    for (const e of [...variations, ...variations]) group(e, warm);
+    const trees = (r: ReturnType<typeof group>) => [...r.variants].map(([n, v]) => `${n}:${v.hash}\n${v.component?.describe()}`);
+    for (const e of variations) expect(trees(group(e, warm))).toEqual(trees(group(e, new Grouper(rules))));
+    // The variations really group differently.
+    expect(new Set(variations.map((e) => group(e, warm).hash)).size).toBeGreaterThanOrEqual(9);
+  });
+});
+
 describe('titles and culprits, as Sentry shows them', () => {
   it('exception type and the first line of its message, cut at 100 characters', () => {
     const long = `${'x'.repeat(120)}\nsecond line`;

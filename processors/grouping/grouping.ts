@@ -36,7 +36,7 @@ export interface GroupingResult {
   main?: ExceptionValue;
 }
 
-export const DEFAULT_FINGERPRINT = '{{ default }}';
+const DEFAULT_FINGERPRINT = '{{ default }}';
 const isDefault = (v: string) => /^\{\{\s*default\s*\}\}$/.test(v);
 const EMPTY_HASH = hashValues([]);
 

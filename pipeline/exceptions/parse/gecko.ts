@@ -8,10 +8,6 @@ import { normalizeFrame } from '../normalize.js';
  */
 const GECKO_FRAME = /^\s*(?:([^@]*)@)?((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/|\/)\S.*?|\[native code\])(?::(\d+))?(?::(\d+))?\s*$/;
 
-export function isGeckoFrame(line: string): boolean {
-  return GECKO_FRAME.test(line);
-}
-
 /**
  * Parses a Firefox or Safari `Error.prototype.stack`: frames only (these engines print no
  * `Type: message` line), newest first, into Sentry's order, oldest first, with the browser SDK's

@@ -106,7 +106,7 @@ function nodePath(path: string): string {
 }
 
 /** In the app unless it is Node's own code (`node:fs`, `internal/...`, native) or a dependency. */
-export function nodeInApp(filename: string | undefined, native = false): boolean {
+function nodeInApp(filename: string | undefined, native = false): boolean {
   if (native || !filename) return false;
   const internal = !filename.startsWith('/') && !/^[A-Za-z]:/.test(filename) && !filename.startsWith('.') && !/^[a-zA-Z][a-zA-Z0-9.+-]*:\/\//.test(filename);
   return !internal && !filename.includes('node_modules/');
@@ -117,7 +117,7 @@ export function nodeInApp(filename: string | undefined, native = false): boolean
  * → `pg.lib:client`). For the application's own files the SDK strips the entry script's
  * directory, which a stack does not reveal, so those frames keep only their filename.
  */
-export function nodeModule(filename: string | undefined): string | undefined {
+function nodeModule(filename: string | undefined): string | undefined {
   if (!filename) return undefined;
   const slash = filename.lastIndexOf('/');
   const dir = slash < 0 ? '.' : filename.slice(0, slash);
