@@ -61,7 +61,9 @@ function stackKey(frames: Frame[], ctx: Omit<GroupingContext, 'stacks'>, exc: Ex
   frames.forEach((f, i) => {
     const platform = f.platform ?? ctx.platform;
     const line = CONTEXT_LINE_PLATFORMS.has(platform) ? f.context_line : undefined;
-    key += `\u0002${platform}\u0001${f.abs_path}\u0001${f.filename}\u0001${f.module}\u0001${f.function}\u0001${f.raw_function}\u0001${f.package}\u0001${f.in_app}\u0001${line}\u0001${f.data?.sourcemap != null}\u0001${f.data?.category}\u0001${isRecursion(f, frames[i - 1])}`;
+    // The file name is usually the path again; it is written once then.
+    const filename = f.filename === f.abs_path ? '\u0003' : f.filename;
+    key += `\u0002${platform}\u0001${f.abs_path}\u0001${filename}\u0001${f.module}\u0001${f.function}\u0001${f.raw_function}\u0001${f.package}\u0001${f.in_app}\u0001${line}\u0001${f.data?.sourcemap != null}\u0001${f.data?.category}\u0001${isRecursion(f, frames[i - 1])}`;
   });
   return key;
 }
