@@ -3,7 +3,10 @@
  * `fingerprinting_rules` in the processor config). They encode what every ecosystem agrees on:
  * which code is a dependency or the runtime rather than the application, and which frames are
  * machinery that says nothing about an error. Written in Sentry's syntax, to the same effect as
- * Sentry's defaults where those decide how an event groups.
+ * Sentry's defaults (`newstyle:2023-01-11`) where those decide how an event groups: the facts
+ * (which paths, modules and functions are runtime code, and in what order categories apply)
+ * follow Sentry's default rules of that config (Functional Software, Inc.; FSL-1.1, Apache-2.0
+ * two years after release), so that the same event gets the same hash.
  */
 
 export const BUILTIN_STACKTRACE_RULES = `
