@@ -10,13 +10,14 @@ import { connectionsSuite } from './connections.js';
 import { memoryFloodSuite, overloadDefaultLimiterSuite } from './memory-flood.js';
 import { decodeAmplificationSuite } from './decode-amplification.js';
 import { fuzzSuite } from './fuzz.js';
+import { groupingCorpusSuite } from './grouping-corpus.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
   ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite],
-  ['decode-amplification', decodeAmplificationSuite], ['fuzz', fuzzSuite]];
+  ['decode-amplification', decodeAmplificationSuite], ['grouping-corpus', groupingCorpusSuite], ['fuzz', fuzzSuite]];
 /** Probes rather than measurements, run only when named: the fuzz takes 10 minutes. */
 const onlyWhenNamed = new Set(['fuzz']);
 

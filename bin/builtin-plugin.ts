@@ -9,6 +9,7 @@ import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
+import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
@@ -31,6 +32,7 @@ export const builtinPlugin: Plugin = {
     attributesProcessorFactory,
     resourceProcessorFactory,
     filterProcessorFactory,
+    groupingProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
     debugExporterFactory,

@@ -12,3 +12,4 @@ export * from './anyvalue.js';
 export * from './otlpjson/index.js';
 export * from './ottl/index.js';
 export * from './exporterhelper/index.js';
+export * as exceptions from './exceptions/index.js';
