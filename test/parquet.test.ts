@@ -379,7 +379,8 @@ service:
     }
   });
 
-  it('summit query: SQL over the views, in table, json and csv', async () => {
+  // six `summit query` processes, each loading DuckDB: slow on a busy machine
+  it('summit query: SQL over the views, in table, json and csv', { timeout: 60_000 }, async () => {
     await until(() => parquetFiles(join(data, 'traces')).length > 0, 'trace files');
     const table = await runSummit(['query', 'select service_name, count(*) as spans from traces group by 1', '--data', data]);
     expect(table.stderr).toBe('');
