@@ -3,10 +3,11 @@
  * that can be down, slow or failing, a sender that tracks what Summit acknowledged, and the
  * small waits and readers around a running `summit` process.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { afterEach } from 'vitest';
 import { attrs, newSpan, tracesOf } from '../pipeline/builders.js';
 import type { Traces } from '../pipeline/model.js';
 import { decodeSignal, encodeSignal } from '../pipeline/otlpproto/index.js';
@@ -294,4 +295,17 @@ export function readSegment(file: string): SegmentRecord[] {
     pos += 12 + length;
   }
   return out;
+}
+
+/** What a test file's tests start — Summit processes, sinks, directories — stopped, closed and removed after each test. */
+export function cleanedUpAfterEach(): { running: SummitProcess[]; sinks: Sink[]; dirs: string[] } {
+  const running: SummitProcess[] = [];
+  const sinks: Sink[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const s of running.splice(0)) await ensureStopped(s);
+    for (const s of sinks.splice(0)) await s.down();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return { running, sinks, dirs };
 }

@@ -3,20 +3,11 @@
  * the memory_limiter refuses with 503 + Retry-After, Summit's RSS stays bounded, the process
  * survives and accepts again once the flood is over and the backend keeps up.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SummitProcess } from './helpers.js';
+import { describe, expect, it } from 'vitest';
 import { freePort, tempDir } from './helpers.js';
-import { Sender, Sink, ensureStopped, rssMiB, sleep, startSummit, tracesRequest } from './delivery-helpers.js';
+import { Sender, Sink, cleanedUpAfterEach, rssMiB, sleep, startSummit, tracesRequest } from './delivery-helpers.js';
 
-const running: SummitProcess[] = [];
-const sinks: Sink[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await ensureStopped(s);
-  for (const s of sinks.splice(0)) await s.down();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { running, sinks, dirs } = cleanedUpAfterEach();
 
 /**
  * limit_mib: the memory_limiter counts memory held (V8 heap + Buffers), not RSS, so RSS may reach

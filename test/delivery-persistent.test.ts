@@ -3,21 +3,13 @@
  * Summit acknowledged survives `kill -9` and is delivered after the restart, and damaged queue
  * files cost only the damaged record, with a warning naming the file.
  */
-import { closeSync, openSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SummitProcess } from './helpers.js';
+import { describe, expect, it } from 'vitest';
 import { freePort, tempDir } from './helpers.js';
-import { Sender, Sink, ensureStopped, missing, readSegment, segmentFiles, sleep, startSummit, stream, until, type SegmentRecord } from './delivery-helpers.js';
+import { Sender, Sink, cleanedUpAfterEach, missing, readSegment, segmentFiles, sleep, startSummit, stream, until, type SegmentRecord } from './delivery-helpers.js';
 
-const running: SummitProcess[] = [];
-const sinks: Sink[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await ensureStopped(s);
-  for (const s of sinks.splice(0)) await s.down();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { running, sinks, dirs } = cleanedUpAfterEach();
 
 /** A Summit config with a persistent queue in `dir`/queue, and what a test needs around it. */
 async function persistentSetup() {

@@ -5,20 +5,11 @@
  * persistent queue keeps all of it (waiting, waiting for a retry, or in flight) on disk, exits 0,
  * and delivers it after the restart.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SummitProcess } from './helpers.js';
+import { describe, expect, it } from 'vitest';
 import { freePort, tempDir } from './helpers.js';
-import { Sender, Sink, ensureStopped, missing, startSummit, until } from './delivery-helpers.js';
+import { Sender, Sink, cleanedUpAfterEach, missing, startSummit, until } from './delivery-helpers.js';
 
-const running: SummitProcess[] = [];
-const sinks: Sink[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await ensureStopped(s);
-  for (const s of sinks.splice(0)) await s.down();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { running, sinks, dirs } = cleanedUpAfterEach();
 
 /** Longer than the whole test: a request the backend got after it turned slow is never answered while Summit runs. */
 const SLOW_MS = 30_000;

@@ -4,20 +4,11 @@
  * answered 200 must reach the backend (DESIGN.md "Nothing lost").
  * Persistent queues: delivery-persistent.test.ts; memory_limiter floods: delivery-memory.test.ts.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SummitProcess } from './helpers.js';
+import { describe, expect, it } from 'vitest';
 import { freePort, tempDir } from './helpers.js';
-import { Sender, Sink, ensureStopped, missing, sleep, startSummit, stream, until } from './delivery-helpers.js';
+import { Sender, Sink, cleanedUpAfterEach, missing, sleep, startSummit, stream, until } from './delivery-helpers.js';
 
-const running: SummitProcess[] = [];
-const sinks: Sink[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await ensureStopped(s);
-  for (const s of sinks.splice(0)) await s.down();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { running, sinks, dirs } = cleanedUpAfterEach();
 
 async function setup(yaml: (p: { receiver: number; sink: string; metrics: number }) => string) {
   const sink = new Sink(await freePort());

@@ -4,21 +4,14 @@
  * refuse (503 + Retry-After) before V8 aborts with "heap out of memory", and nothing it
  * acknowledged may be lost once the backend keeps up again.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Sender, Sink, ensureStopped, missing, sleep, tracesRequest, until } from './delivery-helpers.js';
-import { ROOT, SummitProcess, freePort, tempDir, writeFile } from './helpers.js';
+import { Sender, Sink, cleanedUpAfterEach, missing, sleep, tracesRequest, until } from './delivery-helpers.js';
+import { ROOT, freePort, tempDir, writeFile, SummitProcess } from './helpers.js';
 
-const running: SummitProcess[] = [];
-const sinks: Sink[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) await ensureStopped(s);
-  for (const s of sinks.splice(0)) await s.down();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { running, sinks, dirs } = cleanedUpAfterEach();
 
 /** V8 old space of the child: a heap limit of 240 MiB (old + young generation) on a machine with many GiB. */
 const HEAP_MIB = 192;
