@@ -393,12 +393,14 @@ function invalidUtf8(m: MutationInput): { name: string; body: Buffer } {
 function manyItems(m: MutationInput): { name: string; body: Buffer } {
   const { r, signal } = m;
   const level = r.pick(['resources', 'scopes', 'items', 'minimal items'] as const);
-  const cap = Math.min(m.maxItems, Math.floor(m.room / (level === 'minimal items' ? 40 : 8)));
+  const minimal = level === 'minimal items';
+  const perItem = m.encoding === 'json' ? (minimal ? JSON_MINIMAL[signal].length : 2) + 1 : 2 + (minimal ? PROTO_MINIMAL[signal].length : 0);
+  const cap = Math.min(m.maxItems, Math.floor(m.room / perItem));
   const n = Math.max(1, Math.floor(10 ** (r.next() * Math.log10(cap))));
   const name = `many-items ${n} ${level === 'items' ? `empty ${ITEM[signal]}` : level === 'minimal items' ? `minimal ${ITEM[signal]}` : `empty ${level}`}`;
   if (m.encoding === 'json') {
     const [rs, ss, items] = JSON_KEYS[signal];
-    const item = level === 'minimal items' ? JSON_MINIMAL[signal] : '{}';
+    const item = minimal ? JSON_MINIMAL[signal] : '{}';
     const list = (x: string) => `${x},`.repeat(n - 1) + x;
     const text =
       level === 'resources'
@@ -418,7 +420,7 @@ function manyItems(m: MutationInput): { name: string; body: Buffer } {
   const none = Buffer.alloc(0);
   if (level === 'resources') return { name, body: repeat(1, none) };
   if (level === 'scopes') return { name, body: field(1, repeat(2, none)) };
-  return { name, body: field(1, field(2, repeat(2, level === 'minimal items' ? PROTO_MINIMAL[signal] : none))) };
+  return { name, body: field(1, field(2, repeat(2, minimal ? PROTO_MINIMAL[signal] : none))) };
 }
 
 const ITEM: Record<Signal, string> = { traces: 'spans', metrics: 'metrics', logs: 'log records' };

@@ -240,6 +240,11 @@ export interface FuzzReport {
   /** The peak of each 10 s: flat when bounded, a staircase when something accumulates. */
   rssPer10s: number[];
   jumps: { fromMiB: number; toMiB: number; inFlight: string[] }[];
+  /**
+   * When RSS first passed the limit: what was in flight, and the last requests answered (work a
+   * pipeline does after the answer, e.g. exporting a batch, belongs to one of those).
+   */
+  overLimit?: { atSeconds: number; inFlight: string[]; recent: string[] };
   crashes: Crash[];
   answersAfter?: Outcome;
   exit?: string;
@@ -274,6 +279,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const end = started + o.durationMs;
   const inFlight = new Map<number, string>();
+  const recent: string[] = [];
   let child = await startSummit(dir, log, o.sets);
   let senders = new Senders(child);
   let alive = true;
@@ -289,6 +295,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       report.rssPeakMiB = rss;
       report.rssPeakInFlight = describeInFlight();
     }
+    if (rss > RSS_LIMIT_MIB && !report.overLimit) report.overLimit = { atSeconds: (Date.now() - started) / 1000, inFlight: describeInFlight(), recent: [...recent] };
     if (rss - lastRss > 200 && report.jumps.length < 20) report.jumps.push({ fromMiB: lastRss, toMiB: rss, inFlight: describeInFlight() });
     lastRss = rss;
   }, SAMPLE_MS);
@@ -336,6 +343,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       const ms = performance.now() - t0;
       inFlight.delete(id);
       if (!alive) continue; // answers cut off by a crash say nothing about the request
+      recent.push(`${what} → ${outcome} at ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      if (recent.length > 12) recent.shift();
       report.requests++;
       report.bytesSent += req.body.length;
       count(report.outcomes, outcome);
@@ -415,6 +424,10 @@ export function formatReport(r: FuzzReport, o: FuzzOptions): string {
     ...r.slowest.map((s) => `  ${(s.ms / 1000).toFixed(2)} s  ${s.what}`),
   ];
   if (r.rssPeakInFlight.length) lines.push('', `in flight at the RSS peak: ${r.rssPeakInFlight.join(' | ')}`);
+  if (r.overLimit) {
+    lines.push('', `RSS passed ${RSS_LIMIT_MIB} MiB at ${r.overLimit.atSeconds.toFixed(0)} s; in flight: ${r.overLimit.inFlight.join(' | ') || '(nothing)'}; last answered:`);
+    lines.push(...r.overLimit.recent.map((x) => `  ${x}`));
+  }
   for (const j of r.jumps) lines.push(`RSS jump ${mib(j.fromMiB)} → ${mib(j.toMiB)} within ${SAMPLE_MS} ms; in flight: ${j.inFlight.join(' | ')}`);
   for (const [outcome, examples] of r.unexpected) lines.push('', `unexpected answer ${outcome}, e.g.:`, ...examples.map((e) => `  ${e}`));
   for (const c of r.crashes) lines.push('', `CRASH at ${c.atSeconds.toFixed(0)} s: ${c.how}; in flight: ${c.inFlight.join(' | ') || '(nothing)'}`, ...c.log.map((l) => `  | ${l}`));
