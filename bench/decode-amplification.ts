@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { newSpan, tracesOf } from '../pipeline/builders.js';
 import { encodeSignal } from '../pipeline/otlpproto/index.js';
-import { cpuSeconds, freePort, peakRssMiB, startProcess } from './e2e.js';
+import { cpuSeconds, freePort, peakRssMiB, startProcess } from './processes.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 

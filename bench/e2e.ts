@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,46 +7,12 @@ import { encodeSignal } from '../pipeline/otlpproto/index.js';
 import { measure, table, type BenchCase } from './harness.js';
 import { generateLoad } from './loadgen.js';
 import { syntheticTraces } from './synthetic.js';
+import { cpuSeconds, freePort, peakRssMiB, startProcess } from './processes.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SPANS = 512;
 const SECONDS_PER_ROUND = 3;
 const CONCURRENCY = 8;
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Starts a server process and resolves once its output says it is ready. */
-export function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (d: Buffer) => {
-      seen += d;
-      if (ready.test(seen)) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${seen}`)));
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far, from the kernel. */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-/** Peak resident memory of a process, from the kernel. */
-export function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 async function startSummit(): Promise<{ child: ChildProcess; http: string; grpc: string }> {
   const [http, grpc] = [await freePort(), await freePort()];

@@ -16,9 +16,8 @@
  */
 import { Client, credentials, Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +27,7 @@ import type { Signal } from '../pipeline/model.js';
 import { encodeSignal } from '../pipeline/otlpproto/index.js';
 import { DEFAULT_LIMITS, inlineRequests, MUTATION_FAMILIES, WorkerRequests, type FuzzLimits, type FuzzRequest } from './fuzz-inputs.js';
 import { syntheticTraces } from './synthetic.js';
+import { freePort, procStatusMiB } from './processes.js';
 
 /** The built CLI, whether this runs from dist/ or (in a test) from the sources. */
 const SUMMIT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/bin/summit.js' : '../bin/summit.js', import.meta.url));
@@ -60,23 +60,6 @@ const METHODS: Record<Signal, string> = {
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
 };
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function procStatusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
-  try {
-    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? undefined : Number(kb) / 1024;
-  } catch {
-    return undefined;
-  }
-}
 
 function dirBytes(dir: string): number {
   let total = 0;

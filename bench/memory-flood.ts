@@ -13,7 +13,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import { parse } from 'yaml';
 import { decodeSignal, encodeSignal } from '../pipeline/otlpproto/index.js';
 import { generateLoad, type LoadResult } from './loadgen.js';
 import { syntheticTraces, UniqueTraceRequests } from './synthetic.js';
+import { freePort, procStatusMiB, stopProcess } from './processes.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SPANS = 512;
@@ -42,14 +42,6 @@ const DEFAULT_LIMITER_HEAP_MIB = Number(process.env.MEMORY_FLOOD_HEAP_MIB ?? 256
 const OVERLOAD_SINK_MS = 2000;
 /** How long the backlog may take to reach the sink once it answers at once. */
 const DRAIN_TIMEOUT_MS = 120_000;
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Sink {
   server: Server;
@@ -167,25 +159,6 @@ async function counter(url: string, name: string): Promise<number> {
   return sum;
 }
 
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
-  try {
-    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? undefined : Number(kb) / 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
 const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
 
 const SAME_BODY = encodeSignal('traces', syntheticTraces(SPANS));
@@ -220,7 +193,7 @@ async function withSustainableRate(sinkMs: number, run: (s: Setting) => Promise<
     const measured = await load(closed.http, 10_000, 0, 16);
     const delivered = ((await counter(closed.metrics, 'otelcol_exporter_sent_spans_total')) - sentBefore) / measured.seconds;
     const sustainable = measured.acceptedSpans / measured.seconds;
-    await stop(closed.child);
+    await stopProcess(closed.child);
     const lines = await run({ dir, sink, children, sustainable, delivered });
     return [
       ...lines.slice(0, 4),
@@ -244,11 +217,11 @@ export function memoryFloodSuite(): Promise<string> {
     const flood = await startSummit(dir, 'flood', { sink: sink.endpoint, queue: 'queue_size: 1000' });
     children.push(flood.child);
     const pid = flood.child.pid!;
-    const idle = procStatus(pid, 'VmRSS') ?? 0;
+    const idle = procStatusMiB(pid, 'VmRSS') ?? 0;
     const samples: { t: number; rss: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => {
-      const rss = procStatus(pid, 'VmRSS');
+      const rss = procStatusMiB(pid, 'VmRSS');
       if (rss !== undefined) samples.push({ t: Date.now() - started, rss });
     }, 100);
     const offered = (2 * sustainable) / SPANS; // requests per second
@@ -269,8 +242,8 @@ export function memoryFloodSuite(): Promise<string> {
       await sleep(250);
     }
     clearInterval(sampler);
-    const hwm = procStatus(pid, 'VmHWM') ?? NaN;
-    const exit = await stop(flood.child);
+    const hwm = procStatusMiB(pid, 'VmHWM') ?? NaN;
+    const exit = await stopProcess(flood.child);
 
     const peak = Math.max(...samples.map((s) => s.rss));
     const windows: number[] = [];
@@ -385,9 +358,9 @@ export function overloadDefaultLimiterSuite(): Promise<string> {
       lost = ackedLost();
     }
     const drainSeconds = (Date.now() - drainStart) / 1000;
-    const hwm = procStatus(summit.child.pid!, 'VmHWM') ?? NaN;
+    const hwm = procStatusMiB(summit.child.pid!, 'VmHWM') ?? NaN;
     const aliveAfterDrain = alive();
-    const exit = await stop(summit.child);
+    const exit = await stopProcess(summit.child);
     sink.onDelivered = undefined;
     sink.delayMs = OVERLOAD_SINK_MS;
 

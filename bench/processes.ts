@@ -1,5 +1,5 @@
 /** What suites that run Summit in a process of its own need: ports, /proc readings, a clean stop. */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -40,4 +40,30 @@ export async function stopProcess(child: ChildProcess, graceMs = 40_000): Promis
   const code = await exited;
   clearTimeout(timer);
   return code;
+}
+
+/** Starts a server process and resolves once its output says it is ready. */
+export function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d;
+      if (ready.test(seen)) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${seen}`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, from the kernel. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Peak resident memory of a process (kernel VmHWM), 0 once it is gone. */
+export function peakRssMiB(pid: number): number {
+  return procStatusMiB(pid, 'VmHWM') ?? 0;
 }
