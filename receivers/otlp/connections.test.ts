@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ComponentInstance, Consumer } from '../../pipeline/component.js';
 import { encodeSignal as encodeProto } from '../../pipeline/otlpproto/index.js';
@@ -19,10 +20,10 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.shutdown?.();
 });
 
-async function startReceiver(protocols: OtlpReceiverConfig['protocols']): Promise<{ telemetry: SelfTelemetry }> {
+async function startReceiver(protocols: OtlpReceiverConfig['protocols'], logger?: Logger): Promise<{ telemetry: SelfTelemetry }> {
   const telemetry = new SelfTelemetry();
   const consumer: Consumer = { consume: async () => undefined };
-  const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver', telemetry }), { protocols }, { traces: consumer });
+  const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver', telemetry, ...(logger && { logger }) }), { protocols }, { traces: consumer });
   await instance.start!(testHost());
   running.push(instance);
   return { telemetry };
@@ -93,5 +94,24 @@ describe('otlp receiver: connection timeouts', () => {
     clients.push({ close: () => silent.destroy() });
     await until('both connections are open', async () => (await openConnections(telemetry, 'grpc')) === 2);
     await until('the server closed both', async () => (await openConnections(telemetry, 'grpc')) === 0);
+  });
+});
+
+describe('a client that hangs up mid-upload', () => {
+  it('is not logged as an error (any client could flood the log with them)', async () => {
+    const port = await freePort();
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    await startReceiver({ http: { endpoint: `127.0.0.1:${port}` } as never }, logger);
+    for (let i = 0; i < 3; i++) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${body.length * 100}\r\n\r\n`);
+      socket.write(body);
+      await new Promise((r) => setTimeout(r, 50));
+      socket.destroy();
+    }
+    await until('the hang-ups were noticed', async () => lines.filter((l) => /closed the connection/.test(l.msg)).length === 3);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 });

@@ -88,6 +88,9 @@ export class OtlpHttpServer {
     try {
       body = await readBody(req, this.config.max_request_body_size);
     } catch (err) {
+      // A sender that hangs up mid-upload is the network's business, not Summit's: an error line
+      // with a stack for each would let any client flood the log.
+      if (req.destroyed && !(err instanceof BodyError)) return void this.logger.debug({ reason: (err as Error).message }, 'OTLP/HTTP client closed the connection while sending its request');
       if (!(err instanceof BodyError)) throw err;
       return this.answerStatus(res, format, err.status, RPC_CODE.INVALID_ARGUMENT, err.message, true);
     }
