@@ -465,12 +465,6 @@ export class StructBuilder implements Builder {
 /** Texts shared by many rows and appended together: a resource's attribute keys, its values, its schema URL… */
 export type SharedTexts = readonly (string | null)[];
 
-/** Where a SharedTexts' texts are in a chunk's dictionary. */
-interface Placement {
-  indices: Int32Array;
-  nulls: number[];
-}
-
 /**
  * DICTIONARY<int32, utf8>, for texts shared by many rows: a chunk holds each distinct text once
  * and its rows hold indexes. Parquet writes the column with dictionary pages; readers see plain
@@ -488,10 +482,9 @@ export class DictionaryBuilder implements Builder {
   private readonly dictionary = new Utf8Builder(1024);
   /** This chunk's dictionary: text → index. */
   private readonly indexOf = new Map<string, number>();
-  private readonly placed = new Map<SharedTexts, Placement>();
-  /** The last texts appended: consecutive rows nearly always share them. */
-  private last?: SharedTexts;
-  private lastPlacement: Placement = { indices: new Int32Array(0), nulls: [] };
+  /** The texts of the previous row, whose indexes start at `lastStart`: rows nearly always repeat them. */
+  private last: SharedTexts = [];
+  private lastStart = 0;
   /** Distinct texts of this file's earlier chunks too. */
   private readonly inFile = new Set<string>();
 
@@ -503,12 +496,7 @@ export class DictionaryBuilder implements Builder {
 
   /** Appends the texts as rows (NULL texts as NULL indexes). */
   appendShared(texts: SharedTexts): void {
-    if (texts !== this.last) {
-      this.lastPlacement = this.placed.get(texts) ?? this.place(texts);
-      this.last = texts;
-    }
-    const { indices: from, nulls } = this.lastPlacement;
-    const n = from.length;
+    const n = texts.length;
     const start = this.length;
     if (start + n > this.indices.length) {
       const next = new Int32Array(bufferPool.take(4 * grownCapacity(this.indices.length, start + n)));
@@ -518,33 +506,32 @@ export class DictionaryBuilder implements Builder {
       this.validity.grow(next.length);
     }
     const indices = this.indices;
-    for (let i = 0; i < n; i++) indices[start + i] = from[i];
-    for (const i of nulls) this.validity.setNull(start + i, indices.length);
+    const last = this.last;
+    const lastStart = this.lastStart;
+    for (let i = 0; i < n; i++) {
+      const t = texts[i];
+      if (t === null) {
+        indices[start + i] = 0;
+        this.validity.setNull(start + i, indices.length);
+      } else {
+        // the same text as the previous row's at this place (most often the very same string) has its index
+        indices[start + i] = i < last.length && last[i] === t ? indices[lastStart + i] : (this.indexOf.get(t) ?? this.add(t));
+      }
+    }
+    this.last = texts;
+    this.lastStart = start;
     this.length = start + n;
   }
 
-  private place(texts: SharedTexts): Placement {
-    const p: Placement = { indices: new Int32Array(texts.length), nulls: [] };
-    for (let i = 0; i < texts.length; i++) {
-      const t = texts[i];
-      if (t === null) {
-        p.nulls.push(i);
-        continue;
-      }
-      let at = this.indexOf.get(t);
-      if (at === undefined) {
-        at = this.dictionary.length;
-        this.dictionary.append(t);
-        this.indexOf.set(t, at);
-        if (!this.inFile.has(t)) {
-          this.inFile.add(t);
-          this.tally.bytes += Buffer.byteLength(t) + 4;
-        }
-      }
-      p.indices[i] = at;
+  private add(t: string): number {
+    const at = this.dictionary.length;
+    this.dictionary.append(t);
+    this.indexOf.set(t, at);
+    if (!this.inFile.has(t)) {
+      this.inFile.add(t);
+      this.tally.bytes += Buffer.byteLength(t) + 4;
     }
-    this.placed.set(texts, p);
-    return p;
+    return at;
   }
 
   byteSize(): number {
@@ -557,8 +544,7 @@ export class DictionaryBuilder implements Builder {
     this.indices = new Int32Array(bufferPool.take(4 * Math.max(INITIAL, n)));
     this.length = 0;
     this.indexOf.clear();
-    this.placed.clear();
-    this.last = undefined;
+    this.last = [];
     return out;
   }
 }

@@ -213,6 +213,10 @@ describe('parquet: shared texts and long values', () => {
       expect(
         await queryRows(db.connection, `select count(*)::INT as n, count(distinct resource_attributes['process.command_line'])::INT as d from ${tableSource(dir, 'traces')}`),
       ).toEqual([{ n: 500, d: 1 }]);
+      // dictionary columns keep the row-group statistics engines skip row groups by
+      expect(
+        await queryRows(db.connection, `select stats_min_value as lo, stats_max_value as hi from parquet_metadata('${dir}/traces/**/*.parquet') where path_in_schema = 'service_name'`),
+      ).toEqual([{ lo: 'shared', hi: 'shared' }]);
     } finally {
       db.close();
     }
