@@ -54,7 +54,11 @@ export interface SpawnOptions {
 
 export function spawnSummit(args: string[], opts: SpawnOptions = {}): ChildProcessWithoutNullStreams {
   const [command, ...commandArgs] = [...(opts.launcher ?? []), process.execPath, SUMMIT, ...args];
-  return spawn(command, commandArgs, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+  const child = spawn(command, commandArgs, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+  // decoded as a stream, so a character split across two chunks stays one character
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  return child;
 }
 
 /** A running `summit` process whose output can be awaited. */
