@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../pipeline/duration.js';
 import type { Signal } from '../pipeline/model.js';
-import { encodeSignal } from '../pipeline/otlpproto/index.js';
+import { EXPORT_METHOD, encodeSignal } from '../pipeline/otlpproto/index.js';
 import { DEFAULT_LIMITS, inlineRequests, MUTATION_FAMILIES, WorkerRequests, type FuzzLimits, type FuzzRequest } from './fuzz-inputs.js';
 import { syntheticTraces } from './synthetic.js';
 import { freePort, procStatusMiB } from './processes.js';
@@ -55,11 +55,6 @@ export interface FuzzOptions {
 }
 
 const PATHS: Record<Signal, string> = { traces: '/v1/traces', metrics: '/v1/metrics', logs: '/v1/logs' };
-const METHODS: Record<Signal, string> = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -183,7 +178,7 @@ class Senders {
     const client = req.gzip ? this.gzip : this.plain;
     return new Promise((resolve) => {
       client.makeUnaryRequest(
-        METHODS[req.signal],
+        EXPORT_METHOD[req.signal],
         (b: Buffer) => b,
         (b: Buffer) => b,
         req.body,

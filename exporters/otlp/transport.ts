@@ -3,15 +3,9 @@ import type { Logger } from 'pino';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
-import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
+import { EXPORT_METHOD, decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
 import { warnPartialSuccess } from '../../pipeline/partial-success.js';
 import { clientTlsOptions, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
-
-const METHOD: Record<Signal, string> = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
 
 /** As upstream's exporter: these are worth another try; RESOURCE_EXHAUSTED only with RetryInfo. */
 const RETRYABLE = new Set([status.CANCELLED, status.DEADLINE_EXCEEDED, status.ABORTED, status.OUT_OF_RANGE, status.UNAVAILABLE, status.DATA_LOSS]);
@@ -70,7 +64,7 @@ export class OtlpGrpcTransport {
     const body = Buffer.from(encodeSignal(signal, data));
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
-        METHOD[signal],
+        EXPORT_METHOD[signal],
         (b: Buffer) => b,
         (b: Buffer) => b,
         body,

@@ -13,6 +13,7 @@ import { decodeTraces, encodeTraces } from './traces.js';
 export { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
 export { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
 export {
+  EXPORT_METHOD,
   RETRY_INFO_TYPE_URL,
   decodeExportResponse,
   decodeRetryInfo,

@@ -28,6 +28,13 @@ export interface RpcStatus {
 
 export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
+/** The gRPC method each signal is exported through (the collector services of OTLP). */
+export const EXPORT_METHOD: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
 /** Runs `read` for each field of a whole top-level message, then checks nothing straddles the end. */
 function readMessage(buf: Uint8Array, read: (r: Reader, tag: number, end: number) => void): void {
   const r = new Reader(buf);

@@ -14,18 +14,12 @@ import type { Signal } from '../../pipeline/model.js';
 import { grpcKeepaliveOptions, listenGrpc } from '../../pipeline/grpc-server.js';
 import { boundAddress, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
-import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
+import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL, EXPORT_METHOD } from '../../pipeline/otlpproto/index.js';
 import { decodeRequest, encodeResponse } from './codec.js';
 import type { GrpcConfig } from './config.js';
 import { deliver } from './intake.js';
 import { decodeFailure, decodeLimitsFor } from './limits.js';
 import type { DecodeLimits } from '../../pipeline/decode-limits.js';
-
-const SERVICE: Record<Signal, string> = {
-  traces: 'opentelemetry.proto.collector.trace.v1.TraceService',
-  metrics: 'opentelemetry.proto.collector.metrics.v1.MetricsService',
-  logs: 'opentelemetry.proto.collector.logs.v1.LogsService',
-};
 
 const identity = (b: Buffer) => b;
 
@@ -33,7 +27,7 @@ const identity = (b: Buffer) => b;
 function serviceDefinition(signal: Signal): ServiceDefinition {
   return {
     Export: {
-      path: `/${SERVICE[signal]}/Export`,
+      path: EXPORT_METHOD[signal],
       requestStream: false,
       responseStream: false,
       requestSerialize: identity,
@@ -84,7 +78,7 @@ export class OtlpGrpcServer {
       ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
       ...grpcKeepaliveOptions(this.config.keepalive),
     });
-    for (const signal of Object.keys(SERVICE) as Signal[]) {
+    for (const signal of Object.keys(EXPORT_METHOD) as Signal[]) {
       const next = this.next[signal] as Consumer<typeof signal> | undefined;
       if (!next) continue;
       server.addService(serviceDefinition(signal), {
