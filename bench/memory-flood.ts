@@ -390,7 +390,7 @@ export function overloadDefaultLimiterSuite(): Promise<string> {
       '| measure | value |',
       '|---|---|',
       `| offered | ${offeredRate(result)} spans/s (target 2 × sustainable = ${k(2 * sustainable)}) for ${result.seconds.toFixed(0)} s, ${FLOOD_CONCURRENCY} senders |`,
-      `| memory_limiter | config/default.yaml's \`${limiter}\`; ${DEFAULT_LIMITER_HEAP_MIB ? `--max-old-space-size=${DEFAULT_LIMITER_HEAP_MIB}` : "Node's default heap"}: V8 heap limit ${logField(log, configured, 'v8_heap_size_limit_mib')} MiB, refusing from ${logField(log, configured, 'heap_soft_limit_mib')} MiB of heap or ${logField(log, configured, 'soft_limit_mib')} MiB held |`,
+      `| memory_limiter | config/default.yaml's \`${limiter}\`; ${DEFAULT_LIMITER_HEAP_MIB ? `--max-old-space-size=${DEFAULT_LIMITER_HEAP_MIB}` : "Node's default heap"}: V8 heap limit ${logField(log, configured, 'v8_heap_limit_mib')} MiB, refusing from ${logField(log, configured, 'heap_soft_limit_mib')} MiB of heap or ${logField(log, configured, 'soft_limit_mib')} MiB held |`,
       `| first refusal | ${logField(log, refusing, 'cur_heap_mib') ?? '-'} MiB heap, ${logField(log, refusing, 'cur_mem_mib') ?? '-'} MiB held; peak RSS (VmHWM) ${hwm.toFixed(0)} MiB |`,
       `| answers | ${statuses} (memory_limiter refused ${refusedBeforeBody} before reading the body) |`,
       `| refusals without Retry-After | ${result.refusedWithoutRetryAfter} of ${refusals} |`,

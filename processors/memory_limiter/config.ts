@@ -150,7 +150,7 @@ export interface UsableMemory {
   totalBytes: number;
   /** Whether totalBytes is the cgroup limit. */
   fromCgroup: boolean;
-  /** V8's heap limit (`v8.getHeapStatistics().heap_size_limit`). */
+  /** V8's heap limit: its old generation's (pipeline/heap-limit.ts). */
   heapLimitBytes: number;
 }
 

@@ -16,7 +16,8 @@ import {
   type UsableMemory,
 } from './config.js';
 import { MemoryLimiter } from './limiter.js';
-import { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, processMemoryInUse, systemTotalMemory, v8HeapLimit, type MemoryInUse } from './memory.js';
+import { cgroupMemoryLimit, effectiveTotalMemory, forcedGc, processMemoryInUse, systemTotalMemory, type MemoryInUse } from './memory.js';
+import { v8HeapLimit } from '../../pipeline/heap-limit.js';
 
 export {
   computeLimits,
@@ -38,7 +39,7 @@ export interface MemoryLimiterDeps {
   totalMemory?: () => number;
   /** The cgroup memory limit in bytes, undefined for none. Default: read from /sys/fs/cgroup. */
   cgroupMemoryLimit?: () => number | undefined;
-  /** V8's heap limit in bytes. Default: v8.getHeapStatistics().heap_size_limit. */
+  /** V8's heap limit (its old generation's) in bytes. Default: pipeline/heap-limit.ts. */
   heapLimit?: () => number;
   /** Forces a full GC; null: never. Default: global.gc, else obtained through the --expose-gc flag (see memory.ts). */
   gc?: (() => void) | null;
@@ -169,7 +170,7 @@ function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimi
         : {
             limit_percentage: c.limit_percentage,
             spike_limit_percentage: c.spike_limit_percentage,
-            v8_heap_size_limit_mib: mib(limits.heap.heapLimitBytes),
+            v8_heap_limit_mib: mib(limits.heap.heapLimitBytes),
             heap_hard_limit_mib: mib(limits.heap.hardBytes),
             heap_soft_limit_mib: mib(limits.heap.softBytes),
           }),

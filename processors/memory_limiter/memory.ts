@@ -26,13 +26,6 @@ export function processMemoryInUse(): MemoryInUse {
   return { heapBytes: m.heapUsed, heldBytes: m.heapUsed + m.external };
 }
 
-/**
- * V8's heap limit (old + young generation) of this process: `--max-old-space-size` plus the
- * young generation, or V8's default from the machine's memory. Memory outside the heap
- * (Buffers) does not count against it.
- */
-export const v8HeapLimit = (): number => v8.getHeapStatistics().heap_size_limit;
-
 /** A file's text, or undefined when it cannot be read. */
 export type ReadTextFile = (path: string) => string | undefined;
 

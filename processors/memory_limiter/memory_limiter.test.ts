@@ -391,7 +391,7 @@ describe('memory_limiter processor', () => {
       measured: 'V8 heap used + external memory',
       total_memory_mib: 24 * 1024,
       limit_mib: Math.floor(0.8 * 24 * 1024),
-      v8_heap_size_limit_mib: 4096,
+      v8_heap_limit_mib: 4096,
       heap_hard_limit_mib: Math.floor(0.8 * 4096),
       heap_soft_limit_mib: Math.floor(0.6 * 4096),
     });

@@ -1,4 +1,4 @@
-import { getHeapStatistics } from 'node:v8';
+import { v8HeapLimit } from '../../pipeline/heap-limit.js';
 import { DecodeLimitError, type DecodeLimits } from '../../pipeline/decode-limits.js';
 import type { Signal } from '../../pipeline/model.js';
 import { RPC_CODE } from './codec.js';
@@ -29,7 +29,7 @@ const HEAP_SHARE = 1 / 4;
 export function decodeLimitsFor(
   maxBytes: number,
   configured: { max_request_items?: number; max_request_values?: number },
-  heapLimit = getHeapStatistics().heap_size_limit,
+  heapLimit = v8HeapLimit(),
 ): DecodeLimits {
   const heapShare = heapLimit * HEAP_SHARE;
   return {
