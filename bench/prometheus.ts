@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { createPrometheusExporter, type PrometheusExporter } from '../exporters/prometheus/index.js';
+import { NAME_LIMITS } from '../exporters/prometheus/naming.js';
 import { attrs, newScope } from '../pipeline/builders.js';
 import { AggregationTemporality, type Metric, type Metrics } from '../pipeline/model.js';
 import { SelfTelemetry } from '../pipeline/telemetry.js';
@@ -120,6 +121,7 @@ export async function prometheusSuite(): Promise<string> {
       enable_open_metrics: false,
       without_scope_info: false,
       add_metric_suffixes: true,
+      ...NAME_LIMITS,
     },
   );
   await exporter.start!(testHost());

@@ -13,7 +13,7 @@ function withDefaults(c: Record<string, unknown>): { config: ParquetConfig; erro
 }
 
 describe('parquet exporter config', () => {
-  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever, values cut at 64 KiB; no send timeout, 1000 senders', () => {
+  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever, own-hour partitions within a week, values cut at 64 KiB; no send timeout, 1000 senders', () => {
     const { config, errors } = withDefaults({});
     expect(errors).toEqual([]);
     expect(validateParquetConfig(config)).toEqual([]);
@@ -24,6 +24,7 @@ describe('parquet exporter config', () => {
       maxBytes: 128 * 1024 * 1024,
       maxAgeMs: 60_000,
       retentionMs: 0,
+      partitionWindowMs: 7 * 24 * 3_600_000,
       maxValueBytes: 64 * 1024,
     });
     const helper = resolveExporterHelperConfig(config, PARQUET_HELPER_DEFAULTS);

@@ -18,6 +18,7 @@ export interface ParquetConfig extends ExporterHelperConfig {
   max_bytes: number | string;
   max_age: string;
   retention: string;
+  partition_window: string;
   max_value_bytes: number | string;
 }
 
@@ -39,6 +40,7 @@ export const PARQUET_DEFAULTS = {
   max_bytes: '128MiB',
   max_age: '60s',
   retention: '0',
+  partition_window: '168h',
   max_value_bytes: '64KiB',
 };
 
@@ -80,6 +82,10 @@ export const parquetConfigSchema: JSONSchema = {
     },
     max_age: { ...durationSchema(PARQUET_DEFAULTS.max_age), description: 'a file is finished at the latest this long after its first row; 0 = no limit' },
     retention: { ...durationSchema(PARQUET_DEFAULTS.retention), description: 'delete hour partitions older than this, e.g. 720h; 0 = keep forever' },
+    partition_window: {
+      ...durationSchema(PARQUET_DEFAULTS.partition_window),
+      description: "items whose time is more than this before their arrival (or over an hour after) go to the arrival hour's partition; 0 = always their own hour",
+    },
     max_value_bytes: {
       type: ['integer', 'string'],
       minimum: 1,
@@ -93,7 +99,7 @@ export const parquetConfigSchema: JSONSchema = {
 
 export function validateParquetConfig(c: ParquetConfig): { path: string; message: string }[] {
   const problems = validateExporterHelperConfig(c);
-  const ms = (key: 'max_age' | 'retention' | 'timeout', fallback: string): number | undefined => {
+  const ms = (key: 'max_age' | 'retention' | 'partition_window' | 'timeout', fallback: string): number | undefined => {
     try {
       const v = parseDuration(c[key] ?? fallback);
       if (v < 0) {
@@ -108,6 +114,7 @@ export function validateParquetConfig(c: ParquetConfig): { path: string; message
   };
   const maxAge = ms('max_age', PARQUET_DEFAULTS.max_age);
   ms('retention', PARQUET_DEFAULTS.retention);
+  ms('partition_window', PARQUET_DEFAULTS.partition_window);
   const timeout = ms('timeout', PARQUET_HELPER_DEFAULTS.timeout!);
   try {
     if (parseSize(c.max_bytes ?? PARQUET_DEFAULTS.max_bytes) < 1) problems.push({ path: 'max_bytes', message: 'must be at least 1 byte' });
@@ -143,6 +150,7 @@ export interface ResolvedParquetConfig {
   maxBytes: number;
   maxAgeMs: number;
   retentionMs: number;
+  partitionWindowMs: number;
   maxValueBytes: number;
 }
 
@@ -160,6 +168,7 @@ export function resolveParquetConfig(c: ParquetConfig, configDir: string, cwd = 
     maxBytes: parseSize(c.max_bytes ?? PARQUET_DEFAULTS.max_bytes),
     maxAgeMs: parseDuration(c.max_age ?? PARQUET_DEFAULTS.max_age),
     retentionMs: parseDuration(c.retention ?? PARQUET_DEFAULTS.retention),
+    partitionWindowMs: parseDuration(c.partition_window ?? PARQUET_DEFAULTS.partition_window),
     maxValueBytes: parseSize(c.max_value_bytes ?? PARQUET_DEFAULTS.max_value_bytes),
   };
 }

@@ -242,6 +242,29 @@ describe('FileSet: rolling', () => {
     expect(Object.values(sink.summary())).toEqual(Array(40).fill(1));
   });
 
+  it('rows outside partition_window go to the arrival hour, keeping their own time; inside it, to their own hour', async () => {
+    const sink = new FakeSink();
+    const now = Date.UTC(2024, 1, 29, 7, 30);
+    const ns = (ms: number) => BigInt(ms) * 1_000_000n;
+    const files = fileSet(sink, { now: () => now, partitionWindowMs: 48 * 3_600_000 });
+    const times = [
+      now - 47 * 3_600_000, // inside: 2024-02-27 08:30
+      now - 50 * 3_600_000, // two hours too old
+      now + 60 * 60_000, // the next hour: a clock a little ahead
+      now + 3 * 3_600_000, // too far ahead
+      Date.UTC(1985, 0, 1), // a broken clock
+    ];
+    const batch = tracesOf(times.map((t, i) => newSpan({ name: `s${i}`, startTimeUnixNano: ns(t), endTimeUnixNano: ns(t) + 1n })));
+    const w = files.write('traces', batch);
+    await files.flush();
+    await w;
+    expect(sink.summary()).toEqual({
+      'traces/date=2024-02-27/hour=08/part': 1,
+      'traces/date=2024-02-29/hour=08/part': 1,
+      'traces/date=2024-02-29/hour=07/part': 3,
+    });
+  });
+
   it('a time of 0 (unknown) goes to the partition of the arrival time', async () => {
     const sink = new FakeSink();
     const now = Date.UTC(2024, 1, 29, 7, 30);

@@ -46,6 +46,12 @@ export interface FileSetOptions {
   maxRows: number;
   maxBytes: number;
   maxAgeMs: number;
+  /**
+   * Rows whose hour is more than this (rounded up to hours) before the arrival hour, or more
+   * than one hour after it, go to the arrival hour's partition; 0 = every row to its own hour. Random or broken clocks
+   * would otherwise spread one batch over as many files as it has rows.
+   */
+  partitionWindowMs?: number;
   /** Sends the helper may have in flight per signal (its num_consumers); Infinity when unbounded. */
   maxHeldSends: number;
   /** Rows per chunk handed to the writer thread. */
@@ -126,6 +132,7 @@ export class FileSet {
   private readonly chunkBytes: number;
   private readonly rowGroupRows: number;
   private readonly maxOpenFiles: number;
+  private readonly windowHours: number;
   private readonly limit: ValueLimit;
   private readonly dictionaryPageBytes: number;
   private immediate = false;
@@ -138,6 +145,7 @@ export class FileSet {
     this.chunkBytes = o.chunkBytes ?? 16 * 1024 * 1024;
     this.rowGroupRows = o.rowGroupRows ?? 128 * 1024;
     this.maxOpenFiles = Math.max(1, o.maxOpenFiles ?? 32);
+    this.windowHours = Math.ceil((o.partitionWindowMs ?? 0) / 3_600_000);
     this.limit = new ValueLimit(o.maxValueBytes ?? parseSize(PARQUET_DEFAULTS.max_value_bytes));
     this.dictionaryPageBytes = dictionaryPageBytes(this.limit);
   }
@@ -292,8 +300,7 @@ export class FileSet {
   private fileFor(signal: Signal, t: bigint, waiter: Waiter, touched: Set<OpenFile>): OpenFile {
     let f = this.last[signal];
     if (f === undefined || f.rolled || t < f.lo || t >= f.hi) {
-      let hour = t === 0n ? -1 : Number(t / HOUR_NS);
-      if (hour < 0 || hour > MAX_HOUR) hour = Math.floor(this.now() / 3_600_000);
+      const hour = this.hourOf(t);
       f = this.open[signal].get(hour) ?? this.create(signal, hour);
       this.last[signal] = f;
     }
@@ -304,6 +311,19 @@ export class FileSet {
       touched.add(f);
     }
     return f;
+  }
+
+  /**
+   * The partition hour of a row at time `t` (ns): its own, or the arrival hour when unknown (0)
+   * or outside the window. The window is whole hours, so every row of an hour goes to one file.
+   */
+  private hourOf(t: bigint): number {
+    const arrival = Math.floor(this.now() / 3_600_000);
+    if (t <= 0n) return arrival;
+    const hour = Number(t / HOUR_NS);
+    if (hour > MAX_HOUR) return arrival;
+    if (this.windowHours === 0) return hour;
+    return hour < arrival - this.windowHours || hour > arrival + 1 ? arrival : hour;
   }
 
   private create(signal: Signal, hour: number): OpenFile {

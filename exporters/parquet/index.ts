@@ -36,6 +36,7 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
     maxRows: resolved.maxRows,
     maxBytes: resolved.maxBytes,
     maxAgeMs: resolved.maxAgeMs,
+    partitionWindowMs: resolved.partitionWindowMs,
     // Without a queue the callers are the limit; with one, its senders are.
     maxHeldSends: queue.enabled ? queue.consumers : Infinity,
     logger: ctx.logger,

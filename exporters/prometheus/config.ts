@@ -3,6 +3,7 @@ import { durationSchema, parseDuration } from '../../pipeline/duration.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
 import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { NAME_LIMITS } from './naming.js';
 
 /** Upstream's translation strategies (otlptranslator), as `translation_strategy` names them. */
 export const TRANSLATION_STRATEGIES = [
@@ -25,6 +26,8 @@ export interface PrometheusExporterConfig extends Partial<HttpServerSettings> {
   without_scope_info: boolean;
   add_metric_suffixes: boolean;
   translation_strategy?: TranslationStrategy;
+  max_label_name_length: number;
+  max_label_value_length: number;
 }
 
 export const DEFAULT_ENDPOINT = 'localhost:8889';
@@ -53,6 +56,18 @@ export const prometheusExporterSchema: JSONSchema = {
     without_scope_info: { type: 'boolean', default: false },
     add_metric_suffixes: { type: 'boolean', default: true, description: 'deprecated upstream: use translation_strategy' },
     translation_strategy: { type: 'string', enum: [...TRANSLATION_STRATEGIES] },
+    max_label_name_length: {
+      type: 'integer',
+      minimum: 1,
+      default: NAME_LIMITS.max_label_name_length,
+      description: "Summit's own: a series with a label name longer than this many bytes is not served",
+    },
+    max_label_value_length: {
+      type: 'integer',
+      minimum: 1,
+      default: NAME_LIMITS.max_label_value_length,
+      description: "Summit's own: a series whose metric name or a label value is longer than this many bytes is not served",
+    },
   },
 };
 
@@ -89,6 +104,8 @@ export interface PrometheusSettings {
   withoutScopeInfo: boolean;
   withSuffixes: boolean;
   utf8Allowed: boolean;
+  maxLabelNameBytes: number;
+  maxLabelValueBytes: number;
 }
 
 /** translation_strategy, when set, wins over the deprecated add_metric_suffixes (as upstream). */
@@ -121,6 +138,8 @@ export function resolvePrometheusConfig(c: Partial<PrometheusExporterConfig>): P
     excludeServiceAttributes: r2t.exclude_service_attributes ?? false,
     openMetrics: c.enable_open_metrics ?? false,
     withoutScopeInfo: c.without_scope_info ?? false,
+    maxLabelNameBytes: c.max_label_name_length ?? NAME_LIMITS.max_label_name_length,
+    maxLabelValueBytes: c.max_label_value_length ?? NAME_LIMITS.max_label_value_length,
     ...translation({ translation_strategy: c.translation_strategy, add_metric_suffixes: c.add_metric_suffixes ?? true }),
   };
 }

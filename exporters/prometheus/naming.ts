@@ -192,11 +192,34 @@ export function escapeName(name: string, label = false): string {
   return s;
 }
 
+/** Whether `s` takes more than `max` bytes in UTF-8; counts bytes only when its length leaves a doubt. */
+export function longerThan(s: string, max: number): boolean {
+  return s.length > max || (s.length * 3 > max && Buffer.byteLength(s) > max);
+}
+
+/** A name or value as a log line may quote it: at most 64 characters, and its size when cut. */
+export function shown(s: string): string {
+  return s.length <= 64 ? s : `${s.slice(0, 64)}… (${Buffer.byteLength(s)} bytes)`;
+}
+
+/** Mimir's and Cortex's limits for what they accept, the defaults of the exporter's keys of the same names. */
+export const NAME_LIMITS = { max_label_name_length: 1024, max_label_value_length: 2048 };
+
+/** The error for a name or value over its limit (named by its config key). */
+export const overLimit = (what: string, s: string, key: keyof typeof NAME_LIMITS, max: number): Error =>
+  new Error(`${what} "${shown(s)}" is longer than ${key} (${max} bytes)`);
+
 /** A bounded memo for label names: attribute keys repeat across every data point. */
 export class LabelNameCache {
   private readonly map = new Map<string, string | Error>();
-  constructor(private readonly utf8Allowed: boolean, private readonly max = 10_000) {}
+  constructor(
+    private readonly utf8Allowed: boolean,
+    private readonly maxNameBytes = NAME_LIMITS.max_label_name_length,
+    private readonly max = 10_000,
+  ) {}
   get(key: string): string | Error {
+    // not memoised: an overlong key would be kept in full
+    if (longerThan(key, this.maxNameBytes)) return overLimit('label name', key, 'max_label_name_length', this.maxNameBytes);
     let v = this.map.get(key);
     if (v === undefined) {
       v = labelName(key, this.utf8Allowed);

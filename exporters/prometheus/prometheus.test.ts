@@ -378,6 +378,45 @@ describe('prometheus exporter: OTLP in, exposition out', () => {
     expect(Object.keys(text(utf8).types).sort()).toEqual(['http_duration_seconds', 'reqs_total']);
   });
 
+  it('a series with a name or label value over the length limits is not served, warned once with the name cut short', () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
+    const s = new PrometheusStore(resolvePrometheusConfig({ endpoint: '127.0.0.1:0', max_label_name_length: 32, max_label_value_length: 64 }), logger);
+    const long = (n: number) => 'x'.repeat(n);
+    const wide = (n: number) => 'é'.repeat(n); // two bytes each: the limits count bytes
+    const scope = newScope(long(65));
+    for (let round = 0; round < 3; round++) {
+      s.accumulate(
+        metricsOf(
+          [
+            metric('ok', '', gauge([num(1, { a: long(64) }), num(2, { a: long(65) }), num(3, { [long(33)]: 'v' }), num(4, { a: wide(33) })])),
+            metric(long(65), '', gauge([num(5)])),
+            metric('unit', long(65), gauge([num(6)])),
+          ],
+          { ...SERVICE, big: long(65) },
+        ),
+      );
+      s.accumulate(metricsOf([metric('from_scope', '', gauge([num(7)]))], {}, scope));
+    }
+    const e = text(s);
+    expect(Object.keys(e.types).sort()).toEqual(['ok']); // no target_info (a resource attribute too long), no from_scope, no unit
+    expect(series(e, 'ok')).toEqual([{ labels: { a: long(64), instance: 'pod-1', job: 'shop/checkout' }, value: 1 }]);
+    const warnings = lines.map((l) => JSON.parse(l).msg as string);
+    expect(warnings).toHaveLength(new Set(warnings).size); // once each
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/dropping a data point of "ok": value of label "a" "x{64}… \(65 bytes\)" is longer than max_label_value_length \(64 bytes\)/),
+        expect.stringMatching(/dropping a data point of "ok": label name "x{64}"|label name "x{33}" is longer than max_label_name_length \(32 bytes\)/),
+        expect.stringMatching(/value of label "a" "é{33}" is longer than max_label_value_length/),
+        expect.stringMatching(/dropping metric: metric name "x{64}… \(65 bytes\)" is longer than max_label_value_length/),
+        expect.stringMatching(/dropping metric: unit "x{64}… \(65 bytes\)"/),
+        expect.stringMatching(/not serving target_info of job "shop\/checkout": value of label "big"/),
+        expect.stringMatching(/dropping the data points of "from_scope": value of label "otel_scope_name"/),
+      ]),
+    );
+    expect(lines.every((l) => l.length < 600)).toBe(true);
+  });
+
   it('a name whose type changes keeps the first type; the conflicting points are dropped', () => {
     const s = store();
     s.accumulate(metricsOf([metric('x', '', gauge([num(1)]))]));
@@ -735,6 +774,8 @@ describe('prometheus exporter: config', () => {
       enable_open_metrics: false,
       without_scope_info: false,
       add_metric_suffixes: true,
+      max_label_name_length: 1024,
+      max_label_value_length: 2048,
     });
     const ajv = new Ajv({ useDefaults: true, strict: true });
     expect(ajv.validate(prometheusExporterFactory.configSchema, { translation_strategy: 'NoTranslation' })).toBe(true);

@@ -26,7 +26,7 @@ import {
 import type { PrometheusSettings } from './config.js';
 import { deflatePiece, gzipOf, type DeflatedPiece } from './gzip.js';
 import { boundLabel, escapeHelp, escapeLabelValue, formatTimestamp, formatValue, openMetricsFloat } from './format.js';
-import { escapeName, LabelNameCache, metricName, type MetricNamer, type TranslatorType } from './naming.js';
+import { escapeName, LabelNameCache, longerThan, metricName, overLimit, shown, type MetricNamer, type TranslatorType } from './naming.js';
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
@@ -158,6 +158,18 @@ interface ScopeContext {
   sig: string;
   plans: Map<string, LabelPlan | Error>;
   last: LabelPlan | undefined;
+  /** A scope, resource or config label over a length limit: no series of this scope is served. */
+  overLimit?: Error;
+}
+
+/** What every ScopeMetrics of one ResourceMetrics shares. */
+interface ResourceContext {
+  job?: string;
+  instance?: string;
+  /** [label name, escaped value]: the resource's attributes when resource_to_telemetry_conversion is on. */
+  pairs: [string, string][];
+  key?: string;
+  overLimit?: Error;
 }
 
 const TARGET_INFO = 'target_info';
@@ -187,7 +199,7 @@ export class PrometheusStore {
   private readonly constPairs: [string, string][];
 
   constructor(private readonly settings: PrometheusSettings, private readonly logger: Logger) {
-    this.names = new LabelNameCache(settings.utf8Allowed);
+    this.names = new LabelNameCache(settings.utf8Allowed, settings.maxLabelNameBytes);
     this.namer = { namespace: settings.namespace, withSuffixes: settings.withSuffixes, utf8Allowed: settings.utf8Allowed };
     const ns = settings.namespace ? this.names.get(settings.namespace) : '';
     this.targetInfoName = typeof ns === 'string' && ns !== '' ? `${ns}_${TARGET_INFO}` : TARGET_INFO;
@@ -210,7 +222,14 @@ export class PrometheusStore {
     return n;
   }
 
-  private resourceContext(rm: ResourceMetrics, nowMs: number): { job?: string; instance?: string; pairs: [string, string][]; key?: string } {
+  /** The error for a label name or value over its length limit, if either is. */
+  private labelOverLimit(name: string, value: string): Error | undefined {
+    if (longerThan(name, this.settings.maxLabelNameBytes)) return overLimit('label name', name, 'max_label_name_length', this.settings.maxLabelNameBytes);
+    if (longerThan(value, this.settings.maxLabelValueBytes)) return overLimit(`value of label "${shown(name)}"`, value, 'max_label_value_length', this.settings.maxLabelValueBytes);
+    return undefined;
+  }
+
+  private resourceContext(rm: ResourceMetrics, nowMs: number): ResourceContext {
     const attrs = rm.resource.attributes;
     const name = attrs.get('service.name');
     const namespace = attrs.get('service.namespace');
@@ -218,11 +237,14 @@ export class PrometheusStore {
     const job = name === undefined ? undefined : namespace === undefined ? anyValueAsString(name) : `${anyValueAsString(namespace)}/${anyValueAsString(name)}`;
     const instance = inst === undefined ? undefined : anyValueAsString(inst);
     const pairs: [string, string][] = [];
+    let tooLong: Error | undefined;
     if (this.settings.resourceToTelemetry) {
       for (const [k, v] of attrs) {
         if (this.settings.excludeServiceAttributes && (k === 'service.name' || k === 'service.namespace' || k === 'service.instance.id')) continue;
+        const value = anyValueAsString(v);
+        tooLong ??= this.labelOverLimit(k, value);
         const label = this.names.get(k);
-        if (typeof label === 'string') pairs.push([label, escapeLabelValue(anyValueAsString(v))]);
+        if (typeof label === 'string') pairs.push([label, escapeLabelValue(value)]);
       }
     }
     let key: string | undefined;
@@ -230,7 +252,7 @@ export class PrometheusStore {
       key = `${job}\xff${instance}`;
       this.updateTargetInfo(key, attrs, job, instance, nowMs);
     }
-    return { job, instance, pairs, key };
+    return { job, instance, pairs, key, overLimit: tooLong };
   }
 
   private updateTargetInfo(key: string, attrs: Attributes, job: string, instance: string, nowMs: number): void {
@@ -241,6 +263,11 @@ export class PrometheusStore {
       const label = this.names.get(k);
       if (typeof label !== 'string') continue;
       const v = anyValueAsString(attrs.get(k)!);
+      const tooLong = this.labelOverLimit(k, v);
+      if (tooLong) {
+        this.warnOnce(`target_info:${tooLong.message}`, `prometheus exporter: not serving ${this.targetInfoName} of job "${shown(job)}": ${tooLong.message}`);
+        return;
+      }
       const prev = values.get(label);
       values.set(label, prev === undefined ? v : `${prev};${v}`);
     }
@@ -259,21 +286,30 @@ export class PrometheusStore {
     changed(family, nowMs);
   }
 
-  private scopeContext(sm: ScopeMetrics, resource: { job?: string; instance?: string; pairs: [string, string][]; key?: string }): ScopeContext {
+  private scopeContext(sm: ScopeMetrics, resource: ResourceContext): ScopeContext {
+    let tooLong = resource.overLimit;
     const extras = new Map<string, string>();
+    const add = (name: string, value: string) => {
+      tooLong ??= this.labelOverLimit(name, value);
+      extras.set(name, escapeLabelValue(value));
+    };
     for (const [k, v] of resource.pairs) extras.set(k, v);
     if (!this.settings.withoutScopeInfo) {
       for (const [k, v] of sm.scope.attributes) {
-        const label = this.names.get(`otel_scope_${k}`);
-        if (typeof label === 'string') extras.set(label, escapeLabelValue(anyValueAsString(v)));
+        const name = `otel_scope_${k}`;
+        const label = this.names.get(name);
+        if (typeof label === 'string') add(label, anyValueAsString(v));
+        else tooLong ??= this.labelOverLimit(name, '');
       }
-      extras.set('otel_scope_name', escapeLabelValue(sm.scope.name));
-      extras.set('otel_scope_version', escapeLabelValue(sm.scope.version));
-      extras.set('otel_scope_schema_url', escapeLabelValue(sm.schemaUrl));
+      add('otel_scope_name', sm.scope.name);
+      add('otel_scope_version', sm.scope.version);
+      add('otel_scope_schema_url', sm.schemaUrl);
     }
-    if (resource.job !== undefined) extras.set('job', escapeLabelValue(resource.job));
-    if (resource.instance !== undefined) extras.set('instance', escapeLabelValue(resource.instance));
+    if (resource.job !== undefined) add('job', resource.job);
+    if (resource.instance !== undefined) add('instance', resource.instance);
     for (const [k, v] of this.constPairs) extras.set(k, v);
+    // an overlong scope keeps no layouts: their names would hold its labels
+    if (tooLong) return { extras: [], sig: '', plans: new Map(), last: undefined, overLimit: tooLong };
     const list = [...extras];
     return { extras: list, sig: list.map(([k, v]) => `${k}="${v}"`).join(','), plans: new Map(), last: undefined };
   }
@@ -318,6 +354,7 @@ export class PrometheusStore {
     for (let i = 0; i < n; i++) {
       const v = values[i];
       const text = typeof v === 'string' ? v : anyValueAsString(v);
+      if (longerThan(text, this.settings.maxLabelValueBytes)) return overLimit(`value of label "${shown(p.keys[i])}"`, text, 'max_label_value_length', this.settings.maxLabelValueBytes);
       // length-prefixed, so no value can pass for two
       key += `\xff${text.length}:${text}`;
     }
@@ -383,6 +420,10 @@ export class PrometheusStore {
   }
 
   private nameOf(m: Metric, type: TranslatorType): string | Error {
+    // before the memo, which would keep an overlong name in full
+    const max = this.settings.maxLabelValueBytes;
+    if (longerThan(m.name, max)) return overLimit('metric name', m.name, 'max_label_value_length', max);
+    if (longerThan(m.unit, max)) return overLimit('unit', m.unit, 'max_label_value_length', max);
     const key = `${type}\xff${m.unit}\xff${m.name}`;
     let name = this.metricNames.get(key);
     if (name === undefined) {
@@ -429,7 +470,7 @@ export class PrometheusStore {
         // as upstream: unspecified temporality, and delta non-monotonic sums, cannot be made cumulative
         if (d.aggregationTemporality === AggregationTemporality.Unspecified) return 0;
         if (d.aggregationTemporality === AggregationTemporality.Delta && !d.isMonotonic) {
-          this.warnOnce(`delta-nonmonotonic:${m.name}`, `prometheus exporter: dropping delta non-monotonic sum "${m.name}"`, { metric: m.name });
+          this.warnOnce(`delta-nonmonotonic:${shown(m.name)}`, `prometheus exporter: dropping delta non-monotonic sum "${shown(m.name)}"`, { metric: shown(m.name) });
           return 0;
         }
         type = d.isMonotonic ? 'monotonicCounter' : 'nonMonotonicCounter';
@@ -451,7 +492,11 @@ export class PrometheusStore {
     if (d.dataPoints.length === 0) return 0;
     const name = this.nameOf(m, type);
     if (name instanceof Error) {
-      this.warnOnce(`name:${m.name}`, `prometheus exporter: dropping metric: ${name.message}`, { metric: m.name });
+      this.warnOnce(`name:${shown(m.name)}`, `prometheus exporter: dropping metric: ${name.message}`, { metric: shown(m.name) });
+      return 0;
+    }
+    if (scope.overLimit) {
+      this.warnOnce(`scope:${name}:${scope.overLimit.message}`, `prometheus exporter: dropping the data points of "${name}": ${scope.overLimit.message}`, { metric: name });
       return 0;
     }
     const family = this.family(name, familyType, m.description);
