@@ -22,6 +22,7 @@
  */
 import { anyValueTypeName } from '../../pipeline/anyvalue.js';
 import type { AnyValue } from '../../pipeline/model.js';
+import { cutText, truncationMarker } from '../../pipeline/text-limit.js';
 
 export type ValueType = ReturnType<typeof anyValueTypeName>;
 
@@ -214,8 +215,6 @@ class TypedJsonReader {
   }
 }
 
-const utf8 = new TextEncoder();
-
 /** Attribute bytes a resource, scope or metric keeps: 256 KiB, or max_value_bytes if larger (one value always fits). */
 export const maxSetBytes = (maxValueBytes: number) => Math.max(256 * 1024, maxValueBytes);
 
@@ -233,24 +232,16 @@ export class ValueLimit {
   readonly maxSetBytes: number;
   private truncated = 0;
   private dropped = 0;
-  /** A string of at most this many UTF-16 units cannot exceed the limit (3 UTF-8 bytes per unit at most). */
-  private readonly safeLength: number;
-  private scratch: Uint8Array | undefined;
 
   constructor(readonly maxBytes: number) {
     this.maxSetBytes = maxSetBytes(maxBytes);
-    this.safeLength = Math.floor(maxBytes / 3);
   }
 
   /** `s`, or its cut form; counted unless `count` is false. */
   text(s: string, count = true): string {
-    if (s.length <= this.safeLength) return s;
-    const bytes = Buffer.byteLength(s);
-    if (bytes <= this.maxBytes) return s;
-    if (count) this.truncated++;
-    // encodeInto writes whole characters only: `read` is where the prefix ends.
-    const { read } = utf8.encodeInto(s, (this.scratch ??= new Uint8Array(this.maxBytes)));
-    return s.slice(0, read) + truncationMarker(bytes);
+    const cut = cutText(s, this.maxBytes);
+    if (count && cut !== s) this.truncated++;
+    return cut;
   }
 
   countTruncated(n: number): void {
@@ -270,5 +261,4 @@ export class ValueLimit {
   }
 }
 
-/** What follows the kept prefix of a cut text. */
-export const truncationMarker = (originalBytes: number) => `…[truncated from ${originalBytes} bytes]`;
+export { truncationMarker };

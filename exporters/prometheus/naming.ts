@@ -5,6 +5,8 @@
  * `_total` on monotonic counters, `_ratio` on gauges of unit `1`.
  */
 
+import { utf8LongerThan, utf8Prefix } from '../../pipeline/text-limit.js';
+
 /** otlptranslator's metric types: only MonotonicCounter and Gauge change the name. */
 export type TranslatorType = 'gauge' | 'monotonicCounter' | 'nonMonotonicCounter' | 'histogram' | 'exponentialHistogram' | 'summary';
 
@@ -192,14 +194,9 @@ export function escapeName(name: string, label = false): string {
   return s;
 }
 
-/** Whether `s` takes more than `max` bytes in UTF-8; counts bytes only when its length leaves a doubt. */
-export function longerThan(s: string, max: number): boolean {
-  return s.length > max || (s.length * 3 > max && Buffer.byteLength(s) > max);
-}
-
-/** A name or value as a log line may quote it: at most 64 characters, and its size when cut. */
+/** A name or value as a log line (or a memo of what was logged) may quote it: at most 64 bytes, and its size when cut. */
 export function shown(s: string): string {
-  return s.length <= 64 ? s : `${s.slice(0, 64)}… (${Buffer.byteLength(s)} bytes)`;
+  return utf8LongerThan(s, 64) ? `${utf8Prefix(s, 64)}… (${Buffer.byteLength(s)} bytes)` : s;
 }
 
 /** Mimir's and Cortex's limits for what they accept, the defaults of the exporter's keys of the same names. */
@@ -219,7 +216,7 @@ export class LabelNameCache {
   ) {}
   get(key: string): string | Error {
     // not memoised: an overlong key would be kept in full
-    if (longerThan(key, this.maxNameBytes)) return overLimit('label name', key, 'max_label_name_length', this.maxNameBytes);
+    if (utf8LongerThan(key, this.maxNameBytes)) return overLimit('label name', key, 'max_label_name_length', this.maxNameBytes);
     let v = this.map.get(key);
     if (v === undefined) {
       v = labelName(key, this.utf8Allowed);

@@ -26,7 +26,8 @@ import {
 import type { PrometheusSettings } from './config.js';
 import { deflatePiece, gzipOf, type DeflatedPiece } from './gzip.js';
 import { boundLabel, escapeHelp, escapeLabelValue, formatTimestamp, formatValue, openMetricsFloat } from './format.js';
-import { escapeName, LabelNameCache, longerThan, metricName, overLimit, shown, type MetricNamer, type TranslatorType } from './naming.js';
+import { escapeName, LabelNameCache, metricName, overLimit, shown, type MetricNamer, type TranslatorType } from './naming.js';
+import { utf8LongerThan } from '../../pipeline/text-limit.js';
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
@@ -224,8 +225,8 @@ export class PrometheusStore {
 
   /** The error for a label name or value over its length limit, if either is. */
   private labelOverLimit(name: string, value: string): Error | undefined {
-    if (longerThan(name, this.settings.maxLabelNameBytes)) return overLimit('label name', name, 'max_label_name_length', this.settings.maxLabelNameBytes);
-    if (longerThan(value, this.settings.maxLabelValueBytes)) return overLimit(`value of label "${shown(name)}"`, value, 'max_label_value_length', this.settings.maxLabelValueBytes);
+    if (utf8LongerThan(name, this.settings.maxLabelNameBytes)) return overLimit('label name', name, 'max_label_name_length', this.settings.maxLabelNameBytes);
+    if (utf8LongerThan(value, this.settings.maxLabelValueBytes)) return overLimit(`value of label "${shown(name)}"`, value, 'max_label_value_length', this.settings.maxLabelValueBytes);
     return undefined;
   }
 
@@ -354,7 +355,7 @@ export class PrometheusStore {
     for (let i = 0; i < n; i++) {
       const v = values[i];
       const text = typeof v === 'string' ? v : anyValueAsString(v);
-      if (longerThan(text, this.settings.maxLabelValueBytes)) return overLimit(`value of label "${shown(p.keys[i])}"`, text, 'max_label_value_length', this.settings.maxLabelValueBytes);
+      if (utf8LongerThan(text, this.settings.maxLabelValueBytes)) return overLimit(`value of label "${shown(p.keys[i])}"`, text, 'max_label_value_length', this.settings.maxLabelValueBytes);
       // length-prefixed, so no value can pass for two
       key += `\xff${text.length}:${text}`;
     }
@@ -422,8 +423,8 @@ export class PrometheusStore {
   private nameOf(m: Metric, type: TranslatorType): string | Error {
     // before the memo, which would keep an overlong name in full
     const max = this.settings.maxLabelValueBytes;
-    if (longerThan(m.name, max)) return overLimit('metric name', m.name, 'max_label_value_length', max);
-    if (longerThan(m.unit, max)) return overLimit('unit', m.unit, 'max_label_value_length', max);
+    if (utf8LongerThan(m.name, max)) return overLimit('metric name', m.name, 'max_label_value_length', max);
+    if (utf8LongerThan(m.unit, max)) return overLimit('unit', m.unit, 'max_label_value_length', max);
     const key = `${type}\xff${m.unit}\xff${m.name}`;
     let name = this.metricNames.get(key);
     if (name === undefined) {

@@ -117,6 +117,9 @@ export function createMemoryLimiterProcessorFactory(deps: MemoryLimiterDeps = {}
 }
 
 /** Upstream's `memory_limiter` processor, measuring this process's V8 heap and external memory. */
+/** Below this much memory held, pacing forces no GC (see MemoryLimiter.paced), nor below half the soft limit. */
+const GC_PACING_FLOOR_BYTES = 256 * MIB;
+
 export const memoryLimiterProcessorFactory: ComponentFactory<MemoryLimiterConfig> = createMemoryLimiterProcessorFactory();
 
 function usableMemory(deps: MemoryLimiterDeps): UsableMemory {
@@ -153,6 +156,7 @@ function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimi
     now: deps.now ?? Date.now,
     logger: ctx.logger,
     afterGcRecheckMs: deps.afterGcRecheckMs ?? 50,
+    gcPacingFloorBytes: Math.min(GC_PACING_FLOOR_BYTES, limits.softBytes / 2),
     onStateChange: (refusing) => refusingGauge.set(refusing ? 1 : 0),
     onAdmissionRefused: () => admissionRefused.inc(),
   });

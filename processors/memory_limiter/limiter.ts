@@ -25,6 +25,8 @@ export interface MemoryLimiterOptions {
    * right after gc() does not show it yet. Only used when shorter than the check interval.
    */
   afterGcRecheckMs: number;
+  /** Below the soft limit, GC is forced when memory held doubled since the last one and is at least this; 0 = never. */
+  gcPacingFloorBytes: number;
   /** Told on every change of the refusing state. */
   onStateChange?: (refusing: boolean) => void;
   /** Told each time the admission check refuses a request. */
@@ -49,6 +51,8 @@ export class MemoryLimiter {
   private recheck?: NodeJS.Timeout;
   private lastGc = 0;
   private gcCount = 0;
+  /** Memory held right after the last forced GC: what pacing doubles. */
+  private heldAfterGc = 0;
   private readonly hosts = new WeakSet<Host>();
 
   constructor(private readonly opts: MemoryLimiterOptions) {
@@ -122,17 +126,31 @@ export class MemoryLimiter {
         this.scheduleRecheck();
       }
     }
+    else if (!above && mayGc && this.opts.gc && this.paced(used)) used = this.forceGc('debug');
     if (above && !this.refusing) logger.warn(this.fields(used), 'Memory usage is above soft limit. Refusing data.');
     if (!above && this.refusing) logger.info(this.fields(used), 'Memory usage back within limits. Resuming normal operation.');
     this.setRefusing(above);
   }
 
-  private forceGc(): MemoryInUse {
+  /**
+   * Go's collector runs once the heap has doubled since the last collection (GOGC=100), which
+   * keeps what upstream holds near twice what is live. V8, given a heap limit of gigabytes,
+   * lets garbage — above all large strings and buffers of big requests — grow to several times
+   * that before a full collection. So, below the soft limit too, a GC is forced when memory held
+   * has doubled since the last one and is above the pacing floor.
+   */
+  private paced(used: MemoryInUse): boolean {
+    const floor = this.opts.gcPacingFloorBytes;
+    return floor > 0 && used.heldBytes >= Math.max(2 * this.heldAfterGc, floor);
+  }
+
+  private forceGc(level: 'info' | 'debug' = 'info'): MemoryInUse {
     this.opts.gc!();
     this.gcCount++;
     this.lastGc = this.opts.now();
     const used = this.opts.readMemory();
-    this.opts.logger.info(this.usage(used), 'Memory usage after GC.');
+    this.heldAfterGc = used.heldBytes;
+    this.opts.logger[level](this.usage(used), 'Memory usage after GC.');
     return used;
   }
 

@@ -106,6 +106,32 @@ describe('memory_limiter processor', () => {
     expect(f.signals).toEqual(['traces', 'metrics', 'logs']);
   });
 
+  it('below the soft limit, forces a GC once memory held has doubled since the last one and is at least 256 MiB (GC pacing)', async () => {
+    const m = fakeMachine();
+    const p = setup({ limit_mib: 4000, spike_limit_mib: 800 }, m.deps); // soft limit 3200 MiB
+    await p.start();
+    const gcAt = (held: number, after?: number) => {
+      m.held = held * MIB;
+      m.heldAfterGc = after === undefined ? undefined : after * MIB;
+      p.limiter.check();
+      return m.gcCalls;
+    };
+    expect(gcAt(250)).toBe(0); // under the floor
+    expect(gcAt(300, 120)).toBe(1);
+    expect(gcAt(239)).toBe(1); // not yet twice 120
+    expect(gcAt(260, 200)).toBe(2);
+    expect(gcAt(399)).toBe(2);
+    expect(p.limiter.refusing).toBe(false);
+    expect(p.logs.filter((l) => l.msg === 'Memory usage after GC.').map((l) => l.level)).toEqual([20, 20]); // debug: routine, not news
+    // a small soft limit halves the floor: pacing starts at half of it
+    const small = fakeMachine();
+    const q = setup({ limit_mib: 300, spike_limit_mib: 100 }, small.deps); // soft limit 200 MiB
+    await q.start();
+    small.held = 101 * MIB;
+    q.limiter.check();
+    expect(small.gcCalls).toBe(1);
+  });
+
   it('forwards every signal unchanged while below the soft limit', async () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200 }, m.deps);
@@ -403,12 +429,13 @@ describe('memory_limiter processor', () => {
     m.heap = 100 * MIB;
     p.limiter.check();
     expect(p.limiter.refusing).toBe(false);
+    expect(m.gcCalls).toBe(1); // GC pacing: memory held went from nothing to 10 GiB
 
     m.held = 2.5 * GIB;
     m.heap = heap.softBytes;
     p.limiter.check();
     expect(p.limiter.refusing).toBe(true);
-    expect(m.gcCalls).toBe(0); // between soft and hard: GC only every min_gc_interval_when_soft_limited
+    expect(m.gcCalls).toBe(1); // between soft and hard: GC only every min_gc_interval_when_soft_limited
     expect(p.logs.find((l) => l.msg === 'Memory usage is above soft limit. Refusing data.')).toMatchObject({
       cur_mem_mib: 2560,
       cur_heap_mib: 2457.6, // 60% of 4096 MiB
@@ -419,7 +446,7 @@ describe('memory_limiter processor', () => {
     m.heap = heap.hardBytes;
     m.heapAfterGc = heap.softBytes - 1;
     p.limiter.check(); // above the heap's hard limit: GC on every check; it brings the heap below the soft limit
-    expect(m.gcCalls).toBe(1);
+    expect(m.gcCalls).toBe(2);
     expect(p.logs.find((l) => l.msg === 'Memory usage is above hard limit. Forcing a GC.')).toBeDefined();
     expect(p.limiter.refusing).toBe(false);
   });

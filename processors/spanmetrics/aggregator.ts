@@ -1,5 +1,6 @@
 import { anyValueAsString, anyValueTypeName } from '../../pipeline/anyvalue.js';
 import { cloneAnyValue, cloneAttributes } from '../../pipeline/model-ops.js';
+import { cutText } from '../../pipeline/text-limit.js';
 import {
   AggregationTemporality,
   type AnyValue,
@@ -209,7 +210,7 @@ export class SpanMetricsAggregator {
         const fb = this.fallbacks[f];
         for (let i = 0; i < dims.length; i++) {
           const v = resAttrs.get(dims[i].name);
-          fb[i] = v === undefined ? dims[i].default : v;
+          fb[i] = v === undefined ? dims[i].default : this.limited(v);
         }
       }
       const includeScopes = c.includeScope.size > 0;
@@ -234,7 +235,7 @@ export class SpanMetricsAggregator {
             const fb = this.fallbacks[f];
             for (let i = 0; i < dims.length; i++) {
               const v = spanAttrs.get(dims[i].name);
-              vals[n++] = v === undefined ? fb[i] : v;
+              vals[n++] = v === undefined ? fb[i] : this.limited(v);
             }
             if (includeScopes) n = pushScope(vals, n, scopeIncluded, scope);
             const set = state.sets[f];
@@ -257,8 +258,8 @@ export class SpanMetricsAggregator {
   private fillDefaults(service: string, span: Span): number {
     const vals = this.scratch;
     let n = 0;
-    if (this.withService) vals[n++] = service;
-    if (this.withName) vals[n++] = span.name;
+    if (this.withService) vals[n++] = this.limited(service) as string;
+    if (this.withName) vals[n++] = this.limited(span.name) as string;
     if (this.withKind) vals[n++] = span.kind;
     if (this.withStatus) vals[n++] = span.status.code;
     return n;
@@ -288,7 +289,7 @@ export class SpanMetricsAggregator {
         const name = dims[i].name;
         let v = span.attributes.get(name);
         if (v === undefined) v = event.attributes.get(name);
-        vals[n++] = v === undefined ? fb[i] : v;
+        vals[n++] = v === undefined ? fb[i] : this.limited(v);
       }
       if (includeScopes) n = pushScope(vals, n, scopeIncluded, scope);
       const series = find(set.root, vals, n) ?? this.create(state, set, fam, n, nowNs);
@@ -304,8 +305,17 @@ export class SpanMetricsAggregator {
     }
   }
 
+  /**
+   * A dimension value as series keep it: strings over max_value_bytes cut (a series, and the
+   * key that finds it, would otherwise hold a multi-megabyte span name for as long as it lives).
+   */
+  private limited(v: AnyValue): AnyValue {
+    return typeof v === 'string' ? cutText(v, this.config.maxValueBytes) : v;
+  }
+
   /** The state of a resource (grouped by all its attributes, or resource_metrics_key_attributes). */
-  private resourceFor(attrs: Attributes): ResourceState {
+  private resourceFor(resource: Attributes): ResourceState {
+    const attrs = this.limitedAttributes(resource);
     const key = resourceKey(attrs, this.config.resourceKeyAttributes);
     let state = this.resources.get(key);
     if (state) {
@@ -322,6 +332,16 @@ export class SpanMetricsAggregator {
     state = { key, attributes: cloneAttributes(attrs), sets: this.families.map(emptySet), warnedOverflow: false };
     this.resources.set(key, state);
     return state;
+  }
+
+  /** Resource attributes with long strings cut, or the same map when none is long. */
+  private limitedAttributes(attrs: Attributes): Attributes {
+    let out: Attributes | undefined;
+    for (const [k, v] of attrs) {
+      const cut = this.limited(v);
+      if (cut !== v) (out ??= new Map(attrs)).set(k, cut);
+    }
+    return out ?? attrs;
   }
 
   private create(state: ResourceState, set: SeriesSet, fam: FamilyDef, n: number, nowNs: bigint): Series {

@@ -37,6 +37,7 @@ export interface SpanMetricsConfig {
   events?: { enabled?: boolean; dimensions?: DimensionConfig[] };
   include_instrumentation_scope?: string[];
   aggregation_cardinality_limit?: number;
+  max_value_bytes?: number;
   add_resource_attributes?: boolean;
 }
 
@@ -54,6 +55,7 @@ export const spanMetricsDefaults = Object.freeze({
   resource_metrics_cache_size: 1000,
   metric_timestamp_cache_size: 1000,
   aggregation_cardinality_limit: 0,
+  max_value_bytes: 1024,
   exemplars_max_per_data_point: 5,
   histogram_unit: 'ms',
 });
@@ -86,6 +88,8 @@ export interface ResolvedSpanMetricsConfig {
   exemplars: { enabled: boolean; maxPerDataPoint: number };
   includeScope: Set<string>;
   cardinalityLimit: number;
+  /** Longer string dimension values and resource attribute values are cut (pipeline/text-limit.ts). */
+  maxValueBytes: number;
   resourceCacheSize: number;
   resourceKeyAttributes: string[];
   addResourceAttributes: boolean;
@@ -172,6 +176,12 @@ export const spanMetricsConfigSchema: JSONSchema = {
       minimum: 0,
       default: 0,
       description: 'most dimension combinations per resource and metric; more go to one series with otel.metric.overflow=true. 0 = no limit',
+    },
+    max_value_bytes: {
+      type: 'integer',
+      minimum: 1,
+      default: spanMetricsDefaults.max_value_bytes,
+      description: "Summit's own: string dimension values (span names too) and resource attribute values longer than this many UTF-8 bytes are cut and marked",
     },
     add_resource_attributes: { type: 'boolean', default: false, description: 'accepted; Summit always copies resource attributes (upstream default)' },
   },
@@ -271,6 +281,7 @@ export function resolveSpanMetricsConfig(c: SpanMetricsConfig): { config: Resolv
     exemplars: { enabled: c.exemplars?.enabled ?? false, maxPerDataPoint: c.exemplars?.max_per_data_point ?? spanMetricsDefaults.exemplars_max_per_data_point },
     includeScope: new Set(c.include_instrumentation_scope ?? []),
     cardinalityLimit: c.aggregation_cardinality_limit ?? 0,
+    maxValueBytes: c.max_value_bytes ?? spanMetricsDefaults.max_value_bytes,
     resourceCacheSize: c.resource_metrics_cache_size ?? spanMetricsDefaults.resource_metrics_cache_size,
     resourceKeyAttributes: c.resource_metrics_key_attributes ?? [],
     addResourceAttributes: c.add_resource_attributes ?? false,

@@ -105,6 +105,7 @@ describe('factory', () => {
       namespace: 'traces.span.metrics',
       resource_metrics_cache_size: 1000,
       aggregation_cardinality_limit: 0,
+      max_value_bytes: 1024,
       histogram: { disable: false, unit: 'ms', dimensions: [] },
       exemplars: { enabled: false, max_per_data_point: 5 },
       events: { enabled: false, dimensions: [] },
@@ -535,6 +536,25 @@ describe('aggregation_cardinality_limit', () => {
     // the limit is per resource
     await h.send(tracesOf([span('x', 1)], svc('other')));
     expect(h.connector.aggregator.seriesCount()).toBe(5);
+  });
+});
+
+describe('max_value_bytes', () => {
+  it('cuts long span names, dimension values and resource attributes, so a series holds no more than that; equal long values stay one series', async () => {
+    const h = setup({ max_value_bytes: 16, dimensions: [{ name: 'http.route' }] });
+    const long = 'x'.repeat(20_000);
+    const cut = `${'x'.repeat(16)}…[truncated from 20000 bytes]`;
+    await h.send(tracesOf([span(long, 1, { attributes: attrs({ 'http.route': `/${long}` }) }), span(long, 2, { attributes: attrs({ 'http.route': `/${long}` }) })], svc('s', { 'host.name': long })));
+    expect(h.connector.aggregator.seriesCount()).toBe(1);
+    const m = await h.flushAt(T0);
+    const [point] = metric(m, 'traces.span.metrics.calls')!.data.dataPoints as NumberDataPoint[];
+    expect(plain(point.attributes)).toMatchObject({ 'span.name': cut, 'http.route': `/${'x'.repeat(15)}…[truncated from 20001 bytes]` });
+    expect(point.value).toBe(2n);
+    expect(plain(m!.resourceMetrics[0].resource.attributes)).toEqual({ 'service.name': 's', 'host.name': cut });
+    // values within the limit are untouched
+    await h.send(tracesOf([span('short', 1)], svc('s')));
+    const next = await h.flushAt(T0 + 1n);
+    expect(Object.keys(pointsBy(metric(next, 'traces.span.metrics.calls', 1)))).toEqual(['short']);
   });
 });
 

@@ -13,6 +13,7 @@ export interface GrpcConfig {
   tls?: ServerTlsConfig;
   max_request_items?: number;
   max_request_values?: number;
+  max_items_in_flight?: number;
 }
 
 export interface CorsConfig {
@@ -31,6 +32,7 @@ export interface HttpConfig extends HttpServerSettings {
   tls?: ServerTlsConfig;
   max_request_items?: number;
   max_request_values?: number;
+  max_items_in_flight?: number;
 }
 
 export interface OtlpReceiverConfig {
@@ -61,6 +63,11 @@ const urlPath = (p: string): JSONSchema => ({ type: 'string', pattern: '^/', def
 const decodeLimitKeys: Record<string, JSONSchema> = {
   max_request_items: { type: 'integer', minimum: 1, description: 'records per request; default: size limit / 16, at most heap / 2048' },
   max_request_values: { type: 'integer', minimum: 1, description: 'attributes and array values per request; default: size limit / 8, at most heap / 1024' },
+  max_items_in_flight: {
+    type: 'integer',
+    minimum: 1,
+    description: 'records held at once by requests decoded and not yet answered; a request that would go over waits for a retry (503/UNAVAILABLE). Default: heap / 4096',
+  },
 };
 
 /**

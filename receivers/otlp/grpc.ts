@@ -18,7 +18,8 @@ import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL, EXPORT_METHOD } fro
 import { decodeRequest, encodeResponse } from './codec.js';
 import type { GrpcConfig } from './config.js';
 import { deliver } from './intake.js';
-import { decodeFailure, decodeLimitsFor } from './limits.js';
+import { decodeFailure, decodeLimitsFor, inFlightLimitFor } from './limits.js';
+import { InFlightRecords } from './in-flight.js';
 import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 
 const identity = (b: Buffer) => b;
@@ -61,6 +62,7 @@ export class OtlpGrpcServer {
   private server?: Server;
   private listener?: NetServer;
   private readonly decodeLimits: DecodeLimits;
+  private readonly inFlight: InFlightRecords;
 
   constructor(
     private readonly config: GrpcConfig,
@@ -70,6 +72,7 @@ export class OtlpGrpcServer {
     private readonly owner: ServerOwner,
   ) {
     this.decodeLimits = decodeLimitsFor(config.max_recv_msg_size_mib * 1024 * 1024, config);
+    this.inFlight = new InFlightRecords(inFlightLimitFor(config));
   }
 
   async start(host: Host): Promise<void> {
@@ -119,17 +122,23 @@ export class OtlpGrpcServer {
     const refusal = host.checkAdmission();
     if (refusal) throw grpcFailure(refusal);
     let data;
+    const limits = this.inFlight.limitsFor(this.decodeLimits);
     try {
-      data = decodeRequest(signal, 'proto', request, this.decodeLimits);
+      data = decodeRequest(signal, 'proto', request, limits);
     } catch (err) {
+      const busy = this.inFlight.busy(err, limits, this.decodeLimits, 'protocols.grpc.max_items_in_flight');
+      if (busy) throw grpcFailure(busy);
       const failure = decodeFailure(signal, err, 'protocols.grpc');
       // google.rpc codes are gRPC's: RESOURCE_EXHAUSTED for a decode limit, INVALID_ARGUMENT otherwise
       throw { code: failure.code, details: failure.message } satisfies GrpcFailure;
     }
+    const release = this.inFlight.hold(signal, data);
     try {
       return encodeResponse(signal, 'proto', await deliver(signal, data, next)) as Uint8Array;
     } catch (err) {
       throw grpcFailure(err);
+    } finally {
+      release();
     }
   }
 }

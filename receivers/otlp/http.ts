@@ -10,7 +10,8 @@ import { BodyError, readBody } from './body.js';
 import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
 import type { CorsConfig, HttpConfig } from './config.js';
 import { deliver } from './intake.js';
-import { decodeFailure, decodeLimitsFor } from './limits.js';
+import { decodeFailure, decodeLimitsFor, inFlightLimitFor } from './limits.js';
+import { InFlightRecords } from './in-flight.js';
 import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 
 const DEFAULT_CORS_HEADERS = ['accept', 'content-type', 'x-requested-with'];
@@ -21,6 +22,7 @@ export class OtlpHttpServer {
   private readonly routes = new Map<string, Signal>();
   private readonly originAllowed: (origin: string) => boolean;
   private readonly decodeLimits: DecodeLimits;
+  private readonly inFlight: InFlightRecords;
 
   constructor(
     private readonly config: HttpConfig,
@@ -33,6 +35,7 @@ export class OtlpHttpServer {
     for (const signal of Object.keys(paths) as Signal[]) if (next[signal]) this.routes.set(paths[signal], signal);
     this.originAllowed = originMatcher(config.cors?.allowed_origins ?? []);
     this.decodeLimits = decodeLimitsFor(config.max_request_body_size, config);
+    this.inFlight = new InFlightRecords(inFlightLimitFor(config));
   }
 
   async start(host: Host): Promise<void> {
@@ -95,17 +98,23 @@ export class OtlpHttpServer {
       return this.answerStatus(res, format, err.status, RPC_CODE.INVALID_ARGUMENT, err.message, true);
     }
     let data;
+    const limits = this.inFlight.limitsFor(this.decodeLimits);
     try {
-      data = decodeRequest(signal, format, body, this.decodeLimits);
+      data = decodeRequest(signal, format, body, limits);
     } catch (err) {
+      const busy = this.inFlight.busy(err, limits, this.decodeLimits, 'protocols.http.max_items_in_flight');
+      if (busy) return this.fail(res, format, busy, false);
       const failure = decodeFailure(signal, err, 'protocols.http');
       return this.answerStatus(res, format, failure.status, failure.code, failure.message);
     }
+    const release = this.inFlight.hold(signal, data);
     try {
       const partial = await deliver(signal, data, this.next[signal] as Consumer<typeof signal>);
       res.writeHead(200, { 'content-type': CONTENT_TYPE[format] }).end(encodeResponse(signal, format, partial));
     } catch (err) {
       this.fail(res, format, err, false);
+    } finally {
+      release();
     }
   }
 

@@ -21,6 +21,8 @@ const MIN_VALUE_BYTES = 8;
 const ITEM_HEAP_BYTES = 512;
 const VALUE_HEAP_BYTES = 256;
 const HEAP_SHARE = 1 / 4;
+/** The share of the heap the requests in flight on one protocol may hold (see in-flight.ts). */
+const IN_FLIGHT_HEAP_SHARE = 1 / 8;
 
 /**
  * The receiver's per-request decode limits: as configured, or the smaller of what its size
@@ -85,4 +87,9 @@ function bounded(message: string): string {
   if (message.length <= MAX_MESSAGE) return message;
   const half = (MAX_MESSAGE - 3) / 2;
   return `${message.slice(0, Math.floor(half))}...${message.slice(-Math.ceil(half))}`;
+}
+
+/** Records the requests in flight on one protocol may hold: as configured, or an eighth of the heap's worth. */
+export function inFlightLimitFor(configured: { max_items_in_flight?: number }, heapLimit = v8HeapLimit()): number {
+  return configured.max_items_in_flight ?? Math.floor((heapLimit * IN_FLIGHT_HEAP_SHARE) / ITEM_HEAP_BYTES);
 }

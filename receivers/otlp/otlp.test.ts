@@ -9,9 +9,10 @@ import type { Signal, SignalData, Traces } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal as encodeProto } from '../../pipeline/otlpproto/index.js';
 import { testContext, testHost } from '../../pipeline/testing.js';
+import { until } from '../../test/delivery-helpers.js';
 import { freePort } from '../../test/helpers.js';
 import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
-import { decodeLimitsFor } from './limits.js';
+import { decodeLimitsFor, inFlightLimitFor } from './limits.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const traces = (n = 2): Traces =>
@@ -23,7 +24,7 @@ interface Harness {
   grpc: string;
   instance: ComponentInstance;
   /** What the pipeline does with the next batch. */
-  behaviour: { fail?: Error; refuse?: ConsumerError };
+  behaviour: { fail?: Error; refuse?: ConsumerError; hold?: Promise<void> };
 }
 
 const running: ComponentInstance[] = [];
@@ -43,6 +44,7 @@ async function startReceiver(
     async consume(data) {
       if (behaviour.fail) throw behaviour.fail;
       received.push(data);
+      if (behaviour.hold) await behaviour.hold;
     },
   };
   const next: NextConsumers = { traces: consumer, metrics: consumer, logs: consumer };
@@ -312,6 +314,36 @@ describe('decode limits and decode-error answers', () => {
     expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(err?.details).toMatch(/^traces request refused: more than 1000 items .* at byte \d+; the limit is protocols\.grpc\.max_request_items$/);
     expect(h.received).toHaveLength(0);
+  });
+
+  it('holds at most max_items_in_flight records across unanswered requests: more gets 503 / UNAVAILABLE until they are answered', async () => {
+    const h = await startReceiver({ max_items_in_flight: 1500 }, 4, { max_items_in_flight: 1500 });
+    let answerHeld!: () => void;
+    h.behaviour.hold = new Promise((r) => (answerHeld = r));
+    const first = post(h.http, '/v1/traces', emptySpans(1000), PROTO_HEADERS); // 1002 records with its resource and scope
+    await until(() => h.received.length === 1, 'the first request in the pipeline');
+    const busy = await post(h.http, '/v1/traces', emptySpans(1000), PROTO_HEADERS);
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(decodeStatus(busy.body).message).toBe('receiver busy: 1002 records of requests in flight, more than protocols.http.max_items_in_flight (1500) with this one; retry later');
+    const beside = post(h.http, '/v1/traces', emptySpans(400), PROTO_HEADERS); // fits beside it
+    await until(() => h.received.length === 2, 'the request that fits in the pipeline');
+    // each protocol counts its own
+    const grpcFirst = grpcExport(h.grpc, 'traces', emptySpans(1000));
+    await until(() => h.received.length === 3, 'the gRPC request in the pipeline');
+    expect((await grpcExport(h.grpc, 'traces', emptySpans(1000))).err?.code).toBe(status.UNAVAILABLE);
+    h.behaviour.hold = undefined;
+    answerHeld();
+    expect((await first).status).toBe(200);
+    expect((await beside).status).toBe(200);
+    expect((await grpcFirst).err).toBeNull();
+    // with nothing in flight, a request gets the per-request limits whatever max_items_in_flight is
+    expect((await post(h.http, '/v1/traces', emptySpans(3000), PROTO_HEADERS)).status).toBe(200);
+  });
+
+  it('defaults max_items_in_flight to an eighth of the heap at 512 bytes a record', () => {
+    expect(inFlightLimitFor({}, 4096 * 1024 * 1024)).toBe(1_048_576);
+    expect(inFlightLimitFor({ max_items_in_flight: 10 }, 4096 * 1024 * 1024)).toBe(10);
   });
 
   it('answers 400 for nesting deeper than OTLP allows, before parsing it', async () => {
