@@ -21,8 +21,14 @@ export interface JsonShapeViolation {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** What a scan found: the objects and arrays counted, and where it stopped past a limit. */
+export interface JsonShape {
+  containers: number;
+  violation?: JsonShapeViolation;
+}
+
 /** Scans `buf` (JSON text, valid or not) for nesting and containers beyond `limits`. */
-export function jsonShapeViolation(buf: Buffer, limits: JsonShapeLimits): JsonShapeViolation | undefined {
+export function jsonShape(buf: Buffer, limits: JsonShapeLimits): JsonShape {
   let depth = 0;
   let containers = 0;
   const n = buf.length;
@@ -31,11 +37,11 @@ export function jsonShapeViolation(buf: Buffer, limits: JsonShapeLimits): JsonSh
     if (c === QUOTE) {
       i = stringEnd(buf, i);
     } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limits.maxDepth) return { limit: 'depth', at: i };
-      if (++containers > limits.maxContainers) return { limit: 'containers', at: i };
+      if (++depth > limits.maxDepth) return { containers, violation: { limit: 'depth', at: i } };
+      if (++containers > limits.maxContainers) return { containers, violation: { limit: 'containers', at: i } };
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return undefined;
+  return { containers };
 }
 
 /** The index of the quote closing the string opened at `open` (or the end: JSON.parse then reports it). */

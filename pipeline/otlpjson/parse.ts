@@ -5,7 +5,7 @@
  * a request within the decode limits can hold.
  */
 import { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimits } from '../decode-limits.js';
-import { jsonShapeViolation, jsonSyntaxErrorAt } from '../json-shape.js';
+import { jsonShape, jsonSyntaxErrorAt } from '../json-shape.js';
 import { MAX_VALUE_DEPTH } from './common.js';
 import { OtlpJsonError } from './reader.js';
 
@@ -34,7 +34,7 @@ function maxContainers(limits: DecodeLimits): number {
 export function parseJson(bytes: Uint8Array, limits: DecodeLimits = NO_DECODE_LIMITS): unknown {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const max = maxContainers(limits);
-  const violation = jsonShapeViolation(buf, { maxDepth: MAX_JSON_DEPTH, maxContainers: max });
+  const { violation } = jsonShape(buf, { maxDepth: MAX_JSON_DEPTH, maxContainers: max });
   if (violation?.limit === 'depth') throw new OtlpJsonError('', `JSON nested at most ${MAX_JSON_DEPTH} levels deep`, `deeper nesting at byte ${violation.at}`);
   if (violation) throw new DecodeLimitError('containers', max, `at byte ${violation.at}`);
   try {
