@@ -45,7 +45,7 @@ const sent: Parameters<typeof recordingTransport>[0] = [];
 
 beforeAll(async () => {
   h = await startReceiver();
-  Sentry.init({ dsn: h.dsn(), transport: recordingTransport(sent), release: 'checkout@1.2.3', environment: 'staging', sendDefaultPii: true });
+  Sentry.init({ dsn: h.dsn(), transport: recordingTransport(sent), release: 'checkout@1.2.3', environment: 'staging' });
 });
 afterAll(async () => {
   await Sentry.close(2000);
