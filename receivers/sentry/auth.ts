@@ -88,7 +88,6 @@ function authFromPairs(pairs: Iterable<[string, string]>): SentryAuth {
 /** Relay's checks of any auth: a 32-character key (flags after a dot dropped), a version it speaks. */
 function checked(auth: SentryAuth): SentryAuth {
   const publicKey = auth.publicKey.split('.')[0];
-  // eslint-disable-next-line no-control-regex
   if (publicKey.length !== 32 || !/^[\x00-\x7f]*$/.test(publicKey)) throw new Refusal(400, 'bad sentry DSN public key', ['invalid project key']);
   if (auth.version > PROTOCOL_VERSION) throw new Refusal(400, `unsupported protocol version (${auth.version})`);
   return { ...auth, publicKey };

@@ -4,7 +4,7 @@
  * afterwards — never a crash, a 500 or a hang.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authHeader, envelope, post, startReceiver, stopReceivers, type Harness } from './testing.js';
+import { authHeader, envelope, post, startReceiver, stopReceivers, type Harness } from '../../test/sentry-helpers.js';
 
 /** mulberry32: the same mutations on every run. */
 function prng(seed: number): () => number {

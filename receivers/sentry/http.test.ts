@@ -8,7 +8,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import type { LogRecord } from '../../pipeline/model.js';
-import { authHeader, counterValue, envelope, KEY, OTHER_KEY, post, startReceiver, stopReceivers } from './testing.js';
+import { authHeader, counterValue, envelope, KEY, OTHER_KEY, post, startReceiver, stopReceivers } from '../../test/sentry-helpers.js';
 
 afterEach(stopReceivers);
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENTRY_EVENT_NAME } from '../../pipeline/exceptions/issues.js';
 import type { LogRecord, Logs } from '../../pipeline/model.js';
 import { fromAnyValue } from '../../pipeline/model-ops.js';
-import { counterValue, KEY, OTHER_KEY, startReceiver, stopReceivers, type Harness } from './testing.js';
+import { counterValue, KEY, OTHER_KEY, startReceiver, stopReceivers, type Harness } from '../../test/sentry-helpers.js';
 
 type Envelope = Parameters<ReturnType<typeof Sentry.makeNodeTransport>['send']>[0];
 

@@ -1,12 +1,12 @@
-/** A sentry receiver on loopback with a recording pipeline behind it, for this folder's tests. */
+/** A sentry receiver on loopback with a recording pipeline behind it, for receivers/sentry's tests. */
 import { request } from 'node:http';
-import type { ComponentInstance, Consumer, NextConsumers } from '../../pipeline/component.js';
-import type { ConsumerError } from '../../pipeline/errors.js';
-import type { Logs, Signal, SignalData } from '../../pipeline/model.js';
-import type { SelfTelemetry } from '../../pipeline/telemetry.js';
-import { testContext, testHost } from '../../pipeline/testing.js';
-import { freePort } from '../../test/helpers.js';
-import { sentryReceiverFactory, type SentryReceiverConfig } from './index.js';
+import type { ComponentInstance, Consumer, NextConsumers } from '../pipeline/component.js';
+import type { ConsumerError } from '../pipeline/errors.js';
+import type { Logs, Signal, SignalData } from '../pipeline/model.js';
+import type { SelfTelemetry } from '../pipeline/telemetry.js';
+import { testContext, testHost } from '../pipeline/testing.js';
+import { freePort } from './helpers.js';
+import { sentryReceiverFactory, type SentryReceiverConfig } from '../receivers/sentry/index.js';
 
 export const KEY = '0123456789abcdef0123456789abcdef';
 export const OTHER_KEY = 'fedcba9876543210fedcba9876543210';
