@@ -2,6 +2,7 @@ import type { Plugin } from '../pipeline/index.js';
 import { PLUGIN_API_VERSION } from '../pipeline/index.js';
 import { nopReceiverFactory } from '../receivers/nop/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import { sentryReceiverFactory } from '../receivers/sentry/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
@@ -27,6 +28,7 @@ export const builtinPlugin: Plugin = {
   factories: [
     nopReceiverFactory,
     otlpReceiverFactory,
+    sentryReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,

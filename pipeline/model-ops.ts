@@ -165,3 +165,17 @@ export function toAnyValue(v: unknown): AnyValue {
   if (typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [k, toAnyValue(x)]));
   return String(v);
 }
+
+/**
+ * The inverse of {@link toAnyValue}, for values that came from JSON (a Sentry event kept in a
+ * log record body is rebuilt with it): int64 as a number while exact, else as its decimal text;
+ * bytes as base64; kvlists as objects with the same keys in the same order.
+ */
+export function fromAnyValue(v: AnyValue): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (Array.isArray(v)) return v.map(fromAnyValue);
+  // fromEntries defines own properties, so a `__proto__` key stays a key
+  return Object.fromEntries([...v].map(([k, x]) => [k, fromAnyValue(x)]));
+}

@@ -1,4 +1,5 @@
 import type { AnyValue } from '../model.js';
+import { fromAnyValue } from '../model-ops.js';
 import type { ErrorEvent, ExceptionValue, Frame, Mechanism, Stacktrace, Thread } from './model.js';
 
 type Obj = Map<string, AnyValue>;
@@ -61,7 +62,7 @@ function mechanismOf(o: Obj): Mechanism {
     is_exception_group: bool,
   });
   const meta = obj(o.get('meta'));
-  if (meta) m.meta = toPlain(meta) as Record<string, unknown>;
+  if (meta) m.meta = fromAnyValue(meta) as Record<string, unknown>;
   return m;
 }
 
@@ -105,7 +106,7 @@ function frameOf(v: AnyValue | undefined): Frame | undefined {
   }
   for (const key of ['vars', 'data'] as const) {
     const m = obj(o.get(key));
-    if (m) f[key] = toPlain(m) as Record<string, unknown>;
+    if (m) f[key] = fromAnyValue(m) as Record<string, unknown>;
   }
   return f;
 }
@@ -116,7 +117,7 @@ function logentryOf(v: AnyValue | undefined): ErrorEvent['logentry'] | undefined
   if (!o) return undefined;
   const l: NonNullable<ErrorEvent['logentry']> = pick(o, { message: str, formatted: str });
   const params = o.get('params');
-  if (Array.isArray(params)) l.params = params.map(toPlain);
+  if (Array.isArray(params)) l.params = params.map(fromAnyValue);
   return l.message !== undefined || l.formatted !== undefined ? l : undefined;
 }
 
@@ -175,12 +176,4 @@ function scalarText(v: AnyValue | undefined): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
-}
-
-/** A kvlist as plain JSON-like data, for the free-form parts (frame vars, mechanism meta). */
-function toPlain(v: AnyValue): unknown {
-  if (v === null || typeof v !== 'object') return typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : typeof v === 'bigint' ? String(v) : v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (Array.isArray(v)) return v.map(toPlain);
-  return Object.fromEntries([...v].map(([k, x]) => [k, toPlain(x)]));
 }

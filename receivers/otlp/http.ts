@@ -6,7 +6,7 @@ import type { Signal } from '../../pipeline/model.js';
 import { createHttpServer } from '../../pipeline/http-server.js';
 import { boundAddress, listen, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
-import { BodyError, readBody } from './body.js';
+import { BodyError, lingerThenClose, readBody } from '../../pipeline/http-body.js';
 import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
 import type { CorsConfig, HttpConfig } from './config.js';
 import { deliver } from './intake.js';
@@ -150,20 +150,6 @@ export class OtlpHttpServer {
     res.writeHead(204, headers).end();
   }
 }
-
-/**
- * A client still uploading when the answer goes out would see a reset instead of the answer if
- * the socket closed at once, so the rest of the body is read and thrown away (never buffered)
- * for a bounded time before the connection is dropped — Go's net/http "lingering close".
- */
-function lingerThenClose(req: IncomingMessage): void {
-  if (req.complete) return;
-  const timer = setTimeout(() => req.destroy(), LINGER_MS).unref();
-  req.on('end', () => clearTimeout(timer));
-  req.resume();
-}
-
-const LINGER_MS = 2000;
 
 /** Origins as upstream matches them: exact, or with `*` wildcards (e.g. `https://*.example.com`). */
 function originMatcher(patterns: string[]): (origin: string) => boolean {

@@ -1,0 +1,82 @@
+/**
+ * Reading untrusted HTTP request bodies for receivers: bounded before and after decompression,
+ * and leaving a connection cleanly when the answer goes out before the body was read.
+ */
+import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+
+const DECODERS = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+} as const;
+
+export type ContentEncoding = keyof typeof DECODERS;
+
+export class BodyError extends Error {
+  constructor(readonly status: 400 | 413, message: string) {
+    super(message);
+  }
+}
+
+export interface BodyLimits {
+  /** Bytes on the wire; larger bodies are refused as they arrive. */
+  maxBytes: number;
+  /** Bytes once decompressed (defaults to maxBytes), so a small zip bomb is refused too. */
+  maxDecodedBytes?: number;
+  /** Content encodings accepted (gzip and deflate unless given). */
+  encodings?: readonly ContentEncoding[];
+  /** The config keys named in 413 answers (`max_request_body_size` unless given). */
+  maxBytesKey?: string;
+  maxDecodedBytesKey?: string;
+}
+
+/**
+ * Reads a request body within `limits`, decompressing it per Content-Encoding. Stops reading at
+ * the limit; a chunked body is counted as it arrives like one with a Content-Length.
+ */
+export async function readBody(req: IncomingMessage, limits: number | BodyLimits): Promise<Buffer> {
+  const { maxBytes, maxDecodedBytes = maxBytes, encodings = ['gzip', 'deflate'], maxBytesKey = 'max_request_body_size', maxDecodedBytesKey = maxBytesKey } =
+    typeof limits === 'number' ? { maxBytes: limits } : limits;
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) throw new BodyError(413, `request body of ${declared} bytes exceeds ${maxBytesKey} ${maxBytes}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new BodyError(413, `request body exceeds ${maxBytesKey} ${maxBytes}`);
+    chunks.push(chunk);
+  }
+  const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') {
+    if (raw.length > maxDecodedBytes) throw new BodyError(413, `request body exceeds ${maxDecodedBytesKey} ${maxDecodedBytes}`);
+    return raw;
+  }
+  // the header's value is not echoed: answers carry nothing of the request
+  if (!(encodings as readonly string[]).includes(encoding)) throw new BodyError(400, `unsupported Content-Encoding; supported: ${encodings.join(', ')}`);
+  try {
+    return await DECODERS[encoding as ContentEncoding](raw, { maxOutputLength: maxDecodedBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new BodyError(413, `decompressed request body exceeds ${maxDecodedBytesKey} ${maxDecodedBytes}`);
+    }
+    throw new BodyError(400, `cannot decompress ${encoding} body: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A client still uploading when the answer goes out would see a reset instead of the answer if
+ * the socket closed at once, so the rest of the body is read and thrown away (never buffered)
+ * for a bounded time before the connection is dropped — Go's net/http "lingering close".
+ */
+export function lingerThenClose(req: IncomingMessage): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.destroy(), LINGER_MS).unref();
+  req.on('end', () => clearTimeout(timer));
+  req.resume();
+}
+
+const LINGER_MS = 2000;
