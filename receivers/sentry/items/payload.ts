@@ -244,6 +244,68 @@ export function jsonObjectToAttributes(o: JsonObject, path: string, depth = 0, i
   return into;
 }
 
+// ---------- typed attributes ----------
+
+const INT64 = /^-?\d{1,19}$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function int64(v: unknown, path: string): bigint {
+  // Relay also takes integers as decimal text: JSON numbers lose digits beyond 2^53
+  const n = typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : typeof v === 'string' && INT64.test(v) ? BigInt(v) : undefined;
+  if (n === undefined || n < INT64_MIN || n > INT64_MAX) throw expected(path, 'an integer (int64, as a number or decimal text)', v);
+  return n;
+}
+
+/**
+ * A typed attribute of Sentry's logs and v2 spans, `{value, type}`, as an AnyValue of that type.
+ * An unknown type (Sentry adds them: `array` came later) is kept as its JSON value; a `unit` is
+ * not kept.
+ */
+export function typedValue(raw: unknown, path: string): AnyValue {
+  const a = Fields.of(raw, path);
+  const value = a.raw('value');
+  const valuePath = a.at('value');
+  switch (a.str('type')) {
+    case 'string':
+      if (typeof value !== 'string') throw expected(valuePath, 'a string (type string)', value);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw expected(valuePath, 'a boolean (type boolean)', value);
+      return value;
+    case 'integer':
+      return int64(value, valuePath);
+    case 'double':
+      if (typeof value !== 'number') throw expected(valuePath, 'a number (type double)', value);
+      return value;
+    default:
+      return jsonToAnyValue(value, valuePath);
+  }
+}
+
+/** Attributes SDKs stamp on every log and span that describe the service: they go to the resource. */
+const SERVICE_ATTRIBUTES: Record<string, keyof ServiceFields> = {
+  'sentry.release': 'release',
+  'sentry.environment': 'environment',
+  'sentry.sdk.name': 'sdkName',
+  'sentry.sdk.version': 'sdkVersion',
+};
+
+/** Typed attributes, less those describing the service, which are written to `service`. */
+export function typedAttributes(attrs: Fields | undefined, service: ServiceFields): Attributes {
+  const out: Attributes = new Map();
+  if (!attrs) return out;
+  for (const key of Object.keys(attrs.obj)) {
+    const raw = attrs.raw(key);
+    if (raw === undefined) continue;
+    const v = typedValue(raw, attrs.at(key));
+    const serviceField = SERVICE_ATTRIBUTES[key];
+    if (serviceField !== undefined && typeof v === 'string') service[serviceField] = v;
+    else out.set(key, v);
+  }
+  return out;
+}
+
 // ---------- resource ----------
 
 /** What a Sentry payload says about the service that sent it. */
@@ -283,7 +345,22 @@ export function sentryResource(ctx: ItemContext, f: ServiceFields, base: Attribu
   return { attributes, droppedAttributesCount: 0 };
 }
 
-/** A key for grouping items by resource: equal attributes, equal key. */
-export function resourceKey(f: ServiceFields): string {
-  return JSON.stringify([f.release ?? null, f.environment ?? null, f.sdkName ?? null, f.sdkVersion ?? null]);
+/** Items grouped by the service they describe, in the order each service first came. */
+export class ByService<T> {
+  private readonly groups = new Map<string, { service: ServiceFields; items: T[] }>();
+
+  add(service: ServiceFields, item: T): void {
+    const key = JSON.stringify([service.release, service.environment, service.sdkName, service.sdkVersion]);
+    const group = this.groups.get(key);
+    if (group) group.items.push(item);
+    else this.groups.set(key, { service, items: [item] });
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  map<R>(f: (service: ServiceFields, items: T[]) => R): R[] {
+    return [...this.groups.values()].map((g) => f(g.service, g.items));
+  }
 }
