@@ -172,6 +172,13 @@ describe('transaction mapping', () => {
     expect(kindOf({ op: 'function', kind: 'consumer' })).toBe(SpanKind.Consumer);
   });
 
+  it('takes tags as an object or as the list of pairs older SDKs send', () => {
+    const tagsOf = (tags: unknown) => Object.fromEntries([...spansOf(mapTransaction(transaction({ tags }), ctx).traces)[0].attributes].filter(([k]) => k.startsWith('sentry.tag.')));
+    expect(tagsOf({ region: 'eu', retries: 3, cached: false })).toEqual({ 'sentry.tag.region': 'eu', 'sentry.tag.retries': '3', 'sentry.tag.cached': 'false' });
+    expect(tagsOf([['region', 'eu'], ['tier', 'gold']])).toEqual({ 'sentry.tag.region': 'eu', 'sentry.tag.tier': 'gold' });
+    expect(errorOf(transaction({ tags: [['region', 'eu'], ['lonely']] })).path).toBe('tags[1]');
+  });
+
   it('hangs a child without ids of its own under its transaction', () => {
     const [root, child] = spansOf(mapTransaction(transaction({ spans: [{ span_id: '2'.repeat(16), start_timestamp: 1700000000.6, timestamp: 1700000000.7, description: 'work' }] }), ctx).traces);
     expect([child.traceId, child.parentSpanId, child.name]).toEqual([root.traceId, root.spanId, 'work']);

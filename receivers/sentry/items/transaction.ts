@@ -6,7 +6,7 @@
  */
 import { newScope, newSpan } from '../../../pipeline/builders.js';
 import { SpanKind, StatusCode, type Attributes, type Span, type SpanLink } from '../../../pipeline/model.js';
-import { Fields, fieldPath, jsonObjectToAttributes, sdkOf, sentryResource, spanId, traceId } from './payload.js';
+import { Fields, expected, fieldPath, jsonObjectToAttributes, sdkOf, sentryResource, spanId, traceId } from './payload.js';
 import { ItemError, type ItemMapper } from './types.js';
 
 /** Relay's name for a transaction that has none. */
@@ -64,11 +64,22 @@ function spanStatus(f: Fields): Span['status'] {
   return { code: StatusCode.Error, message: status };
 }
 
+/** Tags as `[key, value]` pairs: an object, or the list of pairs older SDKs send (Relay takes both). */
+function tagPairs(f: Fields): [string, unknown][] {
+  const tags = f.raw('tags');
+  if (tags === undefined) return [];
+  if (!Array.isArray(tags)) return Object.entries(Fields.of(tags, f.at('tags')).obj);
+  return tags.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+      throw expected(fieldPath(f.at('tags'), i), 'a [key, value] pair', pair);
+    }
+    return [pair[0], pair[1]];
+  });
+}
+
 /** Tags are strings in Sentry; SDKs also send numbers and booleans, kept as their text. */
 function addTags(f: Fields, into: Attributes): void {
-  const tags = f.object('tags');
-  if (!tags) return;
-  for (const [k, v] of Object.entries(tags.obj)) {
+  for (const [k, v] of tagPairs(f)) {
     if (v === null || v === undefined) continue;
     into.set(`sentry.tag.${k}`, typeof v === 'string' ? v : JSON.stringify(v));
   }
