@@ -6,7 +6,7 @@
  */
 import { newLogRecord, newScope } from '../../../pipeline/builders.js';
 import type { LogRecord } from '../../../pipeline/model.js';
-import { ByService, Fields, fieldPath, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields } from './payload.js';
+import { ByService, Fields, fieldPath, idAt, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields } from './payload.js';
 import { ItemError, type ItemMapper } from './types.js';
 
 /** Sentry's log levels and the OTel severity number each is (the SDKs' own table). */
@@ -30,7 +30,7 @@ function mapLog(raw: unknown, path: string, observedNs: bigint, envelopeSdk: Ser
 
   const service: ServiceFields = { ...envelopeSdk };
   const attributes = typedAttributes(f.object('attributes'), service);
-  let parentSpanId = f.has('span_id') ? spanId(f.raw('span_id'), f.at('span_id')) : '';
+  let parentSpanId = idAt(f, 'span_id', spanId, '');
   const parentAttribute = attributes.get(PARENT_SPAN_ID);
   if (parentAttribute !== undefined) {
     if (parentSpanId === '') parentSpanId = spanId(parentAttribute, fieldPath(f.at('attributes'), PARENT_SPAN_ID));
@@ -44,7 +44,7 @@ function mapLog(raw: unknown, path: string, observedNs: bigint, envelopeSdk: Ser
     severityText: level ?? '',
     body,
     attributes,
-    traceId: f.has('trace_id') ? traceId(f.raw('trace_id'), f.at('trace_id')) : '',
+    traceId: idAt(f, 'trace_id', traceId, ''),
     spanId: parentSpanId,
   });
   return { record, service };

@@ -213,6 +213,13 @@ export function spanId(v: unknown, path: string): string {
   return hexId(v, path, 16, 'a span id');
 }
 
+/** The id at `key`, read by `read` (traceId or spanId): `fallback` when absent, else refused. */
+export function idAt(f: Fields, key: string, read: (v: unknown, path: string) => string, fallback?: string): string {
+  if (f.has(key)) return read(f.raw(key), f.at(key));
+  if (fallback === undefined) throw f.missing(key, 'an id');
+  return fallback;
+}
+
 // ---------- values ----------
 
 /**

@@ -6,7 +6,7 @@
  */
 import { newScope, newSpan } from '../../../pipeline/builders.js';
 import { StatusCode, type Span, type SpanLink } from '../../../pipeline/model.js';
-import { ByService, Fields, fieldPath, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields } from './payload.js';
+import { ByService, Fields, fieldPath, idAt, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields } from './payload.js';
 import { spanKindOf } from './transaction.js';
 import { ItemError, type ItemMapper } from './types.js';
 
@@ -45,9 +45,9 @@ function mapSpan(raw: unknown, path: string, envelopeSdk: ServiceFields): { span
 
   const op = attributes.get('sentry.op');
   const span = newSpan({
-    traceId: traceId(f.raw('trace_id') ?? missing(f, 'trace_id', 'a trace id'), f.at('trace_id')),
-    spanId: spanId(f.raw('span_id') ?? missing(f, 'span_id', 'a span id'), f.at('span_id')),
-    parentSpanId: f.has('parent_span_id') ? spanId(f.raw('parent_span_id'), f.at('parent_span_id')) : '',
+    traceId: idAt(f, 'trace_id', traceId),
+    spanId: idAt(f, 'span_id', spanId),
+    parentSpanId: idAt(f, 'parent_span_id', spanId, ''),
     name: f.str('name') ?? (typeof op === 'string' ? op : ''),
     kind: spanKindOf([attributes.get('sentry.kind'), attributes.get('otel.kind')], typeof op === 'string' ? op : undefined),
     startTimeUnixNano: start,
@@ -57,10 +57,6 @@ function mapSpan(raw: unknown, path: string, envelopeSdk: ServiceFields): { span
     status,
   });
   return { span, service };
-}
-
-function missing(f: Fields, key: string, what: string): never {
-  throw f.missing(key, what);
 }
 
 export const mapSpans: ItemMapper = (payload, ctx) => {

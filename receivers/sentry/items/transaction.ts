@@ -6,7 +6,7 @@
  */
 import { newScope, newSpan } from '../../../pipeline/builders.js';
 import { SpanKind, StatusCode, type Attributes, type Span, type SpanLink } from '../../../pipeline/model.js';
-import { Fields, expected, fieldPath, jsonObjectToAttributes, sdkOf, sentryResource, spanId, traceId } from './payload.js';
+import { Fields, expected, fieldPath, idAt, jsonObjectToAttributes, sdkOf, sentryResource, spanId, traceId } from './payload.js';
 import { ItemError, type ItemMapper } from './types.js';
 
 /** Relay's name for a transaction that has none. */
@@ -132,7 +132,7 @@ function spanFrom(f: Fields, ids: { traceId: string; parentSpanId: string }, nam
   if (origin !== undefined) attributes.set('sentry.origin', origin);
   return newSpan({
     traceId: ids.traceId,
-    spanId: spanId(f.raw('span_id') ?? missing(f, 'span_id'), f.at('span_id')),
+    spanId: idAt(f, 'span_id', spanId),
     parentSpanId: ids.parentSpanId,
     name,
     kind: spanKindOf([f.raw('kind'), data?.raw('sentry.kind'), data?.raw('otel.kind')], op),
@@ -144,19 +144,11 @@ function spanFrom(f: Fields, ids: { traceId: string; parentSpanId: string }, nam
   });
 }
 
-function missing(f: Fields, key: string): never {
-  throw f.missing(key, key.endsWith('trace_id') ? 'a trace id' : 'a span id');
-}
-
-function optionalSpanId(f: Fields, key: string): string {
-  return f.has(key) ? spanId(f.raw(key), f.at(key)) : '';
-}
-
 function childSpan(raw: unknown, path: string, root: Span): Span {
   const f = Fields.of(raw, path);
   // a child is in its transaction's trace and segment: without ids of its own it takes those
-  const childTrace = f.has('trace_id') ? traceId(f.raw('trace_id'), f.at('trace_id')) : root.traceId;
-  const parent = f.has('parent_span_id') ? spanId(f.raw('parent_span_id'), f.at('parent_span_id')) : root.spanId;
+  const childTrace = idAt(f, 'trace_id', traceId, root.traceId);
+  const parent = idAt(f, 'parent_span_id', spanId, root.spanId);
   const name = f.str('description') || f.str('op') || UNLABELED_SPAN;
   const start = f.reqTime('start_timestamp');
   const end = f.reqTime('timestamp');
@@ -175,13 +167,14 @@ export const mapTransaction: ItemMapper = (payload, ctx) => {
   const contexts = event.object('contexts');
   const trace = contexts?.object('trace');
   if (!trace) throw new ItemError('contexts.trace', 'missing: a transaction needs a trace context');
-  const traceIdHex = traceId(trace.raw('trace_id') ?? missing(trace, 'trace_id'), trace.at('trace_id'));
+  const traceIdHex = idAt(trace, 'trace_id', traceId);
 
   // the transaction's own fields are on the event; its span's are in the trace context
   const start = event.reqTime('start_timestamp');
   const end = event.reqTime('timestamp');
   checkOrder(start, end, 'timestamp');
-  const root = spanFrom(trace, { traceId: traceIdHex, parentSpanId: optionalSpanId(trace, 'parent_span_id') }, event.str('transaction') || UNLABELED_TRANSACTION, start, end);
+  const ids = { traceId: traceIdHex, parentSpanId: idAt(trace, 'parent_span_id', spanId, '') };
+  const root = spanFrom(trace, ids, event.str('transaction') || UNLABELED_TRANSACTION, start, end);
   addTags(event, root.attributes);
   addMeasurements(event, root.attributes);
 
