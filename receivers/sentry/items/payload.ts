@@ -10,10 +10,10 @@ import type { AnyValue, Attributes, Resource } from '../../../pipeline/model.js'
 import { MAX_VALUE_DEPTH } from '../../../pipeline/otlpjson/index.js';
 import { ItemError, type ItemContext } from './types.js';
 
-export type JsonObject = Record<string, unknown>;
+type JsonObject = Record<string, unknown>;
 
 /** A JSON value by kind: strings by length only. */
-export function describe(v: unknown): string {
+function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'string') return v.length === 0 ? 'an empty string' : `a string of ${v.length} characters`;
@@ -23,7 +23,7 @@ export function describe(v: unknown): string {
   return typeof v === 'boolean' ? 'a boolean' : typeof v;
 }
 
-export function isObject(v: unknown): v is JsonObject {
+function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -184,7 +184,7 @@ function rfc3339ToNs(s: string, path: string): bigint {
 }
 
 /** A Sentry timestamp — seconds since 1970 as a number, or RFC 3339 text — in nanoseconds. */
-export function timestampNs(v: unknown, path: string): bigint {
+function timestampNs(v: unknown, path: string): bigint {
   let ns: bigint;
   if (typeof v === 'number') ns = secondsToNs(v, path);
   else if (typeof v === 'string') ns = rfc3339ToNs(v, path);
@@ -227,7 +227,7 @@ export function idAt(f: Fields, key: string, read: (v: unknown, path: string) =>
  * kvlists; nesting is bounded as OTLP/JSON's is, so a hostile payload cannot exhaust the stack of
  * every component that walks the value.
  */
-export function jsonToAnyValue(v: unknown, path: string, depth = 0): AnyValue {
+function jsonToAnyValue(v: unknown, path: string, depth = 0): AnyValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'string':
@@ -243,12 +243,13 @@ export function jsonToAnyValue(v: unknown, path: string, depth = 0): AnyValue {
 }
 
 /** Each member as an attribute; `null` members are left out (Sentry's "not set"). */
-export function jsonObjectToAttributes(o: JsonObject, path: string, depth = 0, into: Attributes = new Map(), prefix = ''): Attributes {
+export function jsonObjectToAttributes(o: JsonObject, path: string, depth = 0): Attributes {
+  const out: Attributes = new Map();
   for (const [k, v] of Object.entries(o)) {
     if (v === null || v === undefined) continue;
-    into.set(prefix + k, jsonToAnyValue(v, fieldPath(path, k), depth));
+    out.set(k, jsonToAnyValue(v, fieldPath(path, k), depth));
   }
-  return into;
+  return out;
 }
 
 // ---------- typed attributes ----------
@@ -269,7 +270,7 @@ function int64(v: unknown, path: string): bigint {
  * An unknown type (Sentry adds them: `array` came later) is kept as its JSON value; a `unit` is
  * not kept.
  */
-export function typedValue(raw: unknown, path: string): AnyValue {
+function typedValue(raw: unknown, path: string): AnyValue {
   const a = Fields.of(raw, path);
   const value = a.raw('value');
   const valuePath = a.at('value');
