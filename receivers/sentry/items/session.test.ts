@@ -1,0 +1,192 @@
+import { createServer } from 'node:http';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AggregationTemporality, type Metric, type NumberDataPoint } from '../../../pipeline/model.js';
+import { Sentry, contextFor, itemsOfType, sdkItems, type SdkItem } from '../../../test/sentry-sdk.js';
+import { SESSIONS_METRIC, mapSession, mapSessions } from './session.js';
+import { ItemError, type ItemContext, type ItemMapper, type MappedItem } from './types.js';
+
+const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 0, envelopeHeader: {}, itemHeader: {} };
+
+function metricOf(mapped: MappedItem): Metric {
+  const [metric, ...rest] = mapped.metrics!.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+  expect(rest).toEqual([]);
+  return metric;
+}
+
+function pointsOf(mapped: MappedItem): NumberDataPoint[] {
+  const { data } = metricOf(mapped);
+  if (data.type !== 'sum') throw new Error(`a ${data.type}, not a sum`);
+  return data.dataPoints;
+}
+
+/** `{status: count}` over every point of the mapped items, as a query adding them up would see them. */
+function totals(mapped: MappedItem[]): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const m of mapped) {
+    if (!m.metrics) continue;
+    for (const p of pointsOf(m)) {
+      const status = p.attributes.get('session.status') as string;
+      out[status] = (out[status] ?? 0n) + (p.value as bigint);
+    }
+  }
+  return out;
+}
+
+function errorOf(mapper: ItemMapper, payload: unknown): ItemError {
+  try {
+    mapper(payload, ctx);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ItemError);
+    return e as ItemError;
+  }
+  throw new Error('no ItemError');
+}
+
+const attrs = { release: 'checkout@2.4.1', environment: 'production' };
+
+describe('sessions from @sentry/node', () => {
+  let aggregates: SdkItem[];
+  let updates: SdkItem[];
+
+  beforeAll(async () => {
+    // server mode: the SDK counts each request as a session and sends aggregates
+    const server = await sdkItems({ integrations: [Sentry.httpIntegration()] }, async () => {
+      const http = createServer((req, res) => {
+        if (req.url === '/handled') Sentry.captureException(new Error('handled'));
+        if (req.url === '/unhandled') Sentry.captureException(new Error('unhandled'), { mechanism: { handled: false, type: 'test' } });
+        res.end('ok');
+      });
+      await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+      const { port } = http.address() as { port: number };
+      for (const path of ['/a', '/b', '/handled', '/unhandled']) await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text());
+      http.close();
+    });
+    aggregates = itemsOfType(server, 'sessions');
+
+    // application mode: one session update at each change, as browser and mobile SDKs send them
+    const app = await sdkItems({}, () => {
+      Sentry.startSession(); // errors, then exits
+      Sentry.captureSession();
+      Sentry.captureException(new Error('handled'));
+      Sentry.endSession();
+      Sentry.startSession(); // exits cleanly
+      Sentry.captureSession();
+      Sentry.endSession();
+      Sentry.startSession(); // crashes; a crashed session is not ended again
+      Sentry.captureSession();
+      Sentry.captureException(new Error('unhandled'), { mechanism: { handled: false, type: 'test' } });
+    });
+    updates = itemsOfType(app, 'session');
+  });
+
+  it('maps aggregates to started, errored and crashed sessions, timed at their start', () => {
+    expect(aggregates).toHaveLength(1);
+    const [item] = aggregates;
+    const mapped = mapSessions(item.payload, contextFor(item));
+    const metric = metricOf(mapped);
+    expect([metric.name, metric.unit]).toEqual([SESSIONS_METRIC, '{session}']);
+    expect(metric.data).toMatchObject({ type: 'sum', aggregationTemporality: AggregationTemporality.Delta, isMonotonic: true });
+    // 4 requests: 2 fine, 1 with a handled error, 1 with an unhandled one (crashed ⊂ errored)
+    expect(totals([mapped])).toEqual({ init: 4n, errored: 2n, crashed: 1n });
+    // the SDK buckets by the minute; a run across a minute boundary sends two buckets
+    const starts = (item.payload as { aggregates: { started: string }[] }).aggregates.map((a) => BigInt(Date.parse(a.started)) * 1_000_000n);
+    for (const p of pointsOf(mapped)) {
+      expect(starts).toContain(p.timeUnixNano);
+      expect(p.startTimeUnixNano).toBe(p.timeUnixNano);
+    }
+  });
+
+  it('counts each session of the updates once: started at init, errored or crashed when it ends', () => {
+    expect(updates.map((u) => (u.payload as { status: string }).status)).toEqual(['ok', 'ok', 'exited', 'ok', 'exited', 'ok', 'crashed']);
+    expect(totals(updates.map((u) => mapSession(u.payload, contextFor(u))))).toEqual({ init: 3n, errored: 2n, crashed: 1n });
+  });
+
+  it('puts release, environment and SDK on the resource', () => {
+    const [item] = updates;
+    const resource = mapSession(item.payload, contextFor(item)).metrics!.resourceMetrics[0].resource;
+    expect(Object.fromEntries(resource.attributes)).toEqual({
+      'service.name': 'checkout',
+      'service.version': 'checkout@2.4.1',
+      'deployment.environment.name': 'production',
+      'sentry.project.id': '42',
+      'telemetry.sdk.name': 'sentry.javascript.node',
+      'telemetry.sdk.version': expect.stringMatching(/^11\./),
+    });
+  });
+});
+
+describe('session mapping', () => {
+  const update = (patch: Record<string, unknown>) => ({
+    sid: '8333339f-5675-4f89-a9a0-1c935255ab58',
+    started: '2020-02-07T14:16:00Z',
+    timestamp: '2020-02-07T15:17:00Z',
+    attrs,
+    ...patch,
+  });
+
+  it('counts statuses as Relay does: abnormal and unhandled are errored, abnormal also abnormal', () => {
+    expect(totals([mapSession(update({ init: true, status: 'abnormal', errors: 0 }), ctx)])).toEqual({ init: 1n, errored: 1n, abnormal: 1n });
+    expect(totals([mapSession(update({ status: 'errored' }), ctx)])).toEqual({ errored: 1n });
+    expect(totals([mapSession(update({ status: 'unhandled' }), ctx)])).toEqual({ errored: 1n });
+    expect(mapSession(update({ status: 'ok', errors: 3 }), ctx)).toEqual({});
+  });
+
+  it('adds up aggregates of the same start, and times each at its start', () => {
+    const mapped = mapSessions(
+      {
+        aggregates: [
+          { started: '2020-02-07T14:16:00Z', exited: 123, abnormal: 5, crashed: 7 },
+          { started: '2020-02-07T14:16:01Z', did: 'optional distinct user id', exited: 12, errored: 3 },
+          { started: '2020-02-07T14:16:01Z', unhandled: 2 },
+        ],
+        attrs,
+      },
+      ctx,
+    );
+    const points = pointsOf(mapped).map((p) => [p.timeUnixNano, p.attributes.get('session.status'), p.value]);
+    // Relay's own test case: 135 started and 12 errored at :00, 15 + 2 and 3 + 2 at :01
+    expect(points).toEqual([
+      [1581084960000000000n, 'init', 135n],
+      [1581084960000000000n, 'errored', 12n],
+      [1581084960000000000n, 'abnormal', 5n],
+      [1581084960000000000n, 'crashed', 7n],
+      [1581084961000000000n, 'init', 17n],
+      [1581084961000000000n, 'errored', 5n],
+    ]);
+    expect(mapSessions({ aggregates: [], attrs }, ctx)).toEqual({});
+  });
+
+  it('drops an environment Sentry would not take, as Relay does', () => {
+    const env = (environment: string) =>
+      mapSession(update({ init: true, attrs: { release: 'r@1', environment } }), ctx).metrics!.resourceMetrics[0].resource.attributes.get('deployment.environment.name');
+    expect(env('staging')).toBe('staging');
+    expect(env('none')).toBeUndefined();
+    expect(env('a/b')).toBeUndefined();
+    expect(env('x'.repeat(65))).toBeUndefined();
+  });
+
+  it('refuses what Relay drops, naming the field', () => {
+    const cases: [ItemMapper, unknown, string][] = [
+      [mapSession, update({ attrs: undefined }), 'attrs'],
+      [mapSession, update({ attrs: { environment: 'production' } }), 'attrs.release'],
+      [mapSession, update({ attrs: { release: '' } }), 'attrs.release'],
+      [mapSession, update({ attrs: { release: 'latest' } }), 'attrs.release'],
+      [mapSession, update({ attrs: { release: 'a/b' } }), 'attrs.release'],
+      [mapSession, update({ attrs: { release: 'r'.repeat(201) } }), 'attrs.release'],
+      [mapSession, update({ status: 'sleeping' }), 'status'],
+      [mapSession, update({ started: undefined }), 'started'],
+      [mapSession, update({ started: 'monday' }), 'started'],
+      [mapSession, update({ timestamp: 'later' }), 'timestamp'],
+      [mapSession, update({ errors: -1 }), 'errors'],
+      [mapSession, update({ errors: 1.5 }), 'errors'],
+      [mapSession, update({ init: 'yes' }), 'init'],
+      [mapSession, update({ sid: 'not-a-uuid' }), 'sid'],
+      [mapSessions, { attrs: { environment: 'production' }, aggregates: [] }, 'attrs.release'],
+      [mapSessions, { attrs, aggregates: {} }, 'aggregates'],
+      [mapSessions, { attrs, aggregates: [{ exited: 1 }] }, 'aggregates[0].started'],
+      [mapSessions, { attrs, aggregates: [{ started: '2020-02-07T14:16:00Z', crashed: -2 }] }, 'aggregates[0].crashed'],
+      [mapSessions, { attrs, aggregates: [{ started: '2020-02-07T14:16:00Z', exited: 2 ** 32 }] }, 'aggregates[0].exited'],
+    ];
+    for (const [mapper, payload, path] of cases) expect(errorOf(mapper, payload).path, JSON.stringify(payload)).toBe(path);
+  });
+});
