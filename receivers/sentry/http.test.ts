@@ -88,7 +88,7 @@ describe('store endpoint', () => {
     expect(bodies(h).map((b) => (b as Map<string, unknown>).get('message'))).toEqual(['hello', 'hello', 'hello']);
   });
 
-  it('makes up an id for an event without one, and takes a transaction (not stored without a mapper)', async () => {
+  it('makes up an id for an event without one; a malformed transaction is dropped and counted, and the request still answered 200 as Relay does', async () => {
     const h = await startReceiver();
     const a = await post(h.address, '/api/42/store/', JSON.stringify({ message: 'no id' }), authHeader());
     expect(a.status).toBe(200);
@@ -96,7 +96,7 @@ describe('store endpoint', () => {
     expect((h.logs()[0].resourceLogs[0].scopeLogs[0].logRecords[0].attributes.get('sentry.event_id'))).toBe(a.json().id);
     const t = await post(h.address, '/api/42/store/', JSON.stringify({ type: 'transaction', event_id: EVENT_ID, spans: [] }), authHeader());
     expect([t.status, t.json()]).toEqual([200, { id: EVENT_ID }]);
-    expect(await counterValue(h.telemetry, 'otelcol_receiver_accepted_sentry_items_total', { item_type: 'transaction', stored: 'false' })).toBe(1);
+    expect(await counterValue(h.telemetry, 'otelcol_receiver_refused_sentry_items_total', { item_type: 'transaction', reason: 'invalid' })).toBe(1);
   });
 
   it('answers 400 for a body that is neither JSON nor its base64', async () => {
@@ -190,7 +190,7 @@ describe('malformed envelopes', () => {
     ['an event that is no JSON', '{}\n{"type":"event"}\n{"message": nope}', 'item 1 (event): not valid JSON: a syntax error'],
     ['an event that is not an object', '{}\n{"type":"event"}\n[1]', 'item 1 (event): event: expected a JSON object (a Sentry event)'],
     ['an event with a bad level', '{}\n{"type":"event"}\n{"level":"loud"}', 'item 1 (event): level: expected one of fatal, error, warning, info, debug'],
-    ['an event with a bad timestamp', '{}\n{"type":"event"}\n{"timestamp":"yesterday"}', 'item 1 (event): timestamp: expected seconds since the epoch (a number) or an RFC 3339 date-time'],
+    ['an event with a bad timestamp', '{}\n{"type":"event"}\n{"timestamp":"yesterday"}', 'item 1 (event): timestamp: expected an RFC 3339 timestamp or seconds since 1970, got a string of 9 characters'],
     ['invalid UTF-8', Buffer.concat([Buffer.from('{}\n{"type":"event"}\n{"message":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 'item 1 (event): not valid UTF-8'],
     ['deep JSON', `{}\n{"type":"event"}\n${'['.repeat(200)}${']'.repeat(200)}`, 'item 1 (event): JSON nested deeper than 128 levels at byte 128'],
     ['a huge header line', `{}\n{"type":"event","pad":"${'x'.repeat(70_000)}"}\n{}`, 'item 1 (line 2): header: longer than 65536 bytes'],

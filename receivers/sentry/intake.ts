@@ -74,6 +74,7 @@ export function processEnvelope(envelope: Envelope & { items: ParsedItem[] }, pr
       continue;
     }
     const mapped = mapItem(mapper, item, { projectId: project.id, projectName: project.name, receivedAtMs: req.receivedAtMs, envelopeHeader: header, itemHeader: item.header, clientAddress: req.clientAddress }, budget, opts);
+    if (!mapped) continue;
     if (mapped.outcomes) opts.counters.clientDiscarded(mapped.outcomes);
     const signals = SIGNALS.filter((s) => mapped[s] !== undefined);
     const wired = signals.filter((s) => opts.wired.has(s));
@@ -84,13 +85,19 @@ export function processEnvelope(envelope: Envelope & { items: ParsedItem[] }, pr
   return { eventId, hits, parts, stored };
 }
 
-function mapItem(mapper: ItemMapper, item: ParsedItem, ctx: Parameters<ItemMapper>[1], budget: JsonBudget, opts: IntakeOptions): MappedItem {
+/**
+ * The item's telemetry. A malformed event is the request's failure (400 naming the field, so the
+ * SDK's developer sees why); any other malformed item is dropped and counted as Relay drops it,
+ * so that a bad session update does not cost the error sent with it.
+ */
+function mapItem(mapper: ItemMapper, item: ParsedItem, ctx: Parameters<ItemMapper>[1], budget: JsonBudget, opts: IntakeOptions): MappedItem | undefined {
   const what = `item ${item.index} (${item.type})`;
   try {
     return mapper(item.json !== undefined ? item.json : budget.parse(item.payload), ctx);
   } catch (err) {
     if (err instanceof ItemError || err instanceof JsonPayloadError) {
       opts.counters.refused(item.type, 'invalid');
+      if (item.type !== 'event') return undefined;
       throw new Refusal(400, 'invalid event envelope', [`${what}: ${err.message}`]);
     }
     throw err;

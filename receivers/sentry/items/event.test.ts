@@ -3,7 +3,7 @@ import { SENTRY_EVENT_NAME } from '../../../pipeline/exceptions/issues.js';
 import { fromAnyValue } from '../../../pipeline/model-ops.js';
 import { mapEvent } from './event.js';
 import { ItemError, type ItemContext } from './types.js';
-import { timestampNanos } from './values.js';
+import { timestampNs } from './payload.js';
 
 const ctx: ItemContext = {
   projectId: '42',
@@ -120,11 +120,11 @@ describe('event mapper', () => {
 
 describe('timestamps', () => {
   it('reads seconds and RFC 3339 date-times to the nanosecond, naive ones as UTC', () => {
-    expect(timestampNanos(1714566645.5)).toBe(1714566645500000000n);
-    expect(timestampNanos('2024-05-01T12:30:45Z')).toBe(1714566645000000000n);
-    expect(timestampNanos('2024-05-01T12:30:45.123456789Z')).toBe(1714566645123456789n);
-    expect(timestampNanos('2024-05-01T12:30:45')).toBe(1714566645000000000n);
-    expect(timestampNanos('2024-05-01T14:30:45+02:00')).toBe(1714566645000000000n);
-    for (const bad of ['yesterday', -1, Infinity, '2024-13-01T00:00:00Z', true, null]) expect(timestampNanos(bad)).toBeUndefined();
+    expect(timestampNs(1714566645.5, 'timestamp')).toBe(1714566645500000000n);
+    expect(timestampNs('2024-05-01T12:30:45Z', 'timestamp')).toBe(1714566645000000000n);
+    expect(timestampNs('2024-05-01T12:30:45.123456789Z', 'timestamp')).toBe(1714566645123456789n);
+    expect(timestampNs('2024-05-01T12:30:45', 'timestamp')).toBe(1714566645000000000n);
+    expect(timestampNs('2024-05-01T14:30:45+02:00', 'timestamp')).toBe(1714566645000000000n);
+    for (const bad of ['yesterday', -1, Infinity, '2024-13-01T00:00:00Z', true, null]) expect(() => timestampNs(bad, 'timestamp')).toThrow(ItemError);
   });
 });

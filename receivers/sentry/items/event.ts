@@ -5,15 +5,15 @@
  * `deployment.environment.name`, `user.*`, `client.address`, and `sentry.*`.
  */
 import { isIP } from 'node:net';
-import { attrs, logsOf, newLogRecord } from '../../../pipeline/builders.js';
+import { attrs, newLogRecord } from '../../../pipeline/builders.js';
 import { errorEventFromAnyValue } from '../../../pipeline/exceptions/body.js';
 import { SENTRY_EVENT_NAME } from '../../../pipeline/exceptions/issues.js';
 import { EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, otelExceptionFromEvent } from '../../../pipeline/exceptions/otel.js';
 import type { AnyValue } from '../../../pipeline/model.js';
 import { toAnyValue } from '../../../pipeline/model-ops.js';
-import { projectResourceAttributes, SENTRY_PROJECT_ID, sentryScope } from './resource.js';
+import { SENTRY_PROJECT_ID, sentryResource, sentryScope, timestampNs } from './payload.js';
 import { ItemError, type ItemContext, type ItemMapper } from './types.js';
-import { eventIdOf, newEventId, timestampNanos } from './values.js';
+import { eventIdOf, newEventId } from './values.js';
 
 /** Sentry's levels (and the spellings Relay also takes) → the level's name and OpenTelemetry severity number. */
 const LEVELS: Record<string, [string, number]> = {
@@ -38,10 +38,7 @@ export const mapEvent: ItemMapper = (payload, ctx) => {
   if (!event) throw new ItemError('event', 'expected a JSON object (a Sentry event)');
   const body = toAnyValue(event);
   const [levelName, severityNumber] = levelOf(event.level);
-  const time = event.timestamp === undefined || event.timestamp === null ? undefined : timestampNanos(event.timestamp);
-  if (time === undefined && event.timestamp !== undefined && event.timestamp !== null) {
-    throw new ItemError('timestamp', 'expected seconds since the epoch (a number) or an RFC 3339 date-time');
-  }
+  const time = event.timestamp === undefined || event.timestamp === null ? undefined : timestampNs(event.timestamp, 'timestamp');
   const eventId = event.event_id === undefined || event.event_id === null ? eventIdOf(ctx.envelopeHeader.event_id) ?? newEventId() : eventIdOf(event.event_id);
   if (eventId === undefined) throw new ItemError('event_id', 'expected a UUID (32 hexadecimal digits, hyphens allowed)');
   const trace = obj(obj(event.contexts)?.trace);
@@ -57,7 +54,7 @@ export const mapEvent: ItemMapper = (payload, ctx) => {
     spanId: hex(trace?.span_id, 16),
     eventName: SENTRY_EVENT_NAME,
   });
-  return { logs: logsOf([record], projectResourceAttributes(ctx), sentryScope()) };
+  return { logs: { resourceLogs: [{ resource: sentryResource(ctx, {}), schemaUrl: '', scopeLogs: [{ scope: sentryScope(), schemaUrl: '', logRecords: [record] }] }] } };
 };
 
 function levelOf(v: unknown): [string, number] {

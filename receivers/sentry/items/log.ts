@@ -4,9 +4,9 @@
  * attributes kept with their types. The attributes the SDK stamps on every log — release,
  * environment, SDK — describe the service, so they go to the resource (one per distinct set).
  */
-import { newLogRecord, newScope } from '../../../pipeline/builders.js';
+import { newLogRecord } from '../../../pipeline/builders.js';
 import type { LogRecord } from '../../../pipeline/model.js';
-import { ByService, Fields, fieldPath, idAt, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields } from './payload.js';
+import { ByService, Fields, fieldPath, idAt, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields, sentryScope } from './payload.js';
 import { ItemError, type ItemMapper } from './types.js';
 
 /** Sentry's log levels and the OTel severity number each is (the SDKs' own table). */
@@ -67,7 +67,7 @@ export const mapLogs: ItemMapper = (payload, ctx) => {
   const resourceLogs = byService.map((service, logRecords) => ({
     resource: sentryResource(ctx, service),
     schemaUrl: '',
-    scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords }],
+    scopeLogs: [{ scope: sentryScope(), schemaUrl: '', logRecords }],
   }));
   return { logs: { resourceLogs } };
 };

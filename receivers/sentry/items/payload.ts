@@ -6,7 +6,8 @@
  * Error messages say what was expected and what kind of value was found, never the value itself:
  * the receiver sends them back to whoever sent the envelope.
  */
-import type { AnyValue, Attributes, Resource } from '../../../pipeline/model.js';
+import { newScope } from '../../../pipeline/builders.js';
+import type { AnyValue, Attributes, InstrumentationScope, Resource } from '../../../pipeline/model.js';
 import { MAX_VALUE_DEPTH } from '../../../pipeline/otlpjson/index.js';
 import { ItemError, type ItemContext } from './types.js';
 
@@ -184,7 +185,7 @@ function rfc3339ToNs(s: string, path: string): bigint {
 }
 
 /** A Sentry timestamp — seconds since 1970 as a number, or RFC 3339 text — in nanoseconds. */
-function timestampNs(v: unknown, path: string): bigint {
+export function timestampNs(v: unknown, path: string): bigint {
   let ns: bigint;
   if (typeof v === 'number') ns = secondsToNs(v, path);
   else if (typeof v === 'string') ns = rfc3339ToNs(v, path);
@@ -334,6 +335,14 @@ export function sdkOf(payloadSdk: Fields | undefined, ctx: ItemContext): { sdkNa
 
 const OTEL_DEFAULT_SERVICE = /^unknown_service(:|$)/;
 
+/** `grouping` reads the project of an error from this attribute first (then service.name). */
+export const SENTRY_PROJECT_ID = 'sentry.project.id';
+
+/** The instrumentation scope of everything the sentry receiver makes. */
+export function sentryScope(): InstrumentationScope {
+  return newScope('sentry');
+}
+
 /**
  * The resource of what a Sentry SDK sent: `service.name` is the project's name unless `base` (the
  * OpenTelemetry resource an OTel-based SDK reports) names the service; release, environment, SDK
@@ -347,7 +356,7 @@ export function sentryResource(ctx: ItemContext, f: ServiceFields, base: Attribu
   }
   if (f.release) attributes.set('service.version', f.release);
   if (f.environment) attributes.set('deployment.environment.name', f.environment);
-  attributes.set('sentry.project.id', ctx.projectId);
+  attributes.set(SENTRY_PROJECT_ID, ctx.projectId);
   if (f.sdkName) attributes.set('telemetry.sdk.name', f.sdkName);
   if (f.sdkVersion) attributes.set('telemetry.sdk.version', f.sdkVersion);
   return { attributes, droppedAttributesCount: 0 };

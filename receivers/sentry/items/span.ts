@@ -4,9 +4,9 @@
  * wrapping them in transactions — @sentry/node 11 does by default (`traceLifecycle: 'stream'`).
  * They are nearly OTel spans already: ids, name, times and typed attributes map one to one.
  */
-import { newScope, newSpan } from '../../../pipeline/builders.js';
+import { newSpan } from '../../../pipeline/builders.js';
 import { StatusCode, type Span, type SpanLink } from '../../../pipeline/model.js';
-import { ByService, Fields, fieldPath, idAt, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields } from './payload.js';
+import { ByService, Fields, fieldPath, idAt, sdkOf, sentryResource, spanId, traceId, typedAttributes, type ServiceFields, sentryScope } from './payload.js';
 import { spanKindOf } from './transaction.js';
 import { ItemError, type ItemMapper } from './types.js';
 
@@ -73,7 +73,7 @@ export const mapSpans: ItemMapper = (payload, ctx) => {
   const resourceSpans = byService.map((service, spans) => ({
     resource: sentryResource(ctx, service),
     schemaUrl: '',
-    scopeSpans: [{ scope: newScope(), schemaUrl: '', spans }],
+    scopeSpans: [{ scope: sentryScope(), schemaUrl: '', spans }],
   }));
   return { traces: { resourceSpans } };
 };

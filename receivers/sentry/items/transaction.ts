@@ -4,9 +4,9 @@
  * SDK propagated them (`sentry-trace` carries the W3C trace and span id), so the spans join the
  * OpenTelemetry spans of the same trace. See README.md for the field-by-field mapping.
  */
-import { newScope, newSpan } from '../../../pipeline/builders.js';
+import { newSpan } from '../../../pipeline/builders.js';
 import { SpanKind, StatusCode, type Attributes, type Span, type SpanLink } from '../../../pipeline/model.js';
-import { Fields, expected, fieldPath, idAt, jsonObjectToAttributes, sdkOf, sentryResource, spanId, traceId } from './payload.js';
+import { Fields, expected, fieldPath, idAt, jsonObjectToAttributes, sdkOf, sentryResource, spanId, traceId, sentryScope } from './payload.js';
 import { ItemError, type ItemMapper } from './types.js';
 
 /** Relay's name for a transaction that has none. */
@@ -189,6 +189,6 @@ export const mapTransaction: ItemMapper = (payload, ctx) => {
   if (serverName) resource.attributes.set('host.name', serverName);
 
   return {
-    traces: { resourceSpans: [{ resource, schemaUrl: '', scopeSpans: [{ scope: newScope(), schemaUrl: '', spans: [root, ...children] }] }] },
+    traces: { resourceSpans: [{ resource, schemaUrl: '', scopeSpans: [{ scope: sentryScope(), schemaUrl: '', spans: [root, ...children] }] }] },
   };
 };
