@@ -26,7 +26,10 @@ export interface ProjectConfig {
 export interface SentryReceiverConfig extends HttpServerSettings {
   endpoint: string;
   tls?: ServerTlsConfig;
-  projects: ProjectConfig[];
+  /** Absent or empty: one project kept in `project_file` (see default-project.ts). */
+  projects?: ProjectConfig[];
+  /** Where the project used without `projects` is kept. */
+  project_file?: string;
   /** Relay's limits.max_event_size: event-like items of one envelope together, in bytes. */
   max_event_size: number;
   /** Relay's limits.max_envelope_size: a whole envelope once decompressed, in bytes. */
@@ -54,7 +57,6 @@ const PROJECT_ID_PATTERN = /^[0-9]{1,19}$/;
 export const sentryReceiverSchema: JSONSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['projects'],
   properties: {
     endpoint: { type: 'string', default: SENTRY_DEFAULTS.endpoint },
     tls: serverTlsSchema,
@@ -62,9 +64,12 @@ export const sentryReceiverSchema: JSONSchema = {
     max_event_size: { type: 'integer', minimum: 1, default: SENTRY_DEFAULTS.max_event_size, description: 'bytes' },
     max_envelope_size: { type: 'integer', minimum: 1, default: SENTRY_DEFAULTS.max_envelope_size, description: 'bytes, decompressed' },
     max_request_body_size: { type: 'integer', minimum: 1, default: SENTRY_DEFAULTS.max_request_body_size, description: 'bytes, as sent' },
+    project_file: {
+      type: 'string',
+      description: "Summit's own: without projects, the one project accepted is kept here (made at the first start); default ./data/sentry-project.json under the working directory",
+    },
     projects: {
       type: 'array',
-      minItems: 1,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -96,11 +101,13 @@ export const sentryReceiverSchema: JSONSchema = {
 };
 
 /** The config with defaults under what was written and project ids as text. */
-export function withDefaults(config: SentryReceiverConfig): SentryReceiverConfig {
+export type ResolvedSentryConfig = SentryReceiverConfig & { projects: ProjectConfig[] };
+
+export function withDefaults(config: SentryReceiverConfig): ResolvedSentryConfig {
   return {
     ...SENTRY_DEFAULTS,
     ...config,
-    projects: config.projects.map((p) => ({ ...p, id: String(p.id), rate_limits: p.rate_limits ?? [] })),
+    projects: (config.projects ?? []).map((p) => ({ ...p, id: String(p.id), rate_limits: p.rate_limits ?? [] })),
   };
 }
 

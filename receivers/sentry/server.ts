@@ -15,7 +15,7 @@ import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE, errorBody, RATE_LIMITED_DETAIL, Refusal } from './answers.js';
 import { authFromRequest, dsnFromEnvelopeHeader, type SentryAuth } from './auth.js';
 import { combine } from './combine.js';
-import type { SentryReceiverConfig } from './config.js';
+import type { ResolvedSentryConfig } from './config.js';
 import { parseEnvelopeHeader, parseEnvelopeItems, type Envelope } from './envelope.js';
 import { processEnvelope, type IntakeResult, type ParsedItem } from './intake.js';
 import { ITEM_MAPPERS } from './items/index.js';
@@ -37,7 +37,7 @@ export class SentryHttpServer {
   private readonly jsonContainers = requestJsonContainers();
 
   constructor(
-    private readonly config: SentryReceiverConfig,
+    private readonly config: ResolvedSentryConfig,
     private readonly next: NextConsumers,
     private readonly owner: ServerOwner & { logger: Logger },
     private readonly configDir: string,
