@@ -202,9 +202,10 @@ export interface RuleSpec {
 
 /**
  * Relay's `@common:filter`, the rules Sentry's default data scrubber applies, each replacing
- * with `[Filtered]` (urlauth in its legacy form: the password only).
+ * with `[Filtered]` (urlauth in its legacy form: the password only). Relay lists
+ * `@userpath:filter` too, but defines no such rule, so user paths are not among them.
  */
-export const COMMON_FILTER: readonly RuleSpec[] = (['creditcard', 'iban', 'pemkey', 'urlauth', 'userpath', 'password', 'usssn'] as const).map((type) => ({
+export const COMMON_FILTER: readonly RuleSpec[] = (['creditcard', 'iban', 'pemkey', 'urlauth', 'password', 'usssn'] as const).map((type) => ({
   type,
   patterns: type === 'urlauth' ? [URLAUTH_LEGACY] : TEXT_PATTERNS[type],
   method: 'replace',
