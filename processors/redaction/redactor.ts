@@ -315,8 +315,14 @@ export class Redactor {
     const key = pair[0] as string;
     const value = this.entry(key, pair[1], this.info(key));
     if (name === undefined && value === undefined) return undefined;
-    if (name !== undefined && name !== REMOVE) pair[0] = name;
-    if (value !== undefined) pair[1] = value === REMOVE ? null : value;
+    if (name !== undefined && name !== REMOVE) {
+      pair[0] = name;
+      this.logChange('masked', undefined);
+    }
+    if (value !== undefined && value !== pair[1]) {
+      pair[1] = value === REMOVE ? null : value;
+      this.logChange('masked', key);
+    }
     return pair;
   }
 
