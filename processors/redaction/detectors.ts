@@ -7,11 +7,14 @@ import { redactText } from './methods.js';
 import {
   COMMON_FILTER,
   FILTERED,
-  HAS_EQUALS_OR_QUOTE,
+  HAS_COLON,
+  HAS_EQUALS,
+  HAS_QUOTE,
   HAS_LETTER,
   PASSWORD_EXACT_KEYS,
   PASSWORD_KEY_WORDS,
   TEXT_PATTERNS,
+  mayMatch,
   textTraits,
   type Method,
   type RuleSpec,
@@ -67,10 +70,18 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
  * kept as text) where the name holds one of `words`: the value part is the secret.
  */
 function pairPatterns(words: string): TextPattern[] {
-  const needs = HAS_EQUALS_OR_QUOTE | HAS_LETTER;
+  // Each starts at the `=` or `:` and looks back for the name, so only those characters cost a look.
   return [
-    { regex: new RegExp(`(?:^|[?&;\\s"'])[^=&#?;\\s"']*(?:${words})[^=&#;\\s"']*=([^&#;\\s"']+)`, 'gid'), group: 1, needs },
-    { regex: new RegExp(`"[^"]*(?:${words})[^"]*"\\s*:\\s*"((?:[^"\\\\]|\\\\.)+)"`, 'gid'), group: 1, needs },
+    {
+      regex: new RegExp(`=(?<=(?:^|[?&;\\s"'])[^=&#?;\\s"']*(?:${words})[^=&#;\\s"']*=)([^&#;\\s"']+)`, 'gid'),
+      group: 1,
+      needs: HAS_EQUALS | HAS_LETTER,
+    },
+    {
+      regex: new RegExp(`:(?<="[^"]*(?:${words})[^"]*"\\s*:)\\s*"((?:[^"\\\\]|\\\\.)+)"`, 'gid'),
+      group: 1,
+      needs: HAS_COLON | HAS_QUOTE | HAS_LETTER,
+    },
   ];
 }
 
@@ -131,8 +142,7 @@ export function scrubText(text: string, rules: readonly TextRule[]): string | un
   const traits = textTraits(text);
   let out: string | undefined;
   for (const rule of rules) {
-    const needs = rule.pattern.needs;
-    if ((traits & needs) !== needs) continue;
+    if (!mayMatch(traits, rule.pattern)) continue;
     const next = applyPattern(out ?? text, rule);
     if (next !== undefined) out = next;
   }

@@ -7,7 +7,7 @@ import { anyValueAsString } from '../../pipeline/anyvalue.js';
 import { SENTRY_EVENT_NAME } from '../../pipeline/exceptions/issues.js';
 import type { AnyValue, Attributes, LogRecord, Logs, Metrics, Span, Traces } from '../../pipeline/model.js';
 import type { RedactionConfig, Summary } from './config.js';
-import { isInertText, keyRuleFor, scrubText, type KeyRule, type RuleGroup, type ScrubbingGroup } from './detectors.js';
+import { isInertText, keyRuleFor, scrubText, type KeyRule, type RuleGroup, type ScrubbingGroup, type TextRule } from './detectors.js';
 import { redactText } from './methods.js';
 import { FILTERED } from './rules.js';
 import { isCookieJar, isCookieText, isIpField, isMessage, isScrubbingExempt, SENSITIVE_COOKIES } from './sentry-paths.js';
@@ -51,6 +51,8 @@ export class Redactor {
   private inSentryEvent = false;
   /** > 0 inside a subtree the data scrubbing leaves alone (exclude_fields, Sentry's exempt fields). */
   private exempt = 0;
+  /** The detectors' text rules followed by the data scrubbing's: one pass over a string's traits. */
+  private readonly allText: readonly TextRule[];
 
   constructor(
     config: RedactionConfig,
@@ -58,6 +60,7 @@ export class Redactor {
     private readonly scrubbing: ScrubbingGroup | undefined,
   ) {
     this.policy = new UpstreamPolicy(config);
+    this.allText = [...explicit.text, ...(scrubbing?.text ?? [])];
     this.summary = config.summary;
     const url = config.url_sanitizer;
     this.urlAttributes = new Set(url.enabled ? url.attributes : []);
@@ -348,17 +351,10 @@ export class Redactor {
 
   /** The detectors' text rules, then (outside exempt fields) the data scrubbing's. */
   private text(s: string, message: boolean): string | undefined {
-    let out = scrubText(s, this.explicit.text);
-    const scrubbing = this.scrubbing;
-    if (scrubbing !== undefined && this.exempt === 0) {
-      const scrubbed = scrubText(out ?? s, scrubbing.text);
-      if (scrubbed !== undefined) out = scrubbed;
-      if (message) {
-        const filtered = scrubText(out ?? s, scrubbing.message);
-        if (filtered !== undefined) out = filtered;
-      }
-    }
-    return out;
+    if (this.exempt > 0 || this.scrubbing === undefined) return scrubText(s, this.explicit.text);
+    const out = scrubText(s, this.allText);
+    if (!message) return out;
+    return scrubText(out ?? s, this.scrubbing.message) ?? out;
   }
 
   /** `a=1; session=...`: each cookie judged by its name, as Relay does once it has parsed the Cookie header. */

@@ -32,6 +32,8 @@ export interface TextPattern {
   group: number;
   /** Every bit must be present in the text for the pattern to have a chance (see {@link textTraits}). */
   needs: number;
+  /** Digits the text must hold at least (a card number has 15 or 16). */
+  minDigits?: number;
   /** A further check of a match (Luhn for card numbers); a match it rejects stays. */
   accept?: (match: string) => boolean;
 }
@@ -44,26 +46,40 @@ export const HAS_DOT = 8;
 export const HAS_DASH = 16;
 export const HAS_SLASH = 32;
 export const HAS_UPPER = 64;
-export const HAS_EQUALS_OR_QUOTE = 128;
+export const HAS_EQUALS = 128;
 export const HAS_LETTER = 256;
-const ALL_TRAITS = 511;
+export const HAS_QUOTE = 512;
 
-/** The traits of `text`; stops early once every trait was seen. */
+const TRAITS = new Uint16Array(128);
+for (let c = 48; c <= 57; c++) TRAITS[c] = HAS_DIGIT;
+for (let c = 65; c <= 90; c++) TRAITS[c] = HAS_UPPER | HAS_LETTER;
+for (let c = 97; c <= 122; c++) TRAITS[c] = HAS_LETTER;
+TRAITS[64] = HAS_AT;
+TRAITS[58] = HAS_COLON;
+TRAITS[46] = HAS_DOT;
+TRAITS[45] = HAS_DASH;
+TRAITS[47] = TRAITS[92] = HAS_SLASH;
+TRAITS[61] = HAS_EQUALS;
+TRAITS[34] = HAS_QUOTE;
+
+/** Above the trait bits: how many digits the text holds, counted up to 63. */
+const DIGIT_SHIFT = 10;
+
+/** The traits of `text` (characters beyond ASCII have none), and its digit count above them. */
 export function textTraits(text: string): number {
   let t = 0;
-  for (let i = 0; i < text.length && t !== ALL_TRAITS; i++) {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) t |= HAS_DIGIT;
-    else if (c >= 65 && c <= 90) t |= HAS_UPPER | HAS_LETTER;
-    else if (c >= 97 && c <= 122) t |= HAS_LETTER;
-    else if (c === 64) t |= HAS_AT;
-    else if (c === 58) t |= HAS_COLON;
-    else if (c === 46) t |= HAS_DOT;
-    else if (c === 45) t |= HAS_DASH;
-    else if (c === 47 || c === 92) t |= HAS_SLASH;
-    else if (c === 61 || c === 34) t |= HAS_EQUALS_OR_QUOTE;
+    if (c < 128) t |= TRAITS[c];
+    if (c >= 48 && c <= 57) digits++;
   }
-  return t;
+  return t | (Math.min(digits, 63) << DIGIT_SHIFT);
+}
+
+/** Whether text with these traits can hold a match of the pattern. */
+export function mayMatch(traits: number, pattern: TextPattern): boolean {
+  return (traits & pattern.needs) === pattern.needs && traits >>> DIGIT_SHIFT >= (pattern.minDigits ?? 0);
 }
 
 /** The Luhn checksum: real card numbers pass it, most 13–19 digit order numbers do not. */
@@ -117,6 +133,7 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
       regex: /\b((?:3[47]\d|4\d{3}|5[1-5]\d\d|65\d\d|6011)(?:[-\s]?\d){12})\b/gd,
       group: 0,
       needs: HAS_DIGIT,
+      minDigits: 15,
       accept: luhnValid,
     },
   ],
@@ -139,7 +156,7 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
     },
   ],
   ip: [
-    { regex: new RegExp(`\\b${V4}\\b`, 'gd'), group: 0, needs: HAS_DIGIT | HAS_DOT },
+    { regex: new RegExp(`\\b${V4}\\b`, 'gd'), group: 0, needs: HAS_DIGIT | HAS_DOT, minDigits: 4 },
     // Relay consumes the delimiter after an address; a look-ahead lets "a::1 b::2" find both.
     { regex: new RegExp(`(?:^|[\\s${PUNCT}])(${V6})(?=[\\s${PUNCT}]|$)`, 'gid'), group: 1, needs: HAS_COLON },
   ],
@@ -151,7 +168,7 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
       needs: HAS_DIGIT | HAS_UPPER,
     },
   ],
-  usssn: [{ regex: /\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b/gd, group: 0, needs: HAS_DIGIT | HAS_DASH }],
+  usssn: [{ regex: /\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b/gd, group: 0, needs: HAS_DIGIT | HAS_DASH, minDigits: 9 }],
   userpath: [
     {
       // Relay's `[^/\\]+[/\\]profiles` is quadratic on long texts; a look-behind says the same in linear time.
@@ -161,7 +178,7 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
     },
   ],
   mac: [{ regex: /\b(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}\b/gd, group: 0, needs: 0 }],
-  imei: [{ regex: /\b\d{2}-?\d{6}-?\d{6}-?\d{1,2}\b/gd, group: 0, needs: HAS_DIGIT }],
+  imei: [{ regex: /\b\d{2}-?\d{6}-?\d{6}-?\d{1,2}\b/gd, group: 0, needs: HAS_DIGIT, minDigits: 15 }],
   uuid: [{ regex: /\b[a-z0-9]{8}-?[a-z0-9]{4}-?[a-z0-9]{4}-?[a-z0-9]{4}-?[a-z0-9]{12}\b/gid, group: 0, needs: 0 }],
 };
 
