@@ -43,8 +43,6 @@ export interface RuleGroup {
   message: TextRule[];
 }
 
-export const EMPTY_GROUP: RuleGroup = { text: [], keys: [], message: [] };
-
 /** Sentry's `data_scrubbing` on top of its rules: fields it handles by where they are. */
 export interface ScrubbingGroup extends RuleGroup {
   /** `scrub_ip_addresses`: fields that hold an IP address are removed, whatever they hold. */

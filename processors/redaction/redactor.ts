@@ -35,6 +35,9 @@ interface KeyInfo {
 
 /** Distinct keys remembered; past this the memory starts over, so hostile key names cannot grow it. */
 const KEY_CACHE_LIMIT = 8192;
+/** Strings up to this length have their verdicts remembered, up to this many (then it starts over). */
+const CACHED_TEXT_LENGTH = 256;
+const TEXT_CACHE_LIMIT = 16384;
 
 export class Redactor {
   private readonly policy: UpstreamPolicy;
@@ -53,6 +56,9 @@ export class Redactor {
   private exempt = 0;
   /** The detectors' text rules followed by the data scrubbing's: one pass over a string's traits. */
   private readonly allText: readonly TextRule[];
+  /** Remembered results of the text rules, by string: the detectors' alone, and with the data scrubbing's. */
+  private readonly explicitVerdicts = new Map<string, string | null>();
+  private readonly allVerdicts = new Map<string, string | null>();
 
   constructor(
     config: RedactionConfig,
@@ -332,7 +338,7 @@ export class Redactor {
   /** A scalar: upstream's allowed and blocked values (in a body), then the detectors' text rules. */
   private leaf(v: AnyValue, message: boolean): Outcome {
     let value = v;
-    if (this.inBody) {
+    if (this.inBody && (this.policy.checksValues || this.sanitizeBodies)) {
       const str = anyValueAsString(v);
       if (this.policy.isAllowedValue(str)) {
         this.logChange('allowed', undefined);
@@ -351,10 +357,25 @@ export class Redactor {
 
   /** The detectors' text rules, then (outside exempt fields) the data scrubbing's. */
   private text(s: string, message: boolean): string | undefined {
-    if (this.exempt > 0 || this.scrubbing === undefined) return scrubText(s, this.explicit.text);
-    const out = scrubText(s, this.allText);
+    if (this.exempt > 0 || this.scrubbing === undefined) return this.cached(this.explicitVerdicts, s, this.explicit.text);
+    const out = this.cached(this.allVerdicts, s, this.allText);
     if (!message) return out;
     return scrubText(out ?? s, this.scrubbing.message) ?? out;
+  }
+
+  /**
+   * scrubText, remembered for short strings: telemetry repeats its values (routes, methods,
+   * frame names, source lines), and a remembered verdict costs one lookup instead of a scan and
+   * several regexps. `null` remembers "unchanged".
+   */
+  private cached(verdicts: Map<string, string | null>, s: string, rules: readonly TextRule[]): string | undefined {
+    if (s.length > CACHED_TEXT_LENGTH) return scrubText(s, rules);
+    const known = verdicts.get(s);
+    if (known !== undefined) return known ?? undefined;
+    const out = scrubText(s, rules);
+    if (verdicts.size >= TEXT_CACHE_LIMIT) verdicts.clear();
+    verdicts.set(s, out ?? null);
+    return out;
   }
 
   /** `a=1; session=...`: each cookie judged by its name, as Relay does once it has parsed the Cookie header. */

@@ -26,7 +26,7 @@ function under(path: readonly string[], ...keys: string[]): boolean {
 export function isScrubbingExempt(path: readonly string[], key: string): boolean {
   if (path.length === 0) return key === 'debug_meta';
   if (key === 'filename' || key === 'abs_path') return isItem(path[path.length - 1]) && path[path.length - 2] === 'frames';
-  return key.toLowerCase() === 'user-agent' && under(path, 'request', 'headers');
+  return under(path, 'request', 'headers') && key.toLowerCase() === 'user-agent';
 }
 
 /** Fields that hold the client's IP address, removed when `scrub_ip_addresses` is on (KNOWN_IP_FIELDS). */
@@ -49,7 +49,7 @@ export function isCookieJar(path: readonly string[]): boolean {
 
 /** Text holding `name=value; ...` cookies: the Cookie request header, or `request.cookies` given as a string. */
 export function isCookieText(path: readonly string[], key: string): boolean {
-  return (key.toLowerCase() === 'cookie' && under(path, 'request', 'headers')) || (key === 'cookies' && under(path, 'request'));
+  return (under(path, 'request', 'headers') && key.toLowerCase() === 'cookie') || (key === 'cookies' && under(path, 'request'));
 }
 
 /** `logentry.formatted`: a message, which gets the message rules too. */

@@ -7,10 +7,10 @@ import { compileGoRegex } from '../internal/goregex.js';
 import type { HashFunction, RedactionConfig } from './config.js';
 
 /** What upstream writes for a blocked match when no hash function is set. */
-export const MASK = '****';
+const MASK = '****';
 
 /** The attributes the summary writes; always allowed, so a second redaction processor keeps them. */
-export const SUMMARY_KEYS = [
+const SUMMARY_KEYS = [
   'redaction.redacted.keys',
   'redaction.redacted.count',
   'redaction.masked.keys',
@@ -78,6 +78,8 @@ export class UpstreamPolicy {
   private readonly allowedValues: RegExp[];
   private readonly redactMatch: (match: string) => string;
   readonly redactAllTypes: boolean;
+  /** Whether any value pattern is configured: without one, reading a value's text is wasted work. */
+  readonly checksValues: boolean;
 
   constructor(c: RedactionConfig) {
     this.allowAll = c.allow_all_keys;
@@ -89,6 +91,7 @@ export class UpstreamPolicy {
     this.allowedValues = c.allowed_values.map(compileGoRegex);
     this.redactMatch = hasher(c.hash_function, c.hmac_key ?? '');
     this.redactAllTypes = c.redact_all_types;
+    this.checksValues = this.blockedValues.length > 0 || this.allowedValues.length > 0;
   }
 
   isIgnored(key: string): boolean {
