@@ -77,7 +77,13 @@ function checkoutEvent() {
       ['route', '/api/checkout'],
       ['payment.api_key', 'pk_live_tag'],
     ],
-    extra: { card: '4111 1111 1111 1111', order_number: '4111111111111112', note: 'call jane@example.com', db_password: 'pg-secret-pw' },
+    extra: {
+      card: '4111 1111 1111 1111',
+      order_number: '4111111111111112',
+      note: 'call jane@example.com',
+      db_password: 'pg-secret-pw',
+      bundle: 'https://deploy:gh_pat_77c1@cdn.example.com/payments.js',
+    },
     sdk: { name: 'sentry.javascript.node', version: '8.33.0', client_ip: '203.0.113.7' },
     debug_meta: { images: [{ type: 'sourcemap', code_file: 'https://deploy:gh_pat_77c1@cdn.example.com/payments.js', debug_id: 'c0ffee00-0000-4000-8000-000000000001' }] },
   };
@@ -174,7 +180,15 @@ describe('a Sentry event in a sentry.event log record', () => {
     expect(get(body, 'logentry')).toEqual(toAnyValue({ message: 'Payment failed for %s', params: ['[email]'], formatted: 'Payment failed for [email]' }));
     expect(get(body, 'contexts', 'payment')).toEqual(toAnyValue({ provider: 'stripe', card: '[creditcard]', api_token: '[Filtered]' }));
     expect(get(body, 'tags')).toEqual(toAnyValue([['route', '/api/checkout'], ['payment.api_key', '[Filtered]']]));
-    expect(get(body, 'extra')).toEqual(toAnyValue({ card: '[creditcard]', order_number: '4111111111111112', note: 'call [email]', db_password: '[Filtered]' }));
+    expect(get(body, 'extra')).toEqual(
+      toAnyValue({
+        card: '[creditcard]',
+        order_number: '4111111111111112',
+        note: 'call [email]',
+        db_password: '[Filtered]',
+        bundle: 'https://deploy:[email]/payments.js',
+      }),
+    );
     expect(get(body, 'user')).toEqual(toAnyValue({ id: '42', username: 'jane', email: '[email]' }));
   });
 
@@ -184,7 +198,8 @@ describe('a Sentry event in a sentry.event log record', () => {
     expect(get(frame, 'abs_path')).toBe('https://deploy:gh_pat_77c1@cdn.example.com/payments.js');
     expect(get(body, 'debug_meta', 'images', 0, 'code_file')).toBe('https://deploy:gh_pat_77c1@cdn.example.com/payments.js');
     expect(get(body, 'request', 'headers', 2, 1)).toBe('Mozilla/5.0 (X11; Linux x86_64) via 10.9.8.7');
-    // ... while the same kind of value elsewhere is scrubbed
+    // ... while the same value elsewhere is scrubbed
+    expect(get(body, 'extra', 'bundle')).toBe('https://deploy:[Filtered]@cdn.example.com/payments.js');
     expect(get(body, 'breadcrumbs', 'values', 2, 'data', 'url')).toBe('https://svc:[Filtered]@internal.example.com/api/v2/charges');
     // IP fields are removed, IPs in text replaced; emails stay but in messages
     expect(get(body, 'user')).toEqual(toAnyValue({ id: '42', username: 'jane', email: 'jane@example.com' }));
