@@ -126,6 +126,24 @@ describe('detectors: Relay rules and their default redactions', () => {
   });
 });
 
+describe('hostile text', () => {
+  // Relay's regex engine runs in linear time; these texts drove the same patterns, run by a
+  // backtracking engine, into quadratic time (minutes for a value of this size).
+  const hostile = {
+    'email local parts': 'a.'.repeat(60_000) + '@',
+    'URL schemes': 'a-'.repeat(60_000) + ' / @',
+    'PEM headers without an end': '-----END A PRIVATE KEY-----' + '-----BEGIN A PRIVATE KEY-----\nMIIB'.repeat(20_000),
+    'key=value names': 'xtokenx'.repeat(20_000) + '=',
+    'JSON keys': '"password'.repeat(20_000) + '":',
+    'digits': '4'.repeat(120_000),
+    'colons': ':'.repeat(120_000),
+  };
+  it.each(Object.entries(hostile))('%s: scanned in one pass, and a secret after them is still found', (_name, text) => {
+    const all = ['@common', '@bearer', '@mac', '@imei', '@uuid', '@password:filter'];
+    expect(scrub(all, `${text} mail jane@example.com`).endsWith(' mail [email]')).toBe(true);
+  });
+});
+
 describe('detectors on telemetry', () => {
   it('@password replaces the value of every key naming a secret, whatever the value; other keys keep theirs', async () => {
     const secrets = {

@@ -148,7 +148,7 @@ export function scrubText(text: string, rules: readonly TextRule[]): string | un
 }
 
 function applyPattern(text: string, rule: TextRule): string | undefined {
-  const { regex, group, accept } = rule.pattern;
+  const { regex, group, from = group, accept } = rule.pattern;
   regex.lastIndex = 0;
   let m = regex.exec(text);
   if (m === null) return undefined;
@@ -158,10 +158,11 @@ function applyPattern(text: string, rule: TextRule): string | undefined {
   while (m !== null) {
     if (m[0].length === 0) regex.lastIndex++;
     else if (accept === undefined || accept(m[0])) {
-      const span = m.indices![group];
-      if (span !== undefined && span[0] >= pos) {
-        out += text.slice(pos, span[0]) + redactText(text.slice(span[0], span[1]), rule.method, rule.text);
-        pos = span[1];
+      const start = m.indices![from]?.[0];
+      const end = m.indices![group]?.[1];
+      if (start !== undefined && end !== undefined && start >= pos) {
+        out += text.slice(pos, start) + redactText(text.slice(start, end), rule.method, rule.text);
+        pos = end;
         changed = true;
       }
     }

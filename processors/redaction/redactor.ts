@@ -33,10 +33,12 @@ interface KeyInfo {
   excluded: boolean;
 }
 
-/** Distinct keys remembered; past this the memory starts over, so hostile key names cannot grow it. */
-const KEY_CACHE_LIMIT = 8192;
-/** Strings up to this length have their verdicts remembered, up to this many (then it starts over). */
+/**
+ * Keys and strings up to this length have their decisions remembered, up to these many (then
+ * the memory starts over), so hostile keys and values cannot grow it.
+ */
 const CACHED_TEXT_LENGTH = 256;
+const KEY_CACHE_LIMIT = 8192;
 const TEXT_CACHE_LIMIT = 16384;
 
 export class Redactor {
@@ -202,7 +204,6 @@ export class Redactor {
   private info(key: string): KeyInfo {
     let info = this.keys.get(key);
     if (info !== undefined) return info;
-    if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
     info = {
       ignored: this.policy.isIgnored(key),
       notAllowed: this.policy.isNotAllowed(key),
@@ -212,7 +213,10 @@ export class Redactor {
       scrubRule: this.scrubbing && keyRuleFor(key, this.scrubbing.keys),
       excluded: this.scrubbing?.exclude.has(key.toLowerCase()) ?? false,
     };
-    this.keys.set(key, info);
+    if (key.length <= CACHED_TEXT_LENGTH) {
+      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
+      this.keys.set(key, info);
+    }
     return info;
   }
 

@@ -26,10 +26,17 @@ export const RULE_TYPES = [
 ] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
-/** One regexp of a rule over text: the group it replaces (0 = the whole match) and the characters it cannot match without. */
+/**
+ * One regexp of a rule over text: the group it replaces (0 = the whole match) and the characters
+ * it cannot match without. Relay's regex engine runs in linear time; JavaScript's backtracks, so
+ * patterns that would go quadratic on hostile text start at a rare character (`@`, `//`, `=`)
+ * and look back for the rest.
+ */
 export interface TextPattern {
   regex: RegExp;
   group: number;
+  /** The replaced text starts where this group starts (for a pattern that looks back for its beginning). */
+  from?: number;
   /** Every bit must be present in the text for the pattern to have a chance (see {@link textTraits}). */
   needs: number;
   /** Digits the text must hold at least (a card number has 15 or 16). */
@@ -142,16 +149,24 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
   bearer: [{ regex: BEARER, group: 2, needs: HAS_LETTER }],
   pemkey: [
     {
-      regex: /-----BEGIN[A-Z ]+(?:PRIVATE|PUBLIC) KEY-----[\t ]*\r?\n?([\s\S]+?)\r?\n?-----END[A-Z ]+(?:PRIVATE|PUBLIC) KEY-----/gd,
+      // The body stops at the next `-----`, so a header without an end costs only up to the next marker.
+      regex: /-----BEGIN[A-Z ]+(?:PRIVATE|PUBLIC) KEY-----[\t ]*\r?\n?((?:(?!-----)[\s\S])+?)\r?\n?-----END[A-Z ]+(?:PRIVATE|PUBLIC) KEY-----/gd,
       group: 1,
       needs: HAS_DASH | HAS_UPPER,
     },
   ],
-  urlauth: [{ regex: /\b(?:(?:[a-z0-9+-]+:)?\/\/([a-zA-Z0-9%_.-]+(?::[a-zA-Z0-9%_.-]+)?))@/gd, group: 1, needs: HAS_AT | HAS_SLASH }],
+  urlauth: [
+    {
+      regex: /\/\/(?<=\b(?:[a-z0-9+-]+:)?\/\/)([a-zA-Z0-9%_.-]+(?::[a-zA-Z0-9%_.-]+)?)@/gd,
+      group: 1,
+      needs: HAS_AT | HAS_SLASH,
+    },
+  ],
   email: [
     {
-      regex: /\b[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}\b/gd,
+      regex: /@(?<=\b([a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+)@)[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}\b/gd,
       group: 0,
+      from: 1,
       needs: HAS_AT | HAS_DOT,
     },
   ],
@@ -184,8 +199,8 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
 
 /** Sentry's legacy URL password pattern (`@urlauth:legacy`, part of `@common:filter`): only the password. */
 export const URLAUTH_LEGACY: TextPattern = {
-  regex: /\b((?:[a-z0-9]+:)?\/\/[a-zA-Z0-9%_.-]+:)([a-zA-Z0-9%_.-]+)@/gd,
-  group: 2,
+  regex: /\/\/(?<=\b(?:[a-z0-9]+:)?\/\/)[a-zA-Z0-9%_.-]+:([a-zA-Z0-9%_.-]+)@/gd,
+  group: 1,
   needs: HAS_AT | HAS_SLASH | HAS_COLON,
 };
 
