@@ -171,6 +171,11 @@ describe('detectors on telemetry', () => {
     expect(a.get('redaction.masked.count')).toBe(BigInt(Object.keys(secrets).length));
   });
 
+  it('token counts of generative AI calls are not secrets (Sentry keeps gen_ai.usage.* out of its scrubbing)', async () => {
+    const a = await spanAttributes({ detectors: ['@password'], data_scrubbing: {} }, { 'gen_ai.usage.input_tokens': 812, 'gen_ai.usage.output_tokens': 64, 'gen_ai.request.api_key': 'sk-x' });
+    expect(Object.fromEntries(a)).toEqual({ 'gen_ai.usage.input_tokens': 812n, 'gen_ai.usage.output_tokens': 64n });
+  });
+
   it('@password (remove, its default) deletes such attributes and counts them as redacted', async () => {
     const a = await spanAttributes({ detectors: ['@password'], summary: 'info' }, { password: 'hunter2', user: 'bob' });
     expect([...a.keys()].sort()).toEqual(['redaction.redacted.count', 'user']);

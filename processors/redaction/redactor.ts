@@ -209,8 +209,8 @@ export class Redactor {
       notAllowed: this.policy.isNotAllowed(key),
       blocked: this.policy.isBlockedKey(key),
       urlAttribute: this.urlAttributes.has(key),
-      explicitRule: keyRuleFor(key, this.explicit.keys),
-      scrubRule: this.scrubbing && keyRuleFor(key, this.scrubbing.keys),
+      explicitRule: isUsageCount(key) ? undefined : keyRuleFor(key, this.explicit.keys),
+      scrubRule: this.scrubbing && !isUsageCount(key) ? keyRuleFor(key, this.scrubbing.keys) : undefined,
       excluded: this.scrubbing?.exclude.has(key.toLowerCase()) ?? false,
     };
     if (key.length <= CACHED_TEXT_LENGTH) {
@@ -411,6 +411,15 @@ export class Redactor {
   private pathText(): string {
     return this.path.join('.');
   }
+}
+
+/**
+ * `gen_ai.usage.input_tokens` and its kin count tokens, they are none: Sentry keeps them out of
+ * its default scrubbing (`pii = "maybe"` in Relay's span schema) so `token` in the name does not
+ * erase them.
+ */
+function isUsageCount(key: string): boolean {
+  return key.startsWith('gen_ai.usage.');
 }
 
 function isPair(v: AnyValue): v is AnyValue[] {
