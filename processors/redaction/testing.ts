@@ -1,16 +1,17 @@
 /** Test support for the redaction processor's unit tests (not used by production code). */
-import { checkAgainstSchema } from '../../config/schema-check.js';
+import { Ajv } from 'ajv';
 import type { ComponentInstance } from '../../pipeline/component.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { fakeCtx, recorder } from '../internal/testing.js';
 import { configSchema, type RedactionConfig } from './config.js';
 import { redactionProcessorFactory } from './index.js';
 
+const withDefaults = new Ajv({ useDefaults: true, strict: false, allErrors: true }).compile(configSchema);
+
 /** A config as the service hands it over: schema defaults filled in; throws on a schema problem. */
 export function redactionConfig(partial: Record<string, unknown> = {}): RedactionConfig {
   const config = structuredClone(partial);
-  const issues = checkAgainstSchema(configSchema, config);
-  if (issues.length) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!withDefaults(config)) throw new Error(withDefaults.errors!.map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('; '));
   return config as unknown as RedactionConfig;
 }
 
