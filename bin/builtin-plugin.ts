@@ -11,6 +11,7 @@ import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
+import { redactionProcessorFactory } from '../processors/redaction/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
@@ -35,6 +36,7 @@ export const builtinPlugin: Plugin = {
     resourceProcessorFactory,
     filterProcessorFactory,
     groupingProcessorFactory,
+    redactionProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
     debugExporterFactory,
