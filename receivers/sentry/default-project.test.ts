@@ -22,7 +22,7 @@ describe('sentry receiver without projects', () => {
     const lines: { msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     const start = async () => {
-      const r = sentryReceiverFactory.create(testContext({ id: 'sentry', kind: 'receiver', logger, configDir: dir }), { endpoint: `127.0.0.1:${port}`, project_file: 'keys/project.json' } as never, {
+      const r = await sentryReceiverFactory.create(testContext({ id: 'sentry', kind: 'receiver', logger, configDir: dir }), { endpoint: `127.0.0.1:${port}`, project_file: 'keys/project.json' } as never, {
         logs: { consume: async () => undefined },
       });
       await r.start!(testHost());
