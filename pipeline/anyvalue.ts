@@ -80,3 +80,15 @@ export function anyValueEqual(a: AnyValue, b: AnyValue): boolean {
   for (const [k, x] of a) if (!b.has(k) || !anyValueEqual(x, b.get(k)!)) return false;
   return true;
 }
+
+/**
+ * An AnyValue as plain JSON data (a Sentry event body back as the event's JSON): int64 as a
+ * number when a double holds it exactly, else as its decimal text; bytes as base64.
+ */
+export function anyValueToPlain(v: AnyValue): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return base64(v);
+  if (Array.isArray(v)) return v.map(anyValueToPlain);
+  return Object.fromEntries([...v].map(([k, x]) => [k, anyValueToPlain(x)]));
+}

@@ -1,3 +1,4 @@
+import { anyValueToPlain as toPlain } from '../anyvalue.js';
 import type { AnyValue } from '../model.js';
 import type { ErrorEvent, ExceptionValue, Frame, Mechanism, Stacktrace, Thread } from './model.js';
 
@@ -175,12 +176,4 @@ function scalarText(v: AnyValue | undefined): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
-}
-
-/** A kvlist as plain JSON-like data, for the free-form parts (frame vars, mechanism meta). */
-function toPlain(v: AnyValue): unknown {
-  if (v === null || typeof v !== 'object') return typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : typeof v === 'bigint' ? String(v) : v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (Array.isArray(v)) return v.map(toPlain);
-  return Object.fromEntries([...v].map(([k, x]) => [k, toPlain(x)]));
 }
