@@ -45,6 +45,10 @@ export class IssueDatabase {
       sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = FULL');
+      // Sample events are written and replaced all the time: a larger page cache and fewer,
+      // larger checkpoints write each hot page (issues, tags, indexes) once instead of per batch.
+      sqlite.pragma('cache_size = -32000');
+      sqlite.pragma('wal_autocheckpoint = 10000');
       const version = sqlite.pragma('user_version', { simple: true }) as number;
       if (version === 0 && opts.create) {
         sqlite.transaction(() => {

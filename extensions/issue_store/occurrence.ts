@@ -3,7 +3,7 @@
  * affected, its tags, and the event itself (a sample).
  */
 import { createHash } from 'node:crypto';
-import { anyValueToPlain } from '../../pipeline/anyvalue.js';
+import { anyValueToJson, anyValueToPlain } from '../../pipeline/anyvalue.js';
 import { SENTRY_EVENT_NAME, type IssueOccurrence } from '../../pipeline/exceptions/issues.js';
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
 
@@ -113,9 +113,9 @@ export interface SampleEvent {
  */
 export function sampleEvent(o: IssueOccurrence, seenMs: number, user: User | undefined): SampleEvent {
   const body = sentryBody(o);
-  const event = (body ? anyValueToPlain(body) : otelEvent(o, seenMs, user)) as Record<string, unknown>;
-  const eventId = typeof event.event_id === 'string' ? event.event_id : null;
-  const json = JSON.stringify(event);
+  const id = body?.get('event_id');
+  const eventId = typeof id === 'string' ? id : null;
+  const json = body ? anyValueToJson(body) : JSON.stringify(otelEvent(o, seenMs, user));
   if (json.length <= MAX_SAMPLE_BYTES) return { eventId, json };
   return { eventId, json: JSON.stringify(reduced(o, seenMs, json.length)) };
 }

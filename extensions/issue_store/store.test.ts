@@ -47,6 +47,18 @@ describe('issue_store: recording occurrences', () => {
     expect(i).toMatchObject({ status: 'unresolved', events: 3, project: 'shop', level: 'fatal', firstSeen: T0 - 60_000, lastSeen: T0 - 58_000, hashes: ['a'.repeat(32)] });
   });
 
+  it('answers concurrent calls each with its own verdicts, in call order (they share a transaction)', async () => {
+    const { store, issue } = fixture();
+    const calls = await Promise.all([
+      store.recordOccurrences([sentryOccurrence(), sentryOccurrence({ hash: 'b'.repeat(32) })]),
+      store.recordOccurrences([sentryOccurrence()]),
+      store.recordOccurrences([]),
+      store.recordOccurrences([sentryOccurrence({ hash: 'b'.repeat(32) }), sentryOccurrence({ hash: 'c'.repeat(32) })]),
+    ]);
+    expect(calls.map((v) => v.map((x) => x.new))).toEqual([[true, true], [false], [], [false, true]]);
+    expect(issue().events).toBe(2);
+  });
+
   it('keeps each project and hash apart', async () => {
     const { record, db } = fixture();
     const verdicts = await record(sentryOccurrence({ hash: '1'.repeat(32) }), sentryOccurrence({ hash: '2'.repeat(32) }), sentryOccurrence({ hash: '1'.repeat(32), project: 'api' }));

@@ -14,6 +14,8 @@ import { sampleEvent, seenAt, tagsOf, userHash, userOf } from './occurrence.js';
 /** Values kept per tag key and issue (the rarest makes room for a new one, Space-Saving style), and keys per issue. */
 export const MAX_TAG_VALUES = 100;
 export const MAX_TAG_KEYS = 100;
+/** At most this many occurrences share a transaction (unless one batch alone is larger). */
+const GROUP_COMMIT_OCCURRENCES = 2048;
 /** Issues deleted per retention transaction, so a writer waiting on the database waits briefly. */
 const RETENTION_CHUNK = 500;
 
@@ -44,6 +46,7 @@ interface TagCount {
 
 export class SqliteIssueStore implements IssueStore {
   private readonly now: () => number;
+  private readonly waiting: { occurrences: IssueOccurrence[]; resolve: (v: IssueVerdict[]) => void; reject: (err: Error) => void }[] = [];
 
   constructor(
     readonly db: IssueDatabase,
@@ -52,13 +55,35 @@ export class SqliteIssueStore implements IssueStore {
     this.now = opts.now ?? Date.now;
   }
 
-  async recordOccurrences(occurrences: IssueOccurrence[]): Promise<IssueVerdict[]> {
-    if (occurrences.length === 0) return [];
+  /**
+   * Batches handed in during one turn of the event loop (concurrent requests) share one
+   * transaction, up to GROUP_COMMIT_OCCURRENCES: one fsync for all of them. Each caller's
+   * promise resolves once that transaction committed, or rejects with its failure.
+   */
+  recordOccurrences(occurrences: IssueOccurrence[]): Promise<IssueVerdict[]> {
+    if (occurrences.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ occurrences, resolve, reject });
+      if (this.waiting.length === 1) setImmediate(() => this.commitWaiting());
+    });
+  }
+
+  private commitWaiting(): void {
+    let n = 0;
+    let take = 0;
+    while (take < this.waiting.length && (take === 0 || n + this.waiting[take].occurrences.length <= GROUP_COMMIT_OCCURRENCES)) n += this.waiting[take++].occurrences.length;
+    const calls = this.waiting.splice(0, take);
+    if (this.waiting.length) setImmediate(() => this.commitWaiting());
+    let verdicts: IssueVerdict[];
     try {
-      return this.record(occurrences);
+      verdicts = this.record(calls.flatMap((c) => c.occurrences));
     } catch (err) {
-      throw this.failure('record issue occurrences', err);
+      const failure = this.failure('record issue occurrences', err);
+      for (const c of calls) c.reject(failure);
+      return;
     }
+    let at = 0;
+    for (const c of calls) c.resolve(verdicts.slice(at, (at += c.occurrences.length)));
   }
 
   private record(occurrences: IssueOccurrence[]): IssueVerdict[] {
