@@ -8,7 +8,7 @@ import { ConsumerError } from '../../pipeline/errors.js';
 import type { IssueOccurrence } from '../../pipeline/exceptions/issues.js';
 import { IssueDatabase } from './db.js';
 import { getIssue, listIssues, setIssueStatus } from './queries.js';
-import { MAX_TAG_VALUES, SqliteIssueStore, type IssueStoreOptions } from './store.js';
+import { MAX_TAG_KEYS, MAX_TAG_VALUES, SqliteIssueStore, type IssueStoreOptions } from './store.js';
 import { otelOccurrence, sentryOccurrence, testIssueId } from './testing.js';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -127,6 +127,16 @@ describe('issue_store: recording occurrences', () => {
     expect(values).toHaveLength(20);
     const all = getIssue(db, issue().id, { topValues: 1000 })!.tags.find((t) => t.key === 'request')!.values;
     expect(all).toHaveLength(MAX_TAG_VALUES);
+  });
+
+  it('bounds the tag keys kept per issue', async () => {
+    const { record, issue } = fixture();
+    const keys = (from: number) => Object.fromEntries(Array.from({ length: 60 }, (_, k) => [`key${from + k}`, 'v']));
+    await record(sentryOccurrence({ tags: keys(0) }), sentryOccurrence({ tags: keys(100) }), sentryOccurrence({ tags: keys(200) }));
+    expect(issue().tags).toHaveLength(MAX_TAG_KEYS);
+    await record(sentryOccurrence({ tags: keys(300) }));
+    expect(issue().tags).toHaveLength(MAX_TAG_KEYS);
+    expect(issue().tags.some((t) => t.key === 'key300')).toBe(false);
   });
 
   it('keeps the first event and the latest N, whole', async () => {

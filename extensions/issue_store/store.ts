@@ -116,7 +116,7 @@ export class SqliteIssueStore implements IssueStore {
         });
         for (const [id, row] of rows) (created.has(id) ? s.insertIssue : s.updateIssue).run(row);
         for (const [issue_id, hash] of distinct(occurrences.flatMap((o) => o.hashes.map((h) => [o.issueId, h] as const)))) s.insertHash.run({ issue_id, hash });
-        for (const t of tagCounts(occurrences, seen)) this.countTag(t);
+        this.countTags(tagCounts(occurrences, seen), created);
         this.keepSamples(occurrences, seen, users, created, now);
         return verdicts;
       })
@@ -129,6 +129,29 @@ export class SqliteIssueStore implements IssueStore {
     const resolved = resolvedIn === null ? undefined : first(resolvedIn);
     const candidate = first(release);
     return resolved === undefined || candidate === undefined || candidate > resolved;
+  }
+
+  /** Tags of new issues go straight in (there is nothing to count against), bounded as countTag bounds them. */
+  private countTags(counts: TagCount[], created: Set<string>): void {
+    const fresh = new Map<string, Map<string, TagCount[]>>();
+    for (const t of counts) {
+      if (!created.has(t.issueId)) {
+        this.countTag(t);
+        continue;
+      }
+      const keys = fresh.get(t.issueId) ?? new Map<string, TagCount[]>();
+      fresh.set(t.issueId, keys);
+      const values = keys.get(t.key);
+      if (values) values.push(t);
+      else if (keys.size < MAX_TAG_KEYS) keys.set(t.key, [t]);
+    }
+    for (const keys of fresh.values()) {
+      for (const values of keys.values()) {
+        for (const t of values.sort((a, b) => b.count - a.count).slice(0, MAX_TAG_VALUES)) {
+          this.db.statements.insertTagValue.run({ issue_id: t.issueId, tag_key: t.key, tag_value: t.value, count: t.count, first_seen: t.first, last_seen: t.last });
+        }
+      }
+    }
   }
 
   private countTag(t: TagCount): void {
