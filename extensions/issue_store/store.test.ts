@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { attrs, newResource, newScope, newSpan } from '../../pipeline/builders.js';
 import { ConsumerError } from '../../pipeline/errors.js';
 import type { IssueOccurrence } from '../../pipeline/exceptions/issues.js';
 import { IssueDatabase } from './db.js';
@@ -161,6 +162,20 @@ describe('issue_store: recording occurrences', () => {
     expect(event.exception.values.at(-1)!.stacktrace.frames.map((f) => f.function)).toEqual(['main', 'handler']);
     expect(event.user).toEqual({ id: 'u9' });
     expect(event.contexts.otel.attributes['http.route']).toBe('/cart');
+  });
+
+  it('reads the user of a span event from the event, then its span, and keeps the span in the sample', async () => {
+    const { record, issue } = fixture();
+    const base = otelOccurrence();
+    const span = newSpan({ name: 'GET /cart', traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', attributes: attrs({ 'user.id': 'span-user' }) });
+    const event = { timeUnixNano: base.timeUnixNano, name: 'exception', attributes: attrs({ 'exception.type': 'TypeError' }), droppedAttributesCount: 0 };
+    span.events.push(event);
+    await record({ ...base, source: { kind: 'span_event', resource: newResource(), scope: newScope(), span, event } });
+    expect(issue().users).toBe(1);
+    expect(issue().latestEvent!.event).toMatchObject({
+      user: { id: 'span-user' },
+      contexts: { trace: { trace_id: span.traceId, span_id: span.spanId }, otel: { span: { name: 'GET /cart', attributes: { 'user.id': 'span-user' } } } },
+    });
   });
 });
 
