@@ -73,11 +73,13 @@ function storeCase(name: string, batch: IssueOccurrence[], opts: { sampleEvents:
 export async function issueStoreSuite(): Promise<string> {
   const batch512 = await occurrencesOf(512, 50);
   const batch100 = batch512.slice(0, 100);
+  const hot = await occurrencesOf(512, 5);
   const peer = '512-occurrence batches, counts only (sample_events: 0) (peer)';
   const cases = [
     storeCase(peer, batch512, { sampleEvents: 0 }),
     storeCase('512-occurrence batches, 50 issues, sample_events: 10', batch512, { sampleEvents: 10 }),
     storeCase('100-occurrence batches, 50 issues, sample_events: 10', batch100, { sampleEvents: 10 }),
+    storeCase('512-occurrence batches, 5 frequent issues, sample_events: 10', hot, { sampleEvents: 10 }),
     storeCase('512-occurrence batches, every occurrence a new issue', batch512, { sampleEvents: 10, freshIssues: true }),
     storeCase('100 concurrent calls of 1 occurrence, 50 issues, sample_events: 10', batch100, { sampleEvents: 10, calls: 100 }),
   ];
