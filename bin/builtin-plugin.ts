@@ -21,6 +21,7 @@ import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
 import { parquetExporterFactory } from '../exporters/parquet/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
+import { issueStoreExtensionFactory } from '../extensions/issue_store/index.js';
 
 /** Summit's own components, registered through the same plugin API a vendor package uses. */
 export const builtinPlugin: Plugin = {
@@ -48,5 +49,6 @@ export const builtinPlugin: Plugin = {
     parquetExporterFactory,
     healthCheckExtensionFactory,
     fileStorageExtensionFactory,
+    issueStoreExtensionFactory,
   ],
 };

@@ -20,6 +20,7 @@ Usage:
   summit components [--config FILE ...]                  list component types (with plugins from the config)
   summit print-config --config FILE ...                  the merged, expanded config, secrets masked (exit 1 if invalid)
   summit query "SQL" [--data DIR] [--format table|json|csv]  SQL (DuckDB) over the parquet exporter's files (see summit query --help)
+  summit issues [show|resolve|ignore|reopen ID] [--db PATH]  list, show and triage issues (see summit issues --help)
   summit --version | --help
 
 Options:
@@ -42,6 +43,7 @@ function version(): string {
 async function main(argv: string[]): Promise<number> {
   // loaded on demand: DuckDB is a native library the pipeline itself never needs
   if (argv[0] === 'query') return (await import('./query.js')).queryCommand(argv.slice(1));
+  if (argv[0] === 'issues') return (await import('./issues.js')).issuesCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

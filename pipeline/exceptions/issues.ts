@@ -4,6 +4,7 @@
  * issue store a grouping processor asks whether an occurrence opened or reopened an issue.
  */
 import type { InstrumentationScope, LogRecord, Resource, Span, SpanEvent } from '../model.js';
+import type { ErrorEvent } from './model.js';
 
 /**
  * A log record whose `event_name` is this carries a whole Sentry event in its body, as a kvlist
@@ -43,6 +44,11 @@ export interface IssueOccurrence {
   level?: string;
   release?: string;
   environment?: string;
+  /**
+   * The error as grouping read it, in Sentry's shape: frames parsed from a stack text and marked
+   * in-app, tags of a Sentry event. What a sample event of an OpenTelemetry error is made from.
+   */
+  event: ErrorEvent;
   /** The record itself, for counts by user and tag and for keeping sample events. */
   source: OccurrenceSource;
 }

@@ -90,6 +90,7 @@ function create(ctx: CreateContext, config: GroupingConfig, next: NextConsumers)
             ...(level && { level }),
             ...(release && { release }),
             ...(environment && { environment }),
+            event: error.event,
             source: error.source,
           });
         }
