@@ -34,9 +34,9 @@ export class IssueDatabase {
     if (!opts.create && !existsSync(path)) {
       throw new IssueDatabaseError(`no issue database at ${path}: the issue_store extension creates it when Summit starts with one configured`);
     }
-    if (opts.create) mkdirSync(dirname(path), { recursive: true });
     let sqlite: Database.Database;
     try {
+      if (opts.create) mkdirSync(dirname(path), { recursive: true });
       sqlite = new Database(path, { fileMustExist: !opts.create });
     } catch (err) {
       throw new IssueDatabaseError(`cannot open the issue database ${path}: ${(err as Error).message}`, err);
