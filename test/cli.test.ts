@@ -24,12 +24,16 @@ service:
 `;
 
 /**
- * The default config's ports moved to free ones and its Parquet directory to a temporary one,
+ * The default config's ports moved to free ones and its data (Parquet, issues, Sentry key) to a temporary directory,
  * so tests never collide with a real collector nor write into the checkout.
  */
 async function isolatedDefault(): Promise<string[]> {
+  const data = tempDir();
   return [
-    '--set', `exporters::parquet::path=${tempDir()}`,
+    '--set', `exporters::parquet::path=${data}`,
+    '--set', `extensions::issue_store::path=${data}/issues.sqlite`,
+    '--set', `receivers::sentry::project_file=${data}/sentry-project.json`,
+    '--set', `receivers::sentry::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `exporters::prometheus::endpoint=127.0.0.1:${await freePort()}`,
