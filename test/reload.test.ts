@@ -97,13 +97,17 @@ describe('reload', () => {
     })();
     await new Promise((r) => setTimeout(r, 300));
     writeFileSync(file, config(second));
+    const beforeReload = answers.length;
     summit.child.kill('SIGHUP');
     await summit.waitForLog(/Config reloaded/);
+    const afterReload = answers.length;
     await new Promise((r) => setTimeout(r, 300));
     sending = false;
     await load;
     const results = await Promise.all(answers);
-    expect(results.length).toBeGreaterThan(40);
+    // the load ran before and after the switch (how much depends on the machine's load)
+    expect(beforeReload).toBeGreaterThan(5);
+    expect(results.length - afterReload).toBeGreaterThan(5);
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
     const delivered = new Set([...spanIds(first), ...spanIds(second)]);
     expect(results.filter((r) => !delivered.has(r.id))).toEqual([]);
