@@ -4,7 +4,8 @@
  * distinct issues) are POSTed over loopback by keep-alive senders to a Summit process running
  * sentry → memory_limiter → redaction (Sentry's default scrubbing) → grouping (issue_store) →
  * batch → parquet, and to a naive peer (node:http + JSON.parse + one SQLite insert per event)
- * in a process of its own. `SENTRY_INGEST_CPU_PROF=DIR` writes a CPU profile of Summit there.
+ * in a process of its own. `SENTRY_INGEST_SENDERS=N` changes the 8 senders;
+ * `SENTRY_INGEST_CPU_PROF=DIR` writes a CPU profile of Summit there.
  */
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
@@ -21,7 +22,7 @@ const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = '0123456789abcdef0123456789abcdef';
 const ISSUES = 50;
 const OCCURRENCES_PER_ISSUE = 10;
-const SENDERS = 8;
+const SENDERS = Number(process.env.SENTRY_INGEST_SENDERS ?? 8);
 const SECONDS_PER_ROUND = 4;
 const ENVELOPE_PATH = `/api/1/envelope/?sentry_key=${KEY}&sentry_version=7&sentry_client=sentry.javascript.node%2F8.33.0`;
 /** Stands in for the event id in a template; every request writes an id of its own over it. */
