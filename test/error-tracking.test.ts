@@ -9,17 +9,19 @@
  * the file, so what a flushed client sent can be read straight away.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import * as Sentry from '@sentry/node';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIssue, IssueDatabase, listIssues, type IssueDetail, type IssueSummary } from '../extensions/issue_store/index.js';
 import { renderStacktrace, type ExceptionValue } from '../pipeline/exceptions/index.js';
 import { cleanedUpAfterEach, ensureStopped, sleep, startSummit, until } from './delivery-helpers.js';
-import { freePort, runSummit, tempDir, type SummitProcess } from './helpers.js';
+import { freePort, ROOT, runSummit, tempDir, type SummitProcess } from './helpers.js';
 import { authHeader, envelope } from './sentry-helpers.js';
 
 /** One project per test, so each test's issues and releases are its own in the shared store. */
-const PROJECTS = { orders: '11', logins: '12', releases: '13', secrets: '14', otel: '15', crash: '16' } as const;
+const PROJECTS = { orders: '11', logins: '12', releases: '13', secrets: '14', otel: '15', crash: '16', browser: '17' } as const;
 /** A key belongs to one project: each project's key is its id in 32 hex digits. */
 const keyOf = (project: string) => project.padStart(32, '0');
 
@@ -143,6 +145,59 @@ function chargeOrder(id: number): never {
 }
 function checkout(cart: string): never {
   throw new TypeError(`cart ${cart} is empty`);
+}
+
+
+// ---------------------------------------------------------------- the browser SDK
+
+/**
+ * The packages @sentry/browser's ES modules import, mapped (an import map) to their files under
+ * node_modules as each package's `exports` names them for `import`: the unmodified npm build
+ * runs in the browser without a bundler.
+ */
+const BROWSER_SPECIFIERS = ['@sentry/browser', '@sentry/core', '@sentry/core/browser', '@sentry/browser-utils', '@sentry/conventions/attributes', '@sentry/conventions/metrics', '@sentry/conventions/op', '@sentry/feedback', '@sentry/replay', '@sentry/replay-canvas', 'web-vitals'];
+
+function importTarget(specifier: string): string {
+  const parts = specifier.split('/');
+  const pkg = parts.splice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  const sub = parts;
+  const { exports } = JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  let target = exports[sub.length ? `./${sub.join('/')}` : '.'] as Record<string, unknown> | string;
+  while (typeof target !== 'string') target = (target.import ?? target.default) as Record<string, unknown> | string;
+  return `/node_modules/${pkg}/${target.replace(/^\.\//, '')}`;
+}
+
+/** A page that starts @sentry/browser with `dsn` and lets an error escape a handler, as an app would. */
+function browserPage(dsnUrl: string): string {
+  const imports = Object.fromEntries(BROWSER_SPECIFIERS.map((s) => [s, importTarget(s)]));
+  return `<!doctype html><html><head><script type="importmap">${JSON.stringify({ imports })}</script>
+<script type="module">
+import * as Sentry from '@sentry/browser';
+Sentry.init({ dsn: ${JSON.stringify(dsnUrl)}, release: 'web@1.0.0', environment: 'e2e' });
+function renderCart(id) { throw new TypeError('cart ' + id + ' cannot be rendered'); }
+window.renderCart = renderCart;
+document.getElementById('go').addEventListener('click', () => renderCart(17));
+window.sentryFlush = () => Sentry.flush(5000);
+window.sdkReady = true;
+</script></head><body><button id="go">go</button></body></html>`;
+}
+
+/** Serves the page and, read-only, the files under node_modules it imports. */
+async function pageServer(html: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    if (/^\/node_modules\/(@sentry|web-vitals)\//.test(path) && !path.includes('..')) {
+      try {
+        return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(join(ROOT, path)));
+      } catch {
+        // not there: 404 below
+      }
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` };
 }
 
 // ---------------------------------------------------------------- reading what Summit wrote
@@ -390,6 +445,26 @@ describe('error tracking in a running Summit, from the real Sentry SDK', () => {
     expect(fromOtel.attributes['issue.hash']).toBe(fromSentry.attributes['issue.hash']);
     const issues = issuesOf(r, PROJECTS.otel);
     expect(issues).toMatchObject([{ id: fromSentry.attributes['issue.id'], events: 2 }]);
+  });
+
+  it('takes an uncaught error from @sentry/browser in Chromium', async () => {
+    const { server, url } = await pageServer(browserPage(dsn(r, PROJECTS.browser)));
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => (window as unknown as { sdkReady?: boolean }).sdkReady === true);
+      // the click handler's error is uncaught: the SDK's global handler reports it
+      await page.click('#go');
+      await page.evaluate(() => (window as unknown as { sentryFlush(): Promise<boolean> }).sentryFlush());
+      await until(() => issuesOf(r, PROJECTS.browser).length > 0, 'the browser error in the store');
+    } finally {
+      await browser.close();
+      server.close();
+    }
+    const [issue] = issuesOf(r, PROJECTS.browser);
+    expect(issue).toMatchObject({ title: 'TypeError: cart 17 cannot be rendered', events: 1, platform: 'javascript', lastRelease: 'web@1.0.0' });
+    expect(issue.culprit).toMatch(/^renderCart\b/);
   });
 });
 
