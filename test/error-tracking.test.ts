@@ -465,7 +465,7 @@ describe('error tracking in a running Summit, from the real Sentry SDK', () => {
     const [issue] = issuesOf(r, PROJECTS.browser);
     expect(issue).toMatchObject({ title: 'TypeError: cart 17 cannot be rendered', events: 1, platform: 'javascript', lastRelease: 'web@1.0.0' });
     expect(issue.culprit).toMatch(/^renderCart\b/);
-  });
+  }, 30_000); // Chromium's start and the SDK's few hundred unbundled modules take seconds on a busy machine
 });
 
 describe('error tracking across kill -9', () => {
