@@ -8,7 +8,7 @@
  * or stored, and without batch an SDK request is answered once its event is in the store and
  * the file, so what a flushed client sent can be read straight away.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import * as Sentry from '@sentry/node';
@@ -19,6 +19,7 @@ import { renderStacktrace, type ExceptionValue } from '../pipeline/exceptions/in
 import { cleanedUpAfterEach, ensureStopped, sleep, startSummit, until } from './delivery-helpers.js';
 import { freePort, ROOT, runSummit, tempDir, type SummitProcess } from './helpers.js';
 import { authHeader, envelope } from './sentry-helpers.js';
+import { recordingTransport } from './sentry-sdk.js';
 
 /** One project per test, so each test's issues and releases are its own in the shared store. */
 const PROJECTS = { orders: '11', logins: '12', releases: '13', secrets: '14', otel: '15', crash: '16', browser: '17' } as const;
@@ -90,33 +91,22 @@ const dsn = (r: Running, project: string) => `http://${keyOf(project)}@${r.sentr
 
 // ---------------------------------------------------------------- the SDK
 
-type Envelope = Parameters<ReturnType<typeof Sentry.makeNodeTransport>['send']>[0];
-
 /**
  * A @sentry/node client as an app sets one up (default transport, Node's stack parser), beside
- * the global one so each test has its own DSN and release. `sent` keeps the JSON of every event
- * the SDK put on the wire, with the status it was answered.
+ * the global one so each test has its own DSN and release.
  */
 function sdkClient(dsnUrl: string, release?: string) {
-  const sent: { event: Record<string, unknown>; statusCode?: number }[] = [];
-  const transport = (options: Parameters<typeof Sentry.makeNodeTransport>[0]) => {
-    const inner = Sentry.makeNodeTransport(options);
-    return {
-      async send(env: Envelope) {
-        const r = await inner.send(env);
-        for (const [header, payload] of env[1]) if (header.type === 'event') sent.push({ event: JSON.parse(JSON.stringify(payload)), statusCode: r.statusCode });
-        return r;
-      },
-      flush: (timeout?: number) => inner.flush(timeout),
-    };
-  };
-  const client = new Sentry.NodeClient({ dsn: dsnUrl, release, transport, stackParser: Sentry.defaultStackParser, integrations: [] });
+  const log: Parameters<typeof recordingTransport>[0] = [];
+  const client = new Sentry.NodeClient({ dsn: dsnUrl, release, transport: recordingTransport(log), stackParser: Sentry.defaultStackParser, integrations: [] });
   const scope = new Sentry.Scope();
   scope.setClient(client);
   client.init();
   return {
     scope,
-    sent,
+    /** The events sent, each with the status it was answered. */
+    get sent() {
+      return log.flatMap(({ items, statusCode }) => items.filter(([type]) => type === 'event').map(([, event]) => ({ event: event as Record<string, unknown>, statusCode })));
+    },
     /** Calls `fn`, captures what it throws, and waits until the SDK sent it. */
     async captureThrown(fn: () => void, scopeFn?: (s: Sentry.Scope) => void): Promise<void> {
       try {
@@ -247,6 +237,7 @@ describe('error tracking in a running Summit, from the real Sentry SDK', () => {
   afterAll(async () => {
     for (const c of clients) await c.close();
     await ensureStopped(r?.summit);
+    if (r) rmSync(r.dir, { recursive: true, force: true });
   });
 
   function client(project: string, release?: string) {
