@@ -51,6 +51,24 @@ export async function sdkItems(options: Sentry.NodeOptions, scenario: () => void
   return bodies.flatMap(splitEnvelope);
 }
 
+type Envelope = Parameters<ReturnType<typeof Sentry.makeNodeTransport>['send']>[0];
+
+/** The default transport, with what it sent (as the JSON on the wire) and what it was answered. */
+export function recordingTransport(log: { items: [string, unknown][]; statusCode?: number }[]) {
+  return (options: Parameters<typeof Sentry.makeNodeTransport>[0]) => {
+    const inner = Sentry.makeNodeTransport(options);
+    return {
+      async send(env: Envelope) {
+        const r = await inner.send(env);
+        // JSON.stringify is how the SDK serialises items (serializeEnvelope): this is the wire JSON
+        log.push({ items: env[1].map(([header, payload]) => [String(header.type), JSON.parse(JSON.stringify(payload))]), statusCode: r.statusCode });
+        return r;
+      },
+      flush: (timeout?: number) => inner.flush(timeout),
+    };
+  };
+}
+
 export function itemsOfType(items: SdkItem[], type: string): SdkItem[] {
   return items.filter((i) => i.header.type === type);
 }

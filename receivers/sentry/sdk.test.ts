@@ -10,24 +10,7 @@ import { SENTRY_EVENT_NAME } from '../../pipeline/exceptions/issues.js';
 import type { LogRecord, Logs } from '../../pipeline/model.js';
 import { fromAnyValue } from '../../pipeline/model-ops.js';
 import { counterValue, KEY, OTHER_KEY, startReceiver, stopReceivers, type Harness } from '../../test/sentry-helpers.js';
-
-type Envelope = Parameters<ReturnType<typeof Sentry.makeNodeTransport>['send']>[0];
-
-/** The default transport, with what it sent (as the JSON on the wire) and what it was answered. */
-function recordingTransport(log: { items: [string, unknown][]; statusCode?: number }[]) {
-  return (options: Parameters<typeof Sentry.makeNodeTransport>[0]) => {
-    const inner = Sentry.makeNodeTransport(options);
-    return {
-      async send(env: Envelope) {
-        const r = await inner.send(env);
-        // JSON.stringify is how the SDK serialises items (serializeEnvelope): this is the wire JSON
-        log.push({ items: env[1].map(([header, payload]) => [String(header.type), JSON.parse(JSON.stringify(payload))]), statusCode: r.statusCode });
-        return r;
-      },
-      flush: (timeout?: number) => inner.flush(timeout),
-    };
-  };
-}
+import { recordingTransport } from '../../test/sentry-sdk.js';
 
 /** A second SDK client beside the global one, for another DSN (Sentry's "shared environments" pattern). */
 function extraClient(dsn: string, log: Parameters<typeof recordingTransport>[0]): { scope: Sentry.Scope; client: Sentry.NodeClient } {
