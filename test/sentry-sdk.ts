@@ -4,7 +4,8 @@
  * the process, so a test file captures one run at a time.
  */
 import * as Sentry from '@sentry/node';
-import type { ItemContext } from '../receivers/sentry/items/types.js';
+import { expect } from 'vitest';
+import { ItemError, type ItemContext, type ItemMapper } from '../receivers/sentry/items/types.js';
 
 export interface SdkItem {
   envelopeHeader: Record<string, unknown>;
@@ -90,3 +91,14 @@ export function numberTexts(json: string, key: string): string[] {
 }
 
 export { Sentry };
+
+/** The ItemError a mapper throws for `payload`; fails the test when it throws none or another error. */
+export function mapperError(mapper: ItemMapper, payload: unknown, ctx: ItemContext): ItemError {
+  try {
+    mapper(payload, ctx);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ItemError);
+    return e as ItemError;
+  }
+  throw new Error('no ItemError');
+}

@@ -1,19 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sentry, contextFor, itemsOfType, sdkItems, type SdkItem } from '../../../test/sentry-sdk.js';
+import { Sentry, contextFor, itemsOfType, sdkItems, type SdkItem , mapperError } from '../../../test/sentry-sdk.js';
 import { MAX_QUANTITY, mapClientReport } from './client-report.js';
-import { ItemError, type ClientOutcome, type ItemContext } from './types.js';
+import { type ClientOutcome, type ItemContext } from './types.js';
 
 const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 0, envelopeHeader: {}, itemHeader: { type: 'client_report' } };
 
-function errorOf(payload: unknown): ItemError {
-  try {
-    mapClientReport(payload, ctx);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ItemError);
-    return e as ItemError;
-  }
-  throw new Error('no ItemError');
-}
+const errorOf = (payload: unknown) => mapperError(mapClientReport, payload, ctx);
 
 const byKey = (outcomes: ClientOutcome[] | undefined) =>
   Object.fromEntries((outcomes ?? []).map((o) => [`${o.reason}/${o.category}`, o.quantity]));

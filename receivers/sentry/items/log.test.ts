@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogRecord, Logs } from '../../../pipeline/model.js';
-import { Sentry, contextFor, itemsOfType, nsFromText, numberTexts, sdkItems, type SdkItem } from '../../../test/sentry-sdk.js';
+import { Sentry, contextFor, itemsOfType, nsFromText, numberTexts, sdkItems, type SdkItem , mapperError } from '../../../test/sentry-sdk.js';
 import { mapLogs } from './log.js';
-import { ItemError, type ItemContext } from './types.js';
+import { type ItemContext } from './types.js';
 
 const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 1_700_000_100_000, envelopeHeader: {}, itemHeader: { type: 'log' } };
 
@@ -14,15 +14,7 @@ function log(patch: Record<string, unknown> = {}): Record<string, unknown> {
   return { timestamp: 1700000000.25, level: 'info', body: 'hello', trace_id: '5b8efff798038103d269b633813fc60c', ...patch };
 }
 
-function errorOf(payload: unknown): ItemError {
-  try {
-    mapLogs(payload, ctx);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ItemError);
-    return e as ItemError;
-  }
-  throw new Error('no ItemError');
-}
+const errorOf = (payload: unknown) => mapperError(mapLogs, payload, ctx);
 
 describe('log items from @sentry/node', () => {
   let item: SdkItem;

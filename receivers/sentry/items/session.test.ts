@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AggregationTemporality, type Metric, type NumberDataPoint } from '../../../pipeline/model.js';
-import { Sentry, contextFor, itemsOfType, sdkItems, type SdkItem } from '../../../test/sentry-sdk.js';
+import { Sentry, contextFor, itemsOfType, sdkItems, type SdkItem , mapperError } from '../../../test/sentry-sdk.js';
 import { SESSIONS_METRIC, mapSession, mapSessions } from './session.js';
-import { ItemError, type ItemContext, type ItemMapper, type MappedItem } from './types.js';
+import { type ItemContext, type ItemMapper, type MappedItem } from './types.js';
 
 const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 0, envelopeHeader: {}, itemHeader: {} };
 
@@ -32,15 +32,7 @@ function totals(mapped: MappedItem[]): Record<string, bigint> {
   return out;
 }
 
-function errorOf(mapper: ItemMapper, payload: unknown): ItemError {
-  try {
-    mapper(payload, ctx);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ItemError);
-    return e as ItemError;
-  }
-  throw new Error('no ItemError');
-}
+const errorOf = (mapper: ItemMapper, payload: unknown) => mapperError(mapper, payload, ctx);
 
 const attrs = { release: 'checkout@2.4.1', environment: 'production' };
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, StatusCode, type Span, type Traces } from '../../../pipeline/model.js';
-import { Sentry, contextFor, itemsOfType, nsFromText, numberTexts, sdkItems, type SdkItem } from '../../../test/sentry-sdk.js';
+import { Sentry, contextFor, itemsOfType, nsFromText, numberTexts, sdkItems, type SdkItem , mapperError } from '../../../test/sentry-sdk.js';
 import { mapSpans } from './span.js';
-import { ItemError, type ItemContext } from './types.js';
+import { type ItemContext } from './types.js';
 
 const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 0, envelopeHeader: {}, itemHeader: { type: 'span' } };
 
@@ -23,15 +23,7 @@ function span(patch: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
-function errorOf(payload: unknown): ItemError {
-  try {
-    mapSpans(payload, ctx);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ItemError);
-    return e as ItemError;
-  }
-  throw new Error('no ItemError');
-}
+const errorOf = (payload: unknown) => mapperError(mapSpans, payload, ctx);
 
 describe('span items from @sentry/node (streamed spans, its default)', () => {
   let item: SdkItem;

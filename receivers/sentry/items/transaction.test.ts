@@ -6,9 +6,9 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, StatusCode, type Span, type Traces } from '../../../pipeline/model.js';
 import { decodeSignal } from '../../../pipeline/otlpjson/index.js';
-import { Sentry, contextFor, itemsOfType, nsFromText, numberTexts, sdkItems, type SdkItem } from '../../../test/sentry-sdk.js';
+import { Sentry, contextFor, itemsOfType, nsFromText, numberTexts, sdkItems, type SdkItem , mapperError } from '../../../test/sentry-sdk.js';
 import { mapTransaction } from './transaction.js';
-import { ItemError, type ItemContext } from './types.js';
+import { type ItemContext } from './types.js';
 
 const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 0, envelopeHeader: {}, itemHeader: { type: 'transaction' } };
 
@@ -16,15 +16,7 @@ function spansOf(traces: Traces | undefined): Span[] {
   return traces!.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
 }
 
-function errorOf(payload: unknown): ItemError {
-  try {
-    mapTransaction(payload, ctx);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ItemError);
-    return e as ItemError;
-  }
-  throw new Error('no ItemError');
-}
+const errorOf = (payload: unknown) => mapperError(mapTransaction, payload, ctx);
 
 /** The smallest transaction Relay takes, with `patch` applied. */
 function transaction(patch: Record<string, unknown> = {}): Record<string, unknown> {
