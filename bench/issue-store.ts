@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { logsOf } from '../pipeline/builders.js';
 import type { ComponentInstance } from '../pipeline/component.js';
 import type { IssueOccurrence } from '../pipeline/exceptions/issues.js';
@@ -46,7 +45,7 @@ interface StoreCase {
 function storeCase(name: string, batch: IssueOccurrence[], opts: { sampleEvents: number; freshIssues?: boolean; calls?: number }): StoreCase {
   const dir = mkdtempSync(join(tmpdir(), 'summit-bench-issues-'));
   const db = IssueDatabase.open(join(dir, 'issues.sqlite'), { create: true });
-  const store = new SqliteIssueStore(db, { sampleEvents: opts.sampleEvents, maxAgeMs: 0, maxIssues: 1e9, logger: pino({ level: 'silent' }) });
+  const store = new SqliteIssueStore(db, { sampleEvents: opts.sampleEvents, maxAgeMs: 0, maxIssues: 1e9 });
   let round = 0;
   return {
     c: {

@@ -139,7 +139,7 @@ function ingestCase(server: Server, next: () => Buffer): BenchCase {
       for (const [status, n] of Object.entries(r.statuses)) server.statuses[status] = (server.statuses[status] ?? 0) + n;
       if (r.failedRequests) throw new Error(`${server.name}: ${r.failedRequests} failed requests (${JSON.stringify(r.statuses)})`);
       const failure = server.check();
-      if (failure) throw new Error(`${server.name}: ${failure}`);
+      if (failure) throw new Error(`${server.name}: ${failure} (answers so far: ${JSON.stringify(server.statuses)})`);
       return r.acceptedSpans;
     },
   };

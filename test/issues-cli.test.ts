@@ -1,6 +1,5 @@
 /** `summit issues` as a user runs it, against a database the test filled through the store. */
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getIssue, IssueDatabase } from '../extensions/issue_store/index.js';
 import { SqliteIssueStore } from '../extensions/issue_store/store.js';
@@ -47,7 +46,7 @@ beforeAll(async () => {
   dir = tempDir('summit-issues-cli-');
   db = join(dir, 'data', 'issues.sqlite');
   const database = IssueDatabase.open(db, { create: true });
-  const store = new SqliteIssueStore(database, { sampleEvents: 10, maxAgeMs: 0, maxIssues: 1000, logger: pino({ level: 'silent' }) });
+  const store = new SqliteIssueStore(database, { sampleEvents: 10, maxAgeMs: 0, maxIssues: 1000 });
   await store.recordOccurrences([
     sentryOccurrence({ hash: CRASH, title: "TypeError: Cannot read properties of undefined (reading 'id')", culprit: 'getUser(src/users.js)', release: 'shop@1.0', environment: 'prod', user: { id: 'u1' }, timeMs: NOW - 60_000, event: crashEvent }),
     sentryOccurrence({ hash: TIMEOUT, project: 'api', title: 'TimeoutError: upstream timed out', release: 'api@7', timeMs: NOW - 30_000 }),

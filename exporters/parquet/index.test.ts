@@ -86,6 +86,19 @@ describe('parquet exporter', () => {
     await expect(consume(exporter, 'traces', traces(1))).rejects.toMatchObject({ retryable: true });
   });
 
+  it('finishes its files once half the queue waits on them: the other half takes new batches meanwhile', async () => {
+    const exporter = createParquetExporter(ctx(), config({ max_age: '1h', sending_queue: { num_consumers: 100, queue_size: 6 } }));
+    await exporter.start(testHost());
+    for (let i = 0; i < 2; i++) await consume(exporter, 'traces', traces(1));
+    await until('rows in an open file', () => exporter.files.openRows('traces') === 2);
+    expect(parquetFiles(dir)).toEqual([]);
+    await consume(exporter, 'traces', traces(1)); // the third of six: half the queue
+    for (let i = 0; i < 3; i++) await consume(exporter, 'traces', traces(1)); // room while it is written
+    await until('a finished file', () => parquetFiles(dir).length === 1);
+    await exporter.shutdown();
+    expect(await readBack(dir, 'traces')).toHaveLength(6);
+  });
+
   it('persistent queue: a batch is answered once stored, and leaves storage only when its file is written', async () => {
     const storage = new MemoryStorage();
     const exporter = createParquetExporter(ctx(), config({ max_age: '1h', sending_queue: { storage: 'file_storage/q' } }));

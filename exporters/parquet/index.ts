@@ -37,8 +37,7 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
     maxBytes: resolved.maxBytes,
     maxAgeMs: resolved.maxAgeMs,
     partitionWindowMs: resolved.partitionWindowMs,
-    // Without a queue the callers are the limit; with one, its senders are.
-    maxHeldSends: queue.enabled ? queue.consumers : Infinity,
+    maxHeldSends: heldSendsBeforeRoll(queue),
     logger: ctx.logger,
     sink,
     now: options.now,
@@ -127,3 +126,14 @@ export const parquetExporterFactory: ComponentFactory<ParquetConfig> = {
   validate: validateParquetConfig,
   create: (ctx, config) => createParquetExporter(ctx, config),
 };
+
+/**
+ * Without a queue the callers are the limit. With one, its senders and its capacity (which
+ * counts batches being sent too) are: files are finished once half of that waits on them, so
+ * the queue keeps room for new batches while the files are written instead of refusing them.
+ */
+function heldSendsBeforeRoll(queue: ReturnType<typeof resolveExporterHelperConfig>['queue']): number {
+  if (!queue.enabled) return Infinity;
+  const inFlight = queue.sizer === 'requests' ? Math.min(queue.consumers, queue.capacity) : queue.consumers;
+  return Math.max(1, Math.floor(inFlight / 2));
+}

@@ -8,7 +8,8 @@ import { retryableError } from '../../pipeline/errors.js';
 import type { IssueOccurrence, IssueStore, IssueVerdict } from '../../pipeline/exceptions/issues.js';
 import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConfig, type IssueStoreConfig, type ResolvedIssueStoreConfig } from './config.js';
 import { IssueDatabase } from './db.js';
-import { SqliteIssueStore } from './store.js';
+import { storedOccurrence } from './occurrence.js';
+import { StoreThread } from './thread.js';
 
 export { issueStoreConfigSchema, resolveIssueStoreConfig, ISSUE_STORE_DEFAULTS, type IssueStoreConfig } from './config.js';
 export { IssueDatabase, IssueDatabaseError } from './db.js';
@@ -17,9 +18,13 @@ export * from './queries.js';
 /** How often ignores that ran out end and retention deletes (besides at start). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
-/** The running extension: an {@link IssueStore} whose database the UI can query while it runs. */
+/**
+ * The running extension: an {@link IssueStore} whose writes run in a thread of its own
+ * (worker.ts), and whose database the UI can query while it runs.
+ */
 export class IssueStoreExtension implements ComponentInstance, IssueStore {
-  private store?: SqliteIssueStore;
+  private thread?: StoreThread;
+  private reader?: IssueDatabase;
   private timer?: NodeJS.Timeout;
   private maintaining?: Promise<unknown>;
 
@@ -28,36 +33,42 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore {
     readonly config: ResolvedIssueStoreConfig,
   ) {}
 
-  /** The open database, for queries (queries.ts); undefined before start and after shutdown. */
+  /** A connection for queries (queries.ts); undefined before start and after shutdown. */
   get database(): IssueDatabase | undefined {
-    return this.store?.db;
+    return this.reader;
   }
 
   async start(): Promise<void> {
-    const db = IssueDatabase.open(this.config.path, { create: true });
-    this.store = new SqliteIssueStore(db, { ...this.config, logger: this.ctx.logger });
-    this.ctx.logger.info(`${this.ctx.id}: issue database ${this.config.path}`);
+    const { path, sampleEvents, maxAgeMs, maxIssues } = this.config;
+    this.thread = await StoreThread.start({ path, options: { sampleEvents, maxAgeMs, maxIssues } });
+    this.reader = IssueDatabase.open(path, { create: false });
+    this.ctx.logger.info(`${this.ctx.id}: issue database ${path}`);
     await this.maintain();
     this.timer = setInterval(() => void this.maintain(), MAINTENANCE_INTERVAL_MS);
     this.timer.unref();
   }
 
   recordOccurrences(occurrences: IssueOccurrence[]): Promise<IssueVerdict[]> {
-    if (!this.store) return Promise.reject(retryableError(`${this.ctx.id}: not running`));
-    return this.store.recordOccurrences(occurrences);
+    if (!this.thread) return Promise.reject(retryableError(`${this.ctx.id}: not running`));
+    if (occurrences.length === 0) return Promise.resolve([]);
+    const now = Date.now();
+    return this.thread.record(occurrences.map((o) => storedOccurrence(o, now))).catch((err: Error) => {
+      this.ctx.logger.error(`${this.ctx.id}: ${err.message}`);
+      throw retryableError(err.message, 1000, err);
+    });
   }
 
   private maintain(): Promise<unknown> {
-    const store = this.store;
-    if (!store || this.maintaining) return this.maintaining ?? Promise.resolve();
-    this.maintaining = store
-      .applyRetention()
+    const thread = this.thread;
+    if (!thread || this.maintaining) return this.maintaining ?? Promise.resolve();
+    this.maintaining = thread
+      .retention()
       .then((r) => {
         if (r.deletedByAge || r.deletedByCount) {
           this.ctx.logger.info(`${this.ctx.id}: retention deleted ${r.deletedByAge} issues not seen within max_age and ${r.deletedByCount} beyond max_issues`);
         }
       })
-      .catch(() => undefined) // logged by the store; the next pass tries again
+      .catch((err: Error) => this.ctx.logger.error(`${this.ctx.id}: ${err.message}`)) // the next pass tries again
       .finally(() => (this.maintaining = undefined));
     return this.maintaining;
   }
@@ -65,8 +76,10 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore {
   async shutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.maintaining;
-    this.store?.db.close();
-    this.store = undefined;
+    await this.thread?.close();
+    this.thread = undefined;
+    this.reader?.close();
+    this.reader = undefined;
   }
 }
 

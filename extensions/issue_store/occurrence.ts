@@ -1,6 +1,7 @@
 /**
  * What the store keeps of one occurrence besides its counts: when it was seen, who it
- * affected, its tags, and the event itself (a sample).
+ * affected, its tags, and the event itself (a sample) — taken from the record as plain data
+ * ({@link StoredOccurrence}) that the store's thread records.
  */
 import { createHash } from 'node:crypto';
 import { anyValueToJson } from '../../pipeline/anyvalue.js';
@@ -104,6 +105,36 @@ export function tagsOf(o: IssueOccurrence): [string, string][] {
 export interface SampleEvent {
   eventId: string | null;
   json: string;
+}
+
+/** An occurrence as the store records it: plain data, cheap to hand to the store's thread. */
+export type StoredOccurrence = Pick<IssueOccurrence, 'project' | 'issueId' | 'hash' | 'hashes' | 'title' | 'culprit' | 'platform' | 'level' | 'release'> & {
+  /** When it happened, ms since the epoch (see seenAt). */
+  seen: number;
+  /** The affected user, hashed (see userHash). */
+  user?: string;
+  tags: [string, string][];
+  sample: SampleEvent;
+};
+
+export function storedOccurrence(o: IssueOccurrence, nowMs: number): StoredOccurrence {
+  const seen = seenAt(o, nowMs);
+  const user = userOf(o);
+  return {
+    project: o.project,
+    issueId: o.issueId,
+    hash: o.hash,
+    hashes: o.hashes,
+    title: o.title,
+    culprit: o.culprit,
+    platform: o.platform,
+    ...(o.level !== undefined && { level: o.level }),
+    ...(o.release !== undefined && { release: o.release }),
+    seen,
+    ...(user && { user: userHash(user) }),
+    tags: tagsOf(o),
+    sample: sampleEvent(o, seen, user),
+  };
 }
 
 /**

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attrs, newResource, newScope, newSpan } from '../../pipeline/builders.js';
 import { ConsumerError } from '../../pipeline/errors.js';
@@ -13,7 +12,6 @@ import { MAX_TAG_KEYS, MAX_TAG_VALUES, SqliteIssueStore, type IssueStoreOptions 
 import { otelOccurrence, sentryOccurrence, testIssueId } from './testing.js';
 
 const T0 = Date.UTC(2025, 0, 1);
-const silent = pino({ level: 'silent' });
 const dirs: string[] = [];
 const opened: IssueDatabase[] = [];
 afterEach(() => {
@@ -29,7 +27,7 @@ function fixture(opts: Partial<IssueStoreOptions> = {}) {
   const db = IssueDatabase.open(path, { create: true });
   opened.push(db);
   const clock = { now: T0 };
-  const store = new SqliteIssueStore(db, { sampleEvents: 10, maxAgeMs: 90 * 24 * 3600_000, maxIssues: 100_000, logger: silent, now: () => clock.now, ...opts });
+  const store = new SqliteIssueStore(db, { sampleEvents: 10, maxAgeMs: 90 * 24 * 3600_000, maxIssues: 100_000, now: () => clock.now, ...opts });
   const record = (...occurrences: IssueOccurrence[]) => store.recordOccurrences(occurrences);
   const issue = (hash = 'a'.repeat(32), project = 'shop') => getIssue(db, testIssueId(project, hash))!;
   return { dir, path, db, store, clock, record, issue };

@@ -1,15 +1,15 @@
 /**
  * Recording occurrences: one transaction per batch, committed (fsync'd) before the verdicts
- * are returned; and the retention pass that bounds the database.
+ * are returned; and the retention pass that bounds the database. The extension runs it in a
+ * thread of its own (worker.ts); tests and benches use it directly.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import { retryableError } from '../../pipeline/errors.js';
 import type { IssueOccurrence, IssueStore, IssueVerdict } from '../../pipeline/exceptions/issues.js';
 import type { IssueDatabase } from './db.js';
 import { BUSY_TIMEOUT_MS } from './db.js';
 import { applyOccurrence, type IssueRow } from './lifecycle.js';
-import { sampleEvent, seenAt, tagsOf, userHash, userOf } from './occurrence.js';
+import { storedOccurrence, type StoredOccurrence } from './occurrence.js';
 
 /** Values kept per tag key and issue (the rarest makes room for a new one, Space-Saving style), and keys per issue. */
 export const MAX_TAG_VALUES = 100;
@@ -24,7 +24,6 @@ export interface IssueStoreOptions {
   /** 0: no age limit. */
   maxAgeMs: number;
   maxIssues: number;
-  logger: Logger;
   now?: () => number;
 }
 
@@ -46,7 +45,7 @@ interface TagCount {
 
 export class SqliteIssueStore implements IssueStore {
   private readonly now: () => number;
-  private readonly waiting: { occurrences: IssueOccurrence[]; resolve: (v: IssueVerdict[]) => void; reject: (err: Error) => void }[] = [];
+  private readonly waiting: { occurrences: StoredOccurrence[]; resolve: (v: IssueVerdict[]) => void; reject: (err: Error) => void }[] = [];
 
   constructor(
     readonly db: IssueDatabase,
@@ -55,17 +54,27 @@ export class SqliteIssueStore implements IssueStore {
     this.now = opts.now ?? Date.now;
   }
 
+  recordOccurrences(occurrences: IssueOccurrence[]): Promise<IssueVerdict[]> {
+    const now = this.now();
+    return this.recordStored(occurrences.map((o) => storedOccurrence(o, now)));
+  }
+
   /**
    * Batches handed in during one turn of the event loop (concurrent requests) share one
    * transaction, up to GROUP_COMMIT_OCCURRENCES: one fsync for all of them. Each caller's
    * promise resolves once that transaction committed, or rejects with its failure.
    */
-  recordOccurrences(occurrences: IssueOccurrence[]): Promise<IssueVerdict[]> {
+  recordStored(occurrences: StoredOccurrence[]): Promise<IssueVerdict[]> {
     if (occurrences.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.waiting.push({ occurrences, resolve, reject });
       if (this.waiting.length === 1) setImmediate(() => this.commitWaiting());
     });
+  }
+
+  /** Resolves once every occurrence handed in so far was committed (or failed). */
+  async drained(): Promise<void> {
+    while (this.waiting.length > 0) await yieldToEventLoop();
   }
 
   private commitWaiting(): void {
@@ -86,11 +95,9 @@ export class SqliteIssueStore implements IssueStore {
     for (const c of calls) c.resolve(verdicts.slice(at, (at += c.occurrences.length)));
   }
 
-  private record(occurrences: IssueOccurrence[]): IssueVerdict[] {
+  private record(occurrences: StoredOccurrence[]): IssueVerdict[] {
     const s = this.db.statements;
     const now = this.now();
-    const seen = occurrences.map((o) => seenAt(o, now));
-    const users = occurrences.map(userOf);
     return this.db.sqlite
       .transaction((): IssueVerdict[] => {
         for (const [project, release] of distinct(occurrences.flatMap((o) => (o.release ? [[o.project, o.release] as const] : [])))) {
@@ -98,26 +105,25 @@ export class SqliteIssueStore implements IssueStore {
         }
         const rows = new Map<string, IssueRow>();
         const created = new Set<string>();
-        const verdicts = occurrences.map((o, i): IssueVerdict => {
+        const verdicts = occurrences.map((o): IssueVerdict => {
           let row = rows.get(o.issueId) ?? (s.selectIssue.get({ issue_id: o.issueId }) as IssueRow | undefined);
           const isNew = row === undefined;
           if (row === undefined) {
-            row = newRow(o, seen[i]);
+            row = newRow(o);
             created.add(o.issueId);
           } else {
-            count(row, o, seen[i]);
+            count(row, o);
           }
           rows.set(o.issueId, row);
-          const user = userHash(users[i]);
-          if (user !== undefined && s.insertUser.run({ issue_id: o.issueId, user_hash: user }).changes > 0) row.users_seen++;
+          if (o.user !== undefined && s.insertUser.run({ issue_id: o.issueId, user_hash: o.user }).changes > 0) row.users_seen++;
           if (isNew) return { new: true, regressed: false };
           const resolvedIn = row.resolved_in_release;
           return { new: false, ...applyOccurrence(row, o.release, now, (release) => this.isNewerRelease(o.project, release, resolvedIn)) };
         });
         for (const [id, row] of rows) (created.has(id) ? s.insertIssue : s.updateIssue).run(row);
         for (const [issue_id, hash] of distinct(occurrences.flatMap((o) => o.hashes.map((h) => [o.issueId, h] as const)))) s.insertHash.run({ issue_id, hash });
-        this.countTags(tagCounts(occurrences, seen), created);
-        this.keepSamples(occurrences, seen, users, created, now);
+        this.countTags(tagCounts(occurrences), created);
+        this.keepSamples(occurrences, created, now);
         return verdicts;
       })
       .immediate();
@@ -171,7 +177,7 @@ export class SqliteIssueStore implements IssueStore {
   }
 
   /** Keeps the first event of a new issue and the batch's latest `sampleEvents` of each issue, then drops older ones. */
-  private keepSamples(occurrences: IssueOccurrence[], seen: number[], users: ReturnType<typeof userOf>[], created: Set<string>, now: number): void {
+  private keepSamples(occurrences: StoredOccurrence[], created: Set<string>, now: number): void {
     const s = this.db.statements;
     const keep = this.opts.sampleEvents;
     const byIssue = new Map<string, number[]>();
@@ -188,9 +194,8 @@ export class SqliteIssueStore implements IssueStore {
     }
     chosen.sort((a, b) => a.index - b.index);
     for (const { index, first } of chosen) {
-      const o = occurrences[index];
-      const sample = sampleEvent(o, seen[index], users[index]);
-      s.insertEvent.run({ issue_id: o.issueId, event_id: sample.eventId, is_first: first ? 1 : 0, event_time: seen[index], received: now, body: sample.json });
+      const { issueId, sample, seen } = occurrences[index];
+      s.insertEvent.run({ issue_id: issueId, event_id: sample.eventId, is_first: first ? 1 : 0, event_time: seen, received: now, body: sample.json });
     }
     for (const id of byIssue.keys()) s.pruneEvents.run({ issue_id: id, keep });
   }
@@ -244,12 +249,12 @@ export class SqliteIssueStore implements IssueStore {
     const why = code.startsWith('SQLITE_BUSY')
       ? `the database stayed locked by another writer for ${BUSY_TIMEOUT_MS / 1000}s`
       : (err as Error).message;
-    this.opts.logger.error({ code }, `issue_store: cannot ${what} in ${this.db.path}: ${why}`);
-    return retryableError(`issue_store: cannot ${what}: ${why}`, 1000, err);
+    return retryableError(`issue_store: cannot ${what} in ${this.db.path}: ${why}`, 1000, err);
   }
 }
 
-function newRow(o: IssueOccurrence, seen: number): IssueRow {
+function newRow(o: StoredOccurrence): IssueRow {
+  const seen = o.seen;
   return {
     issue_id: o.issueId,
     project: o.project,
@@ -276,7 +281,8 @@ function newRow(o: IssueOccurrence, seen: number): IssueRow {
 }
 
 /** Counts an occurrence of a known issue; title, culprit and level follow the latest event, as in Sentry. */
-function count(row: IssueRow, o: IssueOccurrence, seen: number): void {
+function count(row: IssueRow, o: StoredOccurrence): void {
+  const seen = o.seen;
   row.times_seen++;
   row.first_seen = Math.min(row.first_seen, seen);
   row.last_seen = Math.max(row.last_seen, seen);
@@ -291,18 +297,19 @@ function count(row: IssueRow, o: IssueOccurrence, seen: number): void {
 }
 
 /** The batch's tag values per issue, counted, with when they were first and last seen. */
-function tagCounts(occurrences: IssueOccurrence[], seen: number[]): TagCount[] {
+function tagCounts(occurrences: StoredOccurrence[]): TagCount[] {
   const counts = new Map<string, TagCount>();
-  occurrences.forEach((o, i) => {
-    for (const [key, value] of tagsOf(o)) {
+  occurrences.forEach((o) => {
+    const seen = o.seen;
+    for (const [key, value] of o.tags) {
       const id = `${o.issueId}\0${key}\0${value}`;
       const c = counts.get(id);
       if (c) {
         c.count++;
-        c.first = Math.min(c.first, seen[i]);
-        c.last = Math.max(c.last, seen[i]);
+        c.first = Math.min(c.first, seen);
+        c.last = Math.max(c.last, seen);
       } else {
-        counts.set(id, { issueId: o.issueId, key, value, count: 1, first: seen[i], last: seen[i] });
+        counts.set(id, { issueId: o.issueId, key, value, count: 1, first: seen, last: seen });
       }
     }
   });

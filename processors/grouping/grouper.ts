@@ -1,11 +1,14 @@
 import type { ErrorEvent } from '../../pipeline/exceptions/model.js';
+import { Lru } from '../../pipeline/lru.js';
 import { BUILTIN_FINGERPRINT_RULES, BUILTIN_STACKTRACE_RULES } from './builtin-rules.js';
 import { Enhancer } from './enhancer.js';
 import { parseFingerprintRules } from './fingerprint-rules.js';
 import { groupEvent, type GroupingResult, type GroupingSetup } from './grouping.js';
-import { Lru } from './lru.js';
 import { issueCulprit, issueTitle } from './metadata.js';
 import { parseStacktraceRules } from './stacktrace-rules.js';
+
+/** Enough stacks to hold every code path a busy service fails in; repeats are the common case. */
+const STACK_CACHE_SIZE = 4096;
 
 export interface Grouped extends GroupingResult {
   title: string;
@@ -27,7 +30,7 @@ export class Grouper {
     this.setup = {
       enhancer: new Enhancer([...parseStacktraceRules(BUILTIN_STACKTRACE_RULES), ...parseStacktraceRules(opts.stacktraceRules ?? '')]),
       fingerprintRules: [...parseFingerprintRules(opts.fingerprintRules ?? ''), ...parseFingerprintRules(BUILTIN_FINGERPRINT_RULES, true)],
-      stacks: new Lru(),
+      stacks: new Lru(STACK_CACHE_SIZE),
     };
   }
 

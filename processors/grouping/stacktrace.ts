@@ -3,7 +3,7 @@ import { Component } from './component.js';
 import { applyEffects, type Enhancer, type ExceptionData, type FrameEffect } from './enhancer.js';
 import { CONTEXT_LINE_PLATFORMS, frameComponent } from './frame.js';
 import { familyOf } from './functions.js';
-import { Lru } from './lru.js';
+import { Lru } from '../../pipeline/lru.js';
 
 /** A stack's variant as built once; frame components are never changed after assembly, so they are shared. */
 interface CachedStack {

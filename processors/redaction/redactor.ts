@@ -4,6 +4,7 @@
  * recursing into kvlists and arrays (a Sentry event in a `sentry.event` log body included).
  */
 import { anyValueAsString } from '../../pipeline/anyvalue.js';
+import { Lru } from '../../pipeline/lru.js';
 import { SENTRY_EVENT_NAME } from '../../pipeline/exceptions/issues.js';
 import type { AnyValue, Attributes, LogRecord, Logs, Metrics, Span, Traces } from '../../pipeline/model.js';
 import type { RedactionConfig, Summary } from './config.js';
@@ -34,12 +35,15 @@ interface KeyInfo {
 }
 
 /**
- * Keys and strings up to this length have their decisions remembered, up to these many (then
- * the memory starts over), so hostile keys and values cannot grow it.
+ * Keys and strings up to this length have their decisions remembered, keys up to this many
+ * (then the memory starts over) and strings in a cache keeping the used ones (between
+ * TEXT_CACHE_SIZE and twice that), so hostile keys and values cannot grow them. Events carry
+ * unique strings (ids, times) beside the repeated ones: starting over would forget the
+ * repeated ones too.
  */
 const CACHED_TEXT_LENGTH = 256;
 const KEY_CACHE_LIMIT = 8192;
-const TEXT_CACHE_LIMIT = 16384;
+const TEXT_CACHE_SIZE = 8192;
 
 export class Redactor {
   private readonly policy: UpstreamPolicy;
@@ -59,8 +63,8 @@ export class Redactor {
   /** The detectors' text rules followed by the data scrubbing's: one pass over a string's traits. */
   private readonly allText: readonly TextRule[];
   /** Remembered results of the text rules, by string: the detectors' alone, and with the data scrubbing's. */
-  private readonly explicitVerdicts = new Map<string, string | null>();
-  private readonly allVerdicts = new Map<string, string | null>();
+  private readonly explicitVerdicts = new Lru<string | null>(TEXT_CACHE_SIZE);
+  private readonly allVerdicts = new Lru<string | null>(TEXT_CACHE_SIZE);
 
   constructor(
     config: RedactionConfig,
@@ -372,12 +376,11 @@ export class Redactor {
    * frame names, source lines), and a remembered verdict costs one lookup instead of a scan and
    * several regexps. `null` remembers "unchanged".
    */
-  private cached(verdicts: Map<string, string | null>, s: string, rules: readonly TextRule[]): string | undefined {
+  private cached(verdicts: Lru<string | null>, s: string, rules: readonly TextRule[]): string | undefined {
     if (s.length > CACHED_TEXT_LENGTH) return scrubText(s, rules);
     const known = verdicts.get(s);
     if (known !== undefined) return known ?? undefined;
     const out = scrubText(s, rules);
-    if (verdicts.size >= TEXT_CACHE_LIMIT) verdicts.clear();
     verdicts.set(s, out ?? null);
     return out;
   }

@@ -1,6 +1,3 @@
-/** Enough entries to hold every code path a busy service fails in; repeats are the common case. */
-const DEFAULT_SIZE = 4096;
-
 /**
  * A bounded cache that keeps what is used: entries live in a young generation; when it fills
  * up, the old one is dropped and the young one becomes old; an old entry that is used again
@@ -10,7 +7,7 @@ const DEFAULT_SIZE = 4096;
 export class Lru<V> {
   private young = new Map<string, V>();
   private old = new Map<string, V>();
-  constructor(private readonly size = DEFAULT_SIZE) {}
+  constructor(private readonly size: number) {}
 
   get(key: string): V | undefined {
     const v = this.young.get(key);

@@ -1,0 +1,78 @@
+/** The main thread's side of the store's thread (worker.ts): calls as promises, and a thread that died. */
+import { Worker } from 'node:worker_threads';
+import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import { workerScript } from '../../pipeline/worker-script.js';
+import { IssueDatabaseError } from './db.js';
+import type { StoredOccurrence } from './occurrence.js';
+import type { RetentionResult } from './store.js';
+import type { StoreReply, StoreRequest, StoreThreadData } from './worker.js';
+
+type Done = Extract<StoreReply, { ok: true }>;
+type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export class StoreThread {
+  private nextId = 1;
+  private readonly calls = new Map<number, { resolve(r: Done): void; reject(err: Error): void }>();
+  private death?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: StoreReply) => {
+      if (!('id' in m)) return;
+      const call = this.calls.get(m.id);
+      this.calls.delete(m.id);
+      if (m.ok) call?.resolve(m);
+      else call?.reject(new Error(m.message));
+    });
+    const died = (err: Error) => {
+      this.death ??= err;
+      for (const c of this.calls.values()) c.reject(this.death);
+      this.calls.clear();
+    };
+    worker.on('error', (err) => died(new Error(`the issue store's thread failed: ${err.message}`)));
+    worker.on('exit', (code) => died(new Error(`the issue store's thread exited (code ${code})`)));
+  }
+
+  /** A thread with the database at `data.path` open (created when missing); rejects with why it could not open it. */
+  static start(data: StoreThreadData): Promise<StoreThread> {
+    const worker = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number) => reject(new IssueDatabaseError(`the issue store's thread exited (code ${code}) while opening ${data.path}`));
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+      worker.once('message', (m: StoreReply) => {
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+        if ('op' in m && m.op === 'ready') resolve(new StoreThread(worker));
+        else {
+          void worker.terminate();
+          reject(new IssueDatabaseError('op' in m && m.op === 'failed' ? m.message : `unexpected first message from the issue store's thread`));
+        }
+      });
+    });
+  }
+
+  async record(occurrences: StoredOccurrence[]): Promise<IssueVerdict[]> {
+    return (await this.call({ op: 'record', occurrences })).verdicts!;
+  }
+
+  async retention(): Promise<RetentionResult> {
+    return (await this.call({ op: 'retention' })).retention!;
+  }
+
+  /** Waits for the calls in progress, closes the database and ends the thread. */
+  async close(): Promise<void> {
+    if (this.death) return;
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    await this.call({ op: 'close' }).catch(() => undefined);
+    await exited;
+  }
+
+  private call(request: Request): Promise<Done> {
+    if (this.death) return Promise.reject(this.death);
+    const id = this.nextId++;
+    return new Promise<Done>((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The store's thread: it owns the database connection that records occurrences, so SQLite's
+ * work and its fsyncs never hold up the event loop that serves receivers. While one commit
+ * runs, the occurrences that arrive queue up and share the next transaction.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import { IssueDatabase } from './db.js';
+import type { StoredOccurrence } from './occurrence.js';
+import { SqliteIssueStore, type IssueStoreOptions, type RetentionResult } from './store.js';
+
+export interface StoreThreadData {
+  path: string;
+  options: IssueStoreOptions;
+}
+
+export type StoreRequest = { id: number; op: 'record'; occurrences: StoredOccurrence[] } | { id: number; op: 'retention' } | { id: number; op: 'close' };
+
+export type StoreReply =
+  | { op: 'ready' }
+  | { op: 'failed'; message: string }
+  | { id: number; ok: true; verdicts?: IssueVerdict[]; retention?: RetentionResult }
+  | { id: number; ok: false; message: string };
+
+function serve(): void {
+  const port = parentPort!;
+  const { path, options } = workerData as StoreThreadData;
+  let store: SqliteIssueStore;
+  try {
+    store = new SqliteIssueStore(IssueDatabase.open(path, { create: true }), options);
+  } catch (err) {
+    port.postMessage({ op: 'failed', message: (err as Error).message } satisfies StoreReply);
+    return;
+  }
+  const answer = (id: number, work: Promise<Omit<Extract<StoreReply, { ok: true }>, 'id' | 'ok'>>) =>
+    work.then(
+      (result) => port.postMessage({ id, ok: true, ...result } satisfies StoreReply),
+      (err: Error) => port.postMessage({ id, ok: false, message: err.message } satisfies StoreReply),
+    );
+  port.on('message', (m: StoreRequest) => {
+    if (m.op === 'record') void answer(m.id, store.recordStored(m.occurrences).then((verdicts) => ({ verdicts })));
+    else if (m.op === 'retention') void answer(m.id, store.applyRetention().then((retention) => ({ retention })));
+    else {
+      void store.drained().then(() => {
+        store.db.close();
+        port.postMessage({ id: m.id, ok: true } satisfies StoreReply);
+        port.close();
+      });
+    }
+  });
+  port.postMessage({ op: 'ready' } satisfies StoreReply);
+}
+
+serve();
