@@ -8,7 +8,8 @@
  * or stored, and without batch an SDK request is answered once its event is in the store and
  * the file, so what a flushed client sent can be read straight away.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import * as Sentry from '@sentry/node';
@@ -22,7 +23,7 @@ import { authHeader, envelope } from './sentry-helpers.js';
 import { recordingTransport } from './sentry-sdk.js';
 
 /** One project per test, so each test's issues and releases are its own in the shared store. */
-const PROJECTS = { orders: '11', logins: '12', releases: '13', secrets: '14', otel: '15', crash: '16', browser: '17' } as const;
+const PROJECTS = { orders: '11', logins: '12', releases: '13', secrets: '14', otel: '15', crash: '16', browser: '17', node: '18' } as const;
 /** A key belongs to one project: each project's key is its id in 32 hex digits. */
 const keyOf = (project: string) => project.padStart(32, '0');
 
@@ -59,6 +60,10 @@ service:
     metrics: { level: none }
   pipelines:
     logs:
+      receivers: [otlp]
+      processors: [grouping]
+      exporters: [file]
+    traces:
       receivers: [otlp]
       processors: [grouping]
       exporters: [file]
@@ -138,6 +143,47 @@ function checkout(cart: string): never {
 }
 
 
+/**
+ * A Node.js app (CommonJS, its packages from this repository) that reports one failure of
+ * `checkout` through @sentry/node and another as an OpenTelemetry span exception, with the
+ * resource the SDK's process detector finds.
+ */
+function nodeAppScript(dsnUrl: string, tracesUrl: string, project: string): string {
+  return `const { createRequire } = require('node:module');
+const need = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
+const Sentry = need('@sentry/node');
+const { BasicTracerProvider, SimpleSpanProcessor } = need('@opentelemetry/sdk-trace-base');
+const { OTLPTraceExporter } = need('@opentelemetry/exporter-trace-otlp-http');
+const { defaultResource, detectResources, processDetector, resourceFromAttributes } = need('@opentelemetry/resources');
+const { checkout } = require('./src/orders.cjs');
+
+/** Both reports fail at the same place, before any await, so the two stacks are the same calls. */
+function attempt(cart, report) {
+  try { checkout(cart); } catch (err) { report(err); }
+}
+
+async function main() {
+  Sentry.init({
+    dsn: ${JSON.stringify(dsnUrl)},
+    release: 'shop@5.0.0',
+    integrations: (defaults) => defaults.filter((i) => i.name !== 'ContextLines'),
+  });
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: [processDetector] }))
+    .merge(resourceFromAttributes({ 'service.name': 'shop', 'service.version': 'shop@5.0.0', 'sentry.project.id': ${JSON.stringify(project)} }));
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: ${JSON.stringify(tracesUrl)} }))] });
+  const span = provider.getTracer('shop').startSpan('POST /checkout');
+  attempt(42, (err) => Sentry.captureException(err));
+  attempt(7, (err) => { span.recordException(err); span.setStatus({ code: 2 }); });
+  span.end();
+  if (!(await Sentry.flush(5000))) throw new Error('the Sentry event was not sent');
+  await provider.shutdown();
+  await Sentry.close(2000);
+}
+main().catch((err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
+`;
+}
+
 // ---------------------------------------------------------------- the browser SDK
 
 /**
@@ -209,7 +255,7 @@ interface OutRecord {
   body: unknown;
 }
 
-/** Every log record in the file exporter's output (OTLP/JSON lines), attributes as plain values. */
+/** Every log record in the file exporter's output (OTLP/JSON lines; span lines skipped), attributes as plain values. */
 function outputRecords(r: Running): OutRecord[] {
   const plain = (v: Record<string, unknown>): unknown => Object.values(v)[0];
   return readFileSync(join(r.dir, 'out.jsonl'), 'utf8')
@@ -217,7 +263,7 @@ function outputRecords(r: Running): OutRecord[] {
     .split('\n')
     .filter(Boolean)
     .flatMap((line) =>
-      (JSON.parse(line).resourceLogs as { scopeLogs: { logRecords: { attributes?: { key: string; value: Record<string, unknown> }[]; body?: unknown }[] }[] }[]).flatMap((rl) =>
+      ((JSON.parse(line).resourceLogs ?? []) as { scopeLogs: { logRecords: { attributes?: { key: string; value: Record<string, unknown> }[]; body?: unknown }[] }[] }[]).flatMap((rl) =>
         rl.scopeLogs.flatMap((sl) => sl.logRecords.map((lr) => ({ attributes: Object.fromEntries((lr.attributes ?? []).map((a) => [a.key, plain(a.value)])), body: lr.body }))),
       ),
     );
@@ -362,11 +408,6 @@ describe('error tracking in a running Summit, from the real Sentry SDK', () => {
     // of those frames. The frames carry no in_app: OpenTelemetry has no notion of it, so only when
     // the server decides in-app for both (its built-in and configured stack trace rules) can they
     // group alike; a frame the SDK marked in-app and the OTel side cannot know of gives another hash.
-    // Node.js is not the honest case: @sentry/node gives an app frame the module of its path
-    // relative to the entry script's directory (`/app/src/orders.js` → `src:orders`), which counts
-    // instead of the file; a stack text does not reveal that directory, so the OTel side counts
-    // `orders.js` and the hashes differ. (Under vitest the entry script is vitest's own, the module
-    // falls back to the file's base name, and the two would agree by accident.)
     const exception: ExceptionValue = {
       type: 'IllegalStateException',
       module: 'java.lang',
@@ -436,6 +477,31 @@ describe('error tracking in a running Summit, from the real Sentry SDK', () => {
     expect(fromOtel.attributes['issue.hash']).toBe(fromSentry.attributes['issue.hash']);
     const issues = issuesOf(r, PROJECTS.otel);
     expect(issues).toMatchObject([{ id: fromSentry.attributes['issue.id'], events: 2 }]);
+  });
+
+  it('a Node.js app with both SDKs: its OpenTelemetry span exception and its Sentry event land in the same issue', async () => {
+    // @sentry/node names an app frame's module by its path under the entry script's directory
+    // (`<app>/src/orders.cjs` → `src:orders`); Summit takes that directory from the resource's
+    // `process.command`, which the OpenTelemetry SDK's process detector sets to the entry script.
+    // The app leaves out the SDK's ContextLines integration: Sentry groups Node frames on their
+    // source lines when an event has them, and a stack text has none (see the grouping README).
+    const app = tempDir('summit-node-app-');
+    try {
+      mkdirSync(join(app, 'src'));
+      writeFileSync(join(app, 'src', 'orders.cjs'), "exports.checkout = function checkout(cart) {\n  throw new TypeError('cart ' + cart + ' is empty');\n};\n");
+      writeFileSync(join(app, 'main.cjs'), nodeAppScript(dsn(r, PROJECTS.node), `${r.otlpEndpoint}/v1/traces`, PROJECTS.node));
+      const run = spawnSync(process.execPath, [join(app, 'main.cjs')], { encoding: 'utf8', timeout: 15_000 });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      await until(() => issuesOf(r, PROJECTS.node).reduce((n, i) => n + i.events, 0) === 2, 'both errors stored');
+      const [issue] = issuesOf(r, PROJECTS.node);
+      expect(issuesOf(r, PROJECTS.node)).toHaveLength(1);
+      expect(issue).toMatchObject({ title: expect.stringMatching(/^TypeError: cart (42|7) is empty$/), events: 2 });
+      const frames = (issueDetail(r, issue.id).latestEvent!.event as unknown as { exception: { values: ExceptionValue[] } }).exception.values[0].stacktrace!.frames;
+      expect(frames.at(-1)).toMatchObject({ function: 'checkout', module: 'src:orders' });
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 
   it('takes an uncaught error from @sentry/browser in Chromium', async () => {

@@ -24,6 +24,24 @@ describe('OpenTelemetry exception attributes', () => {
     expect(otelException(attrs({ 'exception.type': '', 'exception.escaped': true }))).toBeUndefined();
   });
 
+  it('a Node.js error with the entry script (process.command): every frame gets the module @sentry/node gives it', () => {
+    const stack = [
+      'TypeError: cart 42 is empty',
+      '    at totalOf (/srv/shop/src/cart/total.mjs:7:11)',
+      '    at checkout (/srv/shop/src/orders.js:3:10)',
+      '    at Layer.handle (/srv/shop/node_modules/express/lib/router/layer.js:95:5)',
+      '    at main (/srv/shop/app.cjs:12:3)',
+      '    at /opt/shared/boot%20strap.js:1:1',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+    ].join('\n');
+    const modules = (entry?: string) => errorEventFromOtel({ type: 'TypeError', stacktrace: stack }, 'nodejs', entry).exception!.values[0].stacktrace!.frames.map((f) => f.module);
+    // oldest call first, as Sentry orders frames
+    expect(modules('/srv/shop/app.cjs')).toEqual(['task_queues', 'boot strap', 'app', 'express.lib.router:layer', 'src:orders', 'src.cart:total']);
+    // unknown entry script (or a relative one): only dependencies get a module, as before
+    expect(modules(undefined)).toEqual([undefined, undefined, undefined, 'express.lib.router:layer', undefined, undefined]);
+    expect(modules('app.cjs')).toEqual(modules(undefined));
+  });
+
   it('a Java error: the qualified type splits as the Java SDK reports it, the chain comes from the text', () => {
     const event = errorEventFromOtel(
       { type: 'java.lang.IllegalStateException', message: 'request failed', stacktrace: fixture('java-caused-by.txt') },

@@ -1,6 +1,7 @@
 import type { AnyValue, Attributes } from '../model.js';
 import type { ErrorEvent, ExceptionValue } from './model.js';
 import { parseStacktrace } from './parse/index.js';
+import { nodeAppModule } from './parse/v8.js';
 import { qualifiedType, renderStacktrace } from './render.js';
 
 /** OpenTelemetry semantic conventions for errors (log records, and span events named `exception`). */
@@ -33,6 +34,9 @@ function text(v: AnyValue | undefined): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/** The OpenTelemetry Node.js SDK's process detector sets it to the entry script (`process.argv[1]`). */
+export const PROCESS_COMMAND = 'process.command';
+
 /** `telemetry.sdk.language` values → Sentry platforms. */
 const LANGUAGE_PLATFORM: Record<string, string> = {
   nodejs: 'node',
@@ -59,10 +63,11 @@ const QUALIFIED_TYPES = new Set(['java', 'python', 'csharp']);
  * split as the SDKs report it (`java.lang.IllegalStateException` → `IllegalStateException` in
  * module `java.lang`).
  */
-export function errorEventFromOtel(ex: OtelException, sdkLanguage?: string): ErrorEvent {
+export function errorEventFromOtel(ex: OtelException, sdkLanguage?: string, entryScript?: string): ErrorEvent {
   const parsed = ex.stacktrace ? parseStacktrace(ex.stacktrace) : undefined;
   const platform = (sdkLanguage && LANGUAGE_PLATFORM[sdkLanguage]) || parsed?.platform || 'other';
   const exceptions: ExceptionValue[] = parsed?.exceptions ?? [{}];
+  if (platform === 'node' && entryScript?.startsWith('/')) withNodeModules(exceptions, entryScript.slice(0, entryScript.lastIndexOf('/')));
   const main = exceptions[exceptions.length - 1];
   if (ex.type !== undefined) {
     const dot = QUALIFIED_TYPES.has(platform) ? ex.type.lastIndexOf('.') : -1;
@@ -85,4 +90,9 @@ export function otelExceptionFromEvent(event: ErrorEvent): OtelException | undef
   if (main.value) ex.message = main.value;
   if (values.some((e) => e.stacktrace?.frames.length)) ex.stacktrace = renderStacktrace(values, event.platform);
   return ex;
+}
+
+/** Every frame's module as @sentry/node names it, now that the entry script's directory is known. */
+function withNodeModules(exceptions: ExceptionValue[], appDir: string): void {
+  for (const e of exceptions) for (const f of e.stacktrace?.frames ?? []) if (f.filename) f.module = nodeAppModule(f.filename, appDir);
 }

@@ -7,7 +7,7 @@
 import { errorEventFromAnyValue } from '../../pipeline/exceptions/body.js';
 import { SENTRY_EVENT_NAME, type OccurrenceSource } from '../../pipeline/exceptions/issues.js';
 import type { ErrorEvent } from '../../pipeline/exceptions/model.js';
-import { EXCEPTION_EVENT_NAME, errorEventFromOtel, otelException, SDK_LANGUAGE } from '../../pipeline/exceptions/otel.js';
+import { EXCEPTION_EVENT_NAME, errorEventFromOtel, otelException, PROCESS_COMMAND, SDK_LANGUAGE, type OtelException } from '../../pipeline/exceptions/otel.js';
 import type { AnyValue, Attributes, LogRecord } from '../../pipeline/model.js';
 
 export interface ErrorOccurrence {
@@ -30,7 +30,7 @@ export function logError(source: Extract<OccurrenceSource, { kind: 'log' }>): Er
   }
   const ex = otelException(record.attributes);
   if (!ex) return undefined;
-  const event = withContext(errorEventFromOtel(ex, str(resource.attributes.get(SDK_LANGUAGE))), resource.attributes);
+  const event = withContext(otelErrorEvent(ex, resource.attributes), resource.attributes);
   if (scope.name) event.logger = scope.name;
   const level = logLevel(record);
   if (level) event.level = level;
@@ -43,10 +43,14 @@ export function spanEventError(source: Extract<OccurrenceSource, { kind: 'span_e
   if (spanEvent.name !== EXCEPTION_EVENT_NAME) return undefined;
   const ex = otelException(spanEvent.attributes);
   if (!ex) return undefined;
-  const event = withContext(errorEventFromOtel(ex, str(resource.attributes.get(SDK_LANGUAGE))), resource.attributes);
+  const event = withContext(otelErrorEvent(ex, resource.attributes), resource.attributes);
   event.level = 'error';
   if (span.name) event.transaction = span.name;
   return { event, attributes: spanEvent.attributes, timeUnixNano: spanEvent.timeUnixNano || span.endTimeUnixNano, source };
+}
+
+function otelErrorEvent(ex: OtelException, resource: Attributes): ErrorEvent {
+  return errorEventFromOtel(ex, str(resource.get(SDK_LANGUAGE)), str(resource.get(PROCESS_COMMAND)));
 }
 
 function withContext(event: ErrorEvent, resource: Attributes): ErrorEvent {

@@ -115,18 +115,35 @@ function nodeInApp(filename: string | undefined, native = false): boolean {
 /**
  * The module the Node SDK derives from a dependency's path (`/app/node_modules/pg/lib/client.js`
  * → `pg.lib:client`). For the application's own files the SDK strips the entry script's
- * directory, which a stack does not reveal, so those frames keep only their filename.
+ * directory, which a stack does not reveal: see {@link nodeAppModule}.
  */
 function nodeModule(filename: string | undefined): string | undefined {
-  if (!filename) return undefined;
+  return filename ? sdkModule(filename) : undefined;
+}
+
+/**
+ * The module @sentry/node gives a frame once the entry script's directory is known (the
+ * OpenTelemetry resource's `process.command` is the entry script): a dependency's as above, a
+ * file under that directory its relative path (`/app/src/orders.js` → `src:orders`), any other
+ * its base name.
+ */
+export function nodeAppModule(filename: string, appDir: string): string {
+  return sdkModule(filename, appDir.replace(/\/+$/, ''))!;
+}
+
+function sdkModule(filename: string, appDir?: string): string | undefined {
   const slash = filename.lastIndexOf('/');
   const dir = slash < 0 ? '.' : filename.slice(0, slash);
-  const n = dir.lastIndexOf('/node_modules');
-  if (n < 0) return undefined;
   let file = filename.slice(slash + 1);
   const ext = /\.(?:js|mjs|cjs)$/.exec(file);
   if (ext) file = file.slice(0, -ext[0].length);
-  return `${dir.slice(n + 14).replace(/\//g, '.')}:${safeDecode(file)}`;
+  file = safeDecode(file);
+  const n = dir.lastIndexOf('/node_modules');
+  if (n >= 0) return `${dir.slice(n + 14).replace(/\//g, '.')}:${file}`;
+  if (appDir === undefined) return undefined;
+  if (!dir.startsWith(appDir)) return file;
+  const module = dir.slice(appDir.length + 1).replace(/\//g, '.');
+  return module ? `${module}:${file}` : file;
 }
 
 function safeDecode(s: string): string {
