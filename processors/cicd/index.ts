@@ -1,0 +1,164 @@
+import type { ComponentFactory, ComponentInstance, CreateContext, NextConsumers } from '../../pipeline/component.js';
+import { newResource, newScope } from '../../pipeline/builders.js';
+import * as ci from '../../pipeline/cicd/index.js';
+import { ISSUE_NEW } from '../../pipeline/exceptions/issues.js';
+import type { Logs, Metrics, Traces } from '../../pipeline/model.js';
+import { anyValueAsString } from '../../pipeline/anyvalue.js';
+import { BuildMetrics } from './builds.js';
+import { cicdConfigSchema, resolveCicdConfig, validateCicdConfig, type CicdConnectorConfig } from './config.js';
+import { Dora } from './dora.js';
+import { SpanFacts } from './facts.js';
+import { FlakyTests, type FlakyFinding } from './flaky.js';
+import { CicdStore } from './store.js';
+
+export type { CicdConnectorConfig } from './config.js';
+export { FLAKY_EVENT } from './flaky.js';
+
+const SCOPE = newScope('summit/connector/cicd');
+
+export interface CicdConnector extends ComponentInstance {
+  /** Sends the metrics now (as the timer does). */
+  flush(): Promise<void>;
+}
+
+export interface CicdOptions {
+  /** Unix milliseconds; tests replace it. */
+  now?: () => number;
+}
+
+/** Creates the connector; the factory's create() with a replaceable clock. */
+export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig, next: NextConsumers, options: CicdOptions = {}): CicdConnector {
+  const config = resolveCicdConfig(raw ?? {}, ctx.configDir);
+  const now = options.now ?? Date.now;
+  const log = ctx.logger;
+  const builds = new BuildMetrics(config);
+  let store: CicdStore | undefined;
+  let dora: Dora | undefined;
+  let flaky: FlakyTests | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const startNanos = BigInt(now()) * 1_000_000n;
+
+  const open = () => {
+    if (store) return;
+    store = new CicdStore(config.storagePath);
+    dora = new Dora(store, config);
+    flaky = new FlakyTests(store, config.testRetentionMs);
+    store.prune(now() - config.testRetentionMs);
+  };
+
+  const flush = async (): Promise<void> => {
+    if (!next.metrics || !store) return;
+    const t = BigInt(now()) * 1_000_000n;
+    const metrics = [...builds.metrics(startNanos, t), ...dora!.metrics(startNanos, t), flaky!.gauge(now(), startNanos, t)].filter((m) => m.data.dataPoints.length > 0);
+    if (!metrics.length) return;
+    const data: Metrics = { resourceMetrics: [{ resource: newResource(), schemaUrl: '', scopeMetrics: [{ scope: SCOPE, schemaUrl: '', metrics }] }] };
+    try {
+      await next.metrics.consume(data);
+    } catch (err) {
+      // cumulative: what was not sent is in the next flush
+      log.warn({ err: (err as Error)?.message ?? String(err) }, `${ctx.id}: sending CI/CD metrics failed; the next flush carries their totals`);
+    }
+  };
+
+  const sendFindings = async (findings: FlakyFinding[]): Promise<void> => {
+    if (!findings.length || !next.logs) return;
+    const logs: Logs = {
+      resourceLogs: findings.map((f) => ({
+        resource: newResource({ [ci.SERVICE_NAME]: f.service || f.repository, [ci.VCS_REPOSITORY_NAME]: f.repository }),
+        schemaUrl: '',
+        scopeLogs: [{ scope: SCOPE, schemaUrl: '', logRecords: [f.record] }],
+      })),
+    };
+    try {
+      await next.logs.consume(logs);
+    } catch (err) {
+      store!.transaction(() => findings.forEach((f) => flaky!.unsent(f)));
+      throw err;
+    }
+  };
+
+  return {
+    mutatesData: false,
+    consumers: {
+      traces: {
+        async consume(data: Traces) {
+          open();
+          const nowMs = now();
+          const findings: FlakyFinding[] = [];
+          store!.transaction(() => {
+            for (const rs of data.resourceSpans) {
+              for (const ss of rs.scopeSpans) {
+                for (const span of ss.spans) {
+                  const f = new SpanFacts(rs.resource.attributes, span);
+                  const type = f.type;
+                  if (!type) continue;
+                  builds.record(f);
+                  if (type === 'push') dora!.push(f);
+                  else if (type === 'deployment') dora!.deployment(f);
+                  else if (type === 'test_case') {
+                    const finding = flaky!.record(f, nowMs);
+                    if (finding) findings.push(finding);
+                  }
+                }
+              }
+            }
+          });
+          await sendFindings(findings);
+        },
+      },
+      logs: {
+        async consume(data: Logs) {
+          if (!config.failure.newIssues) return;
+          open();
+          store!.transaction(() => {
+            for (const rl of data.resourceLogs) {
+              const service = text(rl.resource.attributes.get(ci.SERVICE_NAME));
+              const version = text(rl.resource.attributes.get('service.version'));
+              for (const sl of rl.scopeLogs) {
+                for (const r of sl.logRecords) {
+                  if (r.attributes.get(ISSUE_NEW) !== true) continue;
+                  const at = r.timeUnixNano || r.observedTimeUnixNano;
+                  dora!.newIssue(service, version, at ? Number(at / 1_000_000n) : now());
+                }
+              }
+            }
+          });
+        },
+      },
+    },
+    flush,
+    async start() {
+      open();
+      timer ??= setInterval(() => void flush(), config.flushIntervalMs);
+      timer.unref();
+    },
+    async shutdown() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await flush();
+      store?.close();
+      store = undefined;
+    },
+  };
+}
+
+const text = (v: unknown) => (v === undefined || v === null ? '' : anyValueAsString(v as never));
+
+/**
+ * Summit's `cicd` connector: CI/CD spans from the github, gitlab and junit receivers → build
+ * and test metrics, flaky-test log records and the four DORA metrics; error logs carrying
+ * `issue.new` can mark a deployment as a change failure.
+ */
+export const cicdConnectorFactory: ComponentFactory<CicdConnectorConfig> = {
+  type: 'cicd',
+  kind: 'connector',
+  connects: [
+    ['traces', 'metrics'],
+    ['traces', 'logs'],
+    ['logs', 'metrics'],
+  ],
+  stability: 'alpha',
+  configSchema: cicdConfigSchema,
+  validate: validateCicdConfig,
+  create: (ctx, config, next) => createCicdConnector(ctx, config, next),
+};
