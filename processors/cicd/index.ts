@@ -2,7 +2,7 @@ import type { ComponentFactory, ComponentInstance, CreateContext, NextConsumers 
 import { newResource, newScope } from '../../pipeline/builders.js';
 import * as ci from '../../pipeline/cicd/index.js';
 import { ISSUE_NEW } from '../../pipeline/exceptions/issues.js';
-import type { Logs, Metrics, Traces } from '../../pipeline/model.js';
+import type { AnyValue, Logs, Metrics, Traces } from '../../pipeline/model.js';
 import { anyValueAsString } from '../../pipeline/anyvalue.js';
 import { BuildMetrics } from './builds.js';
 import { cicdConfigSchema, resolveCicdConfig, validateCicdConfig, type CicdConnectorConfig } from './config.js';
@@ -82,24 +82,19 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
     consumers: {
       traces: {
         async consume(data: Traces) {
+          const spans = cicdSpans(data);
+          if (!spans.length) return; // plain application traces: no state to touch
           open();
           const nowMs = now();
           const findings: FlakyFinding[] = [];
           store!.transaction(() => {
-            for (const rs of data.resourceSpans) {
-              for (const ss of rs.scopeSpans) {
-                for (const span of ss.spans) {
-                  const f = new SpanFacts(rs.resource.attributes, span);
-                  const type = f.type;
-                  if (!type) continue;
-                  builds.record(f);
-                  if (type === 'push') dora!.push(f);
-                  else if (type === 'deployment') dora!.deployment(f);
-                  else if (type === 'test_case') {
-                    const finding = flaky!.record(f, nowMs);
-                    if (finding) findings.push(finding);
-                  }
-                }
+            for (const f of spans) {
+              builds.record(f);
+              if (f.type === 'push') dora!.push(f);
+              else if (f.type === 'deployment') dora!.deployment(f);
+              else if (f.type === 'test_case') {
+                const finding = flaky!.record(f, nowMs);
+                if (finding) findings.push(finding);
               }
             }
           });
@@ -109,19 +104,11 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
       logs: {
         async consume(data: Logs) {
           if (!config.failure.newIssues) return;
+          const issues = newIssues(data);
+          if (!issues.length) return;
           open();
           store!.transaction(() => {
-            for (const rl of data.resourceLogs) {
-              const service = text(rl.resource.attributes.get(ci.SERVICE_NAME));
-              const version = text(rl.resource.attributes.get('service.version'));
-              for (const sl of rl.scopeLogs) {
-                for (const r of sl.logRecords) {
-                  if (r.attributes.get(ISSUE_NEW) !== true) continue;
-                  const at = r.timeUnixNano || r.observedTimeUnixNano;
-                  dora!.newIssue(service, version, at ? Number(at / 1_000_000n) : now());
-                }
-              }
-            }
+            for (const i of issues) dora!.newIssue(i.service, i.version, i.atMs ?? now());
           });
         },
       },
@@ -142,7 +129,33 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
   };
 }
 
-const text = (v: unknown) => (v === undefined || v === null ? '' : anyValueAsString(v as never));
+const text = (v: AnyValue | undefined) => (v === undefined || v === null ? '' : anyValueAsString(v));
+
+/** The spans a CI/CD receiver made (they carry summit.cicd.span.type). */
+function cicdSpans(data: Traces): SpanFacts[] {
+  const out: SpanFacts[] = [];
+  for (const rs of data.resourceSpans) {
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) if (span.attributes.has(ci.CICD_SPAN_TYPE)) out.push(new SpanFacts(rs.resource.attributes, span));
+    }
+  }
+  return out;
+}
+
+/** Errors that opened a new issue (grouping's issue.new), with their service, version and time. */
+function newIssues(data: Logs): { service: string; version: string; atMs?: number }[] {
+  const out: { service: string; version: string; atMs?: number }[] = [];
+  for (const rl of data.resourceLogs) {
+    for (const sl of rl.scopeLogs) {
+      for (const r of sl.logRecords) {
+        if (r.attributes.get(ISSUE_NEW) !== true) continue;
+        const at = r.timeUnixNano || r.observedTimeUnixNano;
+        out.push({ service: text(rl.resource.attributes.get(ci.SERVICE_NAME)), version: text(rl.resource.attributes.get('service.version')), atMs: at ? Number(at / 1_000_000n) : undefined });
+      }
+    }
+  }
+  return out;
+}
 
 /**
  * Summit's `cicd` connector: CI/CD spans from the github, gitlab and junit receivers → build
