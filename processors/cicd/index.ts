@@ -16,6 +16,9 @@ export { FLAKY_EVENT } from './flaky.js';
 
 const SCOPE = newScope('summit/connector/cicd');
 
+/** Span types whose handling reads or writes the store. */
+const STATEFUL = new Set(['push', 'deployment', 'test_case']);
+
 export interface CicdConnector extends ComponentInstance {
   /** Sends the metrics now (as the timer does). */
   flush(): Promise<void>;
@@ -87,17 +90,24 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
           open();
           const nowMs = now();
           const findings: FlakyFinding[] = [];
-          store!.transaction(() => {
-            for (const f of spans) {
-              builds.record(f);
-              if (f.type === 'push') dora!.push(f);
-              else if (f.type === 'deployment') dora!.deployment(f);
-              else if (f.type === 'test_case') {
-                const finding = flaky!.record(f, nowMs);
-                if (finding) findings.push(finding);
+          const stateful: SpanFacts[] = [];
+          for (const f of spans) {
+            builds.record(f);
+            if (STATEFUL.has(f.type)) stateful.push(f);
+          }
+          // runs, jobs and steps only feed in-memory metrics: no transaction for them
+          if (stateful.length) {
+            store!.transaction(() => {
+              for (const f of stateful) {
+                if (f.type === 'push') dora!.push(f);
+                else if (f.type === 'deployment') dora!.deployment(f);
+                else {
+                  const finding = flaky!.record(f, nowMs);
+                  if (finding) findings.push(finding);
+                }
               }
-            }
-          });
+            });
+          }
           await sendFindings(findings);
         },
       },

@@ -58,7 +58,9 @@ class Bounded<V> {
   ) {}
 
   get(labels: Labels): V {
-    const key = JSON.stringify(labels);
+    // one call site per series set writes the same keys in the same order: the values alone tell series apart
+    let key = labels === OVERFLOW ? '\u0001overflow' : '';
+    for (const k in labels) key += `${labels[k]}\u0000`;
     let s = this.series.get(key);
     if (!s) {
       if (this.series.size >= this.limit) return this.get(OVERFLOW);

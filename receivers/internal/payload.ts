@@ -62,6 +62,11 @@ export function timeNanos(o: Json | undefined, key: string): bigint {
   const v = o?.[key];
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.round(v * 1000)) * 1_000_000n;
   if (typeof v !== 'string' || v === '') return 0n;
+  if (v.endsWith('Z')) {
+    // GitHub's ISO 8601 in UTC, the common case
+    const ms = Date.parse(v);
+    if (!Number.isNaN(ms)) return BigInt(ms) * 1_000_000n;
+  }
   const gitlab = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) (UTC|[+-]\d{4})$/.exec(v);
   const text = gitlab ? `${gitlab[1]}T${gitlab[2]}${gitlab[3] === 'UTC' ? 'Z' : gitlab[3]}` : v;
   const ms = Date.parse(text);
