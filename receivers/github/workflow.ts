@@ -6,7 +6,7 @@
  */
 import { attrs, newResource, newScope, newSpan } from '../../pipeline/builders.js';
 import * as ci from '../../pipeline/cicd/index.js';
-import { SpanKind, StatusCode, type Attributes, type Span, type Traces } from '../../pipeline/model.js';
+import { SpanKind, StatusCode, type AnyValue, type Attributes, type Span, type Traces } from '../../pipeline/model.js';
 import { idAt, int, isObject, objectAt, optObject, orderedTimes, str, timeNanos, type Json } from '../internal/payload.js';
 import type { GithubWebhookConfig } from './config.js';
 import { repositoryAttributes } from './repository.js';
@@ -155,8 +155,13 @@ export function workflowJobTraces(e: Json, body: Buffer, config: GithubWebhookCo
 function stepSpan(step: Json, name: string, traceId: string, jobId: number, jobSpanId: string, jobConclusion: string): Span {
   const [start, end] = orderedTimes(timeNanos(step, 'started_at'), timeNanos(step, 'completed_at'));
   const conclusion = str(step, 'conclusion').toLowerCase();
-  const taskStatus: Record<string, string> = { success: 'success', failure: 'failure', skipped: 'failure', cancelled: 'cancellation' };
-  const span = newSpan({
+  // a job has a dozen steps or more: their attributes are built directly, not through attrs()
+  const attributes: Attributes = new Map<string, AnyValue>([
+    [ci.CICD_SPAN_TYPE, 'step'],
+    [ci.CICD_PIPELINE_TASK_NAME, name],
+    [ci.CICD_PIPELINE_TASK_RUN_STATUS, STEP_TASK_STATUS[conclusion] ?? str(step, 'status')],
+  ]);
+  return newSpan({
     traceId,
     // upstream hashes the step's own name (not the de-duplicated one), so same-named steps collide as there
     spanId: ci.githubStepSpanId(jobId, str(step, 'name')),
@@ -165,16 +170,14 @@ function stepSpan(step: Json, name: string, traceId: string, jobId: number, jobS
     kind: SpanKind.Internal,
     startTimeUnixNano: start,
     endTimeUnixNano: end,
-    attributes: attrs({
-      [ci.CICD_SPAN_TYPE]: 'step',
-      [ci.CICD_PIPELINE_TASK_NAME]: name,
-      [ci.CICD_PIPELINE_TASK_RUN_STATUS]: taskStatus[conclusion] ?? str(step, 'status'),
-    }),
+    attributes,
     // upstream: the step's own code, the job's conclusion as the message
     status: { code: conclusion === 'success' ? StatusCode.Ok : conclusion === 'failure' ? StatusCode.Error : StatusCode.Unset, message: jobConclusion },
   });
-  return span;
 }
+
+/** Upstream's cicd.pipeline.run.task.status of a step by its conclusion (a skipped step is a "failure" there). */
+const STEP_TASK_STATUS: Record<string, string> = { success: 'success', failure: 'failure', skipped: 'failure', cancelled: 'cancellation' };
 
 /** Upstream's newUniqueSteps: the second `Build` becomes `Build-1`, the third `Build-2`. */
 export function uniqueStepNames(names: string[]): string[] {

@@ -128,7 +128,7 @@ export class WebhookServer {
       return this.fail(res, err);
     }
     if (id !== undefined) this.deliveries.done(id);
-    this.ctx.logger.debug({ spans: countItems('traces', outcome.traces) }, `${this.ctx.id}: delivery accepted`);
+    if (this.ctx.logger.isLevelEnabled('debug')) this.ctx.logger.debug({ spans: countItems('traces', outcome.traces) }, `${this.ctx.id}: delivery accepted`);
     res.writeHead(200).end();
   }
 
