@@ -146,6 +146,17 @@ describe('cicd connector: DORA', () => {
     expect(points(m.get('dora.change_failure_rate')).map((p) => p.value)).toEqual([0.5]);
   });
 
+  it('counts a new issue against a deployment only for its own release and within the window', async () => {
+    const h = await connector(tempDir(), { dora: { failure: { new_issue_window: '1h' } } });
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    await send(h, [deploy('1', sha, 100, 'succeeded')]);
+    await newIssue(h, 110, 'fedcba9876543'); // another release
+    await newIssue(h, 200, sha.slice(0, 7)); // this release, but after the window
+    expect(points((await latest(h)).get('dora.change_failures')).map((p) => p.value)).toEqual([0n]);
+    await newIssue(h, 120, sha.slice(0, 7));
+    expect(points((await latest(h)).get('dora.change_failures')).map((p) => p.value)).toEqual([1n]);
+  });
+
   it('takes what counts as production and as a failure from the config', async () => {
     const h = await connector(tempDir(), { dora: { production_environments: ['live'], failure: { failed_deployments: false, rollbacks: false } } });
     await send(h, [deploy('1', 'c1', 10, 'succeeded', 'production'), deploy('2', 'c1', 20, 'failed', 'Live'), deploy('3', 'c2', 30, 'succeeded', 'live'), deploy('4', 'c1', 40, 'succeeded', 'live')]);

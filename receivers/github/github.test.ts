@@ -173,6 +173,19 @@ describe('github receiver', () => {
     expect(change.attributes.get('vcs.change.state')).toBe(pr.pull_request.merged ? 'merged' : 'closed');
   });
 
+  it('takes completed check runs of CIs other than Actions, whose own check runs are its jobs', async () => {
+    const r = await start();
+    expect((await deliver(r, 'check_run', example('check_run', (e) => e.check_run.app?.slug === 'github-actions'))).status).toBe(204);
+    expect((await deliver(r, 'check_run', example('check_run', (e) => e.check_run.status === 'queued'))).status).toBe(204);
+    const other = example('check_run', (e) => e.action === 'completed' && e.check_run.conclusion === 'success');
+    expect((await deliver(r, 'check_run', other)).status).toBe(200);
+    const [span] = allSpans(r.traces);
+    expect(span.attributes.get('summit.cicd.span.type')).toBe('check');
+    expect(span.attributes.get('cicd.pipeline.task.run.result')).toBe('success');
+    expect(span.status.code).toBe(StatusCode.Ok);
+    expect(r.traces[0].resourceSpans[0].resource.attributes.get('vcs.ref.head.revision')).toBe(other.check_run.head_sha);
+  });
+
   it('refuses to start without a secret, saying how to opt out', () => {
     const problems = githubReceiverFactory.validate!({ webhook: {} });
     expect(problems).toEqual([expect.objectContaining({ path: 'webhook.secret', message: expect.stringContaining('insecure_allow_unauthenticated: true') })]);

@@ -120,6 +120,32 @@ describe('gitlab receiver', () => {
     expect(span.endTimeUnixNano).toBe(BigInt(Date.parse('2021-04-28T21:50:00+02:00')) * 1_000_000n);
   });
 
+  it('turns a Push Hook into a push span with each commit at its time, and ignores a deleted branch', async () => {
+    const r = await start();
+    const push = {
+      object_kind: 'push',
+      before: '95790bf891e76fee5e1747ab589903a6a1f80f22',
+      after: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+      ref: 'refs/heads/master',
+      project_id: 15,
+      project: { id: 15, name: 'Diaspora', web_url: 'http://example.com/mike/diaspora', path_with_namespace: 'mike/diaspora' },
+      commits: [
+        { id: 'b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327', message: 'Update Catalan translation', timestamp: '2011-12-12T14:27:31+02:00' },
+        { id: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7', message: 'fixed readme', timestamp: '2012-01-03T23:36:29+02:00' },
+      ],
+      total_commits_count: 2,
+    };
+    expect((await deliver(r, 'Push Hook', push)).status).toBe(200);
+    const [span] = allSpans(r.traces);
+    expect(span.attributes.get('vcs.ref.head.name')).toBe('master');
+    expect(span.events.map((e) => [e.attributes.get('vcs.ref.head.revision'), e.timeUnixNano])).toEqual([
+      ['b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327', BigInt(Date.parse('2011-12-12T14:27:31+02:00')) * 1_000_000n],
+      ['da1560886d4f094c3e6c9ef40349f7d38b5d27d7', BigInt(Date.parse('2012-01-03T23:36:29+02:00')) * 1_000_000n],
+    ]);
+    expect(r.traces[0].resourceSpans[0].resource.attributes.get('vcs.repository.name')).toBe('Diaspora');
+    expect((await deliver(r, 'Push Hook', { ...push, after: '0'.repeat(40), commits: [] })).status).toBe(204);
+  });
+
   it('refuses events it does not take with 400, and runs only with a token unless told otherwise', async () => {
     const r = await start();
     const res = await deliver(r, 'Issue Hook', { object_kind: 'issue' });
