@@ -1,8 +1,7 @@
 /** Test support for the CI receivers' tests (not used by production code). */
 import { createHmac } from 'node:crypto';
 import type { ComponentFactory, ComponentInstance } from '../../pipeline/component.js';
-import type { Span, Traces } from '../../pipeline/model.js';
-import type { Logs } from '../../pipeline/model.js';
+import type { Logs, Span, Traces } from '../../pipeline/model.js';
 import { testContext, testHost } from '../../pipeline/testing.js';
 
 export interface RunningReceiver {
@@ -14,7 +13,7 @@ export interface RunningReceiver {
   stop(): Promise<void>;
 }
 
-/** Starts a receiver on a free loopback port with recording consumers; `endpoint` is set by `place`. */
+/** Starts a receiver (its config names a loopback endpoint, port 0) with recording consumers; the config must validate. */
 export async function startReceiver<C>(factory: ComponentFactory<C>, config: C, id = factory.type): Promise<RunningReceiver> {
   const traces: Traces[] = [];
   const logs: Logs[] = [];

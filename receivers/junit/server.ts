@@ -8,8 +8,8 @@ import { boundAddress, listen, splitHostPort } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { secretMatches } from '../internal/secrets.js';
 import type { JunitReceiverConfig } from './config.js';
-import { JunitError, parseJunit } from './parse.js';
-import { placementOf, RunContextError, runContextOf } from './run-context.js';
+import { JunitError, parseJunit, type TestSuite } from './parse.js';
+import { placementOf, RunContextError, runContextOf, type RunContext } from './run-context.js';
 import { uploadTelemetry } from './telemetry.js';
 
 /**
@@ -57,7 +57,7 @@ export class JunitServer {
       const given = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1]?.trim();
       if (!given || !secretMatches(given, token)) return answer(res, 401, { error: 'missing or invalid bearer token (Authorization: Bearer <token>)' }, { 'www-authenticate': 'Bearer' });
     }
-    let run;
+    let run: RunContext;
     try {
       run = runContextOf(req, url);
     } catch (err) {
@@ -75,7 +75,7 @@ export class JunitServer {
       if (req.destroyed) return void this.ctx.logger.debug({ reason: (err as Error).message }, 'JUnit uploader closed the connection while sending');
       throw err;
     }
-    let suites;
+    let suites: TestSuite[];
     try {
       suites = parseJunit(body.toString('utf8'), { maxDepth: this.config.max_depth, maxTestCases: this.config.max_test_cases });
     } catch (err) {
