@@ -44,6 +44,7 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
   const open = () => {
     if (store) return;
     store = new CicdStore(config.storagePath);
+    log.info(`${ctx.id}: CI/CD state in ${config.storagePath}`);
     dora = new Dora(store, config);
     flaky = new FlakyTests(store, config.testRetentionMs);
     store.prune(now() - config.testRetentionMs);
