@@ -29,6 +29,8 @@ export interface LoadOptions {
   /** HTTP: the request's path (and query) and Content-Type; OTLP traces unless given. */
   path?: string;
   contentType?: string;
+  /** HTTP: more headers for each request, made from its body (e.g. a webhook's signature). */
+  headers?: (body: Uint8Array) => Record<string, string>;
   /** Told every request's body and answer, e.g. to track what was acknowledged. */
   onAnswer?: (body: Uint8Array, answer: Answer) => void;
 }
@@ -55,14 +57,14 @@ export interface Answer {
 
 type Sender = (payload: Buffer) => Promise<Answer>;
 
-function httpSender(endpoint: string, concurrency: number, path: string, contentType: string): { send: Sender; close(): void } {
+function httpSender(endpoint: string, concurrency: number, path: string, contentType: string, headers?: LoadOptions['headers']): { send: Sender; close(): void } {
   // Idle sockets are closed after 4 s, before a server's keep-alive timeout (Node's default: 5 s)
   // can close one under a request just being sent, which the sender would count as failed.
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, timeout: 4000 });
   const url = new URL(path, endpoint);
   const send: Sender = (payload) =>
     new Promise((resolve) => {
-      const req = request(url, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': payload.length } }, (res) => {
+      const req = request(url, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': payload.length, ...headers?.(payload) } }, (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
         const outcome = status === 200 ? 'ok' : status === 429 || status === 503 ? 'refused' : 'failed';
@@ -92,7 +94,7 @@ function grpcSender(endpoint: string): { send: Sender; close(): void } {
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
-  const sender = o.protocol === 'grpc' ? grpcSender(o.endpoint) : httpSender(o.endpoint, o.concurrency, o.path ?? '/v1/traces', o.contentType ?? 'application/x-protobuf');
+  const sender = o.protocol === 'grpc' ? grpcSender(o.endpoint) : httpSender(o.endpoint, o.concurrency, o.path ?? '/v1/traces', o.contentType ?? 'application/x-protobuf', o.headers);
   const same = typeof o.body === 'function' ? undefined : asBuffer(o.body);
   const nextBody = typeof o.body === 'function' ? o.body : () => same!;
   const start = performance.now();

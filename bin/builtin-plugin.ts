@@ -3,9 +3,13 @@ import { PLUGIN_API_VERSION } from '../pipeline/index.js';
 import { nopReceiverFactory } from '../receivers/nop/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { sentryReceiverFactory } from '../receivers/sentry/index.js';
+import { githubReceiverFactory } from '../receivers/github/index.js';
+import { gitlabReceiverFactory } from '../receivers/gitlab/index.js';
+import { junitReceiverFactory } from '../receivers/junit/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
+import { cicdConnectorFactory } from '../processors/cicd/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
@@ -31,6 +35,9 @@ export const builtinPlugin: Plugin = {
     nopReceiverFactory,
     otlpReceiverFactory,
     sentryReceiverFactory,
+    githubReceiverFactory,
+    gitlabReceiverFactory,
+    junitReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,
@@ -40,6 +47,7 @@ export const builtinPlugin: Plugin = {
     redactionProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
+    cicdConnectorFactory,
     debugExporterFactory,
     fileExporterFactory,
     nopExporterFactory,

@@ -32,6 +32,7 @@ async function isolatedDefault(): Promise<string[]> {
   return [
     '--set', `exporters::parquet::path=${data}`,
     '--set', `extensions::issue_store::path=${data}/issues.sqlite`,
+    '--set', `connectors::cicd::storage_path=${data}/cicd.sqlite`,
     '--set', `receivers::sentry::project_file=${data}/sentry-project.json`,
     '--set', `receivers::sentry::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${await freePort()}`,

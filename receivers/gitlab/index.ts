@@ -1,0 +1,32 @@
+import type { ComponentFactory } from '../../pipeline/component.js';
+import { WebhookServer } from '../internal/webhook-server.js';
+import { gitlabReceiverSchema, resolveGitlabConfig, validateGitlabConfig, type GitlabReceiverConfig } from './config.js';
+import { gitlabSource } from './source.js';
+
+export type { GitlabReceiverConfig } from './config.js';
+
+/**
+ * Upstream's `gitlab` receiver: GitLab webhook deliveries → pipeline, stage and job spans with
+ * the contrib receiver's deterministic ids; Summit also requires the token (compared in
+ * constant time), drops replays, and takes Job, Deployment and Push Hooks.
+ */
+export const gitlabReceiverFactory: ComponentFactory<GitlabReceiverConfig> = {
+  type: 'gitlab',
+  kind: 'receiver',
+  signals: ['traces'],
+  stability: 'alpha',
+  configSchema: gitlabReceiverSchema,
+  validate: validateGitlabConfig,
+  create(ctx, config, next) {
+    if (!next.traces) throw new Error(`${ctx.id}: the gitlab receiver makes traces only; use it in a traces pipeline`);
+    const webhook = resolveGitlabConfig(config);
+    const server = new WebhookServer(webhook, gitlabSource(webhook), next.traces, ctx);
+    return {
+      address: () => server.address(),
+      start: (host) => server.start(host),
+      async shutdown() {
+        server.shutdown();
+      },
+    };
+  },
+};
