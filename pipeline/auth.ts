@@ -3,6 +3,7 @@
  * with `auth: {authenticator: <id>}`; the extension's instance implements {@link
  * ServerAuthenticator}, {@link ClientAuthenticator} or both, and is found through the Host.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ComponentInstance, Host, JSONSchema } from './component.js';
 import type { ClientInfo } from './client-info.js';
 
@@ -52,8 +53,11 @@ export interface ServerAuthenticator {
 }
 
 export interface ClientAuthenticator {
-  /** Headers (gRPC metadata) to send with one request, for the client whose data it carries. */
-  requestHeaders(client: ClientInfo | undefined): Promise<Record<string, string>>;
+  /**
+   * Sets the headers (gRPC metadata) of one outgoing request, for the client whose data it
+   * carries; `headers` holds those the exporter sets (its `headers` key), names as written.
+   */
+  applyHeaders(headers: Record<string, string>, client: ClientInfo | undefined): Promise<void>;
   /** Secrets it sends, so that an echoing backend's answer can be scrubbed of them. */
   secrets?(): string[];
 }
@@ -63,7 +67,7 @@ export function isServerAuthenticator(x: unknown): x is ServerAuthenticator {
 }
 
 export function isClientAuthenticator(x: unknown): x is ClientAuthenticator {
-  return typeof (x as Partial<ClientAuthenticator> | undefined)?.requestHeaders === 'function';
+  return typeof (x as Partial<ClientAuthenticator> | undefined)?.applyHeaders === 'function';
 }
 
 function find<T>(host: Host, id: string, is: (x: ComponentInstance | undefined) => x is T & ComponentInstance, side: string): T {
@@ -94,4 +98,26 @@ export async function authenticate(authenticator: ServerAuthenticator, headers: 
   } catch (err) {
     return { ok: false, message: err instanceof AuthenticationError ? err.message : 'authentication failed' };
   }
+}
+
+/**
+ * Whether a presented secret equals the expected one, in time that depends on neither (both
+ * are hashed first, so that not even their lengths show).
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The name under which `headers` holds `name`, whatever its case (header names are case-insensitive). */
+export function headerKey(headers: Record<string, string>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(headers).find((k) => k.toLowerCase() === lower);
+}
+
+/** Sets a header, replacing one of the same name in another case. */
+export function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  const existing = headerKey(headers, name);
+  if (existing !== undefined) delete headers[existing];
+  headers[name] = value;
 }

@@ -68,8 +68,16 @@ export class OtlpGrpcTransport {
   async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
     const body = Buffer.from(encodeSignal(signal, data));
     const metadata = this.metadata.clone();
-    const authHeaders = await this.auth?.requestHeaders(clientInfo());
-    for (const [k, v] of Object.entries(authHeaders ?? {})) metadata.set(k.toLowerCase(), v);
+    const authHeaders: Record<string, string> = {};
+    if (this.auth) {
+      const headers = { ...this.opts.headers };
+      await this.auth.applyHeaders(headers, clientInfo());
+      for (const k of Object.keys(this.opts.headers)) metadata.remove(k.toLowerCase());
+      for (const [k, v] of Object.entries(headers)) {
+        metadata.set(k.toLowerCase(), v);
+        authHeaders[k] = v;
+      }
+    }
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
         EXPORT_METHOD[signal],
@@ -85,7 +93,7 @@ export class OtlpGrpcTransport {
           }
           const delay = retryDelay(err);
           // Backends may echo the request: its metadata never reaches an error message.
-          const scrub = backendTextScrubber([...Object.values(this.opts.headers), ...Object.values(authHeaders ?? {}), ...(this.auth?.secrets?.() ?? [])]);
+          const scrub = backendTextScrubber([...Object.values(this.opts.headers), ...Object.values(authHeaders), ...(this.auth?.secrets?.() ?? [])]);
           const message = `${this.opts.endpoint}: ${status[err.code] ?? err.code}: ${scrub(err.details)}`;
           // not the ServiceError as cause: its details and metadata are the backend's unscrubbed text
           if (RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && delay !== undefined)) reject(retryableError(message, delay));

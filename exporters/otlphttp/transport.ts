@@ -56,11 +56,9 @@ export class OtlpHttpTransport {
     let body: Uint8Array | Buffer =
       format === 'proto' ? encodeProto(signal, data) : Buffer.from(JSON.stringify(encodeJson(signal, data)));
     const url = this.opts.urls[signal];
-    const headers: Record<string, string> = {
-      ...this.opts.headers,
-      ...(await this.auth?.requestHeaders(clientInfo())),
-      'content-type': format === 'proto' ? 'application/x-protobuf' : 'application/json',
-    };
+    const headers: Record<string, string> = { ...this.opts.headers };
+    await this.auth?.applyHeaders(headers, clientInfo());
+    headers['content-type'] = format === 'proto' ? 'application/x-protobuf' : 'application/json';
     const cookie = this.cookies?.header(url);
     if (cookie) headers.cookie = cookie;
     if (this.opts.compression === 'gzip') {
