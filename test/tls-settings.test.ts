@@ -1,0 +1,83 @@
+/**
+ * configtls on a real listening server: certificates made by openssl at test time, clients
+ * made by Node's TLS stack with the versions pinned.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type SecureVersion } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComponentInstance } from '../pipeline/component.js';
+import { testContext, testHost } from '../pipeline/testing.js';
+import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import { freePort, tempDir } from './helpers.js';
+
+let dir: string;
+let receiver: ComponentInstance;
+let ports: { http: number; grpc: number };
+
+/** A self-signed certificate for localhost / 127.0.0.1, named `name`.crt and `name`.key in `dir`. */
+function selfSigned(name: string): void {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`),
+  ], { stdio: 'ignore' });
+}
+
+beforeAll(async () => {
+  dir = tempDir('summit-tls-');
+  selfSigned('first');
+  selfSigned('second');
+  copyFileSync(join(dir, 'first.crt'), join(dir, 'server.crt'));
+  copyFileSync(join(dir, 'first.key'), join(dir, 'server.key'));
+  ports = { http: await freePort(), grpc: await freePort() };
+  const tls = { cert_file: 'server.crt', key_file: 'server.key', min_version: '1.3', reload_interval: '100ms' };
+  receiver = await otlpReceiverFactory.create(
+    testContext({ id: 'otlp', kind: 'receiver', configDir: dir }),
+    { protocols: { http: { endpoint: `127.0.0.1:${ports.http}`, tls } as never, grpc: { endpoint: `127.0.0.1:${ports.grpc}`, tls } as never } },
+    { traces: { consume: async () => undefined } },
+  );
+  await receiver.start!(testHost());
+});
+
+afterAll(async () => {
+  await receiver?.shutdown?.();
+});
+
+/** Handshakes with the version range given; resolves with the version and the server's certificate. */
+function handshake(port: number, maxVersion: SecureVersion, ca = 'first.crt'): Promise<{ protocol: string | null; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: readFileSync(join(dir, ca)), maxVersion, minVersion: 'TLSv1.2', ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+      const out = { protocol: socket.getProtocol(), fingerprint: socket.getPeerCertificate().fingerprint256 };
+      socket.destroy();
+      resolve(out);
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('tls.min_version: "1.3"', () => {
+  it('refuses a TLS 1.2 client on the HTTP and the gRPC server, and serves TLS 1.3', async () => {
+    for (const port of [ports.http, ports.grpc]) {
+      await expect(handshake(port, 'TLSv1.2')).rejects.toThrow(/protocol version|alert/i);
+      expect((await handshake(port, 'TLSv1.3')).protocol).toBe('TLSv1.3');
+    }
+  });
+});
+
+describe('tls.reload_interval', () => {
+  it('serves a replaced certificate without a restart', async () => {
+    const before = await handshake(ports.http, 'TLSv1.3');
+    copyFileSync(join(dir, 'second.crt'), join(dir, 'server.crt'));
+    copyFileSync(join(dir, 'second.key'), join(dir, 'server.key'));
+    for (const port of [ports.http, ports.grpc]) {
+      let after = before;
+      for (let i = 0; i < 50 && after.fingerprint === before.fingerprint; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = await handshake(port, 'TLSv1.3', 'second.crt').catch(() => before);
+      }
+      expect(after.fingerprint).not.toBe(before.fingerprint);
+    }
+  });
+});
