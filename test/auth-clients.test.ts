@@ -5,7 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { basicAuthFactory } from '../extensions/basicauth/index.js';
+import { bearerTokenAuthFactory } from '../extensions/bearertokenauth/index.js';
 import { headersSetterFactory } from '../extensions/headers_setter/index.js';
+import { otlpExporterFactory, type OtlpExporterConfig } from '../exporters/otlp/index.js';
 import { oauth2ClientFactory, type OAuth2ClientConfig } from '../extensions/oauth2client/index.js';
 import { otlpHttpExporterFactory, type OtlpHttpExporterConfig } from '../exporters/otlphttp/index.js';
 import { newSpan, tracesOf } from '../pipeline/builders.js';
@@ -129,5 +132,35 @@ describe('include_metadata → headers_setter', () => {
       ['acme', 'v1'],
       ['anonymous', 'v1'],
     ]);
+  });
+});
+
+describe('otlp (gRPC) exporter with a client authenticator', () => {
+  it("sends bearertokenauth's token and basicauth's credentials that Summit's own otlp receiver accepts", async () => {
+    const ext = (id: string) => testContext({ id, kind: 'extension' });
+    const bearer = await bearerTokenAuthFactory.create(ext('bearertokenauth'), { scheme: 'Bearer', header: 'Authorization', token: 'grpc-tok' });
+    const wrong = await bearerTokenAuthFactory.create(ext('bearertokenauth/wrong'), { scheme: 'Bearer', header: 'Authorization', token: 'nope' });
+    const basic = await basicAuthFactory.create(ext('basicauth'), { client_auth: { username: 'ann', password: 'pw' } });
+    const host = testHost({ bearertokenauth: bearer, 'bearertokenauth/wrong': wrong, basicauth: basic });
+    const port = await freePort();
+    let received = 0;
+    const receiver = await otlpReceiverFactory.create(
+      testContext({ id: 'otlp', kind: 'receiver' }),
+      { protocols: { grpc: { endpoint: `127.0.0.1:${port}`, auth: { authenticator: 'bearertokenauth' } } as never } },
+      { traces: { consume: async () => void received++ } },
+    );
+    await receiver.start!(host);
+    running.push(receiver);
+    const send = async (authenticator: string) => {
+      const config = { endpoint: `127.0.0.1:${port}`, tls: { insecure: true }, auth: { authenticator }, headers: {}, compression: 'gzip', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } } as OtlpExporterConfig;
+      const e = await otlpExporterFactory.create(testContext({ id: 'otlp', kind: 'exporter', signals: ['traces'] }), config, {});
+      await e.start!(host);
+      running.push(e);
+      return e.consumers!.traces!.consume(traces()).then(() => 'ok', (err: Error) => err.message);
+    };
+    expect(await send('bearertokenauth')).toBe('ok');
+    expect(await send('bearertokenauth/wrong')).toMatch(/UNAUTHENTICATED/);
+    expect(await send('basicauth')).toMatch(/UNAUTHENTICATED/);
+    expect(received).toBe(1);
   });
 });
