@@ -60,7 +60,7 @@ async function exporter(endpoint: string, authenticator: string, host: Host, ext
 
 async function oauth2(tokenUrl: string, over: Partial<OAuth2ClientConfig> = {}): Promise<ComponentInstance> {
   const config: OAuth2ClientConfig = { client_id: 'summit', client_secret: 'cl-secret-9', token_url: tokenUrl, scopes: ['otlp.write', 'x'], timeout: '5s', expiry_buffer: '5m', ...over };
-  return oauth2ClientFactory.create(testContext({ id: 'oauth2client', kind: 'extension' }), config);
+  return oauth2ClientFactory.create(testContext({ id: 'oauth2client', kind: 'extension' }), config, {});
 }
 
 describe('otlphttp with auth: oauth2client', () => {
@@ -112,7 +112,7 @@ describe('include_metadata → headers_setter', () => {
         { key: 'X-Scope-OrgID', from_context: 'x-tenant', default_value: 'anonymous', action: 'upsert' },
         { key: 'X-Static', value: 'v1', action: 'insert' },
       ],
-    });
+    }, {});
     const host = testHost({ headers_setter: setter });
     const e = await exporter(backend.url, 'headers_setter', host);
     const port = await freePort();
@@ -138,9 +138,9 @@ describe('include_metadata → headers_setter', () => {
 describe('otlp (gRPC) exporter with a client authenticator', () => {
   it("sends bearertokenauth's token and basicauth's credentials that Summit's own otlp receiver accepts", async () => {
     const ext = (id: string) => testContext({ id, kind: 'extension' });
-    const bearer = await bearerTokenAuthFactory.create(ext('bearertokenauth'), { scheme: 'Bearer', header: 'Authorization', token: 'grpc-tok' });
-    const wrong = await bearerTokenAuthFactory.create(ext('bearertokenauth/wrong'), { scheme: 'Bearer', header: 'Authorization', token: 'nope' });
-    const basic = await basicAuthFactory.create(ext('basicauth'), { client_auth: { username: 'ann', password: 'pw' } });
+    const bearer = await bearerTokenAuthFactory.create(ext('bearertokenauth'), { scheme: 'Bearer', header: 'Authorization', token: 'grpc-tok' }, {});
+    const wrong = await bearerTokenAuthFactory.create(ext('bearertokenauth/wrong'), { scheme: 'Bearer', header: 'Authorization', token: 'nope' }, {});
+    const basic = await basicAuthFactory.create(ext('basicauth'), { client_auth: { username: 'ann', password: 'pw' } }, {});
     const host = testHost({ bearertokenauth: bearer, 'bearertokenauth/wrong': wrong, basicauth: basic });
     const port = await freePort();
     let received = 0;

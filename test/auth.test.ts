@@ -57,11 +57,10 @@ let spans: ReadableSpan[];
 
 beforeAll(async () => {
   const ext = (id: string) => testContext({ id, kind: 'extension' });
-  const bearerExt = await bearerTokenAuthFactory.create(ext('bearertokenauth'), { scheme: 'Bearer', header: 'Authorization', token: TOKEN });
-  const basicExt = await basicAuthFactory.create(ext('basicauth'), { htpasswd: { inline: `ann:${APR1}\nbob:${BCRYPT}\ncy:{SHA}${Buffer.from(
-    // sha1("sha-pass")
-    execFileSync('openssl', ['dgst', '-sha1', '-binary'], { input: 'sha-pass' }),
-  ).toString('base64')}` } });
+  const bearerExt = await bearerTokenAuthFactory.create(ext('bearertokenauth'), { scheme: 'Bearer', header: 'Authorization', token: TOKEN }, {});
+  // {SHA} as `htpasswd -s` writes it, the digest made by openssl
+  const sha = execFileSync('openssl', ['dgst', '-sha1', '-binary'], { input: 'sha-pass' }).toString('base64');
+  const basicExt = await basicAuthFactory.create(ext('basicauth'), { htpasswd: { inline: `ann:${APR1}\nbob:${BCRYPT}\ncy:{SHA}${sha}` } }, {});
   for (const e of [bearerExt, basicExt]) await e.start?.(testHost());
   const host = testHost({ bearertokenauth: bearerExt, basicauth: basicExt });
   bearer = await receiver('bearertokenauth', host);
@@ -99,7 +98,7 @@ describe('bearertokenauth on the otlp receiver', () => {
 
   it('refuses a missing or wrong token: 401 over HTTP, UNAUTHENTICATED over gRPC', async () => {
     const before = bearer.clients.length;
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Authorization: TOKEN }]) {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Authorization: TOKEN }] as Record<string, string>[]) {
       const h = await http(bearer.http, headers);
       expect(h.code).toBe(ExportResultCode.FAILED);
       expect((h.error as { code?: number }).code).toBe(401);
@@ -127,7 +126,7 @@ describe('basicauth on the otlp receiver', () => {
   });
 
   it('refuses no, wrong or unknown credentials', async () => {
-    for (const headers of [{}, basicHeader('ann', 'nope'), basicHeader('zed', 'apr-pass'), { Authorization: `Bearer ${TOKEN}` }]) {
+    for (const headers of [{}, basicHeader('ann', 'nope'), basicHeader('zed', 'apr-pass'), { Authorization: `Bearer ${TOKEN}` }] as Record<string, string>[]) {
       expect(((await http(basic.http, headers)).error as { code?: number }).code).toBe(401);
       const g = await grpc(basic.grpc, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])));
       expect((g.error as { code?: number }).code).toBe(16);

@@ -11,7 +11,7 @@ async function create(config: Partial<BearerTokenAuthConfig>, configDir = '.') {
     scheme: 'Bearer',
     header: 'Authorization',
     ...config,
-  })) as ServerAuthenticator & ClientAuthenticator & { start(h: unknown): Promise<void>; shutdown(): Promise<void> };
+  }, {})) as ServerAuthenticator & ClientAuthenticator & { start(h: unknown): Promise<void>; shutdown(): Promise<void> };
   await ext.start(testHost());
   return ext;
 }
