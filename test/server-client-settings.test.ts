@@ -1,0 +1,110 @@
+/**
+ * The standard server and client settings on real sockets: an `otlp` receiver's HTTP server
+ * with response_headers, compression_algorithms and transport: unix, and an `otlphttp`
+ * exporter through a CONNECT proxy with cookies.
+ */
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { gzipSync, deflateSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { otlpHttpExporterFactory, type OtlpHttpExporterConfig } from '../exporters/otlphttp/index.js';
+import { newSpan, tracesOf } from '../pipeline/builders.js';
+import type { ComponentInstance } from '../pipeline/component.js';
+import { testContext, testHost } from '../pipeline/testing.js';
+import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import { freePort, tempDir } from './helpers.js';
+
+const running: ComponentInstance[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.shutdown?.();
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+const EMPTY = '{"resourceSpans":[]}';
+
+async function receiver(http: Record<string, unknown>): Promise<void> {
+  const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver' }), { protocols: { http: http as never } }, { traces: { consume: async () => undefined } });
+  await instance.start!(testHost());
+  running.push(instance);
+}
+
+/** POSTs to /v1/traces over TCP (`port`) or a unix socket (`socketPath`). */
+function post(target: { port?: number; socketPath?: string }, body: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', ...target, path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('server settings', () => {
+  it('response_headers are on every answer; compression_algorithms refuses other encodings with 400', async () => {
+    const port = await freePort();
+    await receiver({ endpoint: `127.0.0.1:${port}`, response_headers: { 'X-Served-By': 'summit' }, compression_algorithms: ['gzip'] });
+    const ok = await post({ port }, gzipSync(EMPTY), { 'content-encoding': 'gzip' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-served-by']).toBe('summit');
+    const refused = await post({ port }, deflateSync(EMPTY), { 'content-encoding': 'deflate' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('unsupported Content-Encoding "deflate"; this server takes: gzip');
+    expect(refused.headers['x-served-by']).toBe('summit');
+    expect((await post({ port }, EMPTY)).status).toBe(200);
+  });
+
+  it('transport: unix listens on a socket path', async () => {
+    const socketPath = join(tempDir(), 'otlp.sock');
+    await receiver({ endpoint: socketPath, transport: 'unix' });
+    expect((await post({ socketPath }, EMPTY)).status).toBe(200);
+  });
+});
+
+describe('client settings', () => {
+  it('proxy_url tunnels through a CONNECT proxy; cookies the backend sets are sent back', async () => {
+    const seen: IncomingMessage['headers'][] = [];
+    const backend = createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume().on('end', () => res.writeHead(200, { 'set-cookie': `lb=node-${seen.length}; Path=/; HttpOnly` }).end());
+    });
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket) => {
+      tunnels.push(`${req.url} ${req.headers['proxy-authorization'] ?? ''}`);
+      const [host, port] = req.url!.split(':');
+      const upstream = netConnect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    servers.push(backend, proxy);
+    await Promise.all([backend, proxy].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
+    const port = (s: Server) => (s.address() as { port: number }).port;
+    const config = {
+      endpoint: `http://127.0.0.1:${port(backend)}`,
+      proxy_url: `http://user:pw@127.0.0.1:${port(proxy)}`,
+      cookies: { enabled: true },
+      headers: {},
+      compression: 'gzip',
+      encoding: 'proto',
+      sending_queue: { enabled: false },
+    } as OtlpHttpExporterConfig;
+    const e = await otlpHttpExporterFactory.create(testContext({ id: 'otlphttp', kind: 'exporter', signals: ['traces'] }), config, {});
+    await e.start!(testHost());
+    running.push(e);
+    const traces = () => tracesOf([newSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'op', startTimeUnixNano: 1n })]);
+    await e.consumers!.traces!.consume(traces());
+    await e.consumers!.traces!.consume(traces());
+    expect(tunnels[0]).toBe(`127.0.0.1:${port(backend)} Basic ${Buffer.from('user:pw').toString('base64')}`);
+    expect(seen.map((h) => h.cookie)).toEqual([undefined, 'lb=node-1']);
+  });
+});
