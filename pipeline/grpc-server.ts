@@ -85,6 +85,8 @@ const callClients = new WeakMap<Metadata, ClientInfo>();
  * refused) and notes its client info for {@link withCallClient}.
  */
 export function grpcServerInterceptors(settings: GrpcServerCommon, host: Host): ServerInterceptor[] {
+  // without either, a call needs no interceptor: withCallClient knows its peer from the call
+  if (!settings.auth && !settings.include_metadata) return [];
   const authenticator = settings.auth && serverAuthenticator(host, settings.auth);
   const interceptor: ServerInterceptor = (_method, call) =>
     new ServerInterceptingCall(call, {
@@ -110,8 +112,8 @@ export function grpcServerInterceptors(settings: GrpcServerCommon, host: Host): 
 }
 
 /** Runs a call's handler with the call's client info (see client-info.ts). */
-export function withCallClient<T>(call: { metadata: Metadata }, fn: () => T): T {
-  return withClientInfo(callClients.get(call.metadata), fn);
+export function withCallClient<T>(call: { metadata: Metadata; getPeer(): string }, fn: () => T): T {
+  return withClientInfo(callClients.get(call.metadata) ?? { address: call.getPeer(), metadata: {} }, fn);
 }
 
 /** gRPC metadata as header lists; binary values in base64, as they travel. */
