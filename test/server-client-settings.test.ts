@@ -8,6 +8,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { otlpExporterFactory, type OtlpExporterConfig } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory, type OtlpHttpExporterConfig } from '../exporters/otlphttp/index.js';
 import { newSpan, tracesOf } from '../pipeline/builders.js';
 import type { ComponentInstance } from '../pipeline/component.js';
@@ -60,10 +61,23 @@ describe('server settings', () => {
     expect((await post({ port }, EMPTY)).status).toBe(200);
   });
 
-  it('transport: unix listens on a socket path', async () => {
-    const socketPath = join(tempDir(), 'otlp.sock');
-    await receiver({ endpoint: socketPath, transport: 'unix' });
-    expect((await post({ socketPath }, EMPTY)).status).toBe(200);
+  it('transport: unix listens on a socket path, over HTTP and gRPC', async () => {
+    const dir = tempDir();
+    const received: unknown[] = [];
+    const instance = await otlpReceiverFactory.create(
+      testContext({ id: 'otlp', kind: 'receiver' }),
+      { protocols: { http: { endpoint: join(dir, 'http.sock'), transport: 'unix' } as never, grpc: { endpoint: join(dir, 'grpc.sock'), transport: 'unix' } as never } },
+      { traces: { consume: async (d) => void received.push(d) } },
+    );
+    await instance.start!(testHost());
+    running.push(instance);
+    expect((await post({ socketPath: join(dir, 'http.sock') }, EMPTY)).status).toBe(200);
+    const config = { endpoint: `unix://${join(dir, 'grpc.sock')}`, tls: { insecure: true }, headers: {}, compression: 'gzip', sending_queue: { enabled: false } } as OtlpExporterConfig;
+    const e = await otlpExporterFactory.create(testContext({ id: 'otlp', kind: 'exporter', signals: ['traces'] }), config, {});
+    await e.start!(testHost());
+    running.push(e);
+    await e.consumers!.traces!.consume(tracesOf([newSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'op', startTimeUnixNano: 1n })]));
+    expect(received).toHaveLength(2);
   });
 });
 
