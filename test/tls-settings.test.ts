@@ -9,6 +9,9 @@ import { connect, type SecureVersion } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentInstance } from '../pipeline/component.js';
 import { testContext, testHost } from '../pipeline/testing.js';
+import { otlpExporterFactory } from '../exporters/otlp/index.js';
+import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
+import { newSpan, tracesOf } from '../pipeline/builders.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { freePort, tempDir } from './helpers.js';
 
@@ -63,6 +66,32 @@ describe('tls.min_version: "1.3"', () => {
       await expect(handshake(port, 'TLSv1.2')).rejects.toThrow(/protocol version|alert/i);
       expect((await handshake(port, 'TLSv1.3')).protocol).toBe('TLSv1.3');
     }
+  });
+});
+
+describe("exporters' client TLS", () => {
+  const traces = () => tracesOf([newSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'op', startTimeUnixNano: 1n })]);
+  async function send(factory: typeof otlpExporterFactory | typeof otlpHttpExporterFactory, endpoint: string, tls: Record<string, unknown>): Promise<string> {
+    const config = { endpoint, tls, headers: {}, compression: 'gzip', encoding: 'proto', retry_on_failure: { enabled: false }, sending_queue: { enabled: false } };
+    const e = await factory.create(testContext({ id: 'exp', kind: 'exporter', signals: ['traces'], configDir: dir }), config as never, {});
+    await e.start!(testHost());
+    try {
+      return await e.consumers!.traces!.consume(traces()).then(() => 'ok', (err: Error) => err.message);
+    } finally {
+      await e.shutdown?.();
+    }
+  }
+
+  it('otlp (gRPC) and otlphttp verify the server against ca_file and keep to the version range', async () => {
+    const grpc = `https://127.0.0.1:${ports.grpc}`;
+    const http = `https://127.0.0.1:${ports.http}`;
+    expect(await send(otlpExporterFactory, grpc, { ca_file: 'first.crt', server_name_override: 'localhost', min_version: '1.3' })).toBe('ok');
+    expect(await send(otlpHttpExporterFactory, http, { ca_file: 'first.crt', min_version: '1.3' })).toBe('ok');
+    expect(await send(otlpHttpExporterFactory, http, { ca_file: 'first.crt', max_version: '1.2' })).toMatch(/version|alert/i);
+    expect(await send(otlpHttpExporterFactory, http, {})).toMatch(/self[- ]signed|certificate/i);
+    expect(await send(otlpHttpExporterFactory, http, { insecure_skip_verify: true })).toBe('ok');
+    expect(await send(otlpExporterFactory, grpc, { insecure_skip_verify: true })).toBe('ok');
+    expect(await send(otlpExporterFactory, grpc, { server_name_override: 'localhost' })).toMatch(/UNAVAILABLE/);
   });
 });
 

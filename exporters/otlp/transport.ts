@@ -54,8 +54,8 @@ export class OtlpGrpcTransport {
     const { target, secure } = grpcTarget(opts.endpoint, opts.tls);
     let creds: ChannelCredentials = credentials.createInsecure();
     if (secure) {
-      const { rejectUnauthorized, servername: _, ...t } = clientTlsOptions(opts.tls, opts.configDir);
-      creds = credentials.createFromSecureContext(createSecureContext(t), rejectUnauthorized ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+      const t = clientTlsOptions(opts.tls, opts.configDir);
+      creds = credentials.createFromSecureContext(createSecureContext(t), t.rejectUnauthorized ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined });
     }
     const options: Record<string, unknown> = { ...grpcClientOptions(opts.client ?? {}) };
     if (opts.compression === 'gzip') options['grpc.default_compression_algorithm'] = 2;
