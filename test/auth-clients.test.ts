@@ -3,6 +3,7 @@
  * against a loopback token endpoint, and request metadata carried from a receiver with
  * include_metadata through the sending queue to `headers_setter`.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { basicAuthFactory } from '../extensions/basicauth/index.js';
@@ -12,6 +13,8 @@ import { otlpExporterFactory, type OtlpExporterConfig } from '../exporters/otlp/
 import { oauth2ClientFactory, type OAuth2ClientConfig } from '../extensions/oauth2client/index.js';
 import { otlpHttpExporterFactory, type OtlpHttpExporterConfig } from '../exporters/otlphttp/index.js';
 import { newSpan, tracesOf } from '../pipeline/builders.js';
+import type { Traces } from '../pipeline/model.js';
+import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import type { ComponentInstance, Host } from '../pipeline/component.js';
 import { testContext, testHost } from '../pipeline/testing.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
@@ -132,6 +135,40 @@ describe('include_metadata → headers_setter', () => {
       ['acme', 'v1'],
       ['anonymous', 'v1'],
     ]);
+  });
+});
+
+describe('include_metadata and auth → the attributes processor’s from_context', () => {
+  it('sets span attributes from the request headers and the authenticated user', async () => {
+    const basic = await basicAuthFactory.create(testContext({ id: 'basicauth', kind: 'extension' }), { htpasswd: { inline: `ann:{SHA}${createHash('sha1').update('pw').digest('base64')}` } }, {});
+    await basic.start!(testHost());
+    const host = testHost({ basicauth: basic });
+    const out: Traces[] = [];
+    const attributes = await attributesProcessorFactory.create(
+      testContext({ id: 'attributes', kind: 'processor', signals: ['traces'] }),
+      { actions: [
+        { key: 'tenant', from_context: 'metadata.x-tenant', action: 'insert' },
+        { key: 'user', from_context: 'auth.username', action: 'insert' },
+      ] } as never,
+      { traces: { consume: async (t) => void out.push(t) } },
+    );
+    const port = await freePort();
+    const receiver = await otlpReceiverFactory.create(
+      testContext({ id: 'otlp', kind: 'receiver' }),
+      { protocols: { http: { endpoint: `127.0.0.1:${port}`, include_metadata: true, auth: { authenticator: 'basicauth' } } as never } },
+      { traces: attributes.consumers!.traces },
+    );
+    await receiver.start!(host);
+    running.push(receiver);
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'op' }] }] }] });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tenant': 'acme', authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const span = out[0].resourceSpans[0].scopeSpans[0].spans[0];
+    expect(Object.fromEntries(span.attributes)).toEqual({ tenant: 'acme', user: 'ann' });
   });
 });
 

@@ -69,6 +69,29 @@ describe('tls.min_version: "1.3"', () => {
   });
 });
 
+describe('tls.cipher_suites', () => {
+  it("limits TLS 1.2 to the suites named (Go's names)", async () => {
+    const port = await freePort();
+    const tls = { cert_file: 'first.crt', key_file: 'first.key', max_version: '1.2', cipher_suites: ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'] };
+    const r = await otlpReceiverFactory.create(testContext({ id: 'otlp/ciphers', kind: 'receiver', configDir: dir }), { protocols: { http: { endpoint: `127.0.0.1:${port}`, tls } as never } }, { traces: { consume: async () => undefined } });
+    await r.start!(testHost());
+    try {
+      const cipher = (ciphers: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect({ host: '127.0.0.1', port, ca: readFileSync(join(dir, 'first.crt')), servername: 'localhost', maxVersion: 'TLSv1.2', ciphers }, () => {
+            resolve(socket.getCipher().name);
+            socket.destroy();
+          });
+          socket.on('error', reject);
+        });
+      expect(await cipher('ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256')).toBe('ECDHE-ECDSA-AES256-GCM-SHA384');
+      await expect(cipher('ECDHE-ECDSA-AES128-GCM-SHA256')).rejects.toThrow(/handshake|alert|cipher/i);
+    } finally {
+      await r.shutdown?.();
+    }
+  });
+});
+
 describe("exporters' client TLS", () => {
   const traces = () => tracesOf([newSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'op', startTimeUnixNano: 1n })]);
   async function send(factory: typeof otlpExporterFactory | typeof otlpHttpExporterFactory, endpoint: string, tls: Record<string, unknown>): Promise<string> {
