@@ -7,11 +7,13 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync, deflateSync } from 'node:zlib';
+import { Server as GrpcServer, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlpExporterFactory, type OtlpExporterConfig } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory, type OtlpHttpExporterConfig } from '../exporters/otlphttp/index.js';
 import { newSpan, tracesOf } from '../pipeline/builders.js';
 import type { ComponentInstance } from '../pipeline/component.js';
+import { EXPORT_METHOD } from '../pipeline/otlpproto/index.js';
 import { testContext, testHost } from '../pipeline/testing.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { freePort, tempDir } from './helpers.js';
@@ -120,5 +122,44 @@ describe('client settings', () => {
     await e.consumers!.traces!.consume(traces());
     expect(tunnels[0]).toBe(`127.0.0.1:${port(backend)} Basic ${Buffer.from('user:pw').toString('base64')}`);
     expect(seen.map((h) => h.cookie)).toEqual([undefined, 'lb=node-1']);
+  });
+});
+
+describe('gRPC client settings', () => {
+  /** A bare grpc-js server taking Export calls for traces; `seen` has the :authority of each. */
+  async function grpcBackend(port: number): Promise<{ server: GrpcServer; seen: string[] }> {
+    const seen: string[] = [];
+    const server = new GrpcServer();
+    const raw = (b: Buffer) => b;
+    server.addService(
+      { Export: { path: EXPORT_METHOD.traces, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw } },
+      { Export: (call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) => void (seen.push(call.getHost()), done(null, Buffer.alloc(0))) },
+    );
+    await new Promise<void>((resolve, reject) => server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    return { server, seen };
+  }
+
+  async function exporter(port: number, extra: Partial<OtlpExporterConfig>): Promise<ComponentInstance> {
+    const config = { endpoint: `127.0.0.1:${port}`, tls: { insecure: true }, headers: {}, compression: 'none', retry_on_failure: { enabled: false }, sending_queue: { enabled: false }, timeout: '10s', ...extra } as OtlpExporterConfig;
+    const e = await otlpExporterFactory.create(testContext({ id: 'otlp', kind: 'exporter', signals: ['traces'] }), config, {});
+    await e.start!(testHost());
+    running.push(e);
+    return e;
+  }
+  const traces = () => tracesOf([newSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name: 'op', startTimeUnixNano: 1n })]);
+
+  it('authority sets the :authority of calls; wait_for_ready makes a call wait for a server that is not up yet', async () => {
+    const port = await freePort();
+    const waiting = await exporter(port, { authority: 'backend.example.com', wait_for_ready: true, balancer_name: 'pick_first' });
+    const failing = await exporter(port, {});
+    const waited = waiting.consumers!.traces!.consume(traces());
+    await expect(failing.consumers!.traces!.consume(traces())).rejects.toThrow(/UNAVAILABLE/);
+    const backend = await grpcBackend(port);
+    try {
+      await waited;
+      expect(backend.seen).toEqual(['backend.example.com']);
+    } finally {
+      backend.server.forceShutdown();
+    }
   });
 });
