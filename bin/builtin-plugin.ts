@@ -26,6 +26,10 @@ import { parquetExporterFactory } from '../exporters/parquet/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
 import { issueStoreExtensionFactory } from '../extensions/issue_store/index.js';
+import { bearerTokenAuthFactory } from '../extensions/bearertokenauth/index.js';
+import { basicAuthFactory } from '../extensions/basicauth/index.js';
+import { headersSetterFactory } from '../extensions/headers_setter/index.js';
+import { oauth2ClientFactory } from '../extensions/oauth2client/index.js';
 
 /** Summit's own components, registered through the same plugin API a vendor package uses. */
 export const builtinPlugin: Plugin = {
@@ -58,5 +62,9 @@ export const builtinPlugin: Plugin = {
     healthCheckExtensionFactory,
     fileStorageExtensionFactory,
     issueStoreExtensionFactory,
+    bearerTokenAuthFactory,
+    basicAuthFactory,
+    headersSetterFactory,
+    oauth2ClientFactory,
   ],
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationSchema } from '../pipeline/duration.js';
+import { durationSchema, parseDuration } from '../pipeline/duration.js';
 import { objectSchema } from './schema-helpers.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { debugSchema } from './testing.js';
@@ -58,6 +58,18 @@ describe('checkAgainstSchema', () => {
         message: 'unknown key "verbosty"; valid keys: verbosity, sampling_initial, sampling_thereafter (did you mean "verbosity"?)',
       },
     ]);
+  });
+
+  it('reads a bare integer where a duration is expected as nanoseconds, as Go decodes it', () => {
+    const s = objectSchema({ timeout: durationSchema('5s'), other: { type: 'string' } });
+    const data = { timeout: 0 };
+    expect(checkAgainstSchema(s, data)).toEqual([]);
+    expect(data).toEqual({ timeout: '0s' });
+    const long = { timeout: 1_500_000_000 };
+    expect(checkAgainstSchema(s, long)).toEqual([]);
+    expect(parseDuration(long.timeout as unknown as string)).toBe(1500);
+    expect(checkAgainstSchema(s, { timeout: 1.5 })[0].path).toEqual(['timeout']);
+    expect(checkAgainstSchema(s, { other: 0 })[0].message).toBe('expected a string, got number 0');
   });
 
   it('explains a pattern by the schema description', () => {

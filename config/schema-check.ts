@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JSONSchema } from '../pipeline/component.js';
+import { DURATION_MARK, nanosecondsToDuration } from '../pipeline/duration.js';
 import { describeValue, formatChoices, typeWords } from './describe.js';
 import { isSecretPath } from './secrets.js';
 import { didYouMean, unknownKeyMessage } from './suggest.js';
@@ -30,9 +31,10 @@ export function checkAgainstSchema(schema: JSONSchema, data: unknown, opts: Sche
     compiled.set(schema, validate);
   }
   let errors = run(validate, data);
-  // Two repairs, then validate again: a key written with nothing after it (null) where a map is
-  // expected is that map with its defaults (`grpc:` turns gRPC on), as in the Collector; and
-  // `${env:X}` typed as a number keeps its text where a string is expected, as upstream does.
+  // Repairs, then validate again: a key written with nothing after it (null) where a map is
+  // expected is that map with its defaults (`grpc:` turns gRPC on), as in the Collector;
+  // `${env:X}` typed as a number keeps its text where a string is expected, as upstream does;
+  // and a bare integer where a duration is expected is nanoseconds, as Go decodes it.
   for (let round = 0; errors.length && round < 5; round++) {
     let changed = false;
     for (const e of errors) {
@@ -42,7 +44,7 @@ export function checkAgainstSchema(schema: JSONSchema, data: unknown, opts: Sche
       if (path.length === 0) continue;
       if (e.data === null && types.includes('object')) changed = setAt(data, path, {}) || changed;
       else if (types.includes('string') && typeof e.data !== 'string') {
-        const text = opts.expandedText?.(path);
+        const text = opts.expandedText?.(path) ?? durationFromNumber(e);
         if (text !== undefined) changed = setAt(data, path, text) || changed;
       }
     }
@@ -56,6 +58,11 @@ export function checkAgainstSchema(schema: JSONSchema, data: unknown, opts: Sche
     seen.add(key);
     return true;
   });
+}
+
+/** A bare integer where a duration is expected: nanoseconds, as upstream decodes it. */
+function durationFromNumber(e: ErrorObject): string | undefined {
+  return e.parentSchema?.$comment === DURATION_MARK && Number.isSafeInteger(e.data) ? nanosecondsToDuration(e.data as number) : undefined;
 }
 
 function run(validate: ValidateFunction, data: unknown): ErrorObject[] {

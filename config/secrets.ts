@@ -6,9 +6,10 @@ export const REDACTED = '[REDACTED]';
 const SECRET_WORDS = /password|passwd|secret|token|api[_-]?key|authorization|credential|private[_-]?key|hmac[_-]?key|bearer|cookie/i;
 // "auth" alone or as a suffix (basic_auth, client-auth), but not "author" or "authority".
 const AUTH_SUFFIX = /(^|[_\-.])auth$/i;
-// Keys that name another component (`auth: {authenticator: basicauth/client}`) rather than hold a
-// secret; masking them would hide which extension is in use and protect nothing.
-const NOT_SECRET = new Set(['authenticator']);
+// Keys that name another component (`auth: {authenticator: basicauth/client}`) or a place
+// (oauth2client's `token_url`, whose userinfo is masked as every URL's is) rather than hold a
+// secret; masking them would hide what is configured and protect nothing.
+const NOT_SECRET = new Set(['authenticator', 'token_url']);
 // Maps of HTTP headers or gRPC metadata (`headers`, `response_headers`). Upstream types their
 // values `configopaque.String`, masked whatever the header's name: `x-honeycomb-team`,
 // `x-scope-orgid` or a vendor's next invention carries a credential no name list foresees.

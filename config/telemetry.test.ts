@@ -22,6 +22,12 @@ describe('service.telemetry', () => {
     expect(settings).toEqual({ metrics: { level: 'detailed', address: '0.0.0.0:9999' }, logs: { level: 'debug', encoding: 'json' } });
   });
 
+  it('takes ":8888" (every interface), as net.SplitHostPort does', () => {
+    const { settings, errors } = telemetry(['metrics:', '  address: ":8888"']);
+    expect(errors).toEqual([]);
+    expect(settings!.metrics.address).toBe(':8888');
+  });
+
   it('turns the endpoint off with level none', () => {
     expect(telemetry(['metrics:', '  level: none', '  address: localhost:1']).settings!.metrics).toEqual({ level: 'none', address: null });
   });

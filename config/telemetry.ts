@@ -3,6 +3,17 @@ import type { ProblemList } from './problems.js';
 import { didYouMean, unknownKeyMessage } from './suggest.js';
 import type { TelemetrySettings } from './types.js';
 import { isMap } from './values.js';
+import { splitHostPort } from '../pipeline/net.js';
+
+/** As Go's net.SplitHostPort takes it: `:8888` (every interface) too. */
+function isHostPort(address: string): boolean {
+  try {
+    splitHostPort(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const BASE = ['service', 'telemetry'];
 const METRIC_LEVELS = ['none', 'basic', 'normal', 'detailed'] as const;
@@ -43,7 +54,7 @@ function resolveMetrics(value: unknown, out: TelemetrySettings, problems: Proble
   const level = oneOf(m.level, [...path, 'level'], METRIC_LEVELS, problems);
   if (level) out.metrics.level = level;
   if (m.address !== undefined && m.address !== null) {
-    if (typeof m.address === 'string' && /^.+:\d+$/.test(m.address)) out.metrics.address = m.address;
+    if (typeof m.address === 'string' && isHostPort(m.address)) out.metrics.address = m.address;
     else problems.error([...path, 'address'], `expected host:port, e.g. localhost:8888; got ${describeValue(m.address)}`);
   }
   const fromReader = readers(m.readers, [...path, 'readers'], problems);

@@ -28,10 +28,24 @@ export function parseDuration(text: string): number {
   return sign * total;
 }
 
+/**
+ * Marks a duration in a schema (as its `$comment`, the one keyword every JSON-schema validator
+ * passes over): config validation turns a bare integer written there into the duration string
+ * it stands for (nanoseconds, as Go's time.Duration decodes it: `0` and
+ * `max_elapsed_time: 300000000000` load as upstream loads them).
+ */
+export const DURATION_MARK = 'Go duration; a bare integer is nanoseconds';
+
+/** The duration string for a bare integer of nanoseconds. */
+export function nanosecondsToDuration(n: number): string {
+  return n === 0 ? '0s' : `${n}ns`;
+}
+
 /** JSON schema for a duration-valued config key. */
 export function durationSchema(defaultValue?: string): Record<string, unknown> {
   return {
     type: 'string',
+    $comment: DURATION_MARK,
     pattern: DURATION_PATTERN,
     ...(defaultValue === undefined ? {} : { default: defaultValue }),
     description: 'duration, e.g. 200ms, 5s, 1m30s',

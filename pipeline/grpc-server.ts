@@ -1,10 +1,12 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { ServerCredentials, type ChannelOptions, type Server as GrpcServer } from '@grpc/grpc-js';
-import type { JSONSchema } from './component.js';
+import { Metadata, ServerCredentials, ServerInterceptingCall, status, type ChannelOptions, type Server as GrpcServer, type ServerInterceptor } from '@grpc/grpc-js';
+import { authenticate, serverAuthenticator, serverAuthSchema, type ServerAuthConfig } from './auth.js';
+import { withClientInfo, type ClientInfo } from './client-info.js';
+import type { Host, JSONSchema } from './component.js';
 import { durationSchema, parseDuration } from './duration.js';
-import { capConnections, listen, type ServerOwner } from './net.js';
-import type { serverTlsOptions } from './tlsconfig.js';
+import { capConnections, listenEndpoint, transportSchema, type ServerOwner } from './net.js';
+import { reloadTls, type ServerTlsOptions } from './tlsconfig.js';
 
 /** Upstream configgrpc's `keepalive.server_parameters` (grpc-go's keepalive.ServerParameters). */
 export interface GrpcKeepaliveServerParameters {
@@ -17,8 +19,8 @@ export interface GrpcKeepaliveServerParameters {
 
 export interface GrpcKeepaliveConfig {
   server_parameters?: GrpcKeepaliveServerParameters;
-  /** Accepted by the schema only so that validation can say why it is refused. */
-  enforcement_policy?: unknown;
+  /** Accepted without effect: grpc-js's server has no such option (see servers.md). */
+  enforcement_policy?: { min_time?: string; permit_without_stream?: boolean };
 }
 
 /**
@@ -49,21 +51,78 @@ export const grpcKeepaliveSchema: JSONSchema = {
         timeout: durationSchema(GRPC_KEEPALIVE_DEFAULTS.timeout),
       },
     },
-    enforcement_policy: { type: 'object' },
+    enforcement_policy: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'accepted without effect: grpc-js cannot refuse clients that ping too often',
+      properties: { min_time: durationSchema('5m'), permit_without_stream: { type: 'boolean', default: false } },
+    },
   },
 };
 
-/** Problems with a keepalive section, keyed under `path` (e.g. `protocols.grpc.keepalive`). */
-export function checkGrpcKeepalive(keepalive: GrpcKeepaliveConfig | undefined, path: string): { path: string; message: string }[] {
-  if (keepalive?.enforcement_policy === undefined) return [];
-  return [
-    {
-      path: `${path}.enforcement_policy`,
-      message:
-        'not supported: grpc-js, the gRPC server Summit uses, cannot refuse clients that ping too often (min_time, permit_without_stream); ' +
-        "remove the section (Node's HTTP/2 layer already bounds ping floods)",
-    },
-  ];
+/** configgrpc.ServerConfig's keys every gRPC server shares, beyond endpoint, limits and keepalive. */
+export interface GrpcServerCommon {
+  transport?: string;
+  include_metadata?: boolean;
+  read_buffer_size?: number;
+  write_buffer_size?: number;
+  auth?: ServerAuthConfig;
+}
+
+export const grpcServerCommonSchema: Record<string, JSONSchema> = {
+  transport: transportSchema,
+  include_metadata: { type: 'boolean', description: 'call metadata becomes the client metadata (headers_setter, from_context); default false' },
+  read_buffer_size: { type: 'integer', minimum: 0, description: 'accepted without effect: Node sizes socket buffers itself' },
+  write_buffer_size: { type: 'integer', minimum: 0, description: 'accepted without effect: Node sizes socket buffers itself' },
+  auth: serverAuthSchema,
+};
+
+/** The client info of each call, by the metadata object grpc-js hands both the interceptor and the handler. */
+const callClients = new WeakMap<Metadata, ClientInfo>();
+
+/**
+ * The server interceptor of the settings: authenticates each call (`auth`: UNAUTHENTICATED when
+ * refused) and notes its client info for {@link withCallClient}.
+ */
+export function grpcServerInterceptors(settings: GrpcServerCommon, host: Host): ServerInterceptor[] {
+  // without either, a call needs no interceptor: withCallClient knows its peer from the call
+  if (!settings.auth && !settings.include_metadata) return [];
+  const authenticator = settings.auth && serverAuthenticator(host, settings.auth);
+  const interceptor: ServerInterceptor = (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, pass) {
+            const headers = metadataMap(metadata);
+            const info: ClientInfo = { address: call.getPeer(), metadata: settings.include_metadata ? headers : {} };
+            if (!authenticator) {
+              callClients.set(metadata, info);
+              return pass(metadata);
+            }
+            void authenticate(authenticator, headers).then((outcome) => {
+              if (!outcome.ok) return call.sendStatus({ code: status.UNAUTHENTICATED, details: outcome.message, metadata: new Metadata() });
+              callClients.set(metadata, { ...info, auth: outcome.attributes });
+              pass(metadata);
+            });
+          },
+        });
+      },
+    });
+  return [interceptor];
+}
+
+/** Runs a call's handler with the call's client info (see client-info.ts). */
+export function withCallClient<T>(call: { metadata: Metadata; getPeer(): string }, fn: () => T): T {
+  return withClientInfo(callClients.get(call.metadata) ?? { address: call.getPeer(), metadata: {} }, fn);
+}
+
+/** gRPC metadata as header lists; binary values in base64, as they travel. */
+function metadataMap(metadata: Metadata): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const key of Object.keys(metadata.getMap())) {
+    out[key] = metadata.get(key).map((v) => (typeof v === 'string' ? v : v.toString('base64')));
+  }
+  return out;
 }
 
 /** Node's timers cannot count further (~24.8 days); grpc-js reads this value as "never". */
@@ -85,10 +144,11 @@ export function grpcKeepaliveOptions(keepalive: GrpcKeepaliveConfig | undefined)
 
 export interface GrpcListenOptions {
   owner: ServerOwner;
-  host: string;
-  port: number;
+  endpoint: string;
+  /** `tcp` (the default) or `unix` (endpoint is a socket path). */
+  transport?: string;
   /** Serve TLS (terminated here, not by grpc-js); plaintext when unset. */
-  tls?: ReturnType<typeof serverTlsOptions>;
+  tls?: ServerTlsOptions;
   maxConnections: number;
   /** The config key of the cap, e.g. `protocols.grpc.max_connections`. */
   capKey: string;
@@ -112,7 +172,11 @@ export async function listenGrpc(server: GrpcServer, o: GrpcListenOptions): Prom
   const tlsServer = o.tls && createTlsServer({ ...o.tls, ALPNProtocols: ['h2'] }, serve);
   const listener = createNetServer((socket) => (tlsServer ? tlsServer.emit('connection', socket) : serve(socket)));
   capConnections(listener, { owner: o.owner, transport: 'grpc', maxConnections: o.maxConnections, capKey: o.capKey });
-  await listen(listener, o.host, o.port);
+  if (tlsServer) {
+    const stop = reloadTls(tlsServer, o.tls, (err) => o.owner.logger.error({ err }, `${o.owner.id}: cannot reload the TLS certificate; the last one read is served`));
+    listener.once('close', stop);
+  }
+  await listenEndpoint(listener, o.endpoint, o.transport);
   return listener;
 }
 

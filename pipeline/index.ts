@@ -13,3 +13,5 @@ export * from './otlpjson/index.js';
 export * from './ottl/index.js';
 export * from './exporterhelper/index.js';
 export * as exceptions from './exceptions/index.js';
+export * from './auth.js';
+export * from './client-info.js';

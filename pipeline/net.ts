@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { isIP, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -13,6 +13,37 @@ export function splitHostPort(address: string): { host: string; port: number } {
   if (port > 65535) throw new Error(`invalid endpoint "${address}": port must be 0-65535`);
   const host = m[1] ?? m[2];
   return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+/** confignet's `transport` for a listening server: `endpoint` is host:port, or a socket path for unix. */
+export const transportSchema: JSONSchema = { type: 'string', enum: ['tcp', 'tcp4', 'tcp6', 'unix'], default: 'tcp' };
+
+/** Problems with a server's endpoint for its transport, keyed under `path`. */
+export function checkEndpoint(endpoint: string, transport: string | undefined, path: string): { path: string; message: string }[] {
+  if (transport === 'unix') return endpoint ? [] : [{ path, message: 'expected the path of a unix socket' }];
+  try {
+    splitHostPort(endpoint);
+    return [];
+  } catch (err) {
+    return [{ path, message: (err as Error).message }];
+  }
+}
+
+/** Listens on `endpoint` as its transport reads it (see {@link listen}); a unix socket left by a dead process is replaced. */
+export async function listenEndpoint(server: Server, endpoint: string, transport = 'tcp'): Promise<void> {
+  if (transport !== 'unix') {
+    const { host, port } = splitHostPort(endpoint);
+    return listen(server, host, port);
+  }
+  rmSync(endpoint, { force: true });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(new Error(`cannot listen on unix socket ${endpoint}: ${err.message}`));
+    server.once('error', onError);
+    server.listen(endpoint, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -138,6 +169,7 @@ export function capConnections(server: Server, cap: ConnectionCap): void {
 /** host:port a server is bound to (the port is known only after listening when 0 was asked), else `fallback`. */
 export function boundAddress(server: Server | undefined, fallback = ''): string {
   const a = server?.address();
+  if (typeof a === 'string') return a; // a unix socket's path
   return a && typeof a === 'object' ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : fallback;
 }
 

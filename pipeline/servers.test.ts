@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkGrpcKeepalive, grpcKeepaliveOptions } from './grpc-server.js';
+import { grpcKeepaliveOptions } from './grpc-server.js';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSettings, nodeHttpOptions } from './http-server.js';
 import { capConnections, closeServer, listen, openFileLimit, type ServerOwner } from './net.js';
 import { SelfTelemetry } from './telemetry.js';
@@ -144,10 +144,4 @@ describe('gRPC keepalive settings', () => {
     expect(grpcKeepaliveOptions({ server_parameters: { max_connection_age: '720h' } })['grpc.max_connection_age_ms']).toBe(never);
   });
 
-  it('refuses enforcement_policy, which grpc-js cannot enforce', () => {
-    expect(checkGrpcKeepalive({ enforcement_policy: { min_time: '10s' } }, 'protocols.grpc.keepalive')).toEqual([
-      { path: 'protocols.grpc.keepalive.enforcement_policy', message: expect.stringMatching(/not supported: grpc-js/) },
-    ]);
-    expect(checkGrpcKeepalive({ server_parameters: {} }, 'k')).toEqual([]);
-  });
 });

@@ -1,9 +1,11 @@
+import { clientAuthenticator } from '../../pipeline/auth.js';
 import type { ComponentFactory, JSONSchema } from '../../pipeline/component.js';
+import { grpcClientSchema, type GrpcClientSettings } from '../../pipeline/grpc-client.js';
 import { createExporterHelper, exporterHelperSchemaProperties, validateExporterHelperConfig, type ExporterHelperConfig } from '../../pipeline/exporterhelper/index.js';
-import { checkTlsPair, clientTlsSchema, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, clientTlsSchema, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
 import { OtlpGrpcTransport } from './transport.js';
 
-export interface OtlpExporterConfig extends ExporterHelperConfig {
+export interface OtlpExporterConfig extends ExporterHelperConfig, GrpcClientSettings {
   endpoint: string;
   tls?: ClientTlsConfig;
   headers: Record<string, string>;
@@ -19,6 +21,7 @@ export const otlpExporterSchema: JSONSchema = {
     tls: clientTlsSchema,
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     compression: { type: 'string', enum: ['gzip', 'none', ''], default: 'gzip' },
+    ...grpcClientSchema,
     ...exporterHelperSchemaProperties(),
   },
 };
@@ -34,7 +37,7 @@ export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
   stability: 'stable',
   configSchema: otlpExporterSchema,
   validate(c) {
-    const problems = [...checkTlsPair(c.tls, 'tls'), ...validateExporterHelperConfig(c)];
+    const problems = [...checkTls(c.tls, 'tls'), ...validateExporterHelperConfig(c)];
     // gRPC sends nothing from a URL's userinfo: it would only end up in the target name, and
     // from there in every connection error logged
     if (USERINFO.test(c.endpoint)) problems.push({ path: 'endpoint', message: 'must not carry credentials (user:password@): gRPC does not send them; use headers (e.g. authorization) instead' });
@@ -46,12 +49,17 @@ export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
       tls: config.tls,
       headers: config.headers ?? {},
       compression: config.compression === 'gzip' || config.compression === undefined ? 'gzip' : 'none',
+      client: config,
       configDir: ctx.configDir,
       logger: ctx.logger,
     });
     const helper = createExporterHelper(ctx, config, (signal, data, abort) => transport.send(signal, data, abort));
     return {
       ...helper,
+      async start(host) {
+        if (config.auth) transport.auth = clientAuthenticator(host, config.auth);
+        await helper.start(host);
+      },
       async shutdown(stop) {
         await helper.shutdown(stop);
         transport.close();

@@ -1,5 +1,9 @@
+import { createSecureContext } from 'node:tls';
 import { Client, credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { ClientAuthenticator } from '../../pipeline/auth.js';
+import { clientInfo } from '../../pipeline/client-info.js';
+import { grpcClientOptions, type GrpcClientSettings } from '../../pipeline/grpc-client.js';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
@@ -16,6 +20,7 @@ export interface GrpcTransportOptions {
   tls?: ClientTlsConfig;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
+  client?: GrpcClientSettings;
   configDir: string;
   logger: Logger;
 }
@@ -41,34 +46,45 @@ function retryDelay(err: ServiceError): number | undefined {
 
 export class OtlpGrpcTransport {
   private readonly client: Client;
-  private readonly metadata = new Metadata();
-  /** Backends may echo the request: its metadata never reaches an error message. */
-  private readonly scrub: (text: string) => string;
+  private readonly metadata: Metadata;
+  /** auth's authenticator, found once the exporter starts. */
+  auth?: ClientAuthenticator;
 
   constructor(private readonly opts: GrpcTransportOptions) {
-    this.scrub = backendTextScrubber(Object.values(opts.headers));
     const { target, secure } = grpcTarget(opts.endpoint, opts.tls);
     let creds: ChannelCredentials = credentials.createInsecure();
     if (secure) {
       const t = clientTlsOptions(opts.tls, opts.configDir);
-      creds = credentials.createSsl(t.ca ?? null, t.key ?? null, t.cert ?? null, t.rejectUnauthorized ? undefined : { checkServerIdentity: () => undefined });
+      creds = credentials.createFromSecureContext(createSecureContext(t), t.rejectUnauthorized ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined });
     }
-    const options: Record<string, unknown> = {};
+    const options: Record<string, unknown> = { ...grpcClientOptions(opts.client ?? {}) };
     if (opts.compression === 'gzip') options['grpc.default_compression_algorithm'] = 2;
     if (opts.tls?.server_name_override) options['grpc.ssl_target_name_override'] = opts.tls.server_name_override;
     this.client = new Client(target, creds, options);
+    this.metadata = new Metadata({ waitForReady: !!opts.client?.wait_for_ready });
     for (const [k, v] of Object.entries(opts.headers)) this.metadata.set(k.toLowerCase(), v);
   }
 
-  send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+  async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
     const body = Buffer.from(encodeSignal(signal, data));
+    const metadata = this.metadata.clone();
+    const authHeaders: Record<string, string> = {};
+    if (this.auth) {
+      const headers = { ...this.opts.headers };
+      await this.auth.applyHeaders(headers, clientInfo());
+      for (const k of Object.keys(this.opts.headers)) metadata.remove(k.toLowerCase());
+      for (const [k, v] of Object.entries(headers)) {
+        metadata.set(k.toLowerCase(), v);
+        authHeaders[k] = v;
+      }
+    }
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(
         EXPORT_METHOD[signal],
         (b: Buffer) => b,
         (b: Buffer) => b,
         body,
-        this.metadata.clone(),
+        metadata,
         (err, response) => {
           abort.removeEventListener('abort', cancel);
           if (!err) {
@@ -76,7 +92,9 @@ export class OtlpGrpcTransport {
             return resolve();
           }
           const delay = retryDelay(err);
-          const message = `${this.opts.endpoint}: ${status[err.code] ?? err.code}: ${this.scrub(err.details)}`;
+          // Backends may echo the request: its metadata never reaches an error message.
+          const scrub = backendTextScrubber([...Object.values(this.opts.headers), ...Object.values(authHeaders), ...(this.auth?.secrets?.() ?? [])]);
+          const message = `${this.opts.endpoint}: ${status[err.code] ?? err.code}: ${scrub(err.details)}`;
           // not the ServiceError as cause: its details and metadata are the backend's unscrubbed text
           if (RETRYABLE.has(err.code) || (err.code === status.RESOURCE_EXHAUSTED && delay !== undefined)) reject(retryableError(message, delay));
           else reject(permanentError(message));

@@ -1,10 +1,12 @@
 import type { ComponentFactory, JSONSchema } from '../../pipeline/component.js';
 import { createExporterHelper, exporterHelperSchemaProperties, validateExporterHelperConfig, type ExporterHelperConfig } from '../../pipeline/exporterhelper/index.js';
+import { clientAuthenticator } from '../../pipeline/auth.js';
+import { httpClientSchema, type HttpClientSettings } from '../../pipeline/http-client.js';
 import type { Signal } from '../../pipeline/model.js';
-import { checkTlsPair, clientTlsSchema, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, clientTlsSchema, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
 import { OtlpHttpTransport } from './transport.js';
 
-export interface OtlpHttpExporterConfig extends ExporterHelperConfig {
+export interface OtlpHttpExporterConfig extends ExporterHelperConfig, HttpClientSettings {
   endpoint?: string;
   traces_endpoint?: string;
   metrics_endpoint?: string;
@@ -32,6 +34,7 @@ export const otlpHttpExporterSchema: JSONSchema = {
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     compression: { type: 'string', enum: ['gzip', 'none', ''], default: 'gzip' },
     encoding: { type: 'string', enum: ['proto', 'json'], default: 'proto' },
+    ...httpClientSchema,
     ...exporterHelperSchemaProperties(DEFAULTS),
   },
 };
@@ -58,7 +61,7 @@ export const otlpHttpExporterFactory: ComponentFactory<OtlpHttpExporterConfig> =
   stability: 'stable',
   configSchema: otlpHttpExporterSchema,
   validate(c) {
-    const problems = [...checkTlsPair(c.tls, 'tls'), ...validateExporterHelperConfig(c)];
+    const problems = [...checkTls(c.tls, 'tls'), ...validateExporterHelperConfig(c)];
     if (!c.endpoint && !c.traces_endpoint && !c.metrics_endpoint && !c.logs_endpoint) {
       problems.push({ path: 'endpoint', message: 'set endpoint, or traces_endpoint / metrics_endpoint / logs_endpoint' });
     }
@@ -79,12 +82,17 @@ export const otlpHttpExporterFactory: ComponentFactory<OtlpHttpExporterConfig> =
       compression: config.compression === 'gzip' || config.compression === undefined ? 'gzip' : 'none',
       headers: config.headers ?? {},
       tls: config.tls,
+      client: config,
       configDir: ctx.configDir,
       logger: ctx.logger,
     });
     const helper = createExporterHelper(ctx, config, (signal, data, abort) => transport.send(signal, data, abort), { defaults: DEFAULTS });
     return {
       ...helper,
+      async start(host) {
+        if (config.auth) transport.auth = clientAuthenticator(host, config.auth);
+        await helper.start(host);
+      },
       async shutdown(stop) {
         await helper.shutdown(stop);
         transport.close();

@@ -1,8 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
+import type { ClientAuthenticator } from '../../pipeline/auth.js';
+import { clientInfo } from '../../pipeline/client-info.js';
+import { CookieJar, httpClientAgent, type HttpClientSettings } from '../../pipeline/http-client.js';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
@@ -20,6 +23,7 @@ export interface HttpTransportOptions {
   compression: 'gzip' | 'none';
   headers: Record<string, string>;
   tls?: ClientTlsConfig;
+  client?: HttpClientSettings;
   configDir: string;
   logger: Logger;
 }
@@ -38,49 +42,61 @@ export function retryAfterMs(header: string | undefined): number | undefined {
 
 /** POSTs one batch per call over keep-alive connections; maps answers to retryable or permanent errors. */
 export class OtlpHttpTransport {
-  private readonly agent: HttpAgent;
-  /** Backends may echo the request: its headers never reach an error message. */
-  private readonly scrub: (text: string) => string;
+  private readonly agents = new Map<string, Agent>();
+  private readonly cookies?: CookieJar;
+  /** auth's authenticator, found once the exporter starts. */
+  auth?: ClientAuthenticator;
 
   constructor(private readonly opts: HttpTransportOptions) {
-    this.scrub = backendTextScrubber(Object.values(opts.headers));
-    const secure = Object.values(opts.urls).some((u) => u.protocol === 'https:');
-    this.agent = secure
-      ? new HttpsAgent({ keepAlive: true, ...clientTlsOptions(opts.tls, opts.configDir) })
-      : new HttpAgent({ keepAlive: true });
+    if (opts.client?.cookies?.enabled) this.cookies = new CookieJar();
   }
 
   async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
     const format = this.opts.encoding;
     let body: Uint8Array | Buffer =
       format === 'proto' ? encodeProto(signal, data) : Buffer.from(JSON.stringify(encodeJson(signal, data)));
-    const headers: Record<string, string> = {
-      ...this.opts.headers,
-      'content-type': format === 'proto' ? 'application/x-protobuf' : 'application/json',
-    };
+    const url = this.opts.urls[signal];
+    const headers: Record<string, string> = { ...this.opts.headers };
+    await this.auth?.applyHeaders(headers, clientInfo());
+    headers['content-type'] = format === 'proto' ? 'application/x-protobuf' : 'application/json';
+    const cookie = this.cookies?.header(url);
+    if (cookie) headers.cookie = cookie;
     if (this.opts.compression === 'gzip') {
-      body = await gzipAsync(body);
+      const level = this.opts.client?.compression_params?.level;
+      body = await gzipAsync(body, level === undefined ? {} : { level });
       headers['content-encoding'] = 'gzip';
     }
-    const url = this.opts.urls[signal];
     const res = await this.post(url, body, headers, abort);
+    this.cookies?.store(url, res.headers['set-cookie']);
     if (res.status >= 200 && res.status < 300) {
       this.logPartialSuccess(signal, res);
       return;
     }
-    const message = `${redactUrl(url)} answered ${res.status}${describeError(res, this.scrub)}`;
+    // Backends may echo the request: its headers never reach an error message.
+    const scrub = backendTextScrubber([...Object.values(headers), ...(this.auth?.secrets?.() ?? [])]);
+    const message = `${redactUrl(url)} answered ${res.status}${describeError(res, scrub)}`;
     if (RETRYABLE.has(res.status)) throw retryableError(message, retryAfterMs(res.headers['retry-after'] as string | undefined));
     throw permanentError(message);
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const agent of this.agents.values()) agent.destroy();
+  }
+
+  /** One agent per scheme: the signals' URLs may mix http and https. */
+  private agent(url: URL): Agent {
+    let agent = this.agents.get(url.protocol);
+    if (!agent) {
+      agent = httpClientAgent(this.opts.client ?? {}, url.protocol === 'https:', clientTlsOptions(this.opts.tls, this.opts.configDir));
+      this.agents.set(url.protocol, agent);
+    }
+    return agent;
   }
 
   private post(url: URL, body: Uint8Array, headers: Record<string, string>, abort: AbortSignal): Promise<Answer> {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.byteLength) }, agent: this.agent, signal: abort }, (res) => {
+      const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.byteLength) }, agent: this.agent(url), signal: abort }, (res) => {
         collect(res).then(resolve, reject);
       });
       // Network failures (refused, reset, aborted by the timeout) are worth retrying.

@@ -2,7 +2,7 @@ import type { JSONSchema } from '../../pipeline/component.js';
 import { durationSchema, parseDuration } from '../../pipeline/duration.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
-import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 import { NAME_LIMITS } from './naming.js';
 
 /** Upstream's translation strategies (otlptranslator), as `translation_strategy` names them. */
@@ -38,7 +38,7 @@ export const prometheusExporterSchema: JSONSchema = {
   properties: {
     endpoint: { type: 'string', default: DEFAULT_ENDPOINT, description: 'host:port serving /metrics' },
     tls: serverTlsSchema,
-    ...httpServerSchema(HTTP_SERVER_DEFAULTS),
+    ...httpServerSchema(HTTP_SERVER_DEFAULTS, { auth: false }),
     namespace: { type: 'string', default: '', description: 'prefix of every metric name' },
     const_labels: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'labels added to every series' },
     send_timestamps: { type: 'boolean', default: false },
@@ -74,7 +74,7 @@ export const prometheusExporterSchema: JSONSchema = {
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function validatePrometheusConfig(c: PrometheusExporterConfig): { path: string; message: string }[] {
-  const problems = checkTlsPair(c.tls, 'tls');
+  const problems = checkTls(c.tls, 'tls');
   try {
     splitHostPort(c.endpoint ?? DEFAULT_ENDPOINT);
   } catch (err) {

@@ -73,7 +73,7 @@ export const healthCheckExtensionFactory: ComponentFactory<HealthCheckConfig> = 
           const s = status();
           res.writeHead(s.code, { 'content-type': s.type }).end(s.body);
         };
-        server = createHttpServer(httpServerSettings(config), handler, { owner: ctx, keyPrefix: '' });
+        server = createHttpServer(httpServerSettings(config), handler, { owner: ctx, keyPrefix: '', host: h });
         const { host: bindHost, port } = splitHostPort(config.endpoint);
         await listen(server, bindHost, port);
         ctx.logger.info(`health check on http://${config.endpoint}${config.path}`);

@@ -2,6 +2,7 @@
  * sending_queue.enabled: true — consume() returns once the batch is queued (in memory, or
  * durably written when a storage extension backs the queue); num_consumers senders drain it.
  */
+import { clientInfo, withClientInfo, type ClientInfo } from '../client-info.js';
 import type { Host, ShutdownContext } from '../component.js';
 import { permanentError, retryableError, type ConsumerError } from '../errors.js';
 import type { Signal, SignalData } from '../model.js';
@@ -22,6 +23,8 @@ interface Entry<S extends Signal> {
   size: number;
   /** wait_for_result: settles when the export finished. */
   done?: { resolve(): void; reject(err: ConsumerError): void };
+  /** Who sent the batch (kept in memory only, as upstream's persistent queue keeps none). */
+  client?: ClientInfo;
 }
 
 export class QueuedSender<S extends Signal> {
@@ -85,7 +88,7 @@ export class QueuedSender<S extends Signal> {
       }
       throw err;
     }
-    const entry: Entry<S> = { data, items, size };
+    const entry: Entry<S> = { data, items, size, client: clientInfo() };
     if (this.durable) {
       try {
         entry.id = await this.persist(data, items);
@@ -165,7 +168,7 @@ export class QueuedSender<S extends Signal> {
       if (!entry) return;
       this.busy++;
       try {
-        await this.process(entry);
+        await withClientInfo(entry.client, () => this.process(entry));
       } catch (err) {
         this.env.logger.error({ err }, `exporter "${this.env.exporterId}": unexpected error in a queue sender`);
       } finally {

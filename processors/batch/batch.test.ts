@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { gaugeOf, logsOf, metricsOf, newLogRecord, newResource, newScope, newSpan, tracesOf } from '../../pipeline/builders.js';
+import { clientInfo, withClientInfo } from '../../pipeline/client-info.js';
 import type { ComponentInstance } from '../../pipeline/component.js';
 import { cloneData } from '../../pipeline/model-ops.js';
 import type { Metrics, Signal, SignalData, Traces } from '../../pipeline/model.js';
@@ -21,6 +22,15 @@ const spanNames = (t: Traces) => t.resourceSpans.flatMap((rs) => rs.scopeSpans.f
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('batch processor', () => {
+  it("passes a batch on without the client info of the request that filled it (it mixes requests' data)", async () => {
+    const seen: unknown[] = [];
+    const b = batch('traces', { send_batch_size: 2, timeout: '10s' }, async () => void seen.push(clientInfo()));
+    const first = withClientInfo({ metadata: { tenant: ['a'] } }, () => b.consume(spans('a')));
+    await withClientInfo({ metadata: { tenant: ['b'] } }, () => b.consume(spans('b')));
+    await first;
+    expect(seen).toEqual([undefined]);
+  });
+
   it('sends when send_batch_size items have accumulated, merging inputs in order', async () => {
     const b = batch('traces', { send_batch_size: 3, timeout: '10s' });
     const first = b.consume(spans('a', 'b'));

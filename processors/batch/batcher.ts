@@ -1,3 +1,4 @@
+import { withClientInfo } from '../../pipeline/client-info.js';
 import type { Consumer } from '../../pipeline/component.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
@@ -128,7 +129,9 @@ export class Batcher<S extends Signal> {
 
     let delivery: Promise<void>;
     try {
-      delivery = this.next.consume(data);
+      // a batch mixes requests: it goes on with no client info (upstream's batches without
+      // metadata_keys carry none either), not that of the request that happened to fill it
+      delivery = withClientInfo(undefined, () => this.next.consume(data));
     } catch (err) {
       delivery = Promise.reject(err);
     }

@@ -67,7 +67,7 @@ export function validateBatchConfig(c: BatchConfig): Problem[] {
   if (c.metadata_keys?.length) {
     out.push({
       path: 'metadata_keys',
-      message: 'metadata_keys is not supported yet: Summit has no client metadata (request headers) in its data model, so batches cannot be partitioned by it; remove metadata_keys',
+      message: 'metadata_keys is not supported yet: batches are not partitioned by client metadata (a batch carries none); remove metadata_keys',
     });
   }
   return out;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { attrs } from '../../pipeline/builders.js';
+import { withClientInfo } from '../../pipeline/client-info.js';
 import type { Attributes } from '../../pipeline/model.js';
 import { compileActions, hashValue, type ActionConfig } from './attraction.js';
 
@@ -220,10 +221,16 @@ describe('validation', () => {
     ]);
   });
 
-  it('rejects from_context: there is no client context yet', () => {
-    expect(problems([{ key: 'k', action: 'insert', from_context: 'metadata.tenant' }])).toEqual([
-      { path: 'actions[0].from_context', message: expect.stringMatching(/not supported yet.*client context/) },
-    ]);
+  it('from_context reads the client the data came with: metadata, auth attributes, address', () => {
+    const client = { address: '10.0.0.7:5000', metadata: { 'x-tenant': ['acme', 'beta'] }, auth: { username: 'ann' } };
+    const actions: ActionConfig[] = [
+      { key: 'tenant', action: 'insert', from_context: 'metadata.x-tenant' },
+      { key: 'user', action: 'insert', from_context: 'auth.username' },
+      { key: 'peer', action: 'insert', from_context: 'client.address' },
+      { key: 'absent', action: 'insert', from_context: 'metadata.nope' },
+    ];
+    expect(withClientInfo(client, () => run(actions, {}))).toEqual(attrs({ tenant: 'acme;beta', user: 'ann', peer: '10.0.0.7:5000' }));
+    expect(run(actions, {})).toEqual(new Map());
   });
 
   it('rejects fields an action does not use', () => {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { JSONSchema } from '../../pipeline/component.js';
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
 import { cloneAnyValue, toAnyValue } from '../../pipeline/model-ops.js';
+import { clientInfo, fromContext } from '../../pipeline/client-info.js';
 import { compileGoRegex, regexError } from './goregex.js';
 import { asString, problemsError, type Problem } from './values.js';
 
@@ -103,9 +104,6 @@ function compileAction(a: ActionConfig, p: string, problems: Problem[]): Attribu
   if (setsValue) {
     if (sources.length === 0) problem('', `action "${action}" needs one of "value", "from_attribute" or "from_context"`);
     if (sources.length > 1) problem('', `action "${action}" sets ${sources.map((s) => `"${s}"`).join(' and ')}: use exactly one value source`);
-    if (has(a.from_context)) {
-      problem('from_context', 'from_context is not supported yet: Summit has no client context (request metadata, auth, client address) in its data model; use "value" or "from_attribute"');
-    }
   } else {
     for (const s of sources) problem(s, `action "${action}" does not use "${s}"`);
   }
@@ -142,7 +140,7 @@ function compileAction(a: ActionConfig, p: string, problems: Problem[]): Attribu
     case 'insert':
     case 'update':
     case 'upsert':
-      return setter(action, key, hasValue(a) ? fixedValue(toAnyValue(a.value)) : copyOf(a.from_attribute!));
+      return setter(action, key, hasValue(a) ? fixedValue(toAnyValue(a.value)) : has(a.from_context) ? fromClient(a.from_context) : copyOf(a.from_attribute!));
     case 'delete':
       return deleter(key, regex);
     case 'hash':
@@ -174,6 +172,14 @@ function copyOf(from: string): Source {
     const v = attrs.get(from);
     return v !== undefined && isContainer(v) ? cloneAnyValue(v) : v;
   };
+}
+
+/**
+ * The value of the client the data came in with (`metadata.<key>` — with the receiver's
+ * include_metadata —, `auth.<attribute>`, `client.address`), as upstream reads it.
+ */
+function fromClient(key: string): Source {
+  return () => fromContext(clientInfo(), key);
 }
 
 function setter(action: 'insert' | 'update' | 'upsert', key: string, source: Source): AttributesAction {

@@ -1,10 +1,10 @@
 import type { JSONSchema } from '../../pipeline/component.js';
-import { grpcKeepaliveSchema, type GrpcKeepaliveConfig } from '../../pipeline/grpc-server.js';
+import { grpcKeepaliveSchema, grpcServerCommonSchema, type GrpcKeepaliveConfig, type GrpcServerCommon } from '../../pipeline/grpc-server.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
-import { maxConnectionsSchema } from '../../pipeline/net.js';
+import { maxConnectionsSchema, transportSchema } from '../../pipeline/net.js';
 import { serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
-export interface GrpcConfig {
+export interface GrpcConfig extends GrpcServerCommon {
   endpoint: string;
   max_recv_msg_size_mib: number;
   max_concurrent_streams: number;
@@ -19,11 +19,13 @@ export interface GrpcConfig {
 export interface CorsConfig {
   allowed_origins: string[];
   allowed_headers: string[];
+  exposed_headers?: string[];
   max_age: number;
 }
 
 export interface HttpConfig extends HttpServerSettings {
   endpoint: string;
+  transport?: string;
   max_request_body_size: number;
   traces_url_path: string;
   metrics_url_path: string;
@@ -94,6 +96,7 @@ export const otlpReceiverSchema: JSONSchema = {
             keepalive: grpcKeepaliveSchema,
             max_connections: maxConnectionsSchema(GRPC_DEFAULTS.max_connections),
             tls,
+            ...grpcServerCommonSchema,
             ...decodeLimitKeys,
           },
         },
@@ -102,6 +105,7 @@ export const otlpReceiverSchema: JSONSchema = {
           additionalProperties: false,
           properties: {
             endpoint: { type: 'string', default: HTTP_DEFAULTS.endpoint },
+            transport: transportSchema,
             max_request_body_size: { type: 'integer', minimum: 1, default: HTTP_DEFAULTS.max_request_body_size, description: 'bytes' },
             traces_url_path: urlPath(HTTP_DEFAULTS.traces_url_path),
             metrics_url_path: urlPath(HTTP_DEFAULTS.metrics_url_path),
@@ -113,6 +117,7 @@ export const otlpReceiverSchema: JSONSchema = {
               properties: {
                 allowed_origins: { type: 'array', items: { type: 'string' }, default: [] },
                 allowed_headers: { type: 'array', items: { type: 'string' }, default: [] },
+                exposed_headers: { type: 'array', items: { type: 'string' } },
                 max_age: { type: 'integer', minimum: 0, default: 0 },
               },
             },

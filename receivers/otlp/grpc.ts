@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import type { Signal } from '../../pipeline/model.js';
-import { grpcKeepaliveOptions, listenGrpc } from '../../pipeline/grpc-server.js';
-import { boundAddress, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
+import { grpcKeepaliveOptions, grpcServerInterceptors, listenGrpc, withCallClient } from '../../pipeline/grpc-server.js';
+import { boundAddress, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL, EXPORT_METHOD } from '../../pipeline/otlpproto/index.js';
 import { decodeRequest, encodeResponse } from './codec.js';
@@ -80,13 +80,14 @@ export class OtlpGrpcServer {
       'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * 1024 * 1024),
       ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
       ...grpcKeepaliveOptions(this.config.keepalive),
+      interceptors: grpcServerInterceptors(this.config, host),
     });
     for (const signal of Object.keys(EXPORT_METHOD) as Signal[]) {
       const next = this.next[signal] as Consumer<typeof signal> | undefined;
       if (!next) continue;
       server.addService(serviceDefinition(signal), {
         Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
-          this.export(signal, next, call.request, host).then(
+          withCallClient(call, () => this.export(signal, next, call.request, host)).then(
             (response) => callback(null, response),
             (failure: GrpcFailure) => callback(failure),
           );
@@ -94,11 +95,10 @@ export class OtlpGrpcServer {
       });
     }
     this.server = server;
-    const { host: bindHost, port } = splitHostPort(this.config.endpoint);
     this.listener = await listenGrpc(server, {
       owner: this.owner,
-      host: bindHost,
-      port,
+      endpoint: this.config.endpoint,
+      transport: this.config.transport,
       tls: serverTlsOptions(this.config.tls, this.configDir),
       maxConnections: this.config.max_connections,
       capKey: 'protocols.grpc.max_connections',

@@ -4,7 +4,7 @@ import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js'
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import type { Signal } from '../../pipeline/model.js';
 import { createHttpServer } from '../../pipeline/http-server.js';
-import { boundAddress, listen, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
+import { boundAddress, listenEndpoint, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { BodyError, lingerThenClose, readBody } from '../../pipeline/http-body.js';
 import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
@@ -46,9 +46,8 @@ export class OtlpHttpServer {
       });
     };
     const tls = serverTlsOptions(this.config.tls, this.configDir);
-    this.server = createHttpServer(this.config, handler, { owner: this.owner, keyPrefix: 'protocols.http.', tls });
-    const { host: bindHost, port } = splitHostPort(this.config.endpoint);
-    await listen(this.server, bindHost, port);
+    this.server = createHttpServer(this.config, handler, { owner: this.owner, keyPrefix: 'protocols.http.', tls, host });
+    await listenEndpoint(this.server, this.config.endpoint, this.config.transport);
     this.logger.info(`OTLP/HTTP listening on ${this.address()}`);
   }
 
@@ -70,6 +69,7 @@ export class OtlpHttpServer {
     if (cors && origin && this.originAllowed(origin)) {
       res.setHeader('access-control-allow-origin', origin);
       res.setHeader('vary', 'Origin');
+      if (cors.exposed_headers?.length) res.setHeader('access-control-expose-headers', cors.exposed_headers.join(', '));
     }
     const signal = this.routes.get(path);
     if (!signal) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`404 page not found\n`);

@@ -1,7 +1,6 @@
 import type { ComponentFactory } from '../../pipeline/component.js';
-import { checkGrpcKeepalive } from '../../pipeline/grpc-server.js';
-import { splitHostPort } from '../../pipeline/net.js';
-import { checkTlsPair } from '../../pipeline/tlsconfig.js';
+import { checkEndpoint } from '../../pipeline/net.js';
+import { checkTls } from '../../pipeline/tlsconfig.js';
 import { otlpReceiverSchema, withDefaults, type OtlpReceiverConfig } from './config.js';
 import { OtlpGrpcServer } from './grpc.js';
 import { OtlpHttpServer } from './http.js';
@@ -20,14 +19,9 @@ export const otlpReceiverFactory: ComponentFactory<OtlpReceiverConfig> = {
     const problems: { path: string; message: string }[] = [];
     for (const [name, p] of [['grpc', grpc], ['http', http]] as const) {
       if (!p) continue;
-      try {
-        splitHostPort(p.endpoint);
-      } catch (err) {
-        problems.push({ path: `protocols.${name}.endpoint`, message: (err as Error).message });
-      }
-      problems.push(...checkTlsPair(p.tls, `protocols.${name}.tls`));
+      problems.push(...checkEndpoint(p.endpoint, p.transport, `protocols.${name}.endpoint`));
+      problems.push(...checkTls(p.tls, `protocols.${name}.tls`));
     }
-    if (grpc) problems.push(...checkGrpcKeepalive(grpc.keepalive, 'protocols.grpc.keepalive'));
     if (http) {
       const paths = [http.traces_url_path, http.metrics_url_path, http.logs_url_path];
       if (new Set(paths).size !== 3) problems.push({ path: 'protocols.http', message: 'traces_url_path, metrics_url_path and logs_url_path must differ' });

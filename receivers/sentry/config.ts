@@ -1,7 +1,7 @@
 import type { JSONSchema } from '../../pipeline/component.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
-import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 /** What a project's rate limit counts; `all` counts every item of every other category. */
 export const RATE_LIMIT_CATEGORIES = ['error', 'transaction', 'session', 'log', 'attachment', 'default', 'all'] as const;
@@ -123,7 +123,7 @@ export function validateConfig(raw: SentryReceiverConfig): { path: string; messa
   } catch (err) {
     problems.push({ path: 'endpoint', message: (err as Error).message });
   }
-  problems.push(...checkTlsPair(config.tls, 'tls'));
+  problems.push(...checkTls(config.tls, 'tls'));
   const ids = new Map<string, number>();
   const names = new Map<string, number>();
   const keys = new Map<string, string>();

@@ -55,7 +55,7 @@ export class SentryHttpServer {
       });
     };
     const tls = serverTlsOptions(this.config.tls, this.configDir);
-    this.server = createHttpServer(this.config, handler, { owner: this.owner, keyPrefix: '', tls });
+    this.server = createHttpServer(this.config, handler, { owner: this.owner, keyPrefix: '', tls, host });
     const { host: bindHost, port } = splitHostPort(this.config.endpoint);
     await listen(this.server, bindHost, port);
     this.owner.logger.info(`Sentry intake listening on ${this.address()}`);
