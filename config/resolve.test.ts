@@ -224,7 +224,7 @@ describe('resolveConfig: pipelines', () => {
       '      exporters: [debug]',
     ]);
     expect(errors.map((e) => [e.location?.line, e.message])).toEqual([
-      [12, 'signal "profiles" is not supported; supported: traces, metrics, logs'],
+      [12, 'signal "profiles" is not supported without --feature-gates=service.profilesSupport; supported: traces, metrics, logs'],
       [15, 'signal "trace" is not supported; supported: traces, metrics, logs (did you mean "traces"?)'],
       [18, 'invalid pipeline id "logs/": expected "<signal>" or "<signal>/<name>", e.g. traces or traces/2'],
     ]);
