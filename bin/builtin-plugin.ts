@@ -22,6 +22,8 @@ import { parquetExporterFactory } from '../exporters/parquet/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
 import { issueStoreExtensionFactory } from '../extensions/issue_store/index.js';
+import { pprofExtensionFactory } from '../extensions/pprof/index.js';
+import { zpagesExtensionFactory } from '../extensions/zpages/index.js';
 
 /** Summit's own components, registered through the same plugin API a vendor package uses. */
 export const builtinPlugin: Plugin = {
@@ -50,5 +52,7 @@ export const builtinPlugin: Plugin = {
     healthCheckExtensionFactory,
     fileStorageExtensionFactory,
     issueStoreExtensionFactory,
+    pprofExtensionFactory,
+    zpagesExtensionFactory,
   ],
 };

@@ -7,7 +7,7 @@ import { printConfig } from '../config/print.js';
 import { ConfigError, formatProblemLine, type ConfigProblem } from '../config/types.js';
 import { createLogger } from '../pipeline/logger.js';
 import { Service, StartError } from '../pipeline/service.js';
-import { featureGateRows, parseFeatureGates } from '../config/feature-gates.js';
+import { featureGateRows, featureGateStates, parseFeatureGates } from '../config/feature-gates.js';
 import { closest, didYouMean } from '../config/suggest.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, schemeOf } from '../config/uris.js';
 import { DEFAULT_CONFIG, errorsOf, loadConfig, type LoadedConfig, type LoadOptions } from './load-config.js';
@@ -158,6 +158,7 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     metricsAddress: config.telemetry.metrics.level === 'none' ? null : config.telemetry.metrics.address,
+    featureGates: featureGateStates(parseFeatureGates(opts.load.featureGates ?? []).enabled),
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
   // Signals and file changes that arrive while starting wait for the start to finish: a SIGHUP

@@ -66,3 +66,8 @@ export function parseFeatureGates(flags: readonly string[]): GateSettings {
 export function featureGateRows(enabled: ReadonlySet<string>): string[][] {
   return [['ID', 'ENABLED', 'STAGE', 'DESCRIPTION'], ...FEATURE_GATES.map((g) => [g.id, String(enabled.has(g.id)), g.stage, g.description])];
 }
+
+/** Each gate with whether it is on, for status pages. */
+export function featureGateStates(enabled: ReadonlySet<string>): { id: string; enabled: boolean; stage: string; description: string }[] {
+  return FEATURE_GATES.map((g) => ({ id: g.id, enabled: enabled.has(g.id), stage: g.stage, description: g.description }));
+}

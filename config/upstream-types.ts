@@ -70,7 +70,7 @@ const CORE: Record<ComponentKind, string[]> = {
   processor: [],
   exporter: [],
   connector: ['forward'],
-  extension: ['zpages', 'memory_limiter'],
+  extension: ['memory_limiter'],
 };
 
 /** Component types of upstream's contrib distribution (opentelemetry-collector-contrib). */
@@ -100,7 +100,7 @@ const CONTRIB: Record<ComponentKind, string[]> = {
   extension: (
     'ack asapclient awsproxy azureauth basicauth bearertokenauth cgroupruntime db_storage docker_observer ecs_observer ecs_task_observer ' +
     'googleclientauth headers_setter healthcheckv2 host_observer http_forwarder jaegerremotesampling k8s_leader_elector k8s_observer oauth2client ' +
-    'oidc opamp pprof redis_storage sigv4auth solarwindsapmsettings sumologic'
+    'oidc opamp redis_storage sigv4auth solarwindsapmsettings sumologic'
   ).split(' '),
 };
 
