@@ -159,6 +159,7 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     metricsAddress: config.telemetry.metrics.level === 'none' ? null : config.telemetry.metrics.address,
     featureGates: featureGateStates(parseFeatureGates(opts.load.featureGates ?? []).enabled),
+    version: version(),
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
   // Signals and file changes that arrive while starting wait for the start to finish: a SIGHUP

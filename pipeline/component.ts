@@ -53,6 +53,8 @@ export interface RunningState {
   pipelines: { id: string; receivers: string[]; processors: string[]; exporters: string[] }[];
   components: RunningComponent[];
   ready: boolean;
+  /** Summit's version, when the command that runs the service knows it. */
+  version?: string;
   /** The feature gates Summit knows, as `--feature-gates` set them. */
   featureGates?: { id: string; enabled: boolean; stage: string; description: string }[];
 }

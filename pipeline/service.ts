@@ -12,8 +12,9 @@ export interface ServiceOptions {
   shutdownTimeoutMs: number;
   /** host:port for self-telemetry metrics; null turns the endpoint off. */
   metricsAddress: string | null;
-  /** Shown by status pages (RunningState.featureGates). */
+  /** Shown by status pages (RunningState.featureGates, .version). */
   featureGates?: RunningState['featureGates'];
+  version?: string;
 }
 
 /** What stopping gave up; anything here makes `summit` exit non-zero. */
@@ -69,6 +70,7 @@ export class Service implements Host {
       })),
       ready: this.ready,
       ...(this.opts.featureGates ? { featureGates: this.opts.featureGates } : {}),
+      ...(this.opts.version ? { version: this.opts.version } : {}),
     };
   }
 

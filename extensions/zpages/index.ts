@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSchema, httpServerSettings, type HttpServerSettings } from '../../pipeline/http-server.js';
 import type { ComponentFactory, Host, RunningState } from '../../pipeline/index.js';
@@ -9,8 +8,6 @@ export interface ZpagesConfig extends Partial<HttpServerSettings> {
   endpoint: string;
   expvar?: { enabled?: boolean };
 }
-
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Upstream's zpages: HTML status pages of the running service, with each component's state. */
 export const zpagesExtensionFactory: ComponentFactory<ZpagesConfig> = {
@@ -45,7 +42,7 @@ export const zpagesExtensionFactory: ComponentFactory<ZpagesConfig> = {
     let server: Server | undefined;
     const state = (): RunningState => host?.describe?.() ?? { pipelines: [], components: [], ready: false };
     const pages: Record<string, () => string> = {
-      '/debug/servicez': () => servicez(state(), { version: VERSION, startedAt }),
+      '/debug/servicez': () => servicez(state(), startedAt),
       '/debug/pipelinez': () => pipelinez(state()),
       '/debug/extensionz': () => extensionz(state()),
       '/debug/featurez': () => featurez(state()),

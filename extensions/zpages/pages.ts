@@ -20,13 +20,13 @@ function table(header: string[], rows: string[][]): string {
   return `<table border="1" cellpadding="4">\n<tr>${th}</tr>\n${trs}\n</table>\n`;
 }
 
-export function servicez(state: RunningState, info: { version: string; startedAt: Date }): string {
+export function servicez(state: RunningState, startedAt: Date): string {
   return page(
     'Service',
     table(['', ''], [
-      ['Summit version', info.version],
-      ['Start time', info.startedAt.toISOString()],
-      ['Uptime', `${Math.round((Date.now() - info.startedAt.getTime()) / 1000)}s`],
+      ['Summit version', state.version ?? 'unknown'],
+      ['Start time', startedAt.toISOString()],
+      ['Uptime', `${Math.round((Date.now() - startedAt.getTime()) / 1000)}s`],
       ['Ready', String(state.ready)],
       ['Pipelines', String(state.pipelines.length)],
       ['Components', String(state.components.length)],
