@@ -30,6 +30,8 @@ import { bearerTokenAuthFactory } from '../extensions/bearertokenauth/index.js';
 import { basicAuthFactory } from '../extensions/basicauth/index.js';
 import { headersSetterFactory } from '../extensions/headers_setter/index.js';
 import { oauth2ClientFactory } from '../extensions/oauth2client/index.js';
+import { pprofExtensionFactory } from '../extensions/pprof/index.js';
+import { zpagesExtensionFactory } from '../extensions/zpages/index.js';
 
 /** Summit's own components, registered through the same plugin API a vendor package uses. */
 export const builtinPlugin: Plugin = {
@@ -66,5 +68,7 @@ export const builtinPlugin: Plugin = {
     basicAuthFactory,
     headersSetterFactory,
     oauth2ClientFactory,
+    pprofExtensionFactory,
+    zpagesExtensionFactory,
   ],
 };

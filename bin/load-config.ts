@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { parseFeatureGates } from '../config/feature-gates.js';
 import { loadSources, type LoadedSources } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
+import { ConfigUriError, readConfigUri } from '../config/uris.js';
 import { ConfigError, type ConfigProblem, type ResolvedConfig } from '../config/types.js';
 import { loadPlugin } from '../pipeline/plugin-loader.js';
 import { ComponentRegistry, PluginError } from '../pipeline/registry.js';
@@ -16,15 +18,37 @@ export interface LoadedConfig {
   problems: ConfigProblem[];
 }
 
-/** Files → merged, expanded document → plugins registered → validated config, every problem collected. */
-export async function loadConfig(files: string[], sets: string[], env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
-  const sources = loadSources({ files: files.length ? files : [DEFAULT_CONFIG], sets, env });
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** `--feature-gates` values as given. */
+  featureGates?: string[];
+  /** `--config-allow-http`: let `http:`/`https:` config URIs be fetched. */
+  allowHttp?: boolean;
+}
+
+/**
+ * `--config` values (paths or URIs) → merged, expanded document → plugins registered → validated
+ * config, every problem collected. Throws a ConfigError when a source cannot be read.
+ */
+export async function loadConfig(configs: string[], sets: string[], opts: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = opts.env ?? process.env;
+  const gates = parseFeatureGates(opts.featureGates ?? []);
+  const files = await Promise.all(
+    (configs.length ? configs : [DEFAULT_CONFIG]).map((c) =>
+      readConfigUri(c, { env, allowHttp: opts.allowHttp }).catch((err: unknown) => {
+        if (!(err instanceof ConfigUriError)) throw err;
+        throw new ConfigError([...gates.problems, { severity: 'error', message: err.message }]);
+      }),
+    ),
+  );
+  const sources = loadSources({ files, sets, env });
   const registry = new ComponentRegistry();
   registry.register(builtinPlugin, 'built-in');
   const pluginProblems = await registerPlugins(sources, registry);
-  const { config, problems } = resolveConfig(sources, registry);
-  const all = [...sources.problems, ...pluginProblems, ...problems];
-  return { sources, registry, config: pluginProblems.length ? undefined : config, problems: all };
+  const { config, problems } = resolveConfig(sources, registry, { featureGates: gates.enabled });
+  const all = [...gates.problems, ...sources.problems, ...pluginProblems, ...problems];
+  const blocked = pluginProblems.length > 0 || errorsOf(gates.problems).length > 0;
+  return { sources, registry, config: blocked ? undefined : config, problems: all };
 }
 
 async function registerPlugins(sources: LoadedSources, registry: ComponentRegistry): Promise<ConfigProblem[]> {

@@ -19,6 +19,7 @@ export const QUERY_HELP = `summit query — SQL over the parquet exporter's file
 
 Usage:
   summit query "SQL" [--data DIR] [--format table|json|csv]
+  summit query --schema [--data DIR]      the tables and their columns
 
 Views: traces, logs, metrics — one per table the parquet exporter writes under DIR
 (<DIR>/<signal>/date=YYYY-MM-DD/hour=HH/*.parquet), with the partition columns date and hour.
@@ -75,6 +76,7 @@ export async function queryCommand(argv: string[], io: QueryIo = processIo): Pro
         data: { type: 'string', default: './data' },
         format: { type: 'string', short: 'f', default: 'table' },
         help: { type: 'boolean', short: 'h' },
+        schema: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -91,11 +93,11 @@ export async function queryCommand(argv: string[], io: QueryIo = processIo): Pro
     io.stderr(`summit query: --format must be table, json or csv, not "${format}"\n`);
     return 2;
   }
-  if (positionals.length !== 1 || !positionals[0].trim()) {
+  const schema = values.schema === true;
+  if (schema ? positionals.length > 0 : positionals.length !== 1 || !positionals[0].trim()) {
     io.stderr(`summit query: give the SQL as one argument (quote it)\n\n${QUERY_HELP}`);
     return 2;
   }
-  const sql = positionals[0];
   const dir = resolve(values.data!);
   const present = SIGNALS.filter((s) => hasParquet(join(dir, s)));
   if (present.length === 0) {
@@ -115,14 +117,25 @@ export async function queryCommand(argv: string[], io: QueryIo = processIo): Pro
         `create view ${s} as select * from read_parquet(${sqlString(`${join(dir, s)}/**/*.parquet`)}, hive_partitioning = true, hive_types = {'date': DATE, 'hour': INTEGER}, union_by_name = true)`,
       );
     }
+    if (schema) {
+      for (const s of present) {
+        const columns = (await connection.runAndReadAll(`describe ${s}`)).getRowsJson();
+        io.stdout(`${s}\n${columns.map((c) => `  ${String(c[0])}  ${String(c[1])}\n`).join('')}`);
+      }
+      return 0;
+    }
     let reader;
     try {
-      reader = await connection.runAndReadAll(sql);
+      reader = await connection.runAndReadAll(positionals[0]);
     } catch (err) {
       const message = (err as Error).message;
-      const missing = SIGNALS.find((s) => !present.includes(s) && new RegExp(`Table with name ${s} does not exist`, 'i').test(message));
+      const unknown = /Table with name (\S+) does not exist/i.exec(message)?.[1];
+      const missing = SIGNALS.find((s) => !present.includes(s) && s === unknown?.toLowerCase());
       if (missing) {
         io.stderr(`summit query: no Parquet files for ${missing} under ${join(dir, missing)}, so there is no ${missing} view (there are: ${present.join(', ')})\n`);
+      } else if (unknown) {
+        // DuckDB's suggestion would name its own catalog tables
+        io.stderr(`summit query: there is no table "${unknown}"; the tables are: ${present.join(', ')} (their columns: summit query --schema)\n`);
       } else {
         io.stderr(`summit query: ${message}\n`);
       }

@@ -7,7 +7,11 @@ import { printConfig } from '../config/print.js';
 import { ConfigError, formatProblemLine, type ConfigProblem } from '../config/types.js';
 import { createLogger } from '../pipeline/logger.js';
 import { Service, StartError } from '../pipeline/service.js';
-import { DEFAULT_CONFIG, errorsOf, loadConfig, type LoadedConfig } from './load-config.js';
+import { featureGateRows, featureGateStates, parseFeatureGates } from '../config/feature-gates.js';
+import { closest, didYouMean } from '../config/suggest.js';
+import { DEFAULT_HTTP_TIMEOUT_MS, schemeOf } from '../config/uris.js';
+import { DEFAULT_CONFIG, errorsOf, loadConfig, type LoadedConfig, type LoadOptions } from './load-config.js';
+import { formatTable } from './table.js';
 
 /** Exit codes, documented in README.md. */
 const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3, dataDropped: 4 } as const;
@@ -15,17 +19,23 @@ const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3, dataDropped: 4
 const HELP = `summit — an OpenTelemetry Collector-compatible telemetry pipeline
 
 Usage:
-  summit [--config FILE ...] [--set path=value ...]     run (default config: the embedded default.yaml)
-  summit validate --config FILE ...                      check the config; exit 0, or 1 listing every error
-  summit components [--config FILE ...]                  list component types (with plugins from the config)
-  summit print-config --config FILE ...                  the merged, expanded config, secrets masked (exit 1 if invalid)
+  summit [--config URI ...] [--set path=value ...]      run (default config: the embedded default.yaml)
+  summit validate [--config URI ...]                     check the config; exit 0, or 1 listing every error
+  summit components [--config URI ...]                   list component types (with plugins from the config)
+  summit print-config [--config URI ...]                 the merged, expanded config, secrets masked (exit 1 if invalid)
+  summit featuregate                                     the feature gates Summit knows
   summit query "SQL" [--data DIR] [--format table|json|csv]  SQL (DuckDB) over the parquet exporter's files (see summit query --help)
   summit issues [show|resolve|ignore|reopen ID] [--db PATH]  list, show and triage issues (see summit issues --help)
-  summit --version | --help
+  summit help | --help | --version
 
 Options:
-  -c, --config FILE   config file; repeat to merge several in order (maps merge, lists are replaced)
+  -c, --config URI    config source; repeat to merge several in order (maps merge, lists are replaced):
+                        a file path or file:PATH; env:VAR (YAML in a variable);
+                        yaml:TEXT (inline, keys may be paths: yaml:processors::batch::timeout: 2s);
+                        http://… or https://… (only with --config-allow-http; ${DEFAULT_HTTP_TIMEOUT_MS / 1000} s timeout)
       --set k=v       override one value, path separated by :: or . (e.g. processors::batch::timeout=2s)
+      --feature-gates G[,G…]  enable (G or +G) or disable (-G) feature gates; see summit featuregate
+      --config-allow-http     let --config fetch http:// and https:// URIs
       --watch         reload when a config file changes (as on SIGHUP)
 
 Exit codes: 0 ok, 1 invalid config, 2 bad usage, 3 a component failed to start,
@@ -35,9 +45,30 @@ in-memory sending queue still holds then is dropped (exit 4), a persistent queue
 SIGHUP reloads the config: a bad one is rejected and logged, and the running pipeline keeps running.
 `;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c', multiple: true },
+  set: { type: 'string', multiple: true },
+  'feature-gates': { type: 'string', multiple: true },
+  'config-allow-http': { type: 'boolean' },
+  watch: { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const COMMANDS = ['run', 'validate', 'components', 'print-config', 'featuregate', 'help', 'query', 'issues'];
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/** parseArgs's message, with the option the user probably meant. */
+function usageError(err: Error): string {
+  const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(err.message)?.[1];
+  if (!unknown) return err.message;
+  const name = unknown.replace(/^-+/, '').split('=')[0];
+  const match = closest(name, Object.keys(OPTIONS));
+  return `unknown option "${unknown}"${match ? ` (did you mean "--${match}"?)` : ''}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -46,23 +77,14 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'issues') return (await import('./issues.js')).issuesCommand(argv.slice(1));
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c', multiple: true },
-        set: { type: 'string', multiple: true },
-        watch: { type: 'boolean' },
-        version: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (err) {
-    process.stderr.write(`summit: ${(err as Error).message}\n\n${HELP}`);
+    process.stderr.write(`summit: ${usageError(err as Error)}\n\n${HELP}`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;
-  if (values.help) {
+  const [command = 'run', ...extra] = positionals;
+  if (values.help || command === 'help') {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
@@ -70,20 +92,23 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`summit version ${version()}\n`);
     return EXIT.ok;
   }
-  const [command = 'run', ...extra] = positionals;
-  if (extra.length || !['run', 'validate', 'components', 'print-config'].includes(command)) {
-    process.stderr.write(`summit: unknown command "${positionals.join(' ')}"\n\n${HELP}`);
+  if (extra.length || !COMMANDS.includes(command)) {
+    process.stderr.write(`summit: unknown command "${positionals.join(' ')}"${didYouMean(command, COMMANDS)}\n\n${HELP}`);
     return EXIT.usage;
+  }
+  const gates = values['feature-gates'] ?? [];
+  if (command === 'featuregate') {
+    const parsedGates = parseFeatureGates(gates);
+    reportProblems(parsedGates.problems);
+    process.stdout.write(formatTable(featureGateRows(parsedGates.enabled)));
+    return EXIT.ok;
   }
   const files = values.config ?? [];
-  if ((command === 'validate' || command === 'print-config') && files.length === 0) {
-    process.stderr.write(`summit ${command}: at least one --config FILE is required\n`);
-    return EXIT.usage;
-  }
+  const loadOptions: LoadOptions = { featureGates: gates, allowHttp: values['config-allow-http'] === true };
 
   let loaded: LoadedConfig;
   try {
-    loaded = await loadConfig(files, values.set ?? []);
+    loaded = await loadConfig(files, values.set ?? [], loadOptions);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     reportProblems(err.problems);
@@ -95,9 +120,9 @@ async function main(argv: string[]): Promise<number> {
   // Printing an invalid config is how one finds out what the merge and expansion made of it.
   if (command === 'print-config') process.stdout.write(printConfig(loaded.sources.value));
   if (!valid) return EXIT.invalidConfig;
-  if (command === 'validate') process.stderr.write('config is valid\n');
+  if (command === 'validate') process.stderr.write(`config is valid${files.length ? '' : ' (the embedded default config)'}\n`);
   if (command !== 'run') return EXIT.ok;
-  return run(loaded, { files, sets: values.set ?? [], watch: values.watch === true });
+  return run(loaded, { files, sets: values.set ?? [], watch: values.watch === true, load: loadOptions });
 }
 
 function reportProblems(problems: ConfigProblem[]): void {
@@ -114,9 +139,7 @@ function listComponents(loaded: LoadedConfig): number {
     factory.stability,
     plugin,
   ]);
-  const table = [['TYPE', 'KIND', 'SIGNALS', 'STABILITY', 'PLUGIN'], ...rows];
-  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+  process.stdout.write(formatTable([['TYPE', 'KIND', 'SIGNALS', 'STABILITY', 'PLUGIN'], ...rows]));
   return EXIT.ok;
 }
 
@@ -124,6 +147,7 @@ interface RunOptions {
   files: string[];
   sets: string[];
   watch: boolean;
+  load: LoadOptions;
 }
 
 async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
@@ -134,6 +158,8 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     logger,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     metricsAddress: config.telemetry.metrics.level === 'none' ? null : config.telemetry.metrics.address,
+    featureGates: featureGateStates(parseFeatureGates(opts.load.featureGates ?? []).enabled),
+    version: version(),
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
   // Signals and file changes that arrive while starting wait for the start to finish: a SIGHUP
@@ -146,7 +172,7 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     return done;
   };
   process.on('SIGHUP', () => void later(() => reloadConfig(service, logger, opts, 'SIGHUP')));
-  if (opts.watch) watchFiles(opts.files.length ? opts.files : [DEFAULT_CONFIG], () => void later(() => reloadConfig(service, logger, opts, 'a config file changed')));
+  if (opts.watch) watchFiles(watchedFiles(opts.files), () => void later(() => reloadConfig(service, logger, opts, 'a config file changed')));
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`received ${signal}`);
@@ -169,7 +195,7 @@ async function reloadConfig(service: Service, logger: Logger, opts: RunOptions, 
   logger.info(`reloading config (${why})`);
   let loaded: LoadedConfig;
   try {
-    loaded = await loadConfig(opts.files, opts.sets);
+    loaded = await loadConfig(opts.files, opts.sets, opts.load);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     loaded = { problems: err.problems } as LoadedConfig;
@@ -184,6 +210,15 @@ async function reloadConfig(service: Service, logger: Logger, opts: RunOptions, 
   } catch (err) {
     logger.error({ err }, `config reload failed: ${(err as Error).message}`);
   }
+}
+
+/** The files among the --config values: other sources have no file to watch. */
+function watchedFiles(configs: string[]): string[] {
+  if (configs.length === 0) return [DEFAULT_CONFIG];
+  return configs.flatMap((c) => {
+    const scheme = schemeOf(c);
+    return scheme === undefined ? [c] : scheme === 'file' ? [c.slice('file:'.length)] : [];
+  });
 }
 
 /** Editors replace files rather than write them in place, so watch the directory and debounce. */

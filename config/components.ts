@@ -5,6 +5,7 @@ import type { LoadedSources } from './load.js';
 import { COMPONENT_SECTIONS, type ComponentSection, type ProblemList } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { didYouMean } from './suggest.js';
+import { migrateRenamed, removedType, renamedType, upstreamDistribution } from './upstream-types.js';
 import type { ResolvedComponent } from './types.js';
 import { isMap } from './values.js';
 
@@ -59,12 +60,17 @@ function resolveOne(
     problems.error(path, `invalid ${kind} id "${id}": expected "type" or "type/name", e.g. otlp or otlp/internal`);
     return defined;
   }
-  const factory = registry.get(kind, m[1])?.factory;
+  const renamed = renamedType(kind, m[1]);
+  const factory = registry.get(kind, m[1])?.factory ?? (renamed && registry.get(kind, renamed.to)?.factory);
   if (!factory) {
-    const known = registry.types(kind);
-    const list = known.length ? `known ${kind} types: ${known.join(', ')}` : `no ${kind} types are registered`;
-    problems.error(path, `unknown ${kind} type "${m[1]}"; ${list}${didYouMean(m[1], known)}`);
+    problems.error(path, unknownTypeMessage(registry, kind, m[1]));
     return defined;
+  }
+  if (renamed && factory.type === renamed.to && !registry.get(kind, m[1])) {
+    const migrated = migrateRenamed(renamed, raw);
+    raw = migrated.config;
+    const notes = migrated.notes.length ? ` (${migrated.notes.join(', ')})` : '';
+    problems.warn(path, `${kind} type "${m[1]}" is deprecated (removed upstream in ${renamed.removedIn}); loaded as its replacement "${renamed.to}"${notes}; rename it to ${renamed.to}`);
   }
   defined.factory = factory;
   // Components treat "debug:" (null) as "debug: {}"; the copy keeps the loaded document pristine.
@@ -92,6 +98,19 @@ function resolveOne(
     defined.resolved = { id, kind, type: factory.type, factory, config, location: src.locate(path), configDir: src.dirOf(path) };
   }
   return defined;
+}
+
+/** Why a type is not registered: removed upstream, an upstream component Summit lacks, or a typo. */
+function unknownTypeMessage(registry: ComponentRegistry, kind: ComponentKind, type: string): string {
+  const head = `unknown ${kind} type "${type}"`;
+  const removed = removedType(kind, type);
+  if (removed) return `${head}: ${removed.instead}`;
+  const known = registry.list().filter((r) => r.factory.kind === kind).map(({ factory }) => (factory.aliases?.length ? `${factory.type} (alias ${factory.aliases.join(', ')})` : factory.type));
+  const list = known.length ? `known ${kind} types: ${known.join(', ')}` : `no ${kind} types are registered`;
+  const upstream = upstreamDistribution(kind, type);
+  if (upstream) return `${head}: ${upstream} Summit does not have (yet); ${list}`;
+  const names = registry.list().filter((r) => r.factory.kind === kind).flatMap(({ factory }) => [factory.type, ...(factory.aliases ?? [])]);
+  return `${head}; ${list}${didYouMean(type, names)}`;
 }
 
 /** Like upstream: a pipeline's list could not tell a connector from a receiver or exporter of the same id. */

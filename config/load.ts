@@ -5,11 +5,12 @@ import { ProblemList, sortProblems } from './problems.js';
 import { applySetFlag, parseSetFlag } from './set-flags.js';
 import { ConfigError, type ConfigProblem, type SourceLocation } from './types.js';
 import { isMap } from './values.js';
-import { readYamlFile } from './yaml-file.js';
+import type { ConfigText } from './uris.js';
+import { parseYamlText, readYamlFile } from './yaml-file.js';
 
 export interface LoadOptions {
-  /** Config files, merged in this order. */
-  files: string[];
+  /** Config files (paths) or texts read from `--config` URIs, merged in this order. */
+  files: (string | ConfigText)[];
   /** `--set path=value` flags (without the `--set`), applied after every file. */
   sets?: string[];
   /** Variables for `${env:...}`; defaults to process.env. */
@@ -45,8 +46,9 @@ export function loadSources(opts: LoadOptions): LoadedSources {
   const problems = new ProblemList({ value, locate });
   const fileProblems: ConfigProblem[] = [];
 
-  for (const file of opts.files) {
-    const { layer, problems: found } = readYamlFile(file);
+  for (const source of opts.files) {
+    const file = nameOf(source);
+    const { layer, problems: found } = typeof source === 'string' ? readYamlFile(source) : parseYamlText(source.text, source.name, source.dir);
     fileProblems.push(...found);
     if (!layer) continue;
     const v = layer.value ?? {}; // an empty file is an empty config, as upstream
@@ -75,17 +77,20 @@ export function loadSources(opts: LoadOptions): LoadedSources {
     (path, text) => typedText.set(pathKey(path), text),
   );
 
-  const all = sortProblems([...fileProblems, ...problems.items], [...opts.files, '--set']);
+  const names = opts.files.map(nameOf);
+  const all = sortProblems([...fileProblems, ...problems.items], [...names, '--set']);
   if (all.some((p) => p.severity === 'error')) throw new ConfigError(all);
   return {
     value,
     locate,
     dirOf: (path) => tree.nearest(path)?.dir ?? process.cwd(),
     expandedText: (path) => typedText.get(pathKey(path)),
-    files: [...opts.files],
+    files: names,
     problems: all,
   };
 }
+
+const nameOf = (source: string | ConfigText): string => (typeof source === 'string' ? source : source.name);
 
 function pathKey(path: readonly string[]): string {
   return path.join('\u0000');

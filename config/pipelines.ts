@@ -33,7 +33,7 @@ export const usageKey = (section: ComponentSection, id: string): string => `${se
 const BASE = ['service', 'pipelines'];
 
 /** Checks `service.pipelines`: ids, shape, and that every entry names a defined component that supports the signal. */
-export function resolvePipelines(value: unknown, defs: Definitions, problems: ProblemList): PipelinesResult {
+export function resolvePipelines(value: unknown, defs: Definitions, problems: ProblemList, gates: ReadonlySet<string> = new Set()): PipelinesResult {
   const used = new Set<string>();
   const pipelines: PipelineRefs[] = [];
   if (value === undefined || value === null || (isMap(value) && Object.keys(value).length === 0)) {
@@ -45,13 +45,13 @@ export function resolvePipelines(value: unknown, defs: Definitions, problems: Pr
     return { pipelines, used };
   }
   for (const [id, body] of Object.entries(value)) {
-    const refs = resolvePipeline(id, body, defs, problems, used);
+    const refs = resolvePipeline(id, body, defs, problems, used, gates);
     if (refs) pipelines.push(refs);
   }
   return { pipelines, used };
 }
 
-function resolvePipeline(id: string, body: unknown, defs: Definitions, problems: ProblemList, used: Set<string>): PipelineRefs | undefined {
+function resolvePipeline(id: string, body: unknown, defs: Definitions, problems: ProblemList, used: Set<string>, gates: ReadonlySet<string>): PipelineRefs | undefined {
   const path = [...BASE, id];
   const slash = id.indexOf('/');
   const signal = slash < 0 ? id : id.slice(0, slash);
@@ -59,8 +59,13 @@ function resolvePipeline(id: string, body: unknown, defs: Definitions, problems:
     problems.error(path, `invalid pipeline id "${id}": expected "<signal>" or "<signal>/<name>", e.g. traces or traces/2`);
     return undefined;
   }
+  if (signal === PROFILES && gates.has(PROFILES_GATE)) {
+    refuseProfiles(path, body, defs, problems, used);
+    return undefined;
+  }
   if (!(SIGNALS as readonly string[]).includes(signal)) {
-    problems.error(path, `signal "${signal}" is not supported; supported: ${SIGNALS.join(', ')}${didYouMean(signal, SIGNALS)}`);
+    const gate = signal === PROFILES ? ` without --feature-gates=${PROFILES_GATE}` : '';
+    problems.error(path, `signal "${signal}" is not supported${gate}; supported: ${SIGNALS.join(', ')}${didYouMean(signal, SIGNALS)}`);
     // Its components are still "used": warning that they are not would only add noise.
     if (isMap(body)) for (const list of LISTS) for (const ref of asArray(body[list])) markUsed(ref, list, defs, used);
     return undefined;
@@ -128,6 +133,28 @@ function readList(
     }
   });
   return ids;
+}
+
+const PROFILES = 'profiles';
+const PROFILES_GATE = 'service.profilesSupport';
+
+/**
+ * With upstream's gate on, a profiles pipeline is judged like any other, but no Summit component
+ * takes profiles yet: each one listed (connectors included) is named as the reason.
+ */
+function refuseProfiles(path: string[], body: unknown, defs: Definitions, problems: ProblemList, used: Set<string>): void {
+  if (!isMap(body)) {
+    problems.error(path, `expected a map with receivers, processors and exporters; got ${describeValue(body)}`);
+    return;
+  }
+  for (const list of LISTS) {
+    asArray(body[list]).forEach((ref: unknown, i) => {
+      const def = markUsed(ref, list, defs, used);
+      if (typeof ref !== 'string') problems.error([...path, list, String(i)], `expected a component id, got ${describeValue(ref)}`);
+      else if (!def) problems.error([...path, list, String(i)], undefinedMessage(list, ref, defs));
+      else if (def.factory) problems.error([...path, list, String(i)], `${def.kind} "${ref}" does not support profiles (no Summit component does yet); remove it from this pipeline or remove the pipeline`);
+    });
+  }
 }
 
 function markUsed(ref: unknown, list: PipelineList, defs: Definitions, used: Set<string>): DefinedComponent | undefined {

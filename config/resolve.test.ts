@@ -119,13 +119,13 @@ describe('resolveConfig: component types and configs', () => {
     expect(errors[0]).toMatchObject({
       componentId: 'exporters::otlphttp/x',
       location: { line: 4, column: 3 },
-      message: 'unknown exporter type "otlphttp"; known exporter types: debug, otlp',
+      message: 'unknown exporter type "otlphttp"; known exporter types: debug (alias logging), otlp (alias otlp_grpc)',
     });
   });
 
   it('suggests a known type close to the one written', () => {
     const { errors } = resolveYaml(['receivers: {otlp: }', 'exporters: {debug: , otpl: {endpoint: x}}', ...SERVICE]);
-    expect(errors[0].message).toBe('unknown exporter type "otpl"; known exporter types: debug, otlp (did you mean "otlp"?)');
+    expect(errors[0].message).toBe('unknown exporter type "otpl"; known exporter types: debug (alias logging), otlp (alias otlp_grpc) (did you mean "otlp"?)');
   });
 
   it('rejects a malformed id', () => {
@@ -224,7 +224,7 @@ describe('resolveConfig: pipelines', () => {
       '      exporters: [debug]',
     ]);
     expect(errors.map((e) => [e.location?.line, e.message])).toEqual([
-      [12, 'signal "profiles" is not supported; supported: traces, metrics, logs'],
+      [12, 'signal "profiles" is not supported without --feature-gates=service.profilesSupport; supported: traces, metrics, logs'],
       [15, 'signal "trace" is not supported; supported: traces, metrics, logs (did you mean "traces"?)'],
       [18, 'invalid pipeline id "logs/": expected "<signal>" or "<signal>/<name>", e.g. traces or traces/2'],
     ]);

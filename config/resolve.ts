@@ -19,7 +19,11 @@ const DEFAULT_SHUTDOWN_TIMEOUT = '30s';
  * Validates a loaded config against the registered components. Reports every problem in one
  * pass; `config` is present only when none of them is an error.
  */
-export function resolveConfig(src: LoadedSources, registry: ComponentRegistry): { config?: ResolvedConfig; problems: ConfigProblem[] } {
+export function resolveConfig(
+  src: LoadedSources,
+  registry: ComponentRegistry,
+  opts: { featureGates?: ReadonlySet<string> } = {},
+): { config?: ResolvedConfig; problems: ConfigProblem[] } {
   const problems = new ProblemList(src);
   const root = src.value;
   for (const key of Object.keys(root)) if (!TOP_LEVEL_KEYS.includes(key)) problems.error([key], unknownKeyMessage(key, TOP_LEVEL_KEYS));
@@ -31,7 +35,7 @@ export function resolveConfig(src: LoadedSources, registry: ComponentRegistry): 
   if (!isMap(service)) problems.error(['service'], `expected a map, got ${describeValue(service)}`);
   for (const key of Object.keys(svc)) if (!SERVICE_KEYS.includes(key)) problems.error(['service', key], unknownKeyMessage(key, SERVICE_KEYS));
 
-  const { pipelines, used } = resolvePipelines(svc.pipelines, defs, problems);
+  const { pipelines, used } = resolvePipelines(svc.pipelines, defs, problems, opts.featureGates);
   checkConnectors(pipelines, defs, problems);
   const serviceExtensions = resolveServiceExtensions(svc.extensions, defs, problems);
   warnUnused(defs, used, serviceExtensions, problems);

@@ -36,6 +36,8 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
 }
 
 export function unknownKeyMessage(key: string, valid: readonly string[]): string {
+  // Collector configs carry `auth: {authenticator: …}`; "unknown key" would read as a typo.
+  if (key === 'auth') return `authentication ("auth") is not supported on this component in Summit; valid keys: ${valid.join(', ')}`;
   if (valid.length === 0) return `unknown key "${key}"; no keys are allowed here`;
   return `unknown key "${key}"; valid keys: ${valid.join(', ')}${didYouMean(key, valid)}`;
 }

@@ -25,7 +25,8 @@ export function readYamlFile(file: string): { layer?: YamlLayer; problems: Confi
   return parseYamlText(text, file);
 }
 
-export function parseYamlText(text: string, file: string): { layer?: YamlLayer; problems: ConfigProblem[] } {
+/** `dir` is where relative paths in it resolve; by default the file's own directory. */
+export function parseYamlText(text: string, file: string, dir = dirname(resolve(file))): { layer?: YamlLayer; problems: ConfigProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const at = (offset: number): SourceLocation => {
@@ -46,7 +47,6 @@ export function parseYamlText(text: string, file: string): { layer?: YamlLayer; 
     problems.push({ severity: 'error', location: at(0), message: `YAML: ${(err as Error).message}` });
     return { problems };
   }
-  const dir = dirname(resolve(file));
   const locations = new LocationTree();
   locations.set([], { location: { file, line: 1, column: 1 }, dir });
   recordPositions(doc, doc.contents, [], locations, (offset) => ({ location: at(offset), dir }), 0);

@@ -34,6 +34,29 @@ export interface Host {
   checkAdmission(): ConsumerError | undefined;
   /** Components that gate intake (memory_limiter) register their check at start(). */
   addAdmissionCheck(check: () => ConsumerError | undefined): void;
+  /** The running pipelines and each component's state, for status pages (zpages). */
+  describe?(): RunningState;
+}
+
+export type ComponentStatus = 'starting' | 'running' | 'failed to start' | 'stopping' | 'stopped' | 'failed to stop';
+
+export interface RunningComponent {
+  kind: ComponentKind;
+  id: string;
+  type: string;
+  /** Processors: the pipeline owning this instance. */
+  pipelineId?: string;
+  status: ComponentStatus;
+}
+
+export interface RunningState {
+  pipelines: { id: string; receivers: string[]; processors: string[]; exporters: string[] }[];
+  components: RunningComponent[];
+  ready: boolean;
+  /** Summit's version, when the command that runs the service knows it. */
+  version?: string;
+  /** The feature gates Summit knows, as `--feature-gates` set them. */
+  featureGates?: { id: string; enabled: boolean; stage: string; description: string }[];
 }
 
 export interface ComponentInstance {

@@ -6,6 +6,7 @@ import type { ComponentFactory, Consumer, NextConsumers } from './component.js';
 import type { ComponentSpec, GraphSpec, PipelineSpec } from './graph.js';
 import type { Signal, SignalData, Traces } from './model.js';
 import { countItems } from './model-ops.js';
+import { consumeVia } from './receiver-transport.js';
 import { Service } from './service.js';
 
 /** Test doubles that record what the graph did to them. */
@@ -280,6 +281,20 @@ describe('pipeline graph', () => {
     expect(text).toMatch(/otelcol_receiver_refused_spans_total\{receiver="rcv",transport=""\} 1/);
     expect(text).toMatch(/otelcol_exporter_send_failed_spans_total\{exporter="rec\/down"\} 1/);
     expect(text).toMatch(/otelcol_exporter_sent_spans_total\{exporter="rec\/ok"\} 1/);
+    await svc.shutdown();
+  });
+
+  it('labels what a receiver took with the transport it came over', async () => {
+    const h = harness();
+    const { receiver, exporter } = h.factories;
+    const svc = service(spec({ receivers: { rcv: [receiver] }, exporters: { rec: [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec'])] }));
+    await svc.start();
+    const next = h.receivers.get('rcv')!.traces!;
+    await consumeVia('grpc', () => next.consume(spans('a')));
+    await consumeVia('http', () => next.consume(spans('b', 'c')));
+    const text = await svc.telemetry.exposition();
+    expect(text).toMatch(/otelcol_receiver_accepted_spans_total\{receiver="rcv",transport="grpc"\} 1/);
+    expect(text).toMatch(/otelcol_receiver_accepted_spans_total\{receiver="rcv",transport="http"\} 2/);
     await svc.shutdown();
   });
 

@@ -4,6 +4,7 @@ import { fanOut, type Branch } from './fanout.js';
 import type { Signal } from './model.js';
 import { countItems } from './model-ops.js';
 import type { SelfTelemetry } from './telemetry.js';
+import { currentTransport } from './receiver-transport.js';
 
 /** What the graph needs of a configured component; config/ produces these. */
 export interface ComponentSpec {
@@ -271,7 +272,7 @@ class GraphBuilder {
   }
 
   private countReceived(id: string, signal: Signal, inner: Consumer<Signal>): Consumer<Signal> {
-    return counted(signal, inner, (n, ok) => this.deps.telemetry.receiverResult(signal, id, '', n, ok));
+    return counted(signal, inner, (n, ok) => this.deps.telemetry.receiverResult(signal, id, currentTransport(), n, ok));
   }
 
   private countExported(id: string, signal: Signal, inner: Consumer<Signal>): Consumer<Signal> {

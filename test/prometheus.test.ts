@@ -12,7 +12,7 @@ import { SpanKind, SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +211,21 @@ describe('prometheus exporter scraped by a real Prometheus', () => {
     // the resource's attributes are on target_info, not on the series
     expect(counters[0].metric.host_name).toBeUndefined();
   }, 60_000);
+
+  it('target_info for SDK data without service.instance.id (the SDK default), and # HELP from the description', async () => {
+    bed();
+    const provider = new MeterProvider({
+      resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'no-instance' })),
+      readers: [new PeriodicExportingMetricReader({ exporter: metricExporter(), exportIntervalMillis: 3_600_000 })],
+    });
+    provider.getMeter('m').createCounter('ni.jobs', { description: 'Jobs run' }).add(1);
+    await provider.forceFlush();
+    await provider.shutdown();
+    const info = await waitForQuery('target_info{job="no-instance"}', (r) => r.length > 0);
+    expect(info[0].metric).toMatchObject({ job: 'no-instance', telemetry_sdk_language: 'nodejs', telemetry_sdk_name: 'opentelemetry' });
+    await waitForQuery('ni_jobs_total', (r) => r.length === 1);
+    expect(await prometheus!.help('ni_jobs_total')).toBe('Jobs run');
+  }, 30_000);
 
   it('delta counters and histograms from the SDK become cumulative series', async () => {
     bed();

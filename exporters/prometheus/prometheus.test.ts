@@ -292,20 +292,31 @@ describe('prometheus exporter: OTLP in, exposition out', () => {
     expect(s.render(Format.Text).toString()).toContain(`big{otel_scope_name="",otel_scope_schema_url="",otel_scope_version=""} ${2n ** 62n + 1n}\n`);
   });
 
-  it('target_info: resource attributes with job and instance; only for resources that have both', () => {
+  it('target_info: resource attributes with job and instance, also for a resource without service.instance.id (as upstream)', () => {
     const s = store();
     s.accumulate(metricsOf([metric('up', '', gauge([num(1)]))], { ...SERVICE, 'host.name': 'h1', 'k8s.pod.uid': 'abc', 'service.version': '2.0' }));
-    s.accumulate(metricsOf([metric('up', '', gauge([num(1)]))], { 'service.name': 'no-instance' }));
+    s.accumulate(metricsOf([metric('up', '', gauge([num(1)]))], { 'service.name': 'no-instance', 'telemetry.sdk.language': 'nodejs' }));
+    s.accumulate(metricsOf([metric('up', '', gauge([num(1)]))], { 'host.name': 'nameless' }));
     const e = text(s);
     expect(e.help.target_info).toBe('Target metadata');
     expect(series(e, 'target_info')).toEqual([
       { labels: { host_name: 'h1', instance: 'pod-1', job: 'shop/checkout', k8s_pod_uid: 'abc', service_version: '2.0' }, value: 1 },
+      { labels: { job: 'no-instance', telemetry_sdk_language: 'nodejs' }, value: 1 },
     ]);
     // resource attributes are not on the series themselves (without resource_to_telemetry_conversion)
     expect(series(e, 'up')).toEqual([
       { labels: { instance: 'pod-1', job: 'shop/checkout' }, value: 1 },
       { labels: { job: 'no-instance' }, value: 1 },
+      { labels: {}, value: 1 },
     ]);
+  });
+
+  it('# HELP is the description, or the metric name until a description comes', () => {
+    const s = store();
+    s.accumulate(metricsOf([metric('queue', '', gauge([num(1)]))], SERVICE));
+    expect(text(s).help.queue).toBe('queue');
+    s.accumulate(metricsOf([{ ...metric('queue', '', gauge([num(2)])), description: 'Items waiting' }], SERVICE));
+    expect(text(s).help.queue).toBe('Items waiting');
   });
 
   it('resource_to_telemetry_conversion copies resource attributes onto every series', () => {

@@ -248,15 +248,17 @@ export class PrometheusStore {
         if (typeof label === 'string') pairs.push([label, escapeLabelValue(value)]);
       }
     }
+    // As upstream: a resource named by service.name or service.instance.id has its target_info,
+    // the instance often missing (OTel SDKs do not set it by default).
     let key: string | undefined;
-    if (job !== undefined && instance !== undefined && job !== '' && instance !== '') {
-      key = `${job}\xff${instance}`;
-      this.updateTargetInfo(key, attrs, job, instance, nowMs);
+    if (job || instance) {
+      key = `${job ?? ''}\xff${instance ?? ''}`;
+      this.updateTargetInfo(key, attrs, job || undefined, instance || undefined, nowMs);
     }
     return { job, instance, pairs, key, overLimit: tooLong };
   }
 
-  private updateTargetInfo(key: string, attrs: Attributes, job: string, instance: string, nowMs: number): void {
+  private updateTargetInfo(key: string, attrs: Attributes, job: string | undefined, instance: string | undefined, nowMs: number): void {
     const values = new Map<string, string>();
     const keys = [...attrs.keys()].sort();
     for (const k of keys) {
@@ -266,14 +268,14 @@ export class PrometheusStore {
       const v = anyValueAsString(attrs.get(k)!);
       const tooLong = this.labelOverLimit(k, v);
       if (tooLong) {
-        this.warnOnce(`target_info:${tooLong.message}`, `prometheus exporter: not serving ${this.targetInfoName} of job "${shown(job)}": ${tooLong.message}`);
+        this.warnOnce(`target_info:${tooLong.message}`, `prometheus exporter: not serving ${this.targetInfoName} of job "${shown(job ?? '')}": ${tooLong.message}`);
         return;
       }
       const prev = values.get(label);
       values.set(label, prev === undefined ? v : `${prev};${v}`);
     }
-    values.set('job', job);
-    values.set('instance', instance);
+    if (job !== undefined) values.set('job', job);
+    if (instance !== undefined) values.set('instance', instance);
     const labels = [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
     const family = this.family(this.targetInfoName, 'gauge', 'Target metadata');
     if (!family) return;
@@ -500,8 +502,9 @@ export class PrometheusStore {
       this.warnOnce(`scope:${name}:${scope.overLimit.message}`, `prometheus exporter: dropping the data points of "${name}": ${scope.overLimit.message}`, { metric: name });
       return 0;
     }
-    const family = this.family(name, familyType, m.description);
+    const family = this.family(name, familyType, m.description || m.name);
     if (!family) return 0;
+    if (m.description && family.help === m.name) setHelp(family, m.description, nowMs);
     let n = 0;
     switch (d.type) {
       case 'gauge':
@@ -905,6 +908,13 @@ export class PrometheusStore {
 // ------------------------------------------------------------------ helpers
 
 /** A series of the family changed (at nowMs; Infinity for a removal): its rendered bytes are stale. */
+/** A family first seen without a description takes the first one that comes. */
+function setHelp(f: Family, help: string, nowMs: number): void {
+  f.help = help;
+  f.headers = [undefined, undefined];
+  changed(f, nowMs);
+}
+
 function changed(f: Family, nowMs: number): void {
   f.chunks[0] = undefined;
   f.chunks[1] = undefined;

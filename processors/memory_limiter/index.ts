@@ -180,7 +180,8 @@ function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimi
           }),
       forced_gc: gcHandle ? gcHandle.source : 'disabled',
     },
-    'Memory limiter configured',
+    `Memory limiter configured: it measures memory held (V8 heap used + external memory such as Buffers; not RSS) against limit_mib ${mib(limits.hardBytes)}, refusing data above ${mib(limits.softBytes)} MiB` +
+      (limits.heap ? `, and V8 heap used against ${mib(limits.heap.hardBytes)} MiB of V8's ${mib(limits.heap.heapLimitBytes)} MiB heap limit, refusing above ${mib(limits.heap.softBytes)} MiB` : ''),
   );
   if (gcHandle && !gcHandle.gc) {
     ctx.logger.info(

@@ -400,7 +400,7 @@ describe('memory_limiter processor', () => {
     });
     const inCgroup = setup({ limit_percentage: 50 }, { ...m.deps, totalMemory: () => 8 * GIB, cgroupMemoryLimit: () => 2 * GIB, heapLimit: () => 4 * GIB });
     expect(inCgroup.limiter.limits).toMatchObject({ hardBytes: GIB, spikeBytes: Math.floor(GIB / 5), softBytes: GIB - Math.floor(GIB / 5), totalMemoryBytes: 2 * GIB });
-    expect(inCgroup.logs.find((l) => l.msg === 'Memory limiter configured')).toMatchObject({ total_memory_mib: 2048, limit_mib: 1024, spike_limit_mib: 204 });
+    expect(inCgroup.logs.find((l) => l.msg.startsWith('Memory limiter configured: it measures memory held (V8 heap used + external memory such as Buffers; not RSS)'))).toMatchObject({ total_memory_mib: 2048, limit_mib: 1024, spike_limit_mib: 204 });
   });
 
   it("with the default config's percentages, refuses once the V8 heap reaches its share of V8's heap limit, though memory held is far below its share of the machine's", async () => {
@@ -413,7 +413,7 @@ describe('memory_limiter processor', () => {
     );
     const heap = p.limiter.limits.heap!;
     expect(heap).toEqual({ hardBytes: Math.floor(3.2 * GIB), spikeBytes: Math.floor(0.8 * GIB), softBytes: Math.floor(3.2 * GIB) - Math.floor(0.8 * GIB), heapLimitBytes: 4 * GIB });
-    expect(p.logs.find((l) => l.msg === 'Memory limiter configured')).toMatchObject({
+    expect(p.logs.find((l) => l.msg.startsWith('Memory limiter configured: it measures memory held (V8 heap used + external memory such as Buffers; not RSS)'))).toMatchObject({
       measured: 'V8 heap used + external memory',
       total_memory_mib: 24 * 1024,
       limit_mib: Math.floor(0.8 * 24 * 1024),

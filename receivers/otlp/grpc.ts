@@ -134,7 +134,7 @@ export class OtlpGrpcServer {
     }
     const release = this.inFlight.hold(signal, data);
     try {
-      return encodeResponse(signal, 'proto', await deliver(signal, data, next)) as Uint8Array;
+      return encodeResponse(signal, 'proto', await deliver(signal, data, next, 'grpc')) as Uint8Array;
     } catch (err) {
       throw grpcFailure(err);
     } finally {

@@ -109,7 +109,7 @@ export class OtlpHttpServer {
     }
     const release = this.inFlight.hold(signal, data);
     try {
-      const partial = await deliver(signal, data, this.next[signal] as Consumer<typeof signal>);
+      const partial = await deliver(signal, data, this.next[signal] as Consumer<typeof signal>, 'http');
       res.writeHead(200, { 'content-type': CONTENT_TYPE[format] }).end(encodeResponse(signal, format, partial));
     } catch (err) {
       this.fail(res, format, err, false);

@@ -1,4 +1,5 @@
 import type { Consumer } from '../../pipeline/component.js';
+import { consumeVia } from '../../pipeline/receiver-transport.js';
 import type { Metrics, Signal, SignalData, Span, Traces } from '../../pipeline/model.js';
 import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
 
@@ -39,8 +40,8 @@ function validSpan(s: Span): boolean {
 }
 
 /** Hands a decoded request to the pipeline; resolves with what to tell the sender about rejects. */
-export async function deliver<S extends Signal>(signal: S, data: SignalData[S], next: Consumer<S>): Promise<PartialSuccess | undefined> {
+export async function deliver<S extends Signal>(signal: S, data: SignalData[S], next: Consumer<S>, transport: 'grpc' | 'http'): Promise<PartialSuccess | undefined> {
   const partial = rejectInvalid(signal, data);
-  await next.consume(data);
+  await consumeVia(transport, () => next.consume(data));
   return partial;
 }

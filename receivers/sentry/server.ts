@@ -10,6 +10,7 @@ import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import { BodyError, lingerThenClose, readBody } from '../../pipeline/http-body.js';
 import { createHttpServer } from '../../pipeline/http-server.js';
 import { SIGNALS, type Signal } from '../../pipeline/model.js';
+import { consumeVia } from '../../pipeline/receiver-transport.js';
 import { boundAddress, listen, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE, errorBody, RATE_LIMITED_DETAIL, Refusal } from './answers.js';
@@ -179,7 +180,7 @@ export class SentryHttpServer {
   /** Hands each signal's batch to the pipeline; all must be delivered or queued. */
   private async deliver(result: IntakeResult): Promise<void> {
     const signals = SIGNALS.filter((s) => result.parts[s].length);
-    const settled = await Promise.allSettled(signals.map((s) => this.next[s]!.consume(combine(s, result.parts[s] as never) as never)));
+    const settled = await Promise.allSettled(signals.map((s) => consumeVia('http', () => this.next[s]!.consume(combine(s, result.parts[s] as never) as never))));
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const type of result.stored) {
       if (failure) this.counters.refused(type, 'pipeline');
