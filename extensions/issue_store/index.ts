@@ -6,8 +6,11 @@
 import type { ComponentFactory, ComponentInstance, CreateContext } from '../../pipeline/component.js';
 import { retryableError } from '../../pipeline/errors.js';
 import type { IssueOccurrence, IssueStore, IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import type { ArtifactHost } from '../../pipeline/sourcemaps.js';
+import { dirname, join } from 'node:path';
 import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConfig, type IssueStoreConfig, type ResolvedIssueStoreConfig } from './config.js';
 import { IssueDatabase } from './db.js';
+import { ArtifactIndex } from './artifacts/index.js';
 import { SqliteIssueStore } from './store.js';
 
 export { issueStoreConfigSchema, resolveIssueStoreConfig, ISSUE_STORE_DEFAULTS, type IssueStoreConfig } from './config.js';
@@ -18,8 +21,10 @@ export * from './queries.js';
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /** The running extension: an {@link IssueStore} whose database the UI can query while it runs. */
-export class IssueStoreExtension implements ComponentInstance, IssueStore {
+export class IssueStoreExtension implements ComponentInstance, IssueStore, ArtifactHost {
   private store?: SqliteIssueStore;
+  /** Uploaded source maps (in `artifacts/` beside the database) and the samples they fix. */
+  private artifactIndex?: ArtifactIndex;
   private timer?: NodeJS.Timeout;
   private maintaining?: Promise<unknown>;
 
@@ -33,9 +38,18 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore {
     return this.store?.db;
   }
 
+  get artifacts(): ArtifactIndex | undefined {
+    return this.artifactIndex;
+  }
+
+  get samples(): ArtifactIndex | undefined {
+    return this.artifactIndex;
+  }
+
   async start(): Promise<void> {
     const db = IssueDatabase.open(this.config.path, { create: true });
     this.store = new SqliteIssueStore(db, { ...this.config, logger: this.ctx.logger });
+    this.artifactIndex = new ArtifactIndex(this.config.path, join(dirname(this.config.path), 'artifacts'), this.ctx.logger);
     this.ctx.logger.info(`${this.ctx.id}: issue database ${this.config.path}`);
     await this.maintain();
     this.timer = setInterval(() => void this.maintain(), MAINTENANCE_INTERVAL_MS);
@@ -67,6 +81,8 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore {
     await this.maintaining;
     this.store?.db.close();
     this.store = undefined;
+    this.artifactIndex?.close();
+    this.artifactIndex = undefined;
   }
 }
 

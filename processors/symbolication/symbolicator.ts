@@ -1,0 +1,127 @@
+/**
+ * JavaScript frames to their original file, line, column and function, as Sentry's
+ * symbolicator does it: the position through the map, the function from the map's `names`,
+ * ±N lines of context from the sources, `in_app` decided again on the original path. A frame
+ * that is not resolved keeps its place and says why (`data.symbolication_error`).
+ */
+import { decodedMappings, traceSegment } from '@jridgewell/trace-mapping';
+import type { Frame } from '../../pipeline/exceptions/model.js';
+import { setContext } from './context.js';
+import { callSiteName, declaredName, minifiedName } from './function-name.js';
+import { isInApp } from './in-app.js';
+import type { Lookup, LookupContext, SourceMapResolver, SymbolicationErrorType } from './resolver.js';
+import { resolveUrl } from './urls.js';
+
+export const JS_PLATFORMS = new Set(['javascript', 'node']);
+
+export interface FrameError {
+  type: SymbolicationErrorType;
+  message: string;
+  /** The minified file the error is about (Sentry's `url`). */
+  url: string;
+}
+
+export interface SymbolicatedFrames {
+  frames: Frame[];
+  /** Frames resolved to an original location. */
+  resolved: number;
+  errors: FrameError[];
+}
+
+/** Frames no map can resolve: engine internals and code that was never a file. */
+function isCandidate(frame: Frame, platform: string | undefined): boolean {
+  if (!JS_PLATFORMS.has(frame.platform ?? platform ?? '')) return false;
+  const path = frame.abs_path;
+  if (!path || frame.lineno === undefined || frame.lineno < 1) return false;
+  return !/^(node:|native|\[native code\]|<anonymous>|eval)/.test(path) && !path.startsWith('internal/');
+}
+
+/** `~/src/a.js` → `src/a.js`, `webpack://app/./src/a.js` → `./src/a.js`, a URL → its path. */
+function displayName(path: string): string {
+  if (path.startsWith('~/')) return path.slice(2);
+  const webpack = /^webpack:\/\/[^/]*\/(.*)$/.exec(path);
+  if (webpack) return webpack[1];
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(path)) {
+    try {
+      return decodeURIComponent(new URL(path).pathname);
+    } catch {
+      return path;
+    }
+  }
+  return path;
+}
+
+export class Symbolicator {
+  constructor(
+    private readonly resolver: SourceMapResolver,
+    private readonly contextLines: number,
+  ) {}
+
+  /** `frames` oldest call first (Sentry's order); returns new frames, the given ones untouched. */
+  async symbolicate(frames: Frame[], platform: string | undefined, ctx: LookupContext): Promise<SymbolicatedFrames> {
+    const lookups: (Lookup | undefined)[] = await Promise.all(frames.map((f) => (isCandidate(f, platform) ? this.resolver.lookup(f.abs_path!, ctx) : undefined)));
+    const out: Frame[] = [];
+    const errors: FrameError[] = [];
+    let resolved = 0;
+    for (let k = 0; k < frames.length; k++) {
+      const frame = frames[k];
+      const lookup = lookups[k];
+      if (!lookup) {
+        out.push(frame);
+        continue;
+      }
+      const r = this.frame(frame, lookup, k > 0 ? frames[k - 1] : undefined, k > 0 ? lookups[k - 1] : undefined);
+      out.push(r.frame);
+      if (r.error) errors.push({ ...r.error, url: frame.abs_path! });
+      else resolved++;
+    }
+    return { frames: out, resolved, errors };
+  }
+
+  private frame(frame: Frame, lookup: Lookup, caller: Frame | undefined, callerLookup: Lookup | undefined): { frame: Frame; error?: Omit<FrameError, 'url'> } {
+    const unresolved = (error: Omit<FrameError, 'url'>) => ({ frame: { ...frame, data: { ...frame.data, symbolicated: false, symbolication_error: error } }, error });
+    if (!lookup.resolved) return unresolved(lookup.error!);
+    const { map, via, mapUrl, sourceBase } = lookup.resolved;
+    const line = frame.lineno! - 1;
+    const column = (frame.colno ?? 1) - 1;
+    const seg = traceSegment(map.trace, line, column);
+    if (!seg || seg.length === 1) {
+      const covered = decodedMappings(map.trace).length;
+      return unresolved({ type: 'js_invalid_sourcemap_location', message: `${mapUrl} maps nothing at line ${line + 1} column ${column + 1} (it covers ${covered} generated lines)` });
+    }
+    const sourceIndex = seg[1];
+    const source = map.trace.sources[sourceIndex] ?? '';
+    const absPath = resolveUrl(sourceBase, source);
+    const out: Frame = { ...frame, abs_path: absPath, filename: displayName(absPath), lineno: seg[2] + 1, colno: seg[3] + 1 };
+    delete out.module;
+    delete out.context_line;
+    delete out.pre_context;
+    delete out.post_context;
+    const fn = this.functionName(frame, lookup, caller, callerLookup);
+    if (fn) out.function = fn;
+    const lines = map.linesOf(sourceIndex);
+    const data: Record<string, unknown> = { ...frame.data, sourcemap: mapUrl, resolved_with: via, symbolicated: true };
+    if (typeof lines === 'string') data.context_error = lines;
+    else setContext(out, lines, out.lineno!, out.colno, this.contextLines);
+    const inApp = isInApp(absPath);
+    if (frame.in_app !== inApp) data.orig_in_app = frame.in_app === undefined ? -1 : frame.in_app ? 1 : 0;
+    out.in_app = inApp;
+    out.data = data;
+    return { frame: out };
+  }
+
+  /** The declaration's name in the map, else the caller's call site's, else the minified name. */
+  private functionName(frame: Frame, lookup: Lookup, caller: Frame | undefined, callerLookup: Lookup | undefined): string | undefined {
+    const map = lookup.resolved!.map;
+    const name = minifiedName(frame.function);
+    if (name) {
+      const declared = declaredName(map, frame.lineno! - 1, (frame.colno ?? 1) - 1, name);
+      if (declared) return declared;
+    }
+    if (caller?.lineno !== undefined && callerLookup?.resolved) {
+      const called = callSiteName(callerLookup.resolved.map, caller.lineno - 1, (caller.colno ?? 1) - 1);
+      if (called) return called;
+    }
+    return undefined;
+  }
+}
