@@ -64,6 +64,8 @@ export interface ArtifactStore {
   putChunk(checksum: string, data: Buffer): void;
   /** The chunks' bytes, concatenated in order; throws when one is missing. */
   readChunks(checksums: string[]): Buffer;
+  /** Chunks are dropped once assembled (or refused); only the unpacked files are kept. */
+  dropChunks(checksums: string[]): void;
   /** Bytes of every stored artifact, for the total size limit. */
   totalBytes(): number;
   /** Stores an upload's files (content-addressed: the same bytes are kept once) and tells the listeners. */

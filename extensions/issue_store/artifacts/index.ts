@@ -77,7 +77,6 @@ export class ArtifactIndex implements ArtifactStore, SampleEvents {
     return Buffer.concat(checksums.map((c) => this.blobs.chunk(c)));
   }
 
-  /** Chunks are dropped once assembled (or refused); only the unpacked files are kept. */
   dropChunks(checksums: string[]): void {
     for (const c of checksums) this.blobs.dropChunk(c);
   }
