@@ -16,6 +16,7 @@ import { SqliteIssueStore } from './store.js';
 export { issueStoreConfigSchema, resolveIssueStoreConfig, ISSUE_STORE_DEFAULTS, type IssueStoreConfig } from './config.js';
 export { IssueDatabase, IssueDatabaseError } from './db.js';
 export * from './queries.js';
+export { ArtifactIndex } from './artifacts/index.js';
 
 /** How often ignores that ran out end and retention deletes (besides at start). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;

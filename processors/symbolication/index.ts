@@ -20,7 +20,7 @@ import { Scraper } from './scraper.js';
 import { Symbolicator } from './symbolicator.js';
 
 export type { SymbolicationConfig } from './config.js';
-export { Symbolicator } from './symbolicator.js';
+export { framePath, Symbolicator } from './symbolicator.js';
 export { SourceMapResolver, type Lookup, type StepResult } from './resolver.js';
 export { MapCache } from './map-cache.js';
 export { DirectorySource } from './dir-source.js';

@@ -149,7 +149,7 @@ export class SourceMapResolver {
     const release = `release ${JSON.stringify(ctx.release)} dist ${dist === null ? 'none' : JSON.stringify(dist)}`;
     const urls = candidateUrls(absPath);
     const file = store.byUrl(ctx.release, dist, urls);
-    if (!file) return `${release}: no file uploaded as ${urls.slice(0, 4).join(', ')}${urls.length > 4 ? ` (or ${urls.length - 4} shorter paths)` : ''}`;
+    if (!file) return `${release}: no file uploaded as any of ${urls.join(', ')}`;
     if (file.type === 'source_map') return this.fromStore(store, file, undefined, absPath);
     if (file.debugId) {
       const map = store.byDebugId(file.debugId, 'source_map');

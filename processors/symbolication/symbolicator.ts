@@ -28,10 +28,15 @@ export interface SymbolicatedFrames {
   errors: FrameError[];
 }
 
+/** The minified file's path or URL: `abs_path`, else `filename` (SDKs often send only that; Relay copies it). */
+export function framePath(frame: Frame): string | undefined {
+  return frame.abs_path || frame.filename || undefined;
+}
+
 /** Frames no map can resolve: engine internals and code that was never a file. */
 function isCandidate(frame: Frame, platform: string | undefined): boolean {
   if (!JS_PLATFORMS.has(frame.platform ?? platform ?? '')) return false;
-  const path = frame.abs_path;
+  const path = framePath(frame);
   if (!path || frame.lineno === undefined || frame.lineno < 1) return false;
   return !/^(node:|native|\[native code\]|<anonymous>|eval)/.test(path) && !path.startsWith('internal/');
 }
@@ -59,7 +64,7 @@ export class Symbolicator {
 
   /** `frames` oldest call first (Sentry's order); returns new frames, the given ones untouched. */
   async symbolicate(frames: Frame[], platform: string | undefined, ctx: LookupContext): Promise<SymbolicatedFrames> {
-    const lookups: (Lookup | undefined)[] = await Promise.all(frames.map((f) => (isCandidate(f, platform) ? this.resolver.lookup(f.abs_path!, ctx) : undefined)));
+    const lookups: (Lookup | undefined)[] = await Promise.all(frames.map((f) => (isCandidate(f, platform) ? this.resolver.lookup(framePath(f)!, ctx) : undefined)));
     const out: Frame[] = [];
     const errors: FrameError[] = [];
     let resolved = 0;
@@ -72,7 +77,7 @@ export class Symbolicator {
       }
       const r = this.frame(frame, lookup, k > 0 ? frames[k - 1] : undefined, k > 0 ? lookups[k - 1] : undefined);
       out.push(r.frame);
-      if (r.error) errors.push({ ...r.error, url: frame.abs_path! });
+      if (r.error) errors.push({ ...r.error, url: framePath(frame)! });
       else resolved++;
     }
     return { frames: out, resolved, errors };

@@ -164,6 +164,12 @@ export class ArtifactIndex implements ArtifactStore, SampleEvents {
     return [...found].map(([pk, json]) => ({ pk, json }));
   }
 
+  /** The newest stored sample with this Sentry event id (32 hex digits, as stored). */
+  sampleByEventId(eventId: string): (StoredSample & { issueId: string }) | undefined {
+    const row = this.sql.sampleByEventId.get({ event_id: eventId.replace(/-/g, '').toLowerCase() }) as { event_pk: number; issue_id: string; body: string } | undefined;
+    return row && { pk: row.event_pk, issueId: row.issue_id, json: row.body };
+  }
+
   replace(pk: number, json: string): void {
     this.sql.replaceSample.run({ event_pk: pk, body: json });
   }

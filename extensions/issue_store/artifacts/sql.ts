@@ -40,5 +40,6 @@ export const ARTIFACT_SQL = {
   /** Sample events of a release (SQLite's json_extract; PostgreSQL: body::json->>'release'). */
   samplesOfRelease: `SELECT event_pk, body FROM issue_events WHERE json_extract(body, '$.release') = @release ORDER BY event_pk DESC LIMIT @limit`,
   samplesNaming: `SELECT event_pk, body FROM issue_events WHERE instr(body, @needle) > 0 ORDER BY event_pk DESC LIMIT @limit`,
+  sampleByEventId: `SELECT event_pk, issue_id, body FROM issue_events WHERE event_id = @event_id ORDER BY event_pk DESC LIMIT 1`,
   replaceSample: `UPDATE issue_events SET body = @body WHERE event_pk = @event_pk`,
 } as const;
