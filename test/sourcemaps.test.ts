@@ -7,11 +7,14 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
+import { strToU8, zipSync } from 'fflate';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IssueDatabase } from '../extensions/issue_store/index.js';
@@ -279,6 +282,69 @@ window.sdkReady = true;
     expect(frame.data).toMatchObject({ resolved_with: 'debug-id' });
     const sdkFrames = ((event!.exception as { values: { stacktrace: { frames: Frame[] } }[] }).values[0].stacktrace.frames).filter((f) => f.filename?.includes('node_modules/@sentry'));
     expect(sdkFrames.every((f) => f.in_app === false)).toBe(true);
+  });
+});
+
+describe('hostile uploads', () => {
+  const api = (path: string) => `${sentryUrl}/api/0/organizations/acme/${path}`;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  /** Uploads `bundle` as sentry-cli does (one gzip chunk, then assemble) and returns the assemble answer. */
+  async function uploadBundle(bundle: Uint8Array): Promise<{ state: string; detail?: string; missingChunks: string[] }> {
+    const sha1 = createHash('sha1').update(bundle).digest('hex');
+    const assemble = () => fetch(api('artifactbundle/assemble/'), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ checksum: sha1, chunks: [sha1], projects: ['shop'], version: 'evil@1' }) });
+    const first = (await (await assemble()).json()) as { state: string; missingChunks: string[] };
+    expect(first).toEqual({ state: 'not_found', missingChunks: [sha1] });
+    const form = new FormData();
+    form.append('file_gzip', new Blob([gzipSync(bundle)]), sha1);
+    expect((await fetch(api('chunk-upload/'), { method: 'POST', headers: auth, body: form })).status).toBe(200);
+    return (await (await assemble()).json()) as { state: string; detail?: string; missingChunks: string[] };
+  }
+
+  const manifest = (files: Record<string, unknown>) => strToU8(JSON.stringify({ files, org: 'acme', release: 'evil@1' }));
+
+  it('refuses a wrong token, as sentry-cli reports it', async () => {
+    const root = buildApp('wrong-token');
+    const failed = await sentryCli(['sourcemaps', 'upload', '--org', 'acme', '--project', 'shop', '--release', 'shop@9', 'dist'], root, 'not-the-token-0123456789').catch((err: { code: number; stderr: string }) => err);
+    expect((failed as { code: number }).code).not.toBe(0);
+    expect((failed as { stderr: string }).stderr).toMatch(/Invalid token|401/);
+    const res = await fetch(api('chunk-upload/'));
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
+  });
+
+  it('refuses a zip bomb with what it would unpack to', async () => {
+    // 8 MB of zeros compress to ~8 KB; the test Summit accepts 5 MB per upload
+    const bomb = zipSync({ 'manifest.json': manifest({ 'files/_/_/big.js': { type: 'minified_source', url: '~/big.js' } }), 'files/_/_/big.js': [new Uint8Array(8_000_000), { level: 6 }] });
+    expect(bomb.length).toBeLessThan(100_000);
+    const answer = await uploadBundle(bomb);
+    expect(answer.state).toBe('error');
+    expect(answer.detail).toMatch(/unpacks to more than the 5000000 bytes accepted for one upload \(max_upload_size\)/);
+  });
+
+  it('refuses a bundle whose paths escape it', async () => {
+    const escape = zipSync({ 'manifest.json': manifest({}), '../../../../tmp/evil.js': strToU8('x') });
+    const answer = await uploadBundle(escape);
+    expect(answer).toMatchObject({ state: 'error', detail: expect.stringMatching(/"\.\.\/\.\.\/\.\.\/\.\.\/tmp\/evil\.js": its path escapes the bundle/) });
+    const notMap = zipSync({ 'manifest.json': manifest({ 'files/_/_/a.js.map': { type: 'source_map', url: '~/a.js.map' } }), 'files/_/_/a.js.map': strToU8('<html>') });
+    expect(await uploadBundle(notMap)).toMatchObject({ state: 'error', detail: expect.stringContaining('(~/a.js.map): not a source map') });
+    const db = IssueDatabase.open(dbPath, { create: false });
+    expect(db.sqlite.prepare(`SELECT count(*) AS n FROM artifacts WHERE release = 'evil@1'`).get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('refuses a 2 GB chunk upload before reading it', async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(api('chunk-upload/'), { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(2 * 1024 ** 3) } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write('--x\r\n');
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body).detail).toMatch(/request body of 2147483648 bytes exceeds maxRequestSize of the chunk upload 33554432/);
   });
 });
 

@@ -84,11 +84,11 @@ export class UploadApi {
       if (!store) throw new ApiError(503, 'the artifact store is not running');
       const method = req.method ?? 'GET';
       let m: RegExpExecArray | null;
-      if ((m = ROUTES.chunks.exec(path))) return method === 'GET' ? this.json(res, 200, this.chunkOptions(m[1])) : this.chunks(req, res, store, method);
-      if ((m = ROUTES.assemble.exec(path))) return this.assemble(req, res, store, m[1], method);
-      if ((m = ROUTES.files.exec(path))) return this.releaseFiles(req, res, store, { org: m[1] ?? m[2], project: m[3], release: decodeURIComponent(m[4]) }, method);
+      if ((m = ROUTES.chunks.exec(path))) return method === 'GET' ? this.json(res, 200, this.chunkOptions(m[1])) : await this.chunks(req, res, store, method);
+      if ((m = ROUTES.assemble.exec(path))) return await this.assemble(req, res, store, m[1], method);
+      if ((m = ROUTES.files.exec(path))) return await this.releaseFiles(req, res, store, { org: m[1] ?? m[2], project: m[3], release: decodeURIComponent(m[4]) }, method);
       if ((m = ROUTES.release.exec(path))) return this.json(res, 200, releaseInfo(decodeURIComponent(m[4])));
-      if ((m = ROUTES.releases.exec(path))) return this.createRelease(req, res, method);
+      if ((m = ROUTES.releases.exec(path))) return await this.createRelease(req, res, method);
       throw new ApiError(404, `${path} is not part of the upload API Summit serves (chunk-upload, artifactbundle/assemble, releases/{version}/files)`);
     } catch (err) {
       if (err instanceof BodyError) return this.json(res, err.status, { detail: err.message }, true);
