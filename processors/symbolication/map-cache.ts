@@ -8,15 +8,27 @@ import { AnyMap, decodedMappings, type TraceMap } from '@jridgewell/trace-mappin
 /** What one decoded segment costs on V8's heap (an array of 4–5 small integers), measured by bench/sourcemaps. */
 const SEGMENT_BYTES = 64;
 /** Strings are UTF-16 in the worst case. */
-const CHAR_BYTES = 2;
+export const CHAR_BYTES = 2;
+/** Results remembered per map, and what a Map entry costs besides its strings. */
+const MAX_REMEMBERED = 10_000;
+const ENTRY_BYTES = 64;
 
 export class SourceMapError extends Error {}
 
+let nextId = 0;
+
 export class ParsedMap {
   readonly trace: TraceMap;
+  /** Distinguishes maps in keys of results remembered across maps. */
+  readonly id = ++nextId;
   bytes: number;
+  /** Set when the cache dropped the map: whoever still holds it looks it up again. */
+  evicted = false;
+  /** The cache's clock at the last use, for least-recently-used eviction. */
+  lastUsed = 0;
   private readonly sourceLines = new Map<number, string[] | string>();
   private minifiedLines?: string[] | null;
+  private readonly remembered = new Map<string, unknown>();
 
   constructor(
     json: string,
@@ -76,6 +88,20 @@ export class ParsedMap {
     return this.minifiedLines?.[line];
   }
 
+  /**
+   * A result worked out from this map (a function name, a whole resolved position), computed
+   * once; `bytes` says what keeping it costs, for the cache's bound.
+   */
+  remember<T>(key: string, compute: () => T, bytes: (value: T) => number): T {
+    if (this.remembered.has(key)) return this.remembered.get(key) as T;
+    const value = compute();
+    if (this.remembered.size < MAX_REMEMBERED) {
+      this.remembered.set(key, value);
+      this.grow(key.length * CHAR_BYTES + ENTRY_BYTES + bytes(value));
+    }
+    return value;
+  }
+
   private grow(bytes: number): void {
     this.bytes += bytes;
     this.onGrow(bytes);
@@ -90,17 +116,20 @@ export function splitLines(text: string): string[] {
 export class MapCache {
   private readonly entries = new Map<string, ParsedMap>();
   private bytes = 0;
+  private clock = 0;
   parses = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   get(key: string): ParsedMap | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
+    if (hit) this.touch(hit);
     return hit;
+  }
+
+  /** Marks a map held elsewhere as just used (cheaper than a lookup by key on every frame). */
+  touch(map: ParsedMap): void {
+    map.lastUsed = ++this.clock;
   }
 
   /** Parses with `make` unless `key` is cached; a map larger than the bound is used and not kept. */
@@ -114,6 +143,7 @@ export class MapCache {
       }
     });
     this.parses++;
+    this.touch(map);
     this.entries.set(key, map);
     this.bytes += map.bytes;
     this.evict();
@@ -124,11 +154,14 @@ export class MapCache {
     return { maps: this.entries.size, bytes: this.bytes };
   }
 
+  /** Drops least recently used maps until the bound holds (a scan: maps are few, evictions rare). */
   private evict(): void {
-    for (const [key, map] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(key);
-      this.bytes -= map.bytes;
+    while (this.bytes > this.maxBytes && this.entries.size) {
+      let oldest: [string, ParsedMap] | undefined;
+      for (const entry of this.entries) if (!oldest || entry[1].lastUsed < oldest[1].lastUsed) oldest = entry;
+      this.entries.delete(oldest![0]);
+      oldest![1].evicted = true;
+      this.bytes -= oldest![1].bytes;
     }
   }
 }

@@ -26,6 +26,8 @@ export type SymbolicationErrorType = 'js_no_source' | 'js_invalid_source' | 'js_
 export interface Lookup {
   steps: StepResult[];
   resolved?: {
+    /** Distinguishes lookups in keys of results remembered per map. */
+    id: number;
     map: ParsedMap;
     cacheKey: string;
     via: LookupStep;
@@ -65,8 +67,19 @@ function sourceBase(frameAbsPath: string, minifiedUrl: string | undefined, mapUr
   return mapUrl;
 }
 
+let nextLookupId = 0;
+
+/** What a step found, before it is named and numbered. */
+type Found = Omit<NonNullable<Lookup['resolved']>, 'via' | 'id'>;
+
+function keyOf(absPath: string, ctx: LookupContext): string {
+  return `${ctx.debugIds.get(absPath) ?? ''}\0${ctx.release ?? ''}\0${ctx.dist ?? ''}\0${absPath}`;
+}
+
 export class SourceMapResolver {
   private remembered = new Map<string, Promise<Lookup>>();
+  /** The remembered lookups that finished, for the synchronous path of warm caches. */
+  private settled = new Map<string, Lookup>();
 
   constructor(
     private readonly cache: MapCache,
@@ -76,19 +89,30 @@ export class SourceMapResolver {
   /** Forgets what was looked up: an upload may answer what failed before. */
   forget(): void {
     this.remembered.clear();
+    this.settled.clear();
+  }
+
+  /** A finished lookup of this file whose map is still cached, without waiting; else undefined. */
+  known(absPath: string, ctx: LookupContext): Lookup | undefined {
+    const l = this.settled.get(keyOf(absPath, ctx));
+    if (!l || l.resolved?.map.evicted) return undefined;
+    if (l.resolved) this.cache.touch(l.resolved.map);
+    return l;
   }
 
   lookup(absPath: string, ctx: LookupContext): Promise<Lookup> {
-    const debugId = ctx.debugIds.get(absPath);
-    const key = `${debugId ?? ''}\0${ctx.release ?? ''}\0${ctx.dist ?? ''}\0${absPath}`;
+    const key = keyOf(absPath, ctx);
     const known = this.remembered.get(key);
-    if (known) return known.then((l) => (l.resolved && !this.cache.get(l.resolved.cacheKey) ? this.fresh(key, absPath, debugId, ctx) : l));
-    return this.fresh(key, absPath, debugId, ctx);
+    if (known) return known.then((l) => (l.resolved?.map.evicted ? this.fresh(key, absPath, ctx) : l));
+    return this.fresh(key, absPath, ctx);
   }
 
-  private fresh(key: string, absPath: string, debugId: string | undefined, ctx: LookupContext): Promise<Lookup> {
-    if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
-    const p = this.run(absPath, debugId, ctx);
+  private fresh(key: string, absPath: string, ctx: LookupContext): Promise<Lookup> {
+    if (this.remembered.size >= MAX_REMEMBERED) this.forget();
+    const p = this.run(absPath, ctx.debugIds.get(absPath), ctx).then((l) => {
+      if (this.remembered.get(key) === p) this.settled.set(key, l);
+      return l;
+    });
     this.remembered.set(key, p);
     return p;
   }
@@ -96,7 +120,7 @@ export class SourceMapResolver {
   private async run(absPath: string, debugId: string | undefined, ctx: LookupContext): Promise<Lookup> {
     const steps: StepResult[] = [];
     let invalid: Lookup['error'];
-    const attempt = (step: LookupStep, fn: () => Omit<NonNullable<Lookup['resolved']>, 'via'> | string): Lookup | undefined => {
+    const attempt = (step: LookupStep, fn: () => Found | string): Lookup | undefined => {
       try {
         const r = fn();
         if (typeof r === 'string') {
@@ -104,7 +128,7 @@ export class SourceMapResolver {
           return undefined;
         }
         steps.push({ step, found: true, detail: `source map ${r.mapUrl}` });
-        return { steps, resolved: { ...r, via: step } };
+        return { steps, resolved: { ...r, via: step, id: ++nextLookupId } };
       } catch (err) {
         if (!(err instanceof SourceMapError)) throw err;
         steps.push({ step, found: false, detail: err.message });
@@ -124,14 +148,14 @@ export class SourceMapResolver {
       const fetched = await scraper.lookup(absPath, this.cache);
       if (typeof fetched !== 'string') {
         steps.push({ step: 'scraping', found: true, detail: `source map ${fetched.mapUrl}` });
-        return { steps, resolved: { ...fetched, sourceBase: fetched.mapUrl, via: 'scraping' } };
+        return { steps, resolved: { ...fetched, sourceBase: fetched.mapUrl, via: 'scraping', id: ++nextLookupId } };
       }
       steps.push({ step: 'scraping', found: false, detail: fetched });
     }
     return { steps, error: invalid ?? { type: 'js_no_source', message: `no source map found for ${absPath}: ${steps.map((s) => `${s.step}: ${s.detail}`).join('; ')}` } };
   }
 
-  private byDebugId(absPath: string, debugId: string | undefined): Omit<NonNullable<Lookup['resolved']>, 'via'> | string {
+  private byDebugId(absPath: string, debugId: string | undefined): Found | string {
     if (!debugId) return 'the event names no debug id for this file (debug_meta.images); `sentry-cli sourcemaps inject` adds them';
     const store = this.opts.store?.();
     if (!store) return `debug id ${debugId}: no artifact store configured (artifact_store)`;
@@ -141,7 +165,7 @@ export class SourceMapResolver {
     return this.fromStore(store, map, minified, absPath);
   }
 
-  private byRelease(absPath: string, ctx: LookupContext): Omit<NonNullable<Lookup['resolved']>, 'via'> | string {
+  private byRelease(absPath: string, ctx: LookupContext): Found | string {
     if (!ctx.release) return 'the event has no release';
     const store = this.opts.store?.();
     if (!store) return 'no artifact store configured (artifact_store)';
@@ -169,7 +193,7 @@ export class SourceMapResolver {
     return this.fromStore(store, map, file, absPath);
   }
 
-  private fromStore(store: ArtifactStore, map: StoredArtifact, minified: StoredArtifact | undefined, absPath: string): Omit<NonNullable<Lookup['resolved']>, 'via'> {
+  private fromStore(store: ArtifactStore, map: StoredArtifact, minified: StoredArtifact | undefined, absPath: string): Found {
     const cacheKey = `store:${map.sha256}`;
     const parsed = this.cache.getOrParse(cacheKey, (grow) => {
       try {
@@ -194,7 +218,7 @@ export class SourceMapResolver {
     return file && file.type === 'source' ? store.content(file).toString('utf8') : undefined;
   }
 
-  private byDir(absPath: string, ctx: LookupContext): Omit<NonNullable<Lookup['resolved']>, 'via'> | string {
+  private byDir(absPath: string, ctx: LookupContext): Found | string {
     if (!this.opts.dirs.length) return 'no source map directory configured (sourcemaps)';
     const misses: string[] = [];
     for (const dir of this.opts.dirs) {

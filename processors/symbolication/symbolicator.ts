@@ -56,6 +56,27 @@ function displayName(path: string): string {
   return path;
 }
 
+const MINIFIED_ONLY = new Set(['module', 'context_line', 'pre_context', 'post_context']);
+
+/** A resolved position, the same for every event that has it. */
+interface Original {
+  absPath: string;
+  filename: string;
+  lineno: number;
+  colno: number;
+  inApp: boolean;
+  function?: string;
+  context?: { line: string; pre: string[]; post: string[] };
+  contextError?: string;
+}
+
+/** What keeping an Original costs (strings as UTF-16, plus object overhead). */
+function originalBytes(o: Original): number {
+  const text = o.absPath.length + o.filename.length + (o.function?.length ?? 0) + (o.contextError?.length ?? 0);
+  const context = o.context ? o.context.line.length + [...o.context.pre, ...o.context.post].reduce((n, l) => n + l.length, 0) : 0;
+  return (text + context) * 2 + 256;
+}
+
 export class Symbolicator {
   constructor(
     private readonly resolver: SourceMapResolver,
@@ -64,7 +85,17 @@ export class Symbolicator {
 
   /** `frames` oldest call first (Sentry's order); returns new frames, the given ones untouched. */
   async symbolicate(frames: Frame[], platform: string | undefined, ctx: LookupContext): Promise<SymbolicatedFrames> {
-    const lookups: (Lookup | undefined)[] = await Promise.all(frames.map((f) => (isCandidate(f, platform) ? this.resolver.lookup(framePath(f)!, ctx) : undefined)));
+    // warm caches answer at once; only files not looked up yet are waited for
+    const lookups: (Lookup | undefined)[] = new Array(frames.length);
+    let pending: Promise<unknown>[] | undefined;
+    frames.forEach((f, k) => {
+      if (!isCandidate(f, platform)) return;
+      const path = framePath(f)!;
+      const known = this.resolver.known(path, ctx);
+      if (known) lookups[k] = known;
+      else (pending ??= []).push(this.resolver.lookup(path, ctx).then((l) => (lookups[k] = l)));
+    });
+    if (pending) await Promise.all(pending);
     const out: Frame[] = [];
     const errors: FrameError[] = [];
     let resolved = 0;
@@ -86,7 +117,7 @@ export class Symbolicator {
   private frame(frame: Frame, lookup: Lookup, caller: Frame | undefined, callerLookup: Lookup | undefined): { frame: Frame; error?: Omit<FrameError, 'url'> } {
     const unresolved = (error: Omit<FrameError, 'url'>) => ({ frame: { ...frame, data: { ...frame.data, symbolicated: false, symbolication_error: error } }, error });
     if (!lookup.resolved) return unresolved(lookup.error!);
-    const { map, via, mapUrl, sourceBase } = lookup.resolved;
+    const { map, via, mapUrl } = lookup.resolved;
     const line = frame.lineno! - 1;
     const column = (frame.colno ?? 1) - 1;
     const seg = traceSegment(map.trace, line, column);
@@ -94,25 +125,44 @@ export class Symbolicator {
       const covered = decodedMappings(map.trace).length;
       return unresolved({ type: 'js_invalid_sourcemap_location', message: `${mapUrl} maps nothing at line ${line + 1} column ${column + 1} (it covers ${covered} generated lines)` });
     }
-    const sourceIndex = seg[1];
-    const source = map.trace.sources[sourceIndex] ?? '';
-    const absPath = resolveUrl(sourceBase, source);
-    const out: Frame = { ...frame, abs_path: absPath, filename: displayName(absPath), lineno: seg[2] + 1, colno: seg[3] + 1 };
-    delete out.module;
-    delete out.context_line;
-    delete out.pre_context;
-    delete out.post_context;
-    const fn = this.functionName(frame, lookup, caller, callerLookup);
-    if (fn) out.function = fn;
-    const lines = map.linesOf(sourceIndex);
-    const data: Record<string, unknown> = { ...frame.data, sourcemap: mapUrl, resolved_with: via, symbolicated: true };
-    if (typeof lines === 'string') data.context_error = lines;
-    else setContext(out, lines, out.lineno!, out.colno, this.contextLines);
-    const inApp = isInApp(absPath);
-    if (frame.in_app !== inApp) data.orig_in_app = frame.in_app === undefined ? -1 : frame.in_app ? 1 : 0;
-    out.in_app = inApp;
+    // the same position (with the same caller) resolves alike in every event: worked out once per map
+    const callerKey = caller?.lineno !== undefined && callerLookup?.resolved ? `${callerLookup.resolved.id}:${caller.lineno}:${caller.colno}` : '';
+    const key = `${lookup.resolved.id}:${line}:${column}:${frame.function ?? ''}:${callerKey}`;
+    const o = map.remember(key, () => this.original(seg, lookup, frame, caller, callerLookup), originalBytes);
+    const out: Frame = {};
+    // the minified frame's module and source lines say nothing of the original
+    for (const k in frame) if (!MINIFIED_ONLY.has(k)) (out as Record<string, unknown>)[k] = frame[k as keyof Frame];
+    out.abs_path = o.absPath;
+    out.filename = o.filename;
+    out.lineno = o.lineno;
+    out.colno = o.colno;
+    if (o.function) out.function = o.function;
+    const data: Record<string, unknown> = frame.data ? { ...frame.data, sourcemap: mapUrl, resolved_with: via, symbolicated: true } : { sourcemap: mapUrl, resolved_with: via, symbolicated: true };
+    if (o.contextError) data.context_error = o.contextError;
+    else if (o.context) {
+      // shared by every event with this position, hence frozen
+      out.context_line = o.context.line;
+      out.pre_context = o.context.pre;
+      out.post_context = o.context.post;
+    }
+    if (frame.in_app !== o.inApp) data.orig_in_app = frame.in_app === undefined ? -1 : frame.in_app ? 1 : 0;
+    out.in_app = o.inApp;
     out.data = data;
     return { frame: out };
+  }
+
+  private original(seg: readonly number[], lookup: Lookup, frame: Frame, caller: Frame | undefined, callerLookup: Lookup | undefined): Original {
+    const { map, sourceBase } = lookup.resolved!;
+    const absPath = resolveUrl(sourceBase, map.trace.sources[seg[1]] ?? '');
+    const o: Original = { absPath, filename: displayName(absPath), lineno: seg[2] + 1, colno: seg[3] + 1, inApp: isInApp(absPath), function: this.functionName(frame, lookup, caller, callerLookup) };
+    const lines = map.linesOf(seg[1]);
+    if (typeof lines === 'string') o.contextError = lines;
+    else {
+      const shaped: Frame = {};
+      setContext(shaped, lines, o.lineno, o.colno, this.contextLines);
+      if (shaped.context_line !== undefined) o.context = { line: shaped.context_line, pre: Object.freeze(shaped.pre_context!) as string[], post: Object.freeze(shaped.post_context!) as string[] };
+    }
+    return o;
   }
 
   /** The declaration's name in the map, else the caller's call site's, else the minified name. */
