@@ -6,7 +6,7 @@
 import { AnyMap, decodedMappings, type TraceMap } from '@jridgewell/trace-mapping';
 
 /** What one decoded segment costs on V8's heap (an array of 4–5 small integers), measured by bench/sourcemaps. */
-const SEGMENT_BYTES = 64;
+const SEGMENT_BYTES = 80;
 /** Strings are UTF-16 in the worst case. */
 export const CHAR_BYTES = 2;
 /** Results remembered per map, and what a Map entry costs besides its strings. */
