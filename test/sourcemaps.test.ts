@@ -6,7 +6,7 @@
  * back from the issue database and through `summit issues show` / `summit sourcemaps`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -345,6 +345,23 @@ describe('hostile uploads', () => {
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body).detail).toMatch(/request body of 2147483648 bytes exceeds maxRequestSize of the chunk upload 33554432/);
+  });
+});
+
+describe('the embedded default', () => {
+  it('makes the upload token at first use, keeps it, and prints it', async () => {
+    const cwd = tempDir('summit-sourcemaps-default-');
+    const first = await runSummit(['sourcemaps', 'token'], { cwd });
+    expect(first.code).toBe(0);
+    const token = first.stdout.trim();
+    expect(token).toMatch(/^summit_[0-9a-f]{64}$/);
+    expect(readFileSync(join(cwd, 'data', 'sentry-upload-token'), 'utf8').trim()).toBe(token);
+    expect(statSync(join(cwd, 'data', 'sentry-upload-token')).mode & 0o777).toBe(0o600);
+    expect((await runSummit(['sourcemaps', 'token'], { cwd })).stdout.trim()).toBe(token);
+    // the embedded config symbolicates before grouping and takes uploads into the issue store
+    const printed = await runSummit(['print-config', '--config', join(ROOT, 'config', 'default.yaml')], { cwd });
+    expect(printed.stdout).toMatch(/processors:\s*\n\s*- memory_limiter\s*\n\s*- redaction\/sentry\s*\n\s*- symbolication\s*\n\s*- grouping/);
+    expect(printed.stdout).toMatch(/uploads:\s*\n\s*artifact_store: issue_store/);
   });
 });
 

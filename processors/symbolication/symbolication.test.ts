@@ -5,11 +5,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseStacktrace } from '../../pipeline/exceptions/parse/index.js';
 import type { Frame } from '../../pipeline/exceptions/model.js';
+import type { AnyValue } from '../../pipeline/model.js';
+import { validateConfig } from './config.js';
+import { symbolicateStackAttribute } from './events.js';
 import { tempDir } from '../../test/helpers.js';
 import { trimLine } from './context.js';
 import { buildSymbolicator, symbolicateEventJson } from './index.js';
@@ -58,7 +62,7 @@ beforeAll(() => {
   frames = parseStacktrace(text)!.exceptions[0].stacktrace!.frames;
 });
 
-function event(f: Frame[], extra: Record<string, unknown> = {}) {
+function event(f: Frame[], extra: Record<string, unknown> = {}): { platform: string; exception: { values: { type: string; value: string; stacktrace: { frames: Frame[] } }[] } } {
   return { platform: 'node', exception: { values: [{ type: 'Error', value: 'division by zero', stacktrace: { frames: f } }] }, ...extra };
 }
 
@@ -156,5 +160,57 @@ describe('lookup rules', () => {
     expect(trimmed).toContain('HERE');
     expect(trimmed.length).toBe(140 + 14);
     expect(trimLine('short', 3)).toBe('short');
+  });
+});
+
+describe('OpenTelemetry errors', () => {
+  it('rewrites exception.stacktrace with the original frames', async () => {
+    const { symbolicator } = buildSymbolicator({ sourcemaps: [{ dir: dist }] } as never, root, () => undefined);
+    const text = `Error: division by zero\n${[...frames].reverse().map((f) => `    at ${f.function ? `${f.function} (${f.abs_path}:${f.lineno}:${f.colno})` : `${f.abs_path}:${f.lineno}:${f.colno}`}`).join('\n')}`;
+    const attributes = new Map<string, AnyValue>([['exception.stacktrace', text]]);
+    expect(await symbolicateStackAttribute(attributes, undefined, symbolicator)).toBe(true);
+    const rewritten = String(attributes.get('exception.stacktrace'));
+    expect(rewritten.split('\n')[0]).toBe('Error: division by zero');
+    expect(rewritten.split('\n')[1]).toBe(`    at divide (${join(root, 'src', 'math.js')}:3:11)`);
+    // a stack of another runtime is left as it is
+    const python = new Map<string, AnyValue>([['exception.stacktrace', 'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\nValueError: x']]);
+    expect(await symbolicateStackAttribute(python, undefined, symbolicator)).toBe(false);
+  });
+});
+
+describe('fetching maps (scraping)', () => {
+  it('fetches only from allowed origins, redirects included', async () => {
+    const requests: string[] = [];
+    const bundle = readFileSync(join(dist, 'app.js'), 'utf8');
+    const map = readFileSync(join(dist, 'app.js.map'), 'utf8');
+    const server = createServer((req, res) => {
+      requests.push(req.url!);
+      if (req.url === '/static/app.js') return void res.end(bundle);
+      if (req.url === '/static/app.js.map') return void res.end(map);
+      if (req.url === '/elsewhere.js') return void res.writeHead(302, { location: 'http://localhost:1/app.js' }).end();
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const config = { scraping: { enabled: true, allowed_origins: [origin], timeout: '2s', max_size: 10_000_000 } };
+      const { symbolicator } = buildSymbolicator(config as never, root, () => undefined);
+      const top = frames.at(-1)!;
+      const e = event([{ ...top, abs_path: `${origin}/static/app.js`, filename: '/static/app.js' }, { ...top, abs_path: `${origin}/elsewhere.js` }, { ...top, abs_path: 'http://10.0.0.1/app.js' }]);
+      e.platform = 'javascript';
+      await symbolicateEventJson(e, symbolicator);
+      const [fetched, redirected, other] = e.exception.values[0].stacktrace.frames;
+      expect(fetched).toMatchObject({ lineno: 3, colno: 11, data: { resolved_with: 'scraping', sourcemap: `${origin}/static/app.js.map` } });
+      expect(fetched.abs_path).toBe(`${origin}/src/math.js`);
+      expect((redirected.data!.symbolication_error as { message: string }).message).toContain('redirected to http://localhost:1/app.js, which is not on an allowed origin');
+      expect((other.data!.symbolication_error as { message: string }).message).toContain('http://10.0.0.1/app.js is not on an allowed origin');
+      expect(requests.sort()).toEqual(['/elsewhere.js', '/static/app.js', '/static/app.js.map']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('is refused in the config without allowed origins', () => {
+    expect(validateConfig({ scraping: { enabled: true, allowed_origins: [] } } as never)).toEqual([expect.objectContaining({ path: 'scraping.allowed_origins' })]);
   });
 });
