@@ -5,7 +5,7 @@
  * (parse time, and memory per cached map, measured in a child with --expose-gc).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
@@ -87,6 +87,7 @@ export async function sourcemapsSuite(): Promise<string> {
     },
   ]);
   const mapBytes = readFileSync(app.map).length;
+  rmSync(app.dir, { recursive: true, force: true });
   const firstUse = firstUseOfLargeMap();
   return [
     table(`sourcemaps: a ${FRAMES}-frame stack through a ${(mapBytes / 1024).toFixed(0)} KiB esbuild map`, 'frames', results, results[0].name),
@@ -132,6 +133,7 @@ async function measureFirstUse(): Promise<FirstUse> {
   for (let i = 0; i < KEPT; i++) cache.getOrParse(`m${i}`, (grow) => new ParsedMap(`${json} `.trimEnd() + ' '.repeat(i), undefined, () => undefined, grow));
   gc();
   const heapPerMap = (process.memoryUsage().heapUsed - before) / KEPT;
+  rmSync(app.dir, { recursive: true, force: true });
   return { mapBytes: json.length, parseMs, heapPerMap, estimate: cache.size.bytes / KEPT };
 }
 
