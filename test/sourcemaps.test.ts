@@ -6,7 +6,7 @@
  * back from the issue database and through `summit issues show` / `summit sourcemaps`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -104,6 +104,7 @@ service:
 
 afterAll(async () => {
   await ensureStopped(summit);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** src/ → dist/app.js (+ .map), minified CommonJS for Node.js or an IIFE for the browser. */
@@ -200,6 +201,10 @@ describe('sentry-cli uploads, @sentry/node errors', () => {
     expect(shown.stdout).toMatch(/at divide \(.*src\/math\.js:12:11\)/);
     expect(shown.stdout).toContain(`>    12 |     throw new Error('division by zero');`);
     expect(shown.stdout).toContain(`     17 | export function half(a) {`);
+
+    const explained = await runSummit(['sourcemaps', 'explain', issueIdOf(eventId).slice(0, 8), '--db', dbPath]);
+    expect(explained.stdout).toMatch(/✓ debug-id: source map ~\/app\.js\.map/);
+    expect(explained.stdout).toMatch(/→ divide \(.*src\/math\.js:12:11\)/);
 
     const ls = await runSummit(['sourcemaps', 'ls', '--release', 'shop@1.0.0', '--db', dbPath]);
     expect(ls.stdout).toMatch(/shop@1\.0\.0 +- +source_map +~\/app\.js\.map +[0-9a-f-]{36}/);
@@ -362,6 +367,7 @@ describe('the embedded default', () => {
     const printed = await runSummit(['print-config', '--config', join(ROOT, 'config', 'default.yaml')], { cwd });
     expect(printed.stdout).toMatch(/processors:\s*\n\s*- memory_limiter\s*\n\s*- redaction\/sentry\s*\n\s*- symbolication\s*\n\s*- grouping/);
     expect(printed.stdout).toMatch(/uploads:\s*\n\s*artifact_store: issue_store/);
+    rmSync(cwd, { recursive: true, force: true });
   });
 });
 

@@ -4,11 +4,11 @@
  * directory (the upload path is tested end to end in test/sourcemaps.test.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStacktrace } from '../../pipeline/exceptions/parse/index.js';
 import type { Frame } from '../../pipeline/exceptions/model.js';
 import type { AnyValue } from '../../pipeline/model.js';
@@ -61,6 +61,8 @@ beforeAll(() => {
   const text = stack.slice(stack.indexOf('Error: division by zero'));
   frames = parseStacktrace(text)!.exceptions[0].stacktrace!.frames;
 });
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function event(f: Frame[], extra: Record<string, unknown> = {}): { platform: string; exception: { values: { type: string; value: string; stacktrace: { frames: Frame[] } }[] } } {
   return { platform: 'node', exception: { values: [{ type: 'Error', value: 'division by zero', stacktrace: { frames: f } }] }, ...extra };
