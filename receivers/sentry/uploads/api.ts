@@ -86,8 +86,8 @@ export class UploadApi {
       let m: RegExpExecArray | null;
       if ((m = ROUTES.chunks.exec(path))) return method === 'GET' ? this.json(res, 200, this.chunkOptions(m[1])) : await this.chunks(req, res, store, method);
       if ((m = ROUTES.assemble.exec(path))) return await this.assemble(req, res, store, m[1], method);
-      if ((m = ROUTES.files.exec(path))) return await this.releaseFiles(req, res, store, { org: m[1] ?? m[2], project: m[3], release: decodeURIComponent(m[4]) }, method);
-      if ((m = ROUTES.release.exec(path))) return this.json(res, 200, releaseInfo(decodeURIComponent(m[4])));
+      if ((m = ROUTES.files.exec(path))) return await this.releaseFiles(req, res, store, { org: m[1] ?? m[2], project: m[3], release: pathPart(m[4]) }, method);
+      if ((m = ROUTES.release.exec(path))) return this.json(res, 200, releaseInfo(pathPart(m[4])));
       if ((m = ROUTES.releases.exec(path))) return await this.createRelease(req, res, method);
       throw new ApiError(404, `${path} is not part of the upload API Summit serves (chunk-upload, artifactbundle/assemble, releases/{version}/files)`);
     } catch (err) {
@@ -226,6 +226,15 @@ export class UploadApi {
     if (bodyUnread) res.setHeader('connection', 'close');
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (bodyUnread) lingerThenClose(res.req);
+  }
+}
+
+/** A release name in the path, percent-decoded as sentry-cli encodes it. */
+function pathPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ApiError(400, 'the release in the path is not valid percent-encoding');
   }
 }
 
