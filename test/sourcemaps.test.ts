@@ -3,7 +3,8 @@
  * injected and bundles uploaded by the real `sentry-cli` (the binary of npm's @sentry/cli),
  * errors captured by the real @sentry/node and @sentry/browser (in Chromium), into a real
  * Summit process (sentry receiver with uploads → symbolication → grouping → issue_store), read
- * back from the issue database and through `summit issues show` / `summit sourcemaps`.
+ * back from the issue database and through `summit issues show` / `summit sourcemaps` (run in
+ * this process, as their command functions; `summit sourcemaps token` as the binary).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,9 +15,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
+import { parse } from 'yaml';
 import { strToU8, zipSync } from 'fflate';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuesCommand, type IssuesIo } from '../bin/issues.js';
+import { sourcemapsCommand } from '../bin/sourcemaps.js';
 import { IssueDatabase } from '../extensions/issue_store/index.js';
 import type { Frame } from '../pipeline/exceptions/model.js';
 import { ensureStopped, startSummit, until } from './delivery-helpers.js';
@@ -149,6 +153,14 @@ async function throwAndCapture(root: string, release: string): Promise<string> {
   return eventId;
 }
 
+/** A `summit` subcommand run in this process (the same code as the binary, without a process start per call). */
+async function cli(command: (argv: string[], io: IssuesIo) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await command(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
 function storedEvent(eventId: string): Record<string, unknown> | undefined {
   const db = IssueDatabase.open(dbPath, { create: false });
   try {
@@ -196,17 +208,17 @@ describe('sentry-cli uploads, @sentry/node errors', () => {
     const caller = (event.exception as { values: { stacktrace: { frames: Frame[] } }[] }).values[0].stacktrace.frames.find((f) => f.filename?.endsWith('src/main.js'));
     expect(caller).toMatchObject({ lineno: 4, function: expect.stringMatching(/computeTotal|<anonymous>|map/) });
 
-    const shown = await runSummit(['issues', 'show', issueIdOf(eventId), '--db', dbPath]);
+    const shown = await cli(issuesCommand, ['show', issueIdOf(eventId), '--db', dbPath]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/at divide \(.*src\/math\.js:12:11\)/);
     expect(shown.stdout).toContain(`>    12 |     throw new Error('division by zero');`);
     expect(shown.stdout).toContain(`     17 | export function half(a) {`);
 
-    const explained = await runSummit(['sourcemaps', 'explain', issueIdOf(eventId).slice(0, 8), '--db', dbPath]);
+    const explained = await cli(sourcemapsCommand, ['explain', issueIdOf(eventId).slice(0, 8), '--db', dbPath]);
     expect(explained.stdout).toMatch(/✓ debug-id: source map ~\/app\.js\.map/);
     expect(explained.stdout).toMatch(/→ divide \(.*src\/math\.js:12:11\)/);
 
-    const ls = await runSummit(['sourcemaps', 'ls', '--release', 'shop@1.0.0', '--db', dbPath]);
+    const ls = await cli(sourcemapsCommand, ['ls', '--release', 'shop@1.0.0', '--db', dbPath]);
     expect(ls.stdout).toMatch(/shop@1\.0\.0 +- +source_map +~\/app\.js\.map +[0-9a-f-]{36}/);
   });
 
@@ -233,9 +245,9 @@ describe('sentry-cli uploads, @sentry/node errors', () => {
     const before = crashingFrame(storedEvent(eventId)!);
     expect(before.filename!.endsWith('dist/app.js')).toBe(true);
     expect(before.data).toMatchObject({ symbolicated: false, symbolication_error: { type: 'js_no_source' } });
-    const shown = await runSummit(['issues', 'show', issueIdOf(eventId), '--db', dbPath]);
+    const shown = await cli(issuesCommand, ['show', issueIdOf(eventId), '--db', dbPath]);
     expect(shown.stdout).toMatch(/not source-mapped: no source map found for .*dist\/app\.js: .*release "shop@3\.0\.0" dist none: no file uploaded as/);
-    const explained = await runSummit(['sourcemaps', 'explain', eventId, '--db', dbPath]);
+    const explained = await cli(sourcemapsCommand, ['explain', eventId, '--db', dbPath]);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toMatch(/✗ debug-id: the event names no debug id/);
     expect(explained.stdout).toMatch(/✗ release: release "shop@3\.0\.0" dist none: no file uploaded as any of .*~\/app\.js/);
@@ -243,7 +255,7 @@ describe('sentry-cli uploads, @sentry/node errors', () => {
     await sentryCli(['sourcemaps', 'upload', '--org', 'acme', '--project', 'shop', '--release', 'shop@3.0.0', 'dist'], root);
     await until(() => crashingFrame(storedEvent(eventId)!).data?.symbolicated === true, 'the stored event re-symbolicated');
     expectOriginal(crashingFrame(storedEvent(eventId)!), 'src/math.js');
-    const after = await runSummit(['sourcemaps', 'explain', eventId, '--db', dbPath]);
+    const after = await cli(sourcemapsCommand, ['explain', eventId, '--db', dbPath]);
     expect(after.stdout).toMatch(/✓ release: source map ~\/app\.js\.map/);
     expect(after.stdout).toMatch(/→ divide \(.*src\/math\.js:12:11\)/);
   });
@@ -364,9 +376,14 @@ describe('the embedded default', () => {
     expect(statSync(join(cwd, 'data', 'sentry-upload-token')).mode & 0o777).toBe(0o600);
     expect((await runSummit(['sourcemaps', 'token'], { cwd })).stdout.trim()).toBe(token);
     // the embedded config symbolicates before grouping and takes uploads into the issue store
-    const printed = await runSummit(['print-config', '--config', join(ROOT, 'config', 'default.yaml')], { cwd });
-    expect(printed.stdout).toMatch(/processors:\s*\n\s*- memory_limiter\s*\n\s*- redaction\/sentry\s*\n\s*- symbolication\s*\n\s*- grouping/);
-    expect(printed.stdout).toMatch(/uploads:\s*\n\s*artifact_store: issue_store/);
+    const embedded = parse(readFileSync(join(ROOT, 'config', 'default.yaml'), 'utf8')) as {
+      receivers: { sentry: { uploads: unknown } };
+      service: { pipelines: Record<string, { receivers: string[]; processors: string[] }> };
+    };
+    expect(embedded.receivers.sentry.uploads).toEqual({ artifact_store: 'issue_store' });
+    for (const [name, p] of Object.entries(embedded.service.pipelines)) {
+      if (p.processors.includes('grouping')) expect(p.processors.indexOf('symbolication'), name).toBe(p.processors.indexOf('grouping') - 1);
+    }
     rmSync(cwd, { recursive: true, force: true });
   });
 });
