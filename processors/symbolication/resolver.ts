@@ -145,10 +145,20 @@ export class SourceMapResolver {
     if (!scraper) {
       steps.push({ step: 'scraping', found: false, detail: this.opts.scrapingOff });
     } else {
-      const fetched = await scraper.lookup(absPath, this.cache);
+      const fetched = await scraper.lookup(absPath, this.cache, (id, text) => {
+        const store = this.opts.store?.();
+        const map = store?.byDebugId(id, 'source_map');
+        if (!map || !store) return undefined;
+        try {
+          return this.fromStore(store, map, store.byDebugId(id, 'minified_source'), absPath, text);
+        } catch (err) {
+          if (err instanceof SourceMapError) return undefined;
+          throw err;
+        }
+      });
       if (typeof fetched !== 'string') {
         steps.push({ step: 'scraping', found: true, detail: `source map ${fetched.mapUrl}` });
-        return { steps, resolved: { ...fetched, sourceBase: fetched.mapUrl, via: 'scraping', id: ++nextLookupId } };
+        return { steps, resolved: { ...fetched, via: 'scraping', id: ++nextLookupId } };
       }
       steps.push({ step: 'scraping', found: false, detail: fetched });
     }
@@ -193,13 +203,14 @@ export class SourceMapResolver {
     return this.fromStore(store, map, file, absPath);
   }
 
-  private fromStore(store: ArtifactStore, map: StoredArtifact, minified: StoredArtifact | undefined, absPath: string): Found {
+  /** `fetchedText`: the minified file as fetched, when it was not uploaded. */
+  private fromStore(store: ArtifactStore, map: StoredArtifact, minified: StoredArtifact | undefined, absPath: string, fetchedText?: string): Found {
     const cacheKey = `store:${map.sha256}`;
     const parsed = this.cache.getOrParse(cacheKey, (grow) => {
       try {
         return new ParsedMap(
           store.content(map).toString('utf8'),
-          minified && (() => store.content(minified).toString('utf8')),
+          minified ? () => store.content(minified).toString('utf8') : fetchedText === undefined ? undefined : () => fetchedText,
           (source) => this.uploadedSource(store, map, source),
           grow,
         );

@@ -5,6 +5,7 @@
  * network. Off by default.
  */
 import { MapCache, ParsedMap, SourceMapError } from './map-cache.js';
+import { embeddedDebugId } from '../../pipeline/sourcemaps.js';
 import { decodeDataUrl, sourceMappingUrl } from './comments.js';
 import { originAllowed, resolveUrl } from './urls.js';
 
@@ -14,13 +15,18 @@ export interface ScrapeHit {
   map: ParsedMap;
   cacheKey: string;
   mapUrl: string;
+  /** Where the map's sources are relative to (the map's URL, unless the map came by debug id). */
+  sourceBase: string;
 }
 
 export class Scraper {
   constructor(private readonly opts: { allowedOrigins: string[]; timeoutMs: number; maxBytes: number }) {}
 
-  /** The map of the file at `url`, or why there is none. */
-  async lookup(url: string, cache: MapCache): Promise<ScrapeHit | string> {
+  /**
+   * The map of the file at `url`, or why there is none. A fetched file with a `//# debugId=`
+   * is first looked up by that id (`byDebugId`): maps uploaded but not served are found so.
+   */
+  async lookup(url: string, cache: MapCache, byDebugId: (debugId: string, text: string) => ScrapeHit | undefined): Promise<ScrapeHit | string> {
     if (!originAllowed(url, this.opts.allowedOrigins)) return `${url} is not on an allowed origin (scraping.allowed_origins)`;
     let text: string;
     let header: string | null;
@@ -29,13 +35,16 @@ export class Scraper {
     } catch (err) {
       return `fetching ${url}: ${(err as Error).message}`;
     }
+    const debugId = embeddedDebugId(text);
+    const uploaded = debugId === undefined ? undefined : byDebugId(debugId, text);
+    if (uploaded) return uploaded;
     const ref = header ?? sourceMappingUrl(text);
     if (!ref) return `${url} names no source map (no sourceMappingURL comment, no SourceMap header)`;
     const inline = ref.startsWith('data:') ? decodeDataUrl(ref) : undefined;
     const mapUrl = ref.startsWith('data:') ? url : resolveUrl(url, ref);
     const cacheKey = `url:${mapUrl}`;
     const cached = cache.get(cacheKey);
-    if (cached) return { map: cached, cacheKey, mapUrl };
+    if (cached) return { map: cached, cacheKey, mapUrl, sourceBase: mapUrl };
     let json = inline;
     if (json === undefined) {
       if (!originAllowed(mapUrl, this.opts.allowedOrigins)) return `the source map ${mapUrl} is not on an allowed origin (scraping.allowed_origins)`;
@@ -47,7 +56,7 @@ export class Scraper {
     }
     const body = json;
     try {
-      return { map: cache.getOrParse(cacheKey, (grow) => new ParsedMap(body, () => text, () => undefined, grow)), cacheKey, mapUrl };
+      return { map: cache.getOrParse(cacheKey, (grow) => new ParsedMap(body, () => text, () => undefined, grow)), cacheKey, mapUrl, sourceBase: mapUrl };
     } catch (err) {
       if (err instanceof SourceMapError) return `${mapUrl}: ${err.message}`;
       throw err;

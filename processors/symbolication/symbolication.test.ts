@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStacktrace } from '../../pipeline/exceptions/parse/index.js';
 import type { Frame } from '../../pipeline/exceptions/model.js';
 import type { AnyValue } from '../../pipeline/model.js';
+import { ArtifactIndex, IssueDatabase } from '../../extensions/issue_store/index.js';
 import { validateConfig } from './config.js';
 import { symbolicateStackAttribute } from './events.js';
 import { tempDir } from '../../test/helpers.js';
@@ -208,6 +209,27 @@ describe('fetching maps (scraping)', () => {
       expect((other.data!.symbolication_error as { message: string }).message).toContain('http://10.0.0.1/app.js is not on an allowed origin');
       expect(requests.sort()).toEqual(['/elsewhere.js', '/static/app.js', '/static/app.js.map']);
     } finally {
+      server.close();
+    }
+  });
+
+  it('looks a fetched file with a debug id up in the uploads first', async () => {
+    const debugId = '0b3f2c1a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+    const bundle = `${readFileSync(join(dist, 'app.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '')}\n//# debugId=${debugId}\n`;
+    const server = createServer((req, res) => void (req.url === '/app.js' ? res.end(bundle) : res.writeHead(404).end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const dbPath = join(root, 'uploads.sqlite');
+    IssueDatabase.open(dbPath, { create: true }).close();
+    const store = new ArtifactIndex(dbPath, join(root, 'artifacts'));
+    try {
+      store.add({ bundleId: 'b', org: 'o', files: [{ url: '~/app.js.map', type: 'source_map', debugId, content: readFileSync(join(dist, 'app.js.map')) }] });
+      const { symbolicator } = buildSymbolicator({ scraping: { enabled: true, allowed_origins: [origin], timeout: '2s', max_size: 10_000_000 } } as never, root, () => store);
+      const e = event([{ ...frames.at(-1)!, abs_path: `${origin}/app.js` }]);
+      await symbolicateEventJson(e, symbolicator);
+      expect(e.exception.values[0].stacktrace.frames[0]).toMatchObject({ function: 'divide', lineno: 3, data: { resolved_with: 'scraping', sourcemap: '~/app.js.map' } });
+    } finally {
+      store.close();
       server.close();
     }
   });
