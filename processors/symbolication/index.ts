@@ -20,10 +20,7 @@ import { Scraper } from './scraper.js';
 import { Symbolicator } from './symbolicator.js';
 
 export type { SymbolicationConfig } from './config.js';
-export { framePath, Symbolicator } from './symbolicator.js';
-export { SourceMapResolver, type Lookup, type StepResult } from './resolver.js';
-export { MapCache } from './map-cache.js';
-export { DirectorySource } from './dir-source.js';
+export { framePath } from './symbolicator.js';
 export { symbolicateEventJson } from './events.js';
 
 /** What symbolicates, built from the config: shared by the processor and `summit sourcemaps explain`. */

@@ -117,6 +117,7 @@ export class MapCache {
   private readonly entries = new Map<string, ParsedMap>();
   private bytes = 0;
   private clock = 0;
+  /** Maps parsed so far (each once while it stays cached). */
   parses = 0;
 
   constructor(private readonly maxBytes: number) {}

@@ -17,6 +17,7 @@ import { validateConfig } from './config.js';
 import { symbolicateStackAttribute } from './events.js';
 import { tempDir } from '../../test/helpers.js';
 import { trimLine } from './context.js';
+import { MapCache, ParsedMap } from './map-cache.js';
 import { buildSymbolicator, symbolicateEventJson } from './index.js';
 import { candidateUrls, originAllowed, resolveUrl } from './urls.js';
 
@@ -71,9 +72,12 @@ function event(f: Frame[], extra: Record<string, unknown> = {}): { platform: str
 
 describe('symbolication through a source map directory', () => {
   it('resolves file, line, column, function and five lines of context each side', async () => {
-    const { symbolicator } = buildSymbolicator({ sourcemaps: [{ dir: dist }] } as never, root, () => undefined);
+    const { symbolicator, cache } = buildSymbolicator({ sourcemaps: [{ dir: dist }] } as never, root, () => undefined);
     const e = event(frames);
     expect(await symbolicateEventJson(e, symbolicator)).toBe(true);
+    // the map is parsed once for all frames, and not again for the next event
+    await symbolicateEventJson(event(frames), symbolicator);
+    expect(cache.parses).toBe(1);
     const out = e.exception.values[0].stacktrace.frames;
     const top = out[out.length - 1];
     expect(top).toMatchObject({ filename: join(root, 'src', 'math.js'), lineno: 3, colno: 11, function: 'divide', in_app: true, context_line: "    throw new Error('division by zero');" });
@@ -236,5 +240,22 @@ describe('fetching maps (scraping)', () => {
 
   it('is refused in the config without allowed origins', () => {
     expect(validateConfig({ scraping: { enabled: true, allowed_origins: [] } } as never)).toEqual([expect.objectContaining({ path: 'scraping.allowed_origins' })]);
+  });
+});
+
+describe('the map cache', () => {
+  it('keeps maps within its bound of bytes, least recently used out', () => {
+    const json = readFileSync(join(dist, 'app.js.map'), 'utf8');
+    const parse = (grow: (n: number) => void) => new ParsedMap(json, undefined, () => undefined, grow);
+    const one = new MapCache(Number.MAX_SAFE_INTEGER).getOrParse('x', parse).bytes;
+    const cache = new MapCache(Math.floor(one * 2.5));
+    const a = cache.getOrParse('a', parse);
+    const b = cache.getOrParse('b', parse);
+    cache.get('a'); // a is now the more recently used
+    const c = cache.getOrParse('c', parse);
+    expect([a.evicted, b.evicted, c.evicted]).toEqual([false, true, false]);
+    expect(cache.size).toEqual({ maps: 2, bytes: a.bytes + c.bytes });
+    expect(cache.getOrParse('b', parse)).not.toBe(b);
+    expect(cache.parses).toBe(4);
   });
 });
