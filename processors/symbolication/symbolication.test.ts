@@ -243,6 +243,35 @@ describe('fetching maps (scraping)', () => {
   });
 });
 
+describe('uploaded artifacts', () => {
+  it('takes context from an uploaded source file when the map has no sourcesContent', async () => {
+    const dbPath = join(root, 'sources.sqlite');
+    IssueDatabase.open(dbPath, { create: true }).close();
+    const store = new ArtifactIndex(dbPath, join(root, 'artifacts-sources'));
+    try {
+      const map = JSON.parse(readFileSync(join(dist, 'app.js.map'), 'utf8')) as { sourcesContent?: string[] };
+      delete map.sourcesContent;
+      const file = (url: string, type: 'minified_source' | 'source_map' | 'source', content: string) => ({ url, type, content: Buffer.from(content) });
+      store.add({
+        bundleId: 'r1',
+        org: 'o',
+        release: 'r1',
+        files: [file('~/dist/app.js', 'minified_source', readFileSync(join(dist, 'app.js'), 'utf8')), file('~/dist/app.js.map', 'source_map', JSON.stringify(map)), file('~/src/math.js', 'source', MATH)],
+      });
+      const { symbolicator } = buildSymbolicator({} as never, root, () => store);
+      const e = event([frames.at(-1)!], { release: 'r1' });
+      await symbolicateEventJson(e, symbolicator);
+      expect(e.exception.values[0].stacktrace.frames[0]).toMatchObject({
+        function: 'divide',
+        context_line: "    throw new Error('division by zero');",
+        data: { resolved_with: 'release', sourcemap: '~/dist/app.js.map' },
+      });
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('the map cache', () => {
   it('keeps maps within its bound of bytes, least recently used out', () => {
     const json = readFileSync(join(dist, 'app.js.map'), 'utf8');
