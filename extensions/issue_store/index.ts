@@ -3,14 +3,14 @@
  * events) in a SQLite database, for `grouping` (through the Host, as `issue_store: <id>`),
  * `summit issues` and the UI. See README.md.
  */
+import { dirname, join } from 'node:path';
 import type { ComponentFactory, ComponentInstance, CreateContext } from '../../pipeline/component.js';
 import { retryableError } from '../../pipeline/errors.js';
 import type { IssueOccurrence, IssueStore, IssueVerdict } from '../../pipeline/exceptions/issues.js';
 import type { ArtifactHost } from '../../pipeline/sourcemaps.js';
-import { dirname, join } from 'node:path';
 import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConfig, type IssueStoreConfig, type ResolvedIssueStoreConfig } from './config.js';
-import { IssueDatabase } from './db.js';
 import { ArtifactIndex } from './artifacts/index.js';
+import { IssueDatabase } from './db.js';
 import { SqliteIssueStore } from './store.js';
 
 export { issueStoreConfigSchema, resolveIssueStoreConfig, ISSUE_STORE_DEFAULTS, type IssueStoreConfig } from './config.js';
