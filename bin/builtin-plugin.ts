@@ -16,6 +16,7 @@ import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
+import { symbolicationProcessorFactory } from '../processors/symbolication/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
@@ -51,6 +52,7 @@ export const builtinPlugin: Plugin = {
     filterProcessorFactory,
     groupingProcessorFactory,
     redactionProcessorFactory,
+    symbolicationProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
     cicdConnectorFactory,

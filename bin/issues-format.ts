@@ -116,6 +116,9 @@ function frameText(f: Frame): string[] {
   const where = [f.filename ?? f.abs_path ?? f.package, f.lineno, f.colno].filter((x) => x !== undefined).join(':');
   const fn = [f.module, f.function].filter(Boolean).join('.') || '?';
   const out = [`  at ${oneLine(fn)}${where ? ` (${oneLine(where)})` : ''}${f.in_app ? '  [app]' : ''}`];
+  // why the symbolication processor left the frame minified (see `summit sourcemaps explain`)
+  const unresolved = (f.data?.symbolication_error as { message?: unknown } | undefined)?.message;
+  if (typeof unresolved === 'string') out.push(`    not source-mapped: ${oneLine(unresolved)}`);
   if (f.context_line === undefined) return out;
   const pre = f.pre_context ?? [];
   const post = f.post_context ?? [];

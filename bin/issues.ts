@@ -152,7 +152,7 @@ export async function issuesCommand(argv: string[], io: IssuesIo = processIo): P
   }
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 function listOptions(values: Values) {
   const status = values.status as string | undefined;
@@ -195,7 +195,7 @@ function positiveInteger(flag: string, text: string): number {
 }
 
 /** --db, else the issue_store extension's path in --config, else the default; undefined after reporting why not. */
-async function databasePath(values: Values, io: IssuesIo): Promise<string | undefined> {
+export async function databasePath(values: Values, io: IssuesIo): Promise<string | undefined> {
   if (values.db !== undefined) return resolve(values.db as string);
   const files = (values.config as string[] | undefined) ?? [];
   if (files.length === 0) return resolve(ISSUE_STORE_DEFAULTS.path);

@@ -26,6 +26,7 @@ Usage:
   summit featuregate                                     the feature gates Summit knows
   summit query "SQL" [--data DIR] [--format table|json|csv]  SQL (DuckDB) over the parquet exporter's files (see summit query --help)
   summit issues [show|resolve|ignore|reopen ID] [--db PATH]  list, show and triage issues (see summit issues --help)
+  summit sourcemaps ls|explain ID|token                  uploaded source maps, why frames were (not) resolved, the upload token
   summit help | --help | --version
 
 Options:
@@ -75,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   // loaded on demand: DuckDB is a native library the pipeline itself never needs
   if (argv[0] === 'query') return (await import('./query.js')).queryCommand(argv.slice(1));
   if (argv[0] === 'issues') return (await import('./issues.js')).issuesCommand(argv.slice(1));
+  if (argv[0] === 'sourcemaps') return (await import('./sourcemaps.js')).sourcemapsCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });

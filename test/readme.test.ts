@@ -5,7 +5,7 @@ import { ROOT, runSummit, tempDir, writeFile } from './helpers.js';
 
 /** Every YAML example in the docs a newcomer reads first must validate as written. */
 describe('documentation examples', () => {
-  const docs = ['README.md', 'plugins/example/README.md', 'extensions/issue_store/README.md'];
+  const docs = ['README.md', 'plugins/example/README.md', 'extensions/issue_store/README.md', 'processors/symbolication/README.md'];
   for (const doc of docs) {
     it(`${doc}: its full config examples validate`, async () => {
       const text = readFileSync(join(ROOT, doc), 'utf8');

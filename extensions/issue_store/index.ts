@@ -3,10 +3,13 @@
  * events) in a SQLite database, for `grouping` (through the Host, as `issue_store: <id>`),
  * `summit issues` and the UI. See README.md.
  */
+import { dirname, join } from 'node:path';
 import type { ComponentFactory, ComponentInstance, CreateContext } from '../../pipeline/component.js';
 import { retryableError } from '../../pipeline/errors.js';
 import type { IssueOccurrence, IssueStore, IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import type { ArtifactHost } from '../../pipeline/sourcemaps.js';
 import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConfig, type IssueStoreConfig, type ResolvedIssueStoreConfig } from './config.js';
+import { ArtifactIndex } from './artifacts/index.js';
 import { IssueDatabase } from './db.js';
 import { storedOccurrence } from './occurrence.js';
 import { StoreThread } from './thread.js';
@@ -14,6 +17,7 @@ import { StoreThread } from './thread.js';
 export { issueStoreConfigSchema, resolveIssueStoreConfig, ISSUE_STORE_DEFAULTS, type IssueStoreConfig } from './config.js';
 export { IssueDatabase, IssueDatabaseError } from './db.js';
 export * from './queries.js';
+export { ArtifactIndex } from './artifacts/index.js';
 
 /** How often ignores that ran out end and retention deletes (besides at start). */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
@@ -22,9 +26,11 @@ export const MAINTENANCE_INTERVAL_MS = 60_000;
  * The running extension: an {@link IssueStore} whose writes run in a thread of its own
  * (worker.ts), and whose database the UI can query while it runs.
  */
-export class IssueStoreExtension implements ComponentInstance, IssueStore {
+export class IssueStoreExtension implements ComponentInstance, IssueStore, ArtifactHost {
   private thread?: StoreThread;
   private reader?: IssueDatabase;
+  /** Uploaded source maps (in `artifacts/` beside the database) and the samples they fix. */
+  private artifactIndex?: ArtifactIndex;
   private timer?: NodeJS.Timeout;
   private maintaining?: Promise<unknown>;
 
@@ -38,10 +44,19 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore {
     return this.reader;
   }
 
+  get artifacts(): ArtifactIndex | undefined {
+    return this.artifactIndex;
+  }
+
+  get samples(): ArtifactIndex | undefined {
+    return this.artifactIndex;
+  }
+
   async start(): Promise<void> {
     const { path, sampleEvents, maxAgeMs, maxIssues } = this.config;
     this.thread = await StoreThread.start({ path, options: { sampleEvents, maxAgeMs, maxIssues } });
     this.reader = IssueDatabase.open(path, { create: false });
+    this.artifactIndex = new ArtifactIndex(path, join(dirname(path), 'artifacts'), this.ctx.logger);
     this.ctx.logger.info(`${this.ctx.id}: issue database ${path}`);
     await this.maintain();
     this.timer = setInterval(() => void this.maintain(), MAINTENANCE_INTERVAL_MS);
@@ -80,6 +95,8 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore {
     this.thread = undefined;
     this.reader?.close();
     this.reader = undefined;
+    this.artifactIndex?.close();
+    this.artifactIndex = undefined;
   }
 }
 

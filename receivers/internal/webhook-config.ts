@@ -2,7 +2,7 @@ import type { JSONSchema } from '../../pipeline/component.js';
 import { parseDuration, durationSchema } from '../../pipeline/duration.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
-import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 /** The `webhook:` block of the contrib `github` and `gitlab` receivers, plus Summit's keys. */
 export interface WebhookConfig extends HttpServerSettings {
@@ -97,7 +97,7 @@ export function validateWebhook(webhook: Partial<WebhookConfig> | undefined, sec
         `(it is checked against ${secretHeader}), or set webhook.insecure_allow_unauthenticated: true to accept unauthenticated deliveries`,
     });
   }
-  problems.push(...checkTlsPair(w.tls, 'webhook.tls'));
+  problems.push(...checkTls(w.tls, 'webhook.tls'));
   return problems;
 }
 

@@ -1,7 +1,7 @@
 import type { JSONSchema } from '../../pipeline/component.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
-import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 export interface JunitReceiverConfig extends HttpServerSettings {
   endpoint: string;
@@ -58,7 +58,7 @@ export function validateJunitConfig(raw: Partial<JunitReceiverConfig>): { path: 
       message: `a token is required: anyone who can reach ${config.endpoint} could otherwise upload forged test results. Set bearer_token (uploads send "Authorization: Bearer <token>"), or set insecure_allow_unauthenticated: true`,
     });
   }
-  problems.push(...checkTlsPair(config.tls, 'tls'));
+  problems.push(...checkTls(config.tls, 'tls'));
   return problems;
 }
 

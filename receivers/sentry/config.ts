@@ -2,6 +2,7 @@ import type { JSONSchema } from '../../pipeline/component.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
 import { splitHostPort } from '../../pipeline/net.js';
 import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { uploadsSchema, type UploadsConfig } from './uploads/config.js';
 
 /** What a project's rate limit counts; `all` counts every item of every other category. */
 export const RATE_LIMIT_CATEGORIES = ['error', 'transaction', 'session', 'log', 'attachment', 'default', 'all'] as const;
@@ -36,6 +37,8 @@ export interface SentryReceiverConfig extends HttpServerSettings {
   max_envelope_size: number;
   /** The request body as sent (compressed or not), in bytes. */
   max_request_body_size: number;
+  /** Source map uploads (sentry-cli, bundler plugins); absent: not served. */
+  uploads?: UploadsConfig;
 }
 
 const MIB = 1024 * 1024;
@@ -64,6 +67,7 @@ export const sentryReceiverSchema: JSONSchema = {
     max_event_size: { type: 'integer', minimum: 1, default: SENTRY_DEFAULTS.max_event_size, description: 'bytes' },
     max_envelope_size: { type: 'integer', minimum: 1, default: SENTRY_DEFAULTS.max_envelope_size, description: 'bytes, decompressed' },
     max_request_body_size: { type: 'integer', minimum: 1, default: SENTRY_DEFAULTS.max_request_body_size, description: 'bytes, as sent' },
+    uploads: uploadsSchema,
     project_file: {
       type: 'string',
       description: "Summit's own: without projects, the one project accepted is kept here (made at the first start); default ./data/sentry-project.json under the working directory",

@@ -25,6 +25,7 @@ import { ProjectDirectory, type Project } from './projects.js';
 import { longestPerCategory, rateLimitsHeader } from './rate-limits.js';
 import { envelopeFromStoreBody } from './store.js';
 import type { SentryCounters } from './telemetry.js';
+import type { UploadApi } from './uploads/api.js';
 
 const ROUTE = /^\/api\/([^/]+)\/(envelope|store)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
@@ -43,12 +44,15 @@ export class SentryHttpServer {
     private readonly owner: ServerOwner & { logger: Logger },
     private readonly configDir: string,
     private readonly counters: SentryCounters,
+    /** Source map uploads (`uploads:`), served on the same port under /api/0/. */
+    private readonly uploads?: UploadApi,
   ) {
     this.projects = new ProjectDirectory(config.projects);
     this.wired = new Set(SIGNALS.filter((s) => next[s]));
   }
 
   async start(host: Host): Promise<void> {
+    this.uploads?.start(host);
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res, host).catch((err) => {
         this.owner.logger.error({ err }, 'Sentry intake request failed unexpectedly');
@@ -74,6 +78,7 @@ export class SentryHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, host: Host): Promise<void> {
     const [path, query = ''] = (req.url ?? '/').split('?', 2);
+    if (this.uploads?.handles(path)) return this.uploads.handle(req, res, path);
     const route = ROUTE.exec(path);
     res.setHeader('vary', 'origin, access-control-request-method, access-control-request-headers');
     res.setHeader('access-control-allow-origin', '*');
