@@ -3,6 +3,7 @@ import { PLUGIN_API_VERSION } from '../pipeline/index.js';
 import { nopReceiverFactory } from '../receivers/nop/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { sentryReceiverFactory } from '../receivers/sentry/index.js';
+import { filelogReceiverFactory } from '../receivers/filelog/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
@@ -31,6 +32,7 @@ export const builtinPlugin: Plugin = {
     nopReceiverFactory,
     otlpReceiverFactory,
     sentryReceiverFactory,
+    filelogReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,
