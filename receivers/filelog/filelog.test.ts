@@ -1,0 +1,236 @@
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { cleanedUpAfterEach, sleep, startSummit, until } from '../../test/delivery-helpers.js';
+import { runSummit, tempDir, writeFile } from '../../test/helpers.js';
+import { bodyCounts, readLogRecords } from '../../test/log-output.js';
+
+const { running, dirs } = cleanedUpAfterEach();
+
+function setup(): string {
+  const dir = tempDir('summit-filelog-');
+  dirs.push(dir);
+  return dir;
+}
+
+function config(receiver: string, extra = ''): string {
+  return `receivers:
+  filelog:
+${receiver
+  .trim()
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+exporters:
+  file:
+    path: ./out.jsonl
+    append: true
+${extra}
+service:
+  ${extra.includes('file_storage') ? 'extensions: [file_storage]\n  ' : ''}telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [filelog]
+      exporters: [file]
+`;
+}
+
+const lines = (from: number, to: number, prefix = 'line') => Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}\n`).join('');
+
+/** Every body `prefix-N` for N in [0, n) arrived exactly once (and nothing else with that prefix). */
+function expectExactlyOnce(out: string, n: number, prefix = 'line'): void {
+  const counts = bodyCounts(readLogRecords(out));
+  const missing: number[] = [];
+  const twice: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = counts.get(`${prefix}-${i}`) ?? 0;
+    if (c === 0) missing.push(i);
+    if (c > 1) twice.push(i);
+  }
+  expect({ missing: missing.slice(0, 10), missingCount: missing.length, duplicated: twice.slice(0, 10) }).toEqual({ missing: [], missingCount: 0, duplicated: [] });
+}
+
+async function waitForRecords(out: string, n: number, ms = 10_000): Promise<void> {
+  await until(() => readLogRecords(out).length >= n, `${n} records in ${out}`, ms);
+}
+
+describe('filelog receiver', () => {
+  it('reads files matched by ** globs from the beginning, with file name and path attributes, and skips excluded ones', async () => {
+    const dir = setup();
+    mkdirSync(join(dir, 'logs/a/b'), { recursive: true });
+    writeFileSync(join(dir, 'logs/top.log'), 'top line\r\n');
+    writeFileSync(join(dir, 'logs/a/b/deep.log'), 'deep line\n\nlast line without newline');
+    writeFileSync(join(dir, 'logs/a/skip.log'), 'excluded\n');
+    writeFileSync(join(dir, 'logs/a/other.txt'), 'not matched\n');
+    running.push(
+      await startSummit(
+        dir,
+        config(`
+include: [./logs/**/*.log]
+exclude: ['**/skip.log']
+start_at: beginning
+include_file_path: true
+include_file_name_resolved: true
+force_flush_period: 100ms`),
+      ),
+    );
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 3);
+    await sleep(300);
+    const records = readLogRecords(out);
+    expect(records.map((r) => r.body).sort()).toEqual(['deep line', 'last line without newline', 'top line']);
+    const deep = records.find((r) => r.body === 'deep line')!;
+    expect(deep.attributes).toEqual({
+      'log.file.name': 'deep.log',
+      'log.file.path': join(dir, 'logs/a/b/deep.log'),
+      'log.file.name_resolved': 'deep.log',
+    });
+  });
+
+  it('starts at the end of files present at start (start_at: end) and reads what is appended, and files created later from their start', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'app.log'), lines(0, 5, 'old'));
+    running.push(await startSummit(dir, config(`include: [./*.log]\npoll_interval: 50ms`)));
+    await sleep(300);
+    appendFileSync(join(dir, 'app.log'), lines(0, 3));
+    writeFileSync(join(dir, 'new.log'), lines(3, 6));
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 6);
+    await sleep(200);
+    expect(readLogRecords(out).map((r) => r.body)).not.toContain('old-0');
+    expectExactlyOnce(out, 6);
+  });
+
+  it('recombines multiline Java and Python stack traces into one record each (line_start_pattern)', async () => {
+    const dir = setup();
+    const java = [
+      '2024-05-01 10:00:00 ERROR request failed',
+      'java.lang.IllegalStateException: boom',
+      '\tat com.example.Service.handle(Service.java:42)',
+      '\tat com.example.Main.main(Main.java:7)',
+      'Caused by: java.io.IOException: disk',
+      '\t... 2 more',
+    ].join('\n');
+    const python = ['2024-05-01 10:00:01 ERROR unhandled', 'Traceback (most recent call last):', '  File "app.py", line 3, in <module>', '    main()', 'ValueError: bad'].join('\n');
+    writeFileSync(join(dir, 'app.log'), `${java}\n${python}\n2024-05-01 10:00:02 INFO fine\n`);
+    running.push(
+      await startSummit(
+        dir,
+        config(`
+include: [./app.log]
+start_at: beginning
+force_flush_period: 100ms
+multiline:
+  line_start_pattern: '^\\d{4}-\\d{2}-\\d{2} '`),
+      ),
+    );
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 3);
+    await sleep(300);
+    expect(readLogRecords(out).map((r) => r.body)).toEqual([java, python, '2024-05-01 10:00:02 INFO fine']);
+  });
+
+  it('follows rotation by rename + create while the file is written at a steady rate: every line once', async () => {
+    const dir = setup();
+    const file = join(dir, 'app.log');
+    writeFileSync(file, '');
+    running.push(await startSummit(dir, config(`include: [./app.log]\npoll_interval: 50ms\nstart_at: beginning`)));
+    let n = 0;
+    for (let round = 0; round < 4; round++) {
+      for (let t = 0; t < 10; t++) {
+        appendFileSync(file, lines(n, n + 50));
+        n += 50;
+        await sleep(10);
+      }
+      // logrotate's default: rename, then create the file anew (the rotated name is not included)
+      renameSync(file, join(dir, `app.log.${round + 1}`));
+      writeFileSync(file, '');
+    }
+    appendFileSync(file, lines(n, n + 50));
+    n += 50;
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, n);
+    await sleep(300);
+    expectExactlyOnce(out, n);
+  });
+
+  it('follows rotation by copytruncate (the copy matched by the include): every line once', async () => {
+    const dir = setup();
+    const file = join(dir, 'app.log');
+    writeFileSync(file, '');
+    running.push(await startSummit(dir, config(`include: [./app.log*]\npoll_interval: 50ms\nstart_at: beginning`)));
+    let n = 0;
+    for (let round = 0; round < 4; round++) {
+      for (let t = 0; t < 10; t++) {
+        appendFileSync(file, lines(n, n + 50));
+        n += 50;
+        await sleep(10);
+      }
+      // logrotate's copytruncate: copy, then truncate in place; the writer keeps appending
+      copyFileSync(file, join(dir, `app.log.${round + 1}`));
+      truncateSync(file, 0);
+    }
+    appendFileSync(file, lines(n, n + 50));
+    n += 50;
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, n);
+    await sleep(300);
+    expectExactlyOnce(out, n);
+  });
+
+  it('reads a file that shrank from its start again', async () => {
+    const dir = setup();
+    const file = join(dir, 'app.log');
+    writeFileSync(file, 'the same first bytes, then a long line that makes it longer\n');
+    running.push(await startSummit(dir, config(`include: [./app.log]\npoll_interval: 50ms\nstart_at: beginning`)));
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 1);
+    writeFileSync(file, 'the same first bytes\n');
+    await waitForRecords(out, 2);
+    expect(readLogRecords(out).map((r) => r.body)).toEqual(['the same first bytes, then a long line that makes it longer', 'the same first bytes']);
+  });
+
+  it('reads gzip files (compression: gzip) and deletes files once read (delete_after_read)', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'a.log.gz'), gzipSync(lines(0, 100)));
+    writeFileSync(join(dir, 'b.log.gz'), Buffer.concat([gzipSync(lines(100, 150)), gzipSync(lines(150, 200))]));
+    running.push(await startSummit(dir, config(`include: [./*.gz]\nstart_at: beginning\ncompression: gzip\ndelete_after_read: true\npoll_interval: 50ms`)));
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 200);
+    await until(() => !existsSync(join(dir, 'a.log.gz')) && !existsSync(join(dir, 'b.log.gz')), 'the files to be deleted');
+    expectExactlyOnce(out, 200);
+  });
+
+  it('warns about a FIFO, an unreadable file and invalid UTF-8, cuts a line longer than max_log_size, and keeps reading the rest', async () => {
+    const dir = setup();
+    execFileSync('mkfifo', [join(dir, 'pipe.log')]);
+    writeFileSync(join(dir, 'secret.log'), 'hidden\n');
+    chmodSync(join(dir, 'secret.log'), 0o000);
+    writeFileSync(join(dir, 'bad.log'), Buffer.concat([Buffer.from('bad \xff\xfe bytes\n', 'latin1'), Buffer.from('fine\n')]));
+    writeFileSync(join(dir, 'long.log'), `${'x'.repeat(2500)}\nafter\n`);
+    const summit = await startSummit(dir, config(`include: [./*.log]\nstart_at: beginning\nmax_log_size: 1KiB\npoll_interval: 50ms`));
+    running.push(summit);
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 6);
+    await summit.waitForLog(/not a regular file/);
+    await summit.waitForLog(/invalid in its encoding/);
+    if (process.getuid?.() !== 0) await summit.waitForLog(/permission denied/);
+    const bodies = readLogRecords(out).map((r) => String(r.body));
+    expect(bodies).toContain('bad \uFFFD\uFFFD bytes');
+    expect(bodies).toContain('fine');
+    expect(bodies.filter((b) => /^x+$/.test(b)).map((b) => b.length)).toEqual([1024, 1024, 452]);
+    expect(bodies).toContain('after');
+  });
+
+  it('refuses an unsupported operator and a bad glob config, naming them', async () => {
+    const dir = setup();
+    const file = writeFile(dir, 'bad.yaml', config(`include: [./*.log]\noperators:\n  - type: json_parser\n  - type: lua_script`));
+    const r = await runSummit(['validate', '--config', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/operators\[1\].*unsupported operator type "lua_script"/);
+  });
+});
