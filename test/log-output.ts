@@ -15,7 +15,9 @@ export interface ReadRecord {
 export function readLogRecords(file: string): ReadRecord[] {
   if (!existsSync(file)) return [];
   const out: ReadRecord[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    // a process killed mid-write leaves a torn line, and the next run appends right after it
+    const line = raw.slice(Math.max(0, raw.lastIndexOf('{"resourceLogs"')));
     if (line.trim() === '') continue;
     let logs;
     try {

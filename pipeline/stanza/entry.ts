@@ -37,6 +37,11 @@ export function newEntry(body: unknown, observedTimestamp = BigInt(Date.now()) *
   return { body, attributes: {}, resource: {}, timestamp: 0n, observedTimestamp, severity: 0, severityText: '', traceId: '', spanId: '', traceFlags: 0 };
 }
 
+function isEmpty(o: Fields): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 function attributesOf(fields: Fields): Attributes {
   return new Map(Object.entries(fields).map(([k, v]) => [k, toAnyValue(v)]));
 }
@@ -45,7 +50,7 @@ function attributesOf(fields: Fields): Attributes {
 export function entriesToLogs(entries: Entry[], scopeName = ''): Logs {
   const byResource = new Map<string, ResourceLogs>();
   for (const e of entries) {
-    const key = JSON.stringify(e.resource, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    const key = isEmpty(e.resource) ? '' : JSON.stringify(e.resource, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     let rl = byResource.get(key);
     if (!rl) {
       rl = {

@@ -62,8 +62,11 @@ export class FileConsumer {
   private stopped = false;
   private batch: Entry[] = [];
   private batchBytes = 0;
-  private readonly touched = new Set<TrackedFile>();
+  /** Files read since the last flush, and the offset up to which their records are in the batch. */
+  private readonly touched = new Map<TrackedFile, number>();
   private readonly warnedPaths = new Set<string>();
+  private readonly push = (e: Entry) => void this.batch.push(e);
+  private readonly hasResource: boolean;
   /** Files with an open handle: from the last poll and the one running. */
   private readonly open = new Set<TrackedFile>();
 
@@ -76,6 +79,7 @@ export class FileConsumer {
     restored: FileState[],
   ) {
     this.history = restored.map((state) => ({ state, seenPoll: 0 }));
+    this.hasResource = Object.keys(s.resource).length > 0;
   }
 
   start(): void {
@@ -195,30 +199,34 @@ export class FileConsumer {
       if (this.stopped) return;
       let tokens;
       try {
-        tokens = await f.read(BATCH_BYTES, this.s.forceFlushMs);
+        tokens = await f.read(this.s.forceFlushMs);
       } catch (err) {
         this.warnOnce(f.path, 'cannot read file; skipping it until it changes', err);
         return;
       }
       if (tokens.length === 0) break;
+      const observed = BigInt(Date.now()) * 1_000_000n;
+      const attributes: Record<string, unknown> = { ...this.s.attributes };
+      if (this.s.includeFileName) attributes['log.file.name'] = basename(f.path);
+      if (this.s.includeFilePath) attributes['log.file.path'] = f.path;
+      if (this.s.includeFileNameResolved) attributes['log.file.name_resolved'] = basename(resolved);
+      if (this.s.includeFilePathResolved) attributes['log.file.path_resolved'] = resolved;
       for (const t of tokens) {
-        const e = newEntry(t.text);
+        const e = newEntry(t.text, observed);
         e.source = { key: f.key, start: t.start, end: t.end };
-        Object.assign(e.attributes, this.s.attributes);
-        Object.assign(e.resource, this.s.resource);
-        if (this.s.includeFileName) e.attributes['log.file.name'] = basename(f.path);
-        if (this.s.includeFilePath) e.attributes['log.file.path'] = f.path;
-        if (this.s.includeFileNameResolved) e.attributes['log.file.name_resolved'] = basename(resolved);
-        if (this.s.includeFilePathResolved) e.attributes['log.file.path_resolved'] = resolved;
-        this.operators.process(e, (out) => this.batch.push(out));
+        e.attributes = { ...attributes };
+        if (this.hasResource) e.resource = { ...this.s.resource };
+        this.operators.process(e, this.push);
         this.batchBytes += t.end - t.start;
+        this.touched.set(f, t.end);
+        if (this.batch.length >= BATCH_RECORDS || this.batchBytes >= BATCH_BYTES) await this.flush();
       }
-      this.touched.add(f);
+      // bytes after the last record (blank lines) are done too
+      this.touched.set(f, f.offset);
       if (f.splitter.invalidLines > 0 && !f.warnedInvalid) {
         f.warnedInvalid = true;
         this.logger.warn({ path: f.path, encoding: this.s.encoding }, 'file has bytes invalid in its encoding; they are replaced by U+FFFD');
       }
-      if (this.batch.length >= BATCH_RECORDS || this.batchBytes >= BATCH_BYTES) await this.flush();
     }
   }
 
@@ -226,7 +234,7 @@ export class FileConsumer {
   private async flush(): Promise<void> {
     this.operators.flushStale((e) => this.batch.push(e));
     const entries = this.batch;
-    const files = [...this.touched].map((f) => ({ f, offset: f.offset }));
+    const files = [...this.touched].map(([f, offset]) => ({ f, offset }));
     this.batch = [];
     this.batchBytes = 0;
     this.touched.clear();

@@ -66,16 +66,15 @@ export class TrackedFile {
   }
 
   /**
-   * The next records after what was read, at most about `maxBytes` of them; [] once the file
+   * The next records after what was read (of one chunk read); [] once the file
    * has nothing more (a last line without newline counts once the file did not grow for
    * `flushAfterMs`).
    */
-  async read(maxBytes: number, flushAfterMs: number): Promise<Token[]> {
+  async read(flushAfterMs: number): Promise<Token[]> {
     if (this.gzip) return this.readGzip();
     for (;;) {
-      const want = Math.max(READ_CHUNK, maxBytes);
-      const chunk = Buffer.allocUnsafe(want);
-      const { bytesRead } = await this.fd.read(chunk, 0, want, this.offset + this.pending.length);
+      const chunk = Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await this.fd.read(chunk, 0, READ_CHUNK, this.offset + this.pending.length);
       if (bytesRead > 0) {
         this.grewAt = Date.now();
         this.pending = this.pending.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]);
