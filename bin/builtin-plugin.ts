@@ -4,6 +4,7 @@ import { nopReceiverFactory } from '../receivers/nop/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { sentryReceiverFactory } from '../receivers/sentry/index.js';
 import { filelogReceiverFactory } from '../receivers/filelog/index.js';
+import { syslogReceiverFactory } from '../receivers/syslog/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
@@ -33,6 +34,7 @@ export const builtinPlugin: Plugin = {
     otlpReceiverFactory,
     sentryReceiverFactory,
     filelogReceiverFactory,
+    syslogReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,
