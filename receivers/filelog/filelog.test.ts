@@ -226,6 +226,48 @@ multiline:
     expect(bodies).toContain('after');
   });
 
+  it('container operator: Docker JSON and CRI logs with partial lines reassembled, Kubernetes metadata from the path', async () => {
+    const dir = setup();
+    const pods = join(dir, 'pods');
+    const docker = join(pods, 'shop_web-7d9f_0f3c2a4e-1111-2222-3333-444455556666/web');
+    const cri = join(pods, 'shop_worker-1_aaaabbbb-cccc-dddd-eeee-ffff00001111/worker');
+    mkdirSync(docker, { recursive: true });
+    mkdirSync(cri, { recursive: true });
+    writeFileSync(
+      join(docker, '0.log'),
+      [
+        { log: 'GET /cart 200\n', stream: 'stdout', time: '2024-05-01T10:00:00.000000001Z' },
+        { log: 'a very long line split by docker ', stream: 'stderr', time: '2024-05-01T10:00:01Z' },
+        { log: 'into two parts\n', stream: 'stderr', time: '2024-05-01T10:00:01Z' },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n') + '\n',
+    );
+    writeFileSync(
+      join(cri, '2.log'),
+      ['2024-05-01T10:00:02.5+00:00 stdout P a partial line con', '2024-05-01T10:00:02.5+00:00 stdout F tinues here', '2024-05-01T10:00:03Z stderr F whole line'].join('\n') + '\n',
+    );
+    running.push(await startSummit(dir, config(`include: [./pods/*/*/*.log]\nstart_at: beginning\ninclude_file_path: true\noperators:\n  - type: container`)));
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 4);
+    await sleep(300);
+    const records = readLogRecords(out);
+    const byBody = new Map(records.map((r) => [String(r.body), r]));
+    expect([...byBody.keys()].sort()).toEqual(['GET /cart 200', 'a very long line split by docker into two parts', 'a partial line continues here', 'whole line']);
+    const get = byBody.get('GET /cart 200')!;
+    expect(get.attributes['log.iostream']).toBe('stdout');
+    expect(get.timeUnixNano).toBe(1714557600000000001n);
+    expect(get.resource).toEqual({
+      'k8s.namespace.name': 'shop',
+      'k8s.pod.name': 'web-7d9f',
+      'k8s.pod.uid': '0f3c2a4e-1111-2222-3333-444455556666',
+      'k8s.container.name': 'web',
+      'k8s.container.restart_count': '0',
+    });
+    expect(byBody.get('a partial line continues here')!.resource['k8s.container.restart_count']).toBe('2');
+    expect(byBody.get('whole line')!.attributes['log.iostream']).toBe('stderr');
+  });
+
   it('refuses an unsupported operator and a bad glob config, naming them', async () => {
     const dir = setup();
     const file = writeFile(dir, 'bad.yaml', config(`include: [./*.log]\noperators:\n  - type: json_parser\n  - type: lua_script`));
