@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -37,6 +37,12 @@ service:
       receivers: [filelog]
       exporters: [file]
 `;
+}
+
+/** Rotates dir/app.log now with the real logrotate, keeping 10 rotated files. */
+function logrotate(dir: string, mode: 'create' | 'copytruncate'): void {
+  const conf = writeFile(dir, 'logrotate.conf', `${join(dir, 'app.log')} {\n  rotate 10\n  ${mode}\n  missingok\n}\n`);
+  execFileSync('logrotate', ['--force', '--state', join(dir, 'logrotate.state'), conf], { stdio: 'pipe' });
 }
 
 const lines = (from: number, to: number, prefix = 'line') => Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}\n`).join('');
@@ -134,7 +140,7 @@ multiline:
     expect(readLogRecords(out).map((r) => r.body)).toEqual([java, python, '2024-05-01 10:00:02 INFO fine']);
   });
 
-  it('follows rotation by rename + create while the file is written at a steady rate: every line once', async () => {
+  it('follows rotation by logrotate (rename + create) while the file is written at a steady rate: every line once', async () => {
     const dir = setup();
     const file = join(dir, 'app.log');
     writeFileSync(file, '');
@@ -146,9 +152,8 @@ multiline:
         n += 50;
         await sleep(10);
       }
-      // logrotate's default: rename, then create the file anew (the rotated name is not included)
-      renameSync(file, join(dir, `app.log.${round + 1}`));
-      writeFileSync(file, '');
+      // logrotate's default: rename, then create the file anew (the rotated names are not included)
+      logrotate(dir, 'create');
     }
     appendFileSync(file, lines(n, n + 50));
     n += 50;
@@ -158,7 +163,7 @@ multiline:
     expectExactlyOnce(out, n);
   });
 
-  it('follows rotation by copytruncate (the copy matched by the include): every line once', async () => {
+  it('follows rotation by logrotate copytruncate (the copy matched by the include): every line once', async () => {
     const dir = setup();
     const file = join(dir, 'app.log');
     writeFileSync(file, '');
@@ -170,9 +175,8 @@ multiline:
         n += 50;
         await sleep(10);
       }
-      // logrotate's copytruncate: copy, then truncate in place; the writer keeps appending
-      copyFileSync(file, join(dir, `app.log.${round + 1}`));
-      truncateSync(file, 0);
+      // copytruncate: copy, then truncate in place; the writer keeps appending
+      logrotate(dir, 'copytruncate');
     }
     appendFileSync(file, lines(n, n + 50));
     n += 50;
