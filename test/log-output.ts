@@ -43,7 +43,7 @@ export function readLogRecords(file: string): ReadRecord[] {
 }
 
 /** How often each body occurs. */
-export function bodyCounts(records: ReadRecord[]): Map<string, number> {
+export function bodyCounts(records: { body: unknown }[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of records) counts.set(String(r.body), (counts.get(String(r.body)) ?? 0) + 1);
   return counts;

@@ -123,17 +123,25 @@ function zoneOffsetMinutes(zone: string, utcMs: number): number {
 
 export function parseRfc3164(s: string, location: string): { fields: Fields; timestamp: bigint; severity: number } {
   const { pri, rest } = parsePri(s);
+  // rsyslog's RSYSLOG_ForwardFormat (and go-syslog) allow an RFC 3339 timestamp in place of "Mmm dd hh:mm:ss"
+  const iso = /^(\d{4}-\d{2}-\d{2}T\S+) /.exec(s.slice(rest));
+  if (iso) return rfc3164Rest(s, rest + iso[0].length, pri, rfc3339(iso[1]));
   const m = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) /.exec(s.slice(rest));
-  if (!m) throw new Error('expected a timestamp "Mmm dd hh:mm:ss" after the priority (RFC 3164)');
+  if (!m) throw new Error('expected a timestamp "Mmm dd hh:mm:ss" or RFC 3339 after the priority (RFC 3164)');
   const month = MONTHS.indexOf(m[1]);
   if (month < 0) throw new Error(`invalid month "${m[1]}"`);
-  let pos = rest + m[0].length;
+  const pos = rest + m[0].length;
   // the year is not in the message: the current one, unless that puts it in the future (December's message read in January)
   const now = new Date();
   let year = now.getUTCFullYear();
   const local = () => Date.UTC(year, month, +m[2], +m[3], +m[4], +m[5]);
   if (local() - now.getTime() > 7 * 86_400_000) year--;
   const utc = local() - zoneOffsetMinutes(location, local()) * 60_000;
+  return rfc3164Rest(s, pos, pri, BigInt(utc) * 1_000_000n);
+}
+
+/** HOSTNAME TAG[PID]: MSG after an RFC 3164 timestamp. */
+function rfc3164Rest(s: string, pos: number, pri: number, timestamp: bigint): { fields: Fields; timestamp: bigint; severity: number } {
   let hostname;
   [hostname, pos] = takeWord(s, pos);
   const fields: Fields = { priority: pri, facility: pri >> 3, hostname };
@@ -144,7 +152,7 @@ export function parseRfc3164(s: string, location: string): { fields: Fields; tim
     pos += tag[0].length;
   }
   fields.message = s.slice(pos);
-  return { fields, timestamp: BigInt(utc) * 1_000_000n, severity: pri & 7 };
+  return { fields, timestamp, severity: pri & 7 };
 }
 
 /** Parses `e.body` as syslog into its attributes, timestamp and severity; throws naming what is wrong. */
