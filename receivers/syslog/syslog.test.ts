@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanedUpAfterEach, startSummit, until } from '../../test/delivery-helpers.js';
@@ -110,6 +112,20 @@ describe('syslog receiver', () => {
     expect(records.map((r) => r.body)).toEqual(['not syslog at all', '<14>1 - host app - - - fine']);
     expect(records[0].attributes).toEqual({});
     expect(records[1].attributes.message).toBe('fine');
+  });
+
+  it('receives over TLS (tcp.tls) from a client that verifies the certificate', async () => {
+    const dir = tempDir('summit-syslog-tls-');
+    dirs.push(dir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    const port = await freePort();
+    running.push(await startSummit(dir, config(`protocol: rfc5424\ntcp:\n  listen_address: 127.0.0.1:${port}\n  tls:\n    cert_file: cert.pem\n    key_file: key.pem`)));
+    const out = join(dir, 'out.jsonl');
+    const sock = tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(join(dir, 'cert.pem')) });
+    await new Promise<void>((r, j) => sock.once('secureConnect', () => r()).once('error', j));
+    sock.end('<165>1 2024-05-01T10:00:00Z host app - - - over tls\n');
+    await until(() => readLogRecords(out).length >= 1, 'one record');
+    expect(readLogRecords(out)[0].attributes).toMatchObject({ message: 'over tls', facility: 20 });
   });
 
   it('refuses configs upstream refuses, naming the key', async () => {
