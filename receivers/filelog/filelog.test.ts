@@ -1,9 +1,9 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { cleanedUpAfterEach, sleep, startSummit, until } from '../../test/delivery-helpers.js';
+import { cleanedUpAfterEach, rssMiB, sleep, startSummit, until } from '../../test/delivery-helpers.js';
 import { runSummit, tempDir, writeFile } from '../../test/helpers.js';
 import { bodyCounts, readLogRecords } from '../../test/log-output.js';
 
@@ -270,6 +270,42 @@ multiline:
     });
     expect(byBody.get('a partial line continues here')!.resource['k8s.container.restart_count']).toBe('2');
     expect(byBody.get('whole line')!.attributes['log.iostream']).toBe('stderr');
+  });
+
+  it('cuts a 100 MB line into max_log_size records without holding it, and reads a file deleted while it is tailed to its end', async () => {
+    const dir = setup();
+    const big = join(dir, 'big.log');
+    const fd = openSync(big, 'w');
+    const mib = Buffer.alloc(1024 * 1024, 'y');
+    for (let i = 0; i < 100; i++) writeSync(fd, mib);
+    writeSync(fd, '\nafter the long line\n');
+    closeSync(fd);
+    writeFileSync(join(dir, 'gone.log'), 'gone-0\n');
+    // the long pieces' bodies are replaced by their length class, so the output stays small
+    const summit = await startSummit(
+      dir,
+      config(`
+include: [./*.log]
+start_at: beginning
+poll_interval: 50ms
+operators:
+  - type: add
+    if: 'body matches "^y+$"'
+    field: body
+    value: a piece of the long line`),
+    );
+    running.push(summit);
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 2);
+    appendFileSync(join(dir, 'gone.log'), 'gone-1\n');
+    rmSync(join(dir, 'gone.log'));
+    await waitForRecords(out, 103, 20_000);
+    const bodies = readLogRecords(out).map((r) => String(r.body));
+    expect(bodies.filter((b) => b === 'a piece of the long line')).toHaveLength(100);
+    expect(bodies).toContain('after the long line');
+    expect(bodies.filter((b) => b.startsWith('gone-')).sort()).toEqual(['gone-0', 'gone-1']);
+    // holding the line whole would take its 100 MB as bytes and again as text on top of the process itself
+    expect(rssMiB(summit.child.pid!)).toBeLessThan(350);
   });
 
   it('refuses an unsupported operator and a bad glob config, naming them', async () => {
