@@ -59,6 +59,8 @@ export function validateOperators(configs: OperatorConfig[] | undefined, path = 
 export class OperatorPipeline {
   private constructor(
     private readonly nodes: Node[],
+    /** Operator ids to their index, for routers sending by name. */
+    private readonly routeIds: Map<string, number>,
     private readonly logger?: Logger,
   ) {}
 
@@ -88,12 +90,8 @@ export class OperatorPipeline {
       const outputs = named ? named.map(resolve) : index + 1 < built.length ? [index + 1] : [];
       return { id, step, outputs, onError: c.on_error ?? 'send', condition, failures: 0, lastWarn: 0 };
     });
-    const pipeline = new OperatorPipeline(nodes, logger);
-    pipeline.routeIds = ids;
-    return pipeline;
+    return new OperatorPipeline(nodes, ids, logger);
   }
-
-  private routeIds = new Map<string, number>();
 
   /** Runs one entry through the operators; `out` gets what leaves the last one (0, 1 or more entries). */
   process(e: Entry, out: (e: Entry) => void): void {

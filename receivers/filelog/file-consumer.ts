@@ -170,7 +170,8 @@ export class FileConsumer {
     if (prior) {
       matched.add(prior);
       await prior.adopt(c.fd, c.path);
-      if (isPrefix(prior.fingerprint, c.fingerprint) && prior.fingerprint.length < c.fingerprint.length) prior.fingerprint = c.fingerprint;
+      // the file grew past its fingerprint's length: identify it by more bytes from now on
+      if (prior.fingerprint.length < c.fingerprint.length) prior.fingerprint = c.fingerprint;
       if (!this.s.gzip && c.size < prior.offset) {
         this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
         prior.restart();
