@@ -4,7 +4,7 @@ import { nopReceiverFactory } from '../receivers/nop/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { sentryReceiverFactory } from '../receivers/sentry/index.js';
 import { filelogReceiverFactory } from '../receivers/filelog/index.js';
-import { syslogReceiverFactory } from '../receivers/syslog/index.js';
+import { syslogReceiverFactory, tcplogReceiverFactory, udplogReceiverFactory } from '../receivers/syslog/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
@@ -35,6 +35,8 @@ export const builtinPlugin: Plugin = {
     sentryReceiverFactory,
     filelogReceiverFactory,
     syslogReceiverFactory,
+    tcplogReceiverFactory,
+    udplogReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,

@@ -1,25 +1,19 @@
 /**
  * The `syslog` receiver (upstream syslogreceiver): RFC 5424 / RFC 3164 messages over TCP
  * (newline, NUL or octet-counting framing, TLS optional) or UDP, parsed into upstream's
- * attributes, then through stanza operators into the pipeline.
+ * attributes, then through stanza operators into the pipeline. The `tcplog` and `udplog`
+ * receivers are the same listeners without the syslog parsing.
  */
 import type { ComponentFactory } from '../../pipeline/component.js';
 import { parseByteSize } from '../../pipeline/stanza/byte-size.js';
-import { Emitter } from '../../pipeline/stanza/emitter.js';
-import { newEntry, type Entry } from '../../pipeline/stanza/entry.js';
-import { OperatorPipeline } from '../../pipeline/stanza/operators.js';
+import type { Entry } from '../../pipeline/stanza/entry.js';
 import { syslogConfigSchema, validateSyslogConfig, type SyslogConfig } from './config.js';
-import { TcpListener, UdpListener, type Peer } from './listeners.js';
+import { createIntake, listenerInstance } from './intake.js';
+import { TcpListener, UdpListener } from './listeners.js';
 import { parseSyslogEntry } from './parse.js';
 
 export type { SyslogConfig } from './config.js';
-
-function decoder(encoding: string): (b: Buffer) => string {
-  const e = encoding.toLowerCase();
-  if (e === 'utf-16le') return (b) => b.toString('utf16le');
-  if (['ascii', 'us-ascii', 'latin1', 'iso-8859-1'].includes(e)) return (b) => b.toString('latin1');
-  return (b) => b.toString('utf8');
-}
+export { tcplogReceiverFactory, udplogReceiverFactory } from './netlog.js';
 
 export const syslogReceiverFactory: ComponentFactory<SyslogConfig> = {
   type: 'syslog',
@@ -29,57 +23,30 @@ export const syslogReceiverFactory: ComponentFactory<SyslogConfig> = {
   configSchema: syslogConfigSchema,
   validate: validateSyslogConfig,
   create(ctx, c, next) {
-    const operators = OperatorPipeline.build(c.operators, ctx.logger);
-    const emitter = new Emitter(next.logs!, c.retry_on_failure, ctx.logger);
-    const decode = decoder((c.tcp ?? c.udp)!.encoding);
-    const addAttributes = (c.tcp ?? c.udp)!.add_attributes;
-    let failures = 0;
-    let lastWarn = 0;
-
-    const toEntry = (raw: Buffer, peer: Peer, observed: bigint): Entry => {
-      let text = decode(raw).replace(/[\r\n]+$/, '');
-      const e = newEntry(text, observed);
-      Object.assign(e.attributes, c.attributes);
-      Object.assign(e.resource, c.resource);
-      if (addAttributes) {
-        Object.assign(e.attributes, {
-          'net.transport': `IP.${peer.transport.toUpperCase()}`,
-          'net.peer.ip': peer.peerIp,
-          'net.peer.port': String(peer.peerPort),
-          'net.host.ip': peer.hostIp,
-          'net.host.port': String(peer.hostPort),
-        });
-      }
+    const transport = (c.tcp ?? c.udp)!;
+    const parse = (e: Entry) => {
+      const text = String(e.body);
       const skipPri = c.allow_skip_pri_header && !text.startsWith('<');
-      if (skipPri) text = `<0>${text}`;
+      e.body = skipPri ? `<0>${text}` : text;
       try {
-        e.body = text;
         parseSyslogEntry(e, c.protocol, c.location);
         if (skipPri) {
-          for (const k of ['priority', 'facility']) delete e.attributes[k];
+          delete e.attributes.priority;
+          delete e.attributes.facility;
           e.severity = 0;
           e.severityText = '';
         }
-      } catch (err) {
-        // upstream's parser default (on_error: send): the record goes on unparsed, and the failure is said
-        failures++;
-        if (Date.now() - lastWarn >= 10_000) {
-          lastWarn = Date.now();
-          ctx.logger.warn({ failures, err: (err as Error).message }, `cannot parse a syslog message as ${c.protocol}; it is sent unparsed`);
-        }
+      } finally {
+        e.body = text;
       }
-      e.body = skipPri ? text.slice(3) : text;
-      return e;
     };
-
-    const handle = async (messages: Buffer[], peer: Peer) => {
-      const observed = BigInt(Date.now()) * 1_000_000n;
-      const entries: Entry[] = [];
-      for (const m of messages) operators.process(toEntry(m, peer, observed), (x) => entries.push(x));
-      operators.flushStale((x) => entries.push(x));
-      await emitter.deliver(entries);
-    };
-
+    const intake = createIntake(
+      { encoding: transport.encoding, addAttributes: transport.add_attributes, attributes: c.attributes, resource: c.resource, operators: c.operators, retryOnFailure: c.retry_on_failure },
+      next.logs!,
+      ctx.logger,
+      parse,
+      c.protocol,
+    );
     const listener = c.tcp
       ? new TcpListener(
           c.tcp.listen_address,
@@ -87,18 +54,10 @@ export const syslogReceiverFactory: ComponentFactory<SyslogConfig> = {
           c.enable_octet_counting ? c.max_octets : parseByteSize(c.tcp.max_log_size),
           c.tcp.tls,
           ctx.configDir,
-          handle,
+          intake.handle,
           ctx.logger,
         )
-      : new UdpListener(c.udp!.listen_address, c.udp!.one_log_per_packet, handle, ctx.logger);
-    return {
-      async start() {
-        await listener.start();
-      },
-      async shutdown() {
-        emitter.stop();
-        await listener.shutdown();
-      },
-    };
+      : new UdpListener(c.udp!.listen_address, c.udp!.one_log_per_packet, intake.handle, ctx.logger);
+    return listenerInstance(listener, intake);
   },
 };
