@@ -6,6 +6,8 @@ import { sentryReceiverFactory } from '../receivers/sentry/index.js';
 import { githubReceiverFactory } from '../receivers/github/index.js';
 import { gitlabReceiverFactory } from '../receivers/gitlab/index.js';
 import { junitReceiverFactory } from '../receivers/junit/index.js';
+import { filelogReceiverFactory } from '../receivers/filelog/index.js';
+import { syslogReceiverFactory, tcplogReceiverFactory, udplogReceiverFactory } from '../receivers/syslog/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
@@ -45,6 +47,10 @@ export const builtinPlugin: Plugin = {
     githubReceiverFactory,
     gitlabReceiverFactory,
     junitReceiverFactory,
+    filelogReceiverFactory,
+    syslogReceiverFactory,
+    tcplogReceiverFactory,
+    udplogReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,

@@ -1,0 +1,113 @@
+/**
+ * One file being read: its identity (fingerprint: its first bytes), how far it was read and how
+ * far the pipeline accepted it, and the bytes read past the last whole record.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Splitter, type Token } from './splitter.js';
+
+const gunzipAsync = promisify(gunzip);
+/** Bytes read from a file at once. */
+const READ_CHUNK = 256 * 1024;
+
+/** What survives a restart (and a file's rotation) of one file. */
+export interface FileState {
+  fingerprint: Buffer;
+  /** Bytes accepted by the pipeline (of the decompressed content for gzip). */
+  offset: number;
+  path: string;
+}
+
+let nextKey = 0;
+
+export class TrackedFile {
+  /** Distinguishes this file from every other in this process, for held entries. */
+  readonly key = `f${++nextKey}`;
+  /** Bytes turned into records (the next read starts at offset + pending.length). */
+  offset: number;
+  /** Bytes whose records the pipeline accepted: what a checkpoint stores. */
+  committed: number;
+  private pending = Buffer.alloc(0);
+  /** When the file last grew, for force_flush_period. */
+  private grewAt = Date.now();
+  private gz?: { rawSize: number; data: Buffer };
+  warnedInvalid = false;
+
+  constructor(
+    public fd: FileHandle,
+    public path: string,
+    public fingerprint: Buffer,
+    offset: number,
+    readonly splitter: Splitter,
+    private readonly gzip: boolean,
+  ) {
+    this.offset = offset;
+    this.committed = offset;
+  }
+
+  state(): FileState {
+    return { fingerprint: this.fingerprint, offset: this.committed, path: this.path };
+  }
+
+  /** Starts over from the first byte (the file shrank: truncated and written anew). */
+  restart(): void {
+    this.offset = 0;
+    this.committed = 0;
+    this.pending = Buffer.alloc(0);
+    this.gz = undefined;
+  }
+
+  /** Replaces the handle by a newer one of the same file (it was found again, maybe under a new name). */
+  async adopt(fd: FileHandle, path: string): Promise<void> {
+    if (fd !== this.fd) await this.fd.close().catch(() => undefined);
+    this.fd = fd;
+    this.path = path;
+  }
+
+  /**
+   * The next records after what was read (of one chunk read); [] once the file
+   * has nothing more (a last line without newline counts once the file did not grow for
+   * `flushAfterMs`).
+   */
+  async read(flushAfterMs: number): Promise<Token[]> {
+    if (this.gzip) return this.readGzip();
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await this.fd.read(chunk, 0, READ_CHUNK, this.offset + this.pending.length);
+      if (bytesRead > 0) {
+        this.grewAt = Date.now();
+        this.pending = this.pending.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]);
+      }
+      const flush = bytesRead === 0 && Date.now() - this.grewAt >= flushAfterMs;
+      const { tokens, consumed } = this.splitter.split(this.pending, this.offset, flush);
+      this.offset += consumed;
+      this.pending = this.pending.subarray(consumed);
+      if (tokens.length > 0 || bytesRead === 0) return tokens;
+    }
+  }
+
+  /** A gzip file is complete when it appears; it is read whole, again only if it grows (a new member appended). */
+  private async readGzip(): Promise<Token[]> {
+    const { size } = await this.fd.stat();
+    if (this.gz && this.gz.rawSize === size && this.offset >= this.gz.data.length) return [];
+    if (!this.gz || this.gz.rawSize !== size) {
+      const raw = Buffer.alloc(size);
+      await this.fd.read(raw, 0, size, 0);
+      this.gz = { rawSize: size, data: await gunzipAsync(raw) };
+    }
+    const { tokens, consumed } = this.splitter.split(this.gz.data.subarray(this.offset), this.offset, true);
+    this.offset += consumed;
+    return tokens;
+  }
+
+  /** Whether everything in the file was turned into records and accepted. */
+  async done(): Promise<boolean> {
+    const size = this.gzip ? (this.gz?.data.length ?? -1) : (await this.fd.stat()).size;
+    return this.pending.length === 0 && this.committed >= size;
+  }
+
+  async close(): Promise<void> {
+    await this.fd.close().catch(() => undefined);
+  }
+}
