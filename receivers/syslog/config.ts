@@ -4,7 +4,7 @@ import { splitHostPort } from '../../pipeline/net.js';
 import { byteSizeSchema } from '../../pipeline/stanza/byte-size.js';
 import { retryOnFailureSchema, type RetryOnFailureConfig } from '../../pipeline/stanza/emitter.js';
 import { operatorsSchema, validateOperators, type OperatorConfig } from '../../pipeline/stanza/operators.js';
-import { checkTlsPair, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
+import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 export interface TcpConfig {
   listen_address: string;
@@ -96,7 +96,7 @@ export function validateSyslogConfig(c: SyslogConfig): { path: string; message: 
   const problems: { path: string; message: string }[] = [];
   if (!c.tcp === !c.udp) problems.push({ path: '', message: 'exactly one of tcp or udp must be set' });
   for (const [key, p] of [['tcp', c.tcp], ['udp', c.udp]] as const) if (p) problems.push(...checkListener(p, `${key}.`));
-  if (c.tcp) problems.push(...checkTlsPair(c.tcp.tls, 'tcp.tls'));
+  if (c.tcp) problems.push(...checkTls(c.tcp.tls, 'tcp.tls'));
   if (c.udp && c.enable_octet_counting) problems.push({ path: 'enable_octet_counting', message: 'octet counting is a TCP framing; it cannot be used with udp' });
   if (c.udp && c.non_transparent_framing_trailer) problems.push({ path: 'non_transparent_framing_trailer', message: 'framing trailers are a TCP framing; they cannot be used with udp' });
   if (c.enable_octet_counting && c.non_transparent_framing_trailer) problems.push({ path: 'non_transparent_framing_trailer', message: 'cannot be used with enable_octet_counting' });

@@ -3,7 +3,7 @@ import type { ComponentFactory } from '../../pipeline/component.js';
 import { parseByteSize } from '../../pipeline/stanza/byte-size.js';
 import type { RetryOnFailureConfig } from '../../pipeline/stanza/emitter.js';
 import { validateOperators, type OperatorConfig } from '../../pipeline/stanza/operators.js';
-import { checkTlsPair } from '../../pipeline/tlsconfig.js';
+import { checkTls } from '../../pipeline/tlsconfig.js';
 import { checkListener, COMMON_PROPERTIES, TCP_PROPERTIES, UDP_PROPERTIES, type TcpConfig, type UdpConfig } from './config.js';
 import { createIntake, listenerInstance } from './intake.js';
 import { TcpListener, UdpListener } from './listeners.js';
@@ -30,7 +30,7 @@ export const tcplogReceiverFactory: ComponentFactory<TcpConfig & Common> = {
   signals: ['logs'],
   stability: 'alpha',
   configSchema: { type: 'object', additionalProperties: false, required: ['listen_address'], properties: { ...TCP_PROPERTIES, ...COMMON_PROPERTIES } },
-  validate: (c) => [...checkListener(c, ''), ...checkTlsPair(c.tls, 'tls'), ...validateOperators(c.operators)],
+  validate: (c) => [...checkListener(c, ''), ...checkTls(c.tls, 'tls'), ...validateOperators(c.operators)],
   create(ctx, c, next) {
     const intake = createIntake(intakeSettings(c), next.logs!, ctx.logger);
     return listenerInstance(new TcpListener(c.listen_address, 'LF', parseByteSize(c.max_log_size), c.tls, ctx.configDir, intake.handle, ctx.logger), intake);
