@@ -15,6 +15,16 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
+/** A component's config problem when its `host:port` endpoint does not parse (none when it does). */
+export function endpointProblems(endpoint: string, path = 'endpoint'): { path: string; message: string }[] {
+  try {
+    splitHostPort(endpoint);
+    return [];
+  } catch (err) {
+    return [{ path, message: (err as Error).message }];
+  }
+}
+
 /** confignet's `transport` for a listening server: `endpoint` is host:port, or a socket path for unix. */
 export const transportSchema: JSONSchema = { type: 'string', enum: ['tcp', 'tcp4', 'tcp6', 'unix'], default: 'tcp' };
 

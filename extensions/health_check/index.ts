@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSchema, httpServerSettings, type HttpServerSettings } from '../../pipeline/http-server.js';
 import type { ComponentFactory, Host } from '../../pipeline/index.js';
-import { closeServer, listen, splitHostPort } from '../../pipeline/net.js';
+import { closeServer, endpointProblems, listen, splitHostPort } from '../../pipeline/net.js';
 
 export interface HealthCheckConfig extends Partial<HttpServerSettings> {
   endpoint: string;
@@ -38,14 +38,7 @@ export const healthCheckExtensionFactory: ComponentFactory<HealthCheckConfig> = 
       },
     },
   },
-  validate(config) {
-    try {
-      splitHostPort(config.endpoint);
-      return [];
-    } catch (err) {
-      return [{ path: 'endpoint', message: (err as Error).message }];
-    }
-  },
+  validate: (config) => endpointProblems(config.endpoint),
   create(ctx, config) {
     const upSince = new Date();
     let host: Host | undefined;

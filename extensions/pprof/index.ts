@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSchema, httpServerSettings, type HttpServerSettings } from '../../pipeline/http-server.js';
 import type { ComponentFactory } from '../../pipeline/index.js';
-import { closeServer, listen, splitHostPort } from '../../pipeline/net.js';
+import { closeServer, endpointProblems, listen, splitHostPort } from '../../pipeline/net.js';
 import { ProcessProfiler } from './profiler.js';
 
 export interface PprofConfig extends Partial<HttpServerSettings> {
@@ -44,14 +44,7 @@ export const pprofExtensionFactory: ComponentFactory<PprofConfig> = {
       ...httpServerSchema(PPROF_SERVER_DEFAULTS),
     },
   },
-  validate(config) {
-    try {
-      splitHostPort(config.endpoint);
-      return [];
-    } catch (err) {
-      return [{ path: 'endpoint', message: (err as Error).message }];
-    }
-  },
+  validate: (config) => endpointProblems(config.endpoint),
   create(ctx, config) {
     const profiler = new ProcessProfiler();
     let server: Server | undefined;

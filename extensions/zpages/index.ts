@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSchema, httpServerSettings, type HttpServerSettings } from '../../pipeline/http-server.js';
 import type { ComponentFactory, Host, RunningState } from '../../pipeline/index.js';
-import { closeServer, listen, splitHostPort } from '../../pipeline/net.js';
+import { closeServer, endpointProblems, listen, splitHostPort } from '../../pipeline/net.js';
 import { extensionz, featurez, pipelinez, servicez } from './pages.js';
 
 export interface ZpagesConfig extends Partial<HttpServerSettings> {
@@ -28,14 +28,7 @@ export const zpagesExtensionFactory: ComponentFactory<ZpagesConfig> = {
       ...httpServerSchema(HTTP_SERVER_DEFAULTS),
     },
   },
-  validate(config) {
-    try {
-      splitHostPort(config.endpoint);
-      return [];
-    } catch (err) {
-      return [{ path: 'endpoint', message: (err as Error).message }];
-    }
-  },
+  validate: (config) => endpointProblems(config.endpoint),
   create(ctx, config) {
     const startedAt = new Date();
     let host: Host | undefined;

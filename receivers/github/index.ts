@@ -1,5 +1,5 @@
 import type { ComponentFactory } from '../../pipeline/component.js';
-import { WebhookServer } from '../internal/webhook-server.js';
+import { webhookReceiver } from '../internal/webhook-server.js';
 import { githubReceiverSchema, resolveGithubConfig, validateGithubConfig, type GithubReceiverConfig } from './config.js';
 import { githubSource } from './source.js';
 
@@ -18,15 +18,7 @@ export const githubReceiverFactory: ComponentFactory<GithubReceiverConfig> = {
   configSchema: githubReceiverSchema,
   validate: validateGithubConfig,
   create(ctx, config, next) {
-    if (!next.traces) throw new Error(`${ctx.id}: the github receiver makes traces only; use it in a traces pipeline`);
     const webhook = resolveGithubConfig(config);
-    const server = new WebhookServer(webhook, githubSource(webhook), next.traces, ctx);
-    return {
-      address: () => server.address(),
-      start: (host) => server.start(host),
-      async shutdown() {
-        server.shutdown();
-      },
-    };
+    return webhookReceiver(ctx, next, webhook, githubSource(webhook));
   },
 };

@@ -1,5 +1,5 @@
 import type { ComponentFactory } from '../../pipeline/component.js';
-import { WebhookServer } from '../internal/webhook-server.js';
+import { webhookReceiver } from '../internal/webhook-server.js';
 import { gitlabReceiverSchema, resolveGitlabConfig, validateGitlabConfig, type GitlabReceiverConfig } from './config.js';
 import { gitlabSource } from './source.js';
 
@@ -18,15 +18,7 @@ export const gitlabReceiverFactory: ComponentFactory<GitlabReceiverConfig> = {
   configSchema: gitlabReceiverSchema,
   validate: validateGitlabConfig,
   create(ctx, config, next) {
-    if (!next.traces) throw new Error(`${ctx.id}: the gitlab receiver makes traces only; use it in a traces pipeline`);
     const webhook = resolveGitlabConfig(config);
-    const server = new WebhookServer(webhook, gitlabSource(webhook), next.traces, ctx);
-    return {
-      address: () => server.address(),
-      start: (host) => server.start(host),
-      async shutdown() {
-        server.shutdown();
-      },
-    };
+    return webhookReceiver(ctx, next, webhook, gitlabSource(webhook));
   },
 };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Consumer, CreateContext, Host } from '../../pipeline/component.js';
+import type { ComponentInstance, Consumer, CreateContext, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import { BodyError, lingerThenClose, readBody } from '../../pipeline/http-body.js';
 import { createHttpServer } from '../../pipeline/http-server.js';
@@ -38,6 +38,19 @@ export class WebhookError extends Error {}
  * checked for `required_headers`, deduplicated by delivery id, decoded by the source and sent on;
  * the answer waits for the pipeline (503 + Retry-After when it pushes back).
  */
+/** A webhook receiver's instance: `source`'s deliveries served into the traces pipeline. */
+export function webhookReceiver(ctx: CreateContext, next: NextConsumers, config: WebhookConfig, source: WebhookSource): ComponentInstance & { address(): string } {
+  if (!next.traces) throw new Error(`${ctx.id}: this receiver makes traces only; use it in a traces pipeline`);
+  const server = new WebhookServer(config, source, next.traces, ctx);
+  return {
+    address: () => server.address(),
+    start: (host) => server.start(host),
+    async shutdown() {
+      server.shutdown();
+    },
+  };
+}
+
 export class WebhookServer {
   private server?: Server;
   private readonly deliveries: DeliveryWindow;

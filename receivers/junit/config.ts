@@ -1,6 +1,6 @@
 import type { JSONSchema } from '../../pipeline/component.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
-import { splitHostPort } from '../../pipeline/net.js';
+import { endpointProblems } from '../../pipeline/net.js';
 import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 export interface JunitReceiverConfig extends HttpServerSettings {
@@ -47,11 +47,7 @@ export const junitReceiverSchema: JSONSchema = {
 export function validateJunitConfig(raw: Partial<JunitReceiverConfig>): { path: string; message: string }[] {
   const config = resolveJunitConfig(raw);
   const problems: { path: string; message: string }[] = [];
-  try {
-    splitHostPort(config.endpoint);
-  } catch (err) {
-    problems.push({ path: 'endpoint', message: (err as Error).message });
-  }
+  problems.push(...endpointProblems(config.endpoint));
   if (!config.bearer_token && !config.insecure_allow_unauthenticated) {
     problems.push({
       path: 'bearer_token',

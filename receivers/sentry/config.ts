@@ -1,6 +1,6 @@
 import type { JSONSchema } from '../../pipeline/component.js';
 import { HTTP_SERVER_DEFAULTS, httpServerSchema, type HttpServerSettings } from '../../pipeline/http-server.js';
-import { splitHostPort } from '../../pipeline/net.js';
+import { endpointProblems } from '../../pipeline/net.js';
 import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 import { uploadsSchema, type UploadsConfig } from './uploads/config.js';
 
@@ -122,11 +122,7 @@ export function withDefaults(config: SentryReceiverConfig): ResolvedSentryConfig
 export function validateConfig(raw: SentryReceiverConfig): { path: string; message: string }[] {
   const config = withDefaults(raw);
   const problems: { path: string; message: string }[] = [];
-  try {
-    splitHostPort(config.endpoint);
-  } catch (err) {
-    problems.push({ path: 'endpoint', message: (err as Error).message });
-  }
+  problems.push(...endpointProblems(config.endpoint));
   problems.push(...checkTls(config.tls, 'tls'));
   const ids = new Map<string, number>();
   const names = new Map<string, number>();
