@@ -20,6 +20,16 @@ export interface Consumer<S extends Signal = Signal> {
 /** Downstream consumers handed to a component, one per signal it feeds. */
 export type NextConsumers = { [S in Signal]?: Consumer<S> };
 
+/**
+ * The extension a config key names (`issue_store: issue_store`), when it is what `is` accepts;
+ * otherwise an error naming the key and saying whether the id is unknown or the wrong kind.
+ */
+export function namedExtension<T>(host: Host, key: string, id: string, is: (x: unknown) => x is T, what: string): T {
+  const extension = host.getExtension(id);
+  if (!is(extension)) throw new Error(`${key} "${id}" is ${extension ? `not ${what}` : 'not a configured extension'} (list it under service.extensions)`);
+  return extension;
+}
+
 /** The running pipeline as a component sees it. */
 export interface Host {
   /** Another component (usually an extension) by id, e.g. `file_storage/queue`. */

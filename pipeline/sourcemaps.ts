@@ -103,6 +103,11 @@ export function isArtifactHost(x: unknown): x is ArtifactHost {
   return typeof x === 'object' && x !== null && 'artifacts' in x && 'samples' in x;
 }
 
+/** An artifact host whose store is open (the extension is running). */
+export function hasArtifactStore(x: unknown): x is ArtifactHost & { readonly artifacts: ArtifactStore } {
+  return isArtifactHost(x) && x.artifacts !== undefined;
+}
+
 const DEBUG_ID_COMMENT = /\/\/# ?debugId=([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})\s*$/m;
 
 /** The `//# debugId=` that `sentry-cli sourcemaps inject` appends to a minified file (looked for in its last 4 KiB). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ComponentFactory, ComponentInstance, Consumer, CreateContext, Host, NextConsumers } from '../../pipeline/component.js';
+import { namedExtension, type ComponentFactory, type ComponentInstance, type Consumer, type CreateContext, type Host, type NextConsumers } from '../../pipeline/component.js';
 import {
   isIssueStore,
   ISSUE_CULPRIT,
@@ -114,11 +114,7 @@ function create(ctx: CreateContext, config: GroupingConfig, next: NextConsumers)
     mutatesData: true,
     async start(host: Host) {
       if (config.issue_store === undefined) return;
-      const extension = host.getExtension(config.issue_store);
-      if (!isIssueStore(extension)) {
-        throw new Error(`${ctx.id}: issue_store "${config.issue_store}" is ${extension ? 'not an issue store' : 'not a configured extension'} (list it under service.extensions)`);
-      }
-      store = extension;
+      store = namedExtension(host, `${ctx.id}: issue_store`, config.issue_store, isIssueStore, 'an issue store');
     },
   };
 }

@@ -2,12 +2,12 @@
  * The `symbolication` processor: JavaScript stack frames of errors (Sentry events, and
  * OpenTelemetry errors' `exception.stacktrace`) resolved through source maps; see README.md.
  */
-import type { ComponentFactory, ComponentInstance, Consumer, CreateContext, Host, NextConsumers } from '../../pipeline/component.js';
+import { namedExtension, type ComponentFactory, type ComponentInstance, type Consumer, type CreateContext, type Host, type NextConsumers } from '../../pipeline/component.js';
 import { SENTRY_EVENT_NAME } from '../../pipeline/exceptions/issues.js';
 import { EXCEPTION_EVENT_NAME } from '../../pipeline/exceptions/otel.js';
 import { parseDuration } from '../../pipeline/duration.js';
 import type { AnyValue, Logs, Signal, SignalData, Traces } from '../../pipeline/model.js';
-import { isArtifactHost, type ArtifactStore } from '../../pipeline/sourcemaps.js';
+import { hasArtifactStore, type ArtifactStore } from '../../pipeline/sourcemaps.js';
 import { downstreamFor } from '../internal/downstream.js';
 import { problemsError } from '../internal/values.js';
 import { configSchema, SYMBOLICATION_DEFAULTS, validateConfig, type SymbolicationConfig } from './config.js';
@@ -84,10 +84,7 @@ function create(ctx: CreateContext, config: SymbolicationConfig, next: NextConsu
     mutatesData: true,
     async start(host: Host) {
       if (config.artifact_store === undefined) return;
-      const extension = host.getExtension(config.artifact_store);
-      if (!isArtifactHost(extension) || !extension.artifacts) {
-        throw new Error(`${ctx.id}: artifact_store "${config.artifact_store}" is ${extension ? 'not an artifact store' : 'not a configured extension'} (list it under service.extensions)`);
-      }
+      const extension = namedExtension(host, `${ctx.id}: artifact_store`, config.artifact_store, hasArtifactStore, 'an artifact store');
       store = extension.artifacts;
       const samples = extension.samples;
       if (samples) resymbolicator = new Resymbolicator(samples, symbolicator, config.resymbolicate_limit ?? SYMBOLICATION_DEFAULTS.resymbolicate_limit, ctx.logger);

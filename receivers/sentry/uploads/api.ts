@@ -17,9 +17,9 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { Host } from '../../../pipeline/component.js';
+import { namedExtension, type Host } from '../../../pipeline/component.js';
 import { BodyError, lingerThenClose, readBody } from '../../../pipeline/http-body.js';
-import { isArtifactHost, type ArtifactStore, type ArtifactType, type ArtifactUpload } from '../../../pipeline/sourcemaps.js';
+import { hasArtifactStore, type ArtifactStore, type ArtifactType, type ArtifactUpload } from '../../../pipeline/sourcemaps.js';
 import { artifactFile, BundleError, unpackBundle } from './bundle.js';
 import { UPLOAD_DEFAULTS, type UploadsConfig } from './config.js';
 import { FormError, parseMultipart, type FormPart } from './multipart.js';
@@ -65,11 +65,7 @@ export class UploadApi {
 
   /** The artifact store named by `artifact_store`, from the running service. */
   start(host: Host): void {
-    const ext = host.getExtension(this.config.artifact_store);
-    if (!isArtifactHost(ext) || !ext.artifacts) {
-      throw new Error(`uploads.artifact_store "${this.config.artifact_store}" is ${ext ? 'not an artifact store' : 'not a configured extension'} (list it under service.extensions)`);
-    }
-    this.store = ext.artifacts;
+    this.store = namedExtension(host, 'uploads.artifact_store', this.config.artifact_store, hasArtifactStore, 'an artifact store').artifacts;
   }
 
   handles(path: string): boolean {
