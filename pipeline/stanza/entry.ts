@@ -3,7 +3,7 @@
  * pkg/stanza/entry: plain JS values while operators parse and move fields, converted to the
  * OTLP model once when a batch leaves the receiver.
  */
-import type { Attributes, LogRecord, Logs, ResourceLogs } from '../model.js';
+import type { Attributes, LogRecord, Logs, ResourceLogs, ScopeLogs } from '../model.js';
 import { toAnyValue } from '../model-ops.js';
 
 export type Fields = Record<string, unknown>;
@@ -29,6 +29,8 @@ export interface Entry {
   traceId: string;
   spanId: string;
   traceFlags: number;
+  /** The instrumentation scope's name (scope_name_parser); the receiver's default when unset. */
+  scopeName?: string;
   source?: EntrySource;
 }
 
@@ -47,18 +49,23 @@ function attributesOf(fields: Fields): Attributes {
   return out;
 }
 
-/** Entries grouped by resource into one OTLP logs batch, in order. */
+function scopeLogsOf(rl: ResourceLogs, name: string): ScopeLogs {
+  let sl = rl.scopeLogs.find((s) => s.scope.name === name);
+  if (!sl) {
+    sl = { scope: { name, version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [] };
+    rl.scopeLogs.push(sl);
+  }
+  return sl;
+}
+
+/** Entries grouped by resource (and scope name) into one OTLP logs batch, in order. */
 export function entriesToLogs(entries: Entry[], scopeName = ''): Logs {
   const byResource = new Map<string, ResourceLogs>();
   for (const e of entries) {
     const key = isEmpty(e.resource) ? '' : JSON.stringify(e.resource, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     let rl = byResource.get(key);
     if (!rl) {
-      rl = {
-        resource: { attributes: attributesOf(e.resource), droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [{ scope: { name: scopeName, version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [] }],
-      };
+      rl = { resource: { attributes: attributesOf(e.resource), droppedAttributesCount: 0 }, schemaUrl: '', scopeLogs: [] };
       byResource.set(key, rl);
     }
     // a literal rather than newLogRecord(): this runs once per line read, and the spread costs
@@ -75,7 +82,7 @@ export function entriesToLogs(entries: Entry[], scopeName = ''): Logs {
       spanId: e.spanId,
       eventName: '',
     };
-    rl.scopeLogs[0].logRecords.push(record);
+    scopeLogsOf(rl, e.scopeName ?? scopeName).logRecords.push(record);
   }
   return { resourceLogs: [...byResource.values()] };
 }

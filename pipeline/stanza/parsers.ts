@@ -1,31 +1,51 @@
-/** Parsers (upstream's json_parser, regex_parser, key_value_parser, csv_parser, time_parser, severity_parser). */
+/**
+ * Parsers (upstream's json_parser, regex_parser, key_value_parser, csv_parser, syslog_parser,
+ * uri_parser, time_parser, severity_parser, trace_parser, scope_name_parser).
+ */
 import type { Entry, Fields } from './entry.js';
 import { getField, parseField, setField } from './field.js';
 import type { OperatorConfig } from './operators.js';
 import type { OperatorBuilder, Step } from './operator-types.js';
 import { buildSeverityParser, type SeverityParserConfig } from './severity.js';
+import { applySyslogTimeAndSeverity, parseSyslog } from './syslog.js';
+import { timeZoneProblem } from './timezone.js';
 import { buildTimeParser, type TimeParserConfig } from './timestamp.js';
+import { buildTraceParser, type TraceParserConfig } from './trace.js';
+import { parseUri } from './uri.js';
 
 const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The scope name from a field (upstream's `scope_name:` block and scope_name_parser); the scope of an entry is carried as an attribute-free field of the entry. */
+function buildScopeNameParser(c: { parse_from?: string }): (e: Entry) => void {
+  const from = parseField(c.parse_from ?? 'body');
+  return (e) => {
+    const v = getField(e, from);
+    if (v !== undefined) e.scopeName = String(v);
+  };
+}
+
 /**
  * The common shape of upstream's parsers: read `parse_from` (default body), parse, write the
- * fields to `parse_to` (default attributes, merged), then the embedded `timestamp` / `severity`.
+ * fields to `parse_to` (default attributes, merged), then the embedded `timestamp`, `severity`,
+ * `trace` and `scope_name` blocks.
  */
-export function parserStep(c: OperatorConfig, parse: (value: unknown) => Fields): Step {
+export function parserStep(c: OperatorConfig, parse: (value: unknown, e: Entry) => Fields): Step {
   const from = parseField((c.parse_from as string | undefined) ?? 'body');
   const to = parseField((c.parse_to as string | undefined) ?? 'attributes');
-  const time = c.timestamp ? buildTimeParser(c.timestamp as TimeParserConfig) : undefined;
-  const severity = c.severity ? buildSeverityParser(c.severity as SeverityParserConfig) : undefined;
+  const after = [
+    c.timestamp && buildTimeParser(c.timestamp as TimeParserConfig),
+    c.severity && buildSeverityParser(c.severity as SeverityParserConfig),
+    c.trace && buildTraceParser(c.trace as TraceParserConfig),
+    c.scope_name && buildScopeNameParser(c.scope_name as { parse_from?: string }),
+  ].filter((f): f is (e: Entry) => void => typeof f === 'function');
   return {
     process(e, send) {
       const value = getField(e, from);
       if (value === undefined) throw new Error(`${from.text} is missing`);
-      const parsed = parse(value);
+      const parsed = parse(value, e);
       const existing = getField(e, to);
       setField(e, to, isObject(existing) && to.root !== 'body' ? { ...existing, ...parsed } : parsed);
-      time?.(e);
-      severity?.(e);
+      for (const f of after) f(e);
       send(e);
     },
   };
@@ -164,31 +184,39 @@ const csvParser: OperatorBuilder = (c) => {
   };
 };
 
-const timeParser: OperatorBuilder = (c) => {
-  const parse = buildTimeParser({ ...(c as TimeParserConfig), parse_from: (c.parse_from as string | undefined) ?? 'attributes.time' });
-  return {
-    process(e: Entry, send) {
-      parse(e);
-      send(e);
-    },
-  };
+const syslogParser: OperatorBuilder = (c) => {
+  if (c.protocol !== 'rfc5424' && c.protocol !== 'rfc3164') throw new Error('missing or invalid "protocol": expected rfc5424 or rfc3164');
+  const location = (c.location as string | undefined) ?? 'UTC';
+  const zone = timeZoneProblem(location);
+  if (zone) throw new Error(`location: ${zone}`);
+  const options = { protocol: c.protocol, location, allowSkipPri: c.allow_skip_pri_header === true } as const;
+  return parserStep(c, (v, e) => {
+    const parsed = parseSyslog(text(v, 'syslog_parser'), options);
+    applySyslogTimeAndSeverity(e, parsed);
+    return parsed.fields;
+  });
 };
 
-const severityParser: OperatorBuilder = (c) => {
-  const parse = buildSeverityParser(c as SeverityParserConfig);
-  return {
-    process(e: Entry, send) {
-      parse(e);
-      send(e);
-    },
-  };
-};
+const uriParser: OperatorBuilder = (c) => parserStep(c, (v) => parseUri(text(v, 'uri_parser')));
+
+/** An operator that only runs one of the parsers' embedded blocks on the entry. */
+const fieldStep = (apply: (e: Entry) => void): Step => ({
+  process(e, send) {
+    apply(e);
+    send(e);
+  },
+});
 
 export const PARSERS: Record<string, OperatorBuilder> = {
   json_parser: jsonParser,
   regex_parser: regexParser,
   key_value_parser: keyValueParser,
   csv_parser: csvParser,
-  time_parser: timeParser,
-  severity_parser: severityParser,
+  syslog_parser: syslogParser,
+  uri_parser: uriParser,
+  time_parser: (c) => fieldStep(buildTimeParser({ ...(c as TimeParserConfig), parse_from: (c.parse_from as string | undefined) ?? 'attributes.time' })),
+  severity_parser: (c) => fieldStep(buildSeverityParser(c as SeverityParserConfig)),
+  trace_parser: (c) => fieldStep(buildTraceParser(c as TraceParserConfig)),
+  scope_name_parser: (c) => fieldStep(buildScopeNameParser(c as { parse_from?: string })),
 };
+

@@ -4,6 +4,7 @@
  */
 import type { Entry } from './entry.js';
 import { getField, parseField, type Field } from './field.js';
+import { timeZoneProblem, wallClockToUtc } from './timezone.js';
 
 export interface TimeParserConfig {
   parse_from?: string;
@@ -61,14 +62,18 @@ export function gotimeToStrptime(layout: string): string {
   return out;
 }
 
-function zoneOffsetMinutes(zone: string | undefined): number {
-  if (!zone || zone === 'Z' || /^(UTC|GMT)$/i.test(zone)) return 0;
+/** Minutes east of UTC of a zone written in the timestamp (abbreviations other than UTC/GMT count as UTC). */
+function zoneOffsetMinutes(zone: string): number {
+  if ( zone === 'Z' || /^(UTC|GMT)$/i.test(zone)) return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
-/** A function turning text in `layout` into nanoseconds since the epoch; throws when it does not match. */
-export function strptimeParser(layout: string): (text: string) => bigint {
+/**
+ * A function turning text in `layout` into nanoseconds since the epoch; throws when it does not
+ * match. A time without an offset is wall-clock time in `location` (an IANA zone).
+ */
+export function strptimeParser(layout: string, location = 'UTC'): (text: string) => bigint {
   const groups: string[] = [];
   let re = '';
   const expanded = layout.replace(/%([TDFRc])/g, (_m, c: string) => SHORTHANDS[c]);
@@ -97,9 +102,10 @@ export function strptimeParser(layout: string): (text: string) => bigint {
     const month = v.month ? Number(v.month) - 1 : v.monthName ? MONTHS.indexOf(v.monthName.slice(0, 3).toLowerCase()) : 0;
     let hour = v.hour ? Number(v.hour) : v.hour12 ? Number(v.hour12) % 12 : 0;
     if (v.ampm && /pm/i.test(v.ampm)) hour += v.hour12 ? 12 : 0;
-    const ms = Date.UTC(year, month, v.day ? Number(v.day) : 1, hour, Number(v.minute ?? 0), Number(v.second ?? 0));
+    const wall = Date.UTC(year, month, v.day ? Number(v.day) : 1, hour, Number(v.minute ?? 0), Number(v.second ?? 0));
+    const ms = v.zone === undefined ? wallClockToUtc(wall, location) : wall - zoneOffsetMinutes(v.zone) * 60_000;
     const fraction = v.fraction ? BigInt(v.fraction.padEnd(9, '0').slice(0, 9)) : 0n;
-    return (BigInt(ms) - BigInt(zoneOffsetMinutes(v.zone) * 60_000)) * 1_000_000n + fraction;
+    return BigInt(ms) * 1_000_000n + fraction;
   };
 }
 
@@ -116,12 +122,18 @@ function epochParser(layout: string): (value: unknown) => bigint {
   };
 }
 
+/** Upstream's default `location`: the machine's local zone (TZ, else the system's). */
+const LOCAL_ZONE = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 export function buildTimeParser(c: TimeParserConfig): (e: Entry) => void {
   const from: Field = parseField(c.parse_from ?? 'attributes.time');
   const type = c.layout_type ?? 'strptime';
   if (type !== 'epoch' && !c.layout) throw new Error('timestamp: missing required field "layout"');
+  const location = c.location ?? LOCAL_ZONE;
+  const zone = timeZoneProblem(location);
+  if (zone) throw new Error(`timestamp: location: ${zone}`);
   const parse: (v: unknown) => bigint =
-    type === 'epoch' ? epochParser(c.layout ?? 's') : ((p) => (v: unknown) => p(String(v)))(strptimeParser(type === 'gotime' ? gotimeToStrptime(c.layout!) : c.layout!));
+    type === 'epoch' ? epochParser(c.layout ?? 's') : ((p) => (v: unknown) => p(String(v)))(strptimeParser(type === 'gotime' ? gotimeToStrptime(c.layout!) : c.layout!, location));
   return (e) => {
     const v = getField(e, from);
     if (v === undefined) throw new Error(`timestamp: field ${from.text} is missing`);

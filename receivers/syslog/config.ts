@@ -4,6 +4,7 @@ import { splitHostPort } from '../../pipeline/net.js';
 import { byteSizeSchema } from '../../pipeline/stanza/byte-size.js';
 import { retryOnFailureSchema, type RetryOnFailureConfig } from '../../pipeline/stanza/emitter.js';
 import { operatorsSchema, validateOperators, type OperatorConfig } from '../../pipeline/stanza/operators.js';
+import { timeZoneProblem } from '../../pipeline/stanza/timezone.js';
 import { checkTls, serverTlsSchema, type ServerTlsConfig } from '../../pipeline/tlsconfig.js';
 
 export interface TcpConfig {
@@ -102,10 +103,7 @@ export function validateSyslogConfig(c: SyslogConfig): { path: string; message: 
   if (c.enable_octet_counting && c.non_transparent_framing_trailer) problems.push({ path: 'non_transparent_framing_trailer', message: 'cannot be used with enable_octet_counting' });
   if (c.non_transparent_framing_trailer && c.protocol !== 'rfc5424') problems.push({ path: 'non_transparent_framing_trailer', message: 'requires protocol: rfc5424' });
   if (c.enable_octet_counting && c.protocol !== 'rfc5424') problems.push({ path: 'enable_octet_counting', message: 'requires protocol: rfc5424' });
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: c.location });
-  } catch {
-    problems.push({ path: 'location', message: `unknown time zone "${c.location}"; expected an IANA name such as UTC or Europe/Berlin` });
-  }
+  const zone = timeZoneProblem(c.location);
+  if (zone) problems.push({ path: 'location', message: zone });
   return [...problems, ...validateOperators(c.operators)];
 }

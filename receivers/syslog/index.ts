@@ -10,7 +10,7 @@ import type { Entry } from '../../pipeline/stanza/entry.js';
 import { syslogConfigSchema, validateSyslogConfig, type SyslogConfig } from './config.js';
 import { createIntake, listenerInstance } from './intake.js';
 import { TcpListener, UdpListener } from './listeners.js';
-import { parseSyslogEntry } from './parse.js';
+import { parseSyslogEntry } from '../../pipeline/stanza/syslog.js';
 
 export type { SyslogConfig } from './config.js';
 export { tcplogReceiverFactory, udplogReceiverFactory } from './netlog.js';
@@ -24,22 +24,8 @@ export const syslogReceiverFactory: ComponentFactory<SyslogConfig> = {
   validate: validateSyslogConfig,
   create(ctx, c, next) {
     const transport = (c.tcp ?? c.udp)!;
-    const parse = (e: Entry) => {
-      const text = String(e.body);
-      const skipPri = c.allow_skip_pri_header && !text.startsWith('<');
-      e.body = skipPri ? `<0>${text}` : text;
-      try {
-        parseSyslogEntry(e, c.protocol, c.location);
-        if (skipPri) {
-          delete e.attributes.priority;
-          delete e.attributes.facility;
-          e.severity = 0;
-          e.severityText = '';
-        }
-      } finally {
-        e.body = text;
-      }
-    };
+    const options = { protocol: c.protocol, location: c.location, allowSkipPri: c.allow_skip_pri_header };
+    const parse = (e: Entry) => parseSyslogEntry(e, options);
     const intake = createIntake(
       { encoding: transport.encoding, addAttributes: transport.add_attributes, attributes: c.attributes, resource: c.resource, operators: c.operators, retryOnFailure: c.retry_on_failure },
       next.logs!,

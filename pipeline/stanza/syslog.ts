@@ -3,7 +3,8 @@
  * appname, hostname, proc_id, msg_id, message, priority, facility (5424 also version and
  * structured_data), the timestamp, and severity mapped as upstream maps it.
  */
-import type { Entry, Fields } from '../../pipeline/stanza/entry.js';
+import type { Entry, Fields } from './entry.js';
+import { wallClockToUtc } from './timezone.js';
 
 /** Syslog severity 0-7 → OTLP severity number and upstream's text. */
 const SEVERITY: [number, string][] = [
@@ -28,7 +29,8 @@ function nil(v: string): string | undefined {
   return v === '-' ? undefined : v;
 }
 
-function parsePri(s: string): { pri: number; rest: number } {
+function parsePri(s: string, allowSkip: boolean): { pri: number | undefined; rest: number } {
+  if (allowSkip && !s.startsWith('<')) return { pri: undefined, rest: 0 };
   const m = /^<(\d{1,3})>/.exec(s);
   if (!m || Number(m[1]) > 191) throw new Error('expected a priority <0-191> at the start');
   return { pri: Number(m[1]), rest: m[0].length };
@@ -83,8 +85,27 @@ function rfc3339(text: string): bigint {
   return (BigInt(ms) - BigInt(zone * 60_000)) * 1_000_000n + BigInt((m[7] ?? '').padEnd(9, '0'));
 }
 
-export function parseRfc5424(s: string): { fields: Fields; timestamp: bigint; severity: number } {
-  const { pri, rest } = parsePri(s);
+export interface SyslogOptions {
+  protocol: 'rfc5424' | 'rfc3164';
+  /** IANA zone of RFC 3164 timestamps, which carry no offset. */
+  location: string;
+  /** A message without `<PRI>` is parsed rather than refused (then it has no priority, facility or severity). */
+  allowSkipPri: boolean;
+}
+
+export interface ParsedSyslog {
+  fields: Fields;
+  timestamp: bigint;
+  /** Syslog severity 0-7, when the message had a priority. */
+  severity: number | undefined;
+}
+
+function priorityFields(pri: number | undefined): Fields {
+  return pri === undefined ? {} : { priority: pri, facility: pri >> 3 };
+}
+
+function parseRfc5424(s: string, allowSkipPri: boolean): ParsedSyslog {
+  const { pri, rest } = parsePri(s, allowSkipPri);
   let pos = rest;
   let version: string;
   [version, pos] = takeWord(s, pos);
@@ -98,7 +119,7 @@ export function parseRfc5424(s: string): { fields: Fields; timestamp: bigint; se
   const [sd, after] = parseStructuredData(s, pos);
   let message = s.slice(after).replace(/^ /, '');
   if (message.startsWith('\uFEFF')) message = message.slice(1);
-  const fields: Fields = { priority: pri, facility: pri >> 3, version: Number(version) };
+  const fields: Fields = { ...priorityFields(pri), version: Number(version) };
   const put = (k: string, v: string | undefined) => v !== undefined && v !== '' && (fields[k] = v);
   put('hostname', nil(hostname));
   put('appname', nil(appname));
@@ -106,23 +127,11 @@ export function parseRfc5424(s: string): { fields: Fields; timestamp: bigint; se
   put('msg_id', nil(msgId));
   put('message', message);
   if (sd) fields.structured_data = sd;
-  return { fields, timestamp: nil(ts) === undefined ? 0n : rfc3339(ts), severity: pri & 7 };
+  return { fields, timestamp: nil(ts) === undefined ? 0n : rfc3339(ts), severity: pri === undefined ? undefined : pri & 7 };
 }
 
-/** Minutes east of UTC of an IANA zone at a UTC instant. */
-function zoneOffsetMinutes(zone: string, utcMs: number): number {
-  if (zone === 'UTC') return 0;
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(new Date(utcMs))
-      .map((p) => [p.type, p.value]),
-  );
-  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-  return Math.round((asUtc - utcMs) / 60_000);
-}
-
-export function parseRfc3164(s: string, location: string): { fields: Fields; timestamp: bigint; severity: number } {
-  const { pri, rest } = parsePri(s);
+function parseRfc3164(s: string, location: string, allowSkipPri: boolean): ParsedSyslog {
+  const { pri, rest } = parsePri(s, allowSkipPri);
   // rsyslog's RSYSLOG_ForwardFormat (and go-syslog) allow an RFC 3339 timestamp in place of "Mmm dd hh:mm:ss"
   const iso = /^(\d{4}-\d{2}-\d{2}T\S+) /.exec(s.slice(rest));
   if (iso) return rfc3164Rest(s, rest + iso[0].length, pri, rfc3339(iso[1]));
@@ -136,15 +145,15 @@ export function parseRfc3164(s: string, location: string): { fields: Fields; tim
   let year = now.getUTCFullYear();
   const local = () => Date.UTC(year, month, +m[2], +m[3], +m[4], +m[5]);
   if (local() - now.getTime() > 7 * 86_400_000) year--;
-  const utc = local() - zoneOffsetMinutes(location, local()) * 60_000;
+  const utc = wallClockToUtc(local(), location);
   return rfc3164Rest(s, pos, pri, BigInt(utc) * 1_000_000n);
 }
 
 /** HOSTNAME TAG[PID]: MSG after an RFC 3164 timestamp. */
-function rfc3164Rest(s: string, pos: number, pri: number, timestamp: bigint): { fields: Fields; timestamp: bigint; severity: number } {
+function rfc3164Rest(s: string, pos: number, pri: number | undefined, timestamp: bigint): ParsedSyslog {
   let hostname;
   [hostname, pos] = takeWord(s, pos);
-  const fields: Fields = { priority: pri, facility: pri >> 3, hostname };
+  const fields: Fields = { ...priorityFields(pri), hostname };
   const tag = /^([^\s:[]+)(?:\[([^\]]*)\])?:\s?/.exec(s.slice(pos));
   if (tag) {
     fields.appname = tag[1];
@@ -152,14 +161,23 @@ function rfc3164Rest(s: string, pos: number, pri: number, timestamp: bigint): { 
     pos += tag[0].length;
   }
   fields.message = s.slice(pos);
-  return { fields, timestamp, severity: pri & 7 };
+  return { fields, timestamp, severity: pri === undefined ? undefined : pri & 7 };
 }
 
-/** Parses `e.body` as syslog into its attributes, timestamp and severity; throws naming what is wrong. */
-export function parseSyslogEntry(e: Entry, protocol: 'rfc5424' | 'rfc3164', location: string): void {
-  const text = String(e.body);
-  const parsed = protocol === 'rfc5424' ? parseRfc5424(text) : parseRfc3164(text, location);
-  Object.assign(e.attributes, parsed.fields);
+/** A syslog message's fields as upstream's syslog_parser names them; throws naming what is wrong. */
+export function parseSyslog(text: string, o: SyslogOptions): ParsedSyslog {
+  return o.protocol === 'rfc5424' ? parseRfc5424(text, o.allowSkipPri) : parseRfc3164(text, o.location, o.allowSkipPri);
+}
+
+/** Sets an entry's timestamp and severity from a parsed message. */
+export function applySyslogTimeAndSeverity(e: Entry, parsed: ParsedSyslog): void {
   e.timestamp = parsed.timestamp;
-  [e.severity, e.severityText] = SEVERITY[parsed.severity];
+  if (parsed.severity !== undefined) [e.severity, e.severityText] = SEVERITY[parsed.severity];
+}
+
+/** Parses `e.body` as syslog into its attributes, timestamp and severity. */
+export function parseSyslogEntry(e: Entry, o: SyslogOptions): void {
+  const parsed = parseSyslog(String(e.body), o);
+  Object.assign(e.attributes, parsed.fields);
+  applySyslogTimeAndSeverity(e, parsed);
 }
