@@ -3,7 +3,8 @@ import type { JSONSchema } from '../../pipeline/component.js';
 import { durationSchema } from '../../pipeline/duration.js';
 import { byteSizeSchema } from '../../pipeline/stanza/byte-size.js';
 import { retryOnFailureSchema, type RetryOnFailureConfig } from '../../pipeline/stanza/emitter.js';
-import { operatorsSchema, type OperatorConfig } from '../../pipeline/stanza/operators.js';
+import { operatorsSchema, validateOperators, type OperatorConfig } from '../../pipeline/stanza/operators.js';
+import { orderingCriteriaSchema, orderingProblems, type OrderingCriteria } from './ordering.js';
 
 export interface FilelogConfig {
   include: string[];
@@ -22,7 +23,11 @@ export interface FilelogConfig {
   include_file_path_resolved: boolean;
   storage?: string;
   delete_after_read: boolean;
-  compression: '' | 'gzip';
+  compression: '' | 'gzip' | 'auto';
+  exclude_older_than?: string;
+  ordering_criteria?: OrderingCriteria;
+  acquire_fs_lock: boolean;
+  header?: { pattern: string; metadata_operators: OperatorConfig[] };
   retry_on_failure: RetryOnFailureConfig;
   attributes: Record<string, unknown>;
   resource: Record<string, unknown>;
@@ -56,7 +61,16 @@ export const filelogConfigSchema: JSONSchema = {
     include_file_path_resolved: { type: 'boolean', default: false },
     storage: { type: 'string', minLength: 1, description: 'id of a file_storage extension keeping read offsets across restarts' },
     delete_after_read: { type: 'boolean', default: false },
-    compression: { enum: ['', 'gzip'], default: '' },
+    compression: { enum: ['', 'gzip', 'auto'], default: '', description: 'auto: gzip for files named *.gz' },
+    exclude_older_than: { ...durationSchema(), description: 'skip files not modified for this long' },
+    ordering_criteria: orderingCriteriaSchema,
+    acquire_fs_lock: { type: 'boolean', default: false, description: 'accepted; Node.js has no flock, so files are read without a lock' },
+    header: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['pattern', 'metadata_operators'],
+      properties: { pattern: { type: 'string', minLength: 1 }, metadata_operators: { ...operatorsSchema, minItems: 1 } },
+    },
     retry_on_failure: retryOnFailureSchema,
     attributes: { type: 'object', default: {} },
     resource: { type: 'object', default: {} },
@@ -68,19 +82,28 @@ export function validateFilelogConfig(c: FilelogConfig): { path: string; message
   const problems: { path: string; message: string }[] = [];
   if (!ENCODINGS.includes(c.encoding.toLowerCase())) problems.push({ path: 'encoding', message: `unsupported encoding "${c.encoding}"; supported: ${ENCODINGS.join(', ')}` });
   if (c.delete_after_read && c.start_at === 'end') problems.push({ path: 'delete_after_read', message: '`delete_after_read` cannot be used with `start_at: end`' });
+  if (c.header) {
+    if (c.start_at !== 'beginning') problems.push({ path: 'header', message: '`header` requires `start_at: beginning` (a header is only seen from a file\'s first line)' });
+    problems.push(...regexProblems(c.header.pattern, 'header.pattern'), ...validateOperators(c.header.metadata_operators, 'header.metadata_operators'));
+  }
+  problems.push(...orderingProblems(c.ordering_criteria));
   const m = c.multiline;
   if (m) {
     if (m.line_start_pattern && m.line_end_pattern) problems.push({ path: 'multiline', message: 'only one of line_start_pattern and line_end_pattern can be set' });
     if (!m.line_start_pattern && !m.line_end_pattern) problems.push({ path: 'multiline', message: 'one of line_start_pattern or line_end_pattern must be set' });
     for (const key of ['line_start_pattern', 'line_end_pattern'] as const) {
       const p = m[key];
-      if (p === undefined) continue;
-      try {
-        new RegExp(p);
-      } catch (err) {
-        problems.push({ path: `multiline.${key}`, message: (err as Error).message });
-      }
+      if (p !== undefined) problems.push(...regexProblems(p, `multiline.${key}`));
     }
   }
   return problems;
+}
+
+function regexProblems(pattern: string, path: string): { path: string; message: string }[] {
+  try {
+    new RegExp(pattern);
+    return [];
+  } catch (err) {
+    return [{ path, message: (err as Error).message }];
+  }
 }

@@ -31,7 +31,13 @@ export interface FileConsumerSettings {
   includeFileNameResolved: boolean;
   includeFilePathResolved: boolean;
   deleteAfterRead: boolean;
-  gzip: boolean;
+  isGzip: (path: string) => boolean;
+  /** Skip files not modified for this long (0: none). */
+  excludeOlderThanMs: number;
+  /** ordering_criteria: the paths of a poll to read. */
+  selectPaths: (paths: string[]) => Promise<string[]>;
+  /** Leading lines matching `pattern` are a header: not records, but attributes of every record of the file. */
+  header?: { pattern: RegExp; operators: OperatorPipeline };
   attributes: Record<string, unknown>;
   resource: Record<string, unknown>;
 }
@@ -107,7 +113,7 @@ export class FileConsumer {
   /** One poll: find, match, read every file to its end. */
   async poll(): Promise<void> {
     this.polls++;
-    const paths = await findFiles(this.s.include, this.s.exclude);
+    const paths = await this.s.selectPaths(await findFiles(this.s.include, this.s.exclude));
     const previous = this.active;
     const matched = new Set<TrackedFile>();
     const next: TrackedFile[] = [];
@@ -149,6 +155,7 @@ export class FileConsumer {
           continue;
         }
         if (info.size === 0) continue; // no fingerprint yet; read once it has content
+        if (this.s.excludeOlderThanMs > 0 && Date.now() - info.mtimeMs > this.s.excludeOlderThanMs) continue;
         const fd = await open(path, 'r');
         const size = (await fd.stat()).size;
         const fpLen = Math.min(size, this.s.fingerprintSize);
@@ -172,24 +179,27 @@ export class FileConsumer {
       await prior.adopt(c.fd, c.path);
       // the file grew past its fingerprint's length: identify it by more bytes from now on
       if (prior.fingerprint.length < c.fingerprint.length) prior.fingerprint = c.fingerprint;
-      if (!this.s.gzip && c.size < prior.offset) {
+      if (!prior.gzip && c.size < prior.offset) {
         this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
         prior.restart();
       }
       return prior;
     }
     const known = this.history.findIndex((h) => isPrefix(h.state.fingerprint, c.fingerprint));
+    const gzip = this.s.isGzip(c.path);
     let offset = 0;
+    let header = undefined;
     if (known >= 0) {
-      offset = this.history[known].state.offset;
+      ({ offset, header } = this.history[known].state);
       this.history.splice(known, 1);
-      if (!this.s.gzip && c.size < offset) {
+      if (!gzip && c.size < offset) {
         this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
         offset = 0;
+        header = undefined;
       }
-    } else if (this.polls === 1 && !this.s.startAtBeginning) offset = this.s.gzip ? Number.MAX_SAFE_INTEGER : c.size;
+    } else if (this.polls === 1 && !this.s.startAtBeginning) offset = gzip ? Number.MAX_SAFE_INTEGER : c.size;
     const splitter = new Splitter(this.s.encoding, this.s.maxLogSize, this.s.multiline);
-    const f = new TrackedFile(c.fd, c.path, c.fingerprint, offset, splitter, this.s.gzip);
+    const f = new TrackedFile(c.fd, c.path, c.fingerprint, offset, splitter, gzip, header);
     this.open.add(f);
     return f;
   }
@@ -213,9 +223,13 @@ export class FileConsumer {
       if (this.s.includeFileNameResolved) attributes['log.file.name_resolved'] = basename(resolved);
       if (this.s.includeFilePathResolved) attributes['log.file.path_resolved'] = resolved;
       for (const t of tokens) {
+        if (this.readHeaderLine(f, t.text, observed)) {
+          this.touched.set(f, t.end);
+          continue;
+        }
         const e = newEntry(t.text, observed);
         e.source = { key: f.key, start: t.start, end: t.end };
-        e.attributes = { ...attributes };
+        e.attributes = f.header.done && this.s.header ? { ...attributes, ...f.header.attributes } : { ...attributes };
         if (this.hasResource) e.resource = { ...this.s.resource };
         this.operators.process(e, this.push);
         this.batchBytes += t.end - t.start;
@@ -229,6 +243,17 @@ export class FileConsumer {
         this.logger.warn({ path: f.path, encoding: this.s.encoding }, 'file has bytes invalid in its encoding; they are replaced by U+FFFD');
       }
     }
+  }
+
+  /** Whether a line is part of the file's header (then its metadata_operators' attributes are the file's); the first line that is not ends the header. */
+  private readHeaderLine(f: TrackedFile, text: string, observed: bigint): boolean {
+    if (!this.s.header || f.header.done) return false;
+    if (!this.s.header.pattern.test(text)) {
+      f.header.done = true;
+      return false;
+    }
+    this.s.header.operators.process(newEntry(text, observed), (x) => Object.assign(f.header.attributes, x.attributes));
+    return true;
   }
 
   /** Hands the records read so far to the pipeline; once accepted, their files' offsets are committed. */

@@ -13,6 +13,7 @@ import { OperatorPipeline, validateOperators } from '../../pipeline/stanza/opera
 import { Checkpoints } from './checkpoints.js';
 import { filelogConfigSchema, validateFilelogConfig, type FilelogConfig } from './config.js';
 import { FileConsumer } from './file-consumer.js';
+import { orderingFilter } from './ordering.js';
 
 export type { FilelogConfig } from './config.js';
 
@@ -34,6 +35,7 @@ export const filelogReceiverFactory: ComponentFactory<FilelogConfig> = {
   create(ctx, c, next) {
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.configDir, p));
     const operators = OperatorPipeline.build(c.operators, ctx.logger);
+    if (c.acquire_fs_lock) ctx.logger.warn(`${ctx.id}: acquire_fs_lock has no effect in Summit (Node.js cannot flock a file); files are read without a lock`);
     const emitter = new Emitter(next.logs!, c.retry_on_failure, ctx.logger);
     let consumer: FileConsumer | undefined;
     return {
@@ -63,7 +65,10 @@ export const filelogReceiverFactory: ComponentFactory<FilelogConfig> = {
             includeFileNameResolved: c.include_file_name_resolved,
             includeFilePathResolved: c.include_file_path_resolved,
             deleteAfterRead: c.delete_after_read,
-            gzip: c.compression === 'gzip',
+            isGzip: (path) => c.compression === 'gzip' || (c.compression === 'auto' && path.endsWith('.gz')),
+            excludeOlderThanMs: c.exclude_older_than ? parseDuration(c.exclude_older_than) : 0,
+            selectPaths: orderingFilter(c.ordering_criteria),
+            header: c.header && { pattern: new RegExp(c.header.pattern), operators: OperatorPipeline.build(c.header.metadata_operators, ctx.logger) },
             attributes: c.attributes,
             resource: c.resource,
           },

@@ -17,6 +17,13 @@ export interface FileState {
   /** Bytes accepted by the pipeline (of the decompressed content for gzip). */
   offset: number;
   path: string;
+  /** The file's header (`header:`): whether it was read to its end, and the attributes its lines gave. */
+  header?: FileHeader;
+}
+
+export interface FileHeader {
+  done: boolean;
+  attributes: Record<string, unknown>;
 }
 
 let nextKey = 0;
@@ -40,18 +47,20 @@ export class TrackedFile {
     public fingerprint: Buffer,
     offset: number,
     readonly splitter: Splitter,
-    private readonly gzip: boolean,
+    readonly gzip: boolean,
+    public header: FileHeader = { done: false, attributes: {} },
   ) {
     this.offset = offset;
     this.committed = offset;
   }
 
   state(): FileState {
-    return { fingerprint: this.fingerprint, offset: this.committed, path: this.path };
+    return { fingerprint: this.fingerprint, offset: this.committed, path: this.path, header: this.header };
   }
 
   /** Starts over from the first byte (the file shrank: truncated and written anew). */
   restart(): void {
+    this.header = { done: false, attributes: {} };
     this.offset = 0;
     this.committed = 0;
     this.pending = Buffer.alloc(0);
