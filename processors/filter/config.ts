@@ -1,5 +1,6 @@
 import type { JSONSchema } from '../../pipeline/index.js';
 import type { OttlContext } from '../../pipeline/ottl/index.js';
+import { legacyMatchSchema, type LegacyMatch } from './legacy.js';
 
 export type ErrorMode = 'propagate' | 'ignore' | 'silent';
 
@@ -9,8 +10,10 @@ export const DEFAULT_ERROR_MODE: ErrorMode = 'ignore';
 export interface FilterConfig {
   error_mode?: ErrorMode;
   traces?: { resource?: string[]; span?: string[]; spanevent?: string[] };
-  logs?: { resource?: string[]; log_record?: string[] };
-  metrics?: { resource?: string[]; metric?: string[]; datapoint?: string[] };
+  logs?: { resource?: string[]; log_record?: string[] } & LegacyMatch;
+  metrics?: { resource?: string[]; metric?: string[]; datapoint?: string[] } & LegacyMatch;
+  /** The legacy span match config (logs and metrics have theirs under `include` / `exclude` of their section). */
+  spans?: LegacyMatch;
   /** Accepted so upstream configs load; Summit has no profiles signal, so never evaluated. */
   profiles?: { resource?: string[]; profile?: string[] };
 }
@@ -71,6 +74,7 @@ export const configSchema: JSONSchema = {
       properties: {
         resource: RESOURCE,
         log_record: conditions('log', 'severity_number < SEVERITY_NUMBER_WARN'),
+        ...legacyMatchSchema.logs,
       },
     },
     metrics: {
@@ -80,7 +84,14 @@ export const configSchema: JSONSchema = {
         resource: RESOURCE,
         metric: conditions('metric', 'name == "jvm.gc.duration"'),
         datapoint: conditions('datapoint', 'attributes["state"] == "idle"'),
+        ...legacyMatchSchema.metrics,
       },
+    },
+    spans: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'legacy match config (upstream still accepts it): spans failing include or matching exclude are dropped',
+      properties: legacyMatchSchema.spans,
     },
     profiles: {
       type: 'object',

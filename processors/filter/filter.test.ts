@@ -100,8 +100,8 @@ describe('factory', () => {
       }),
     ).toBe(true);
     expect(validate({ error_mode: 'loud' })).toBe(false);
-    expect(validate({ spans: { include: { match_type: 'strict' } } })).toBe(false); // legacy config
-    expect(validate({ metrics: { include: { match_type: 'regexp' } } })).toBe(false);
+    expect(validate({ spans: { include: { match_type: 'strict', span_names: ['a'] } }, metrics: { include: { match_type: 'regexp' } } })).toBe(true); // legacy match configs
+    expect(validate({ spans: { include: { match_type: 'strict', names: ['a'] } } })).toBe(false);
     expect(validate({ traces: { span: [1] } })).toBe(false);
   });
 
@@ -372,5 +372,61 @@ describe('error_mode', () => {
     await h.consume('traces', data());
     await h.consume('traces', data());
     expect(h.logs.filter((l) => l.level === 40).map((l) => l.errors)).toEqual([2, 2]);
+  });
+});
+
+describe('legacy include/exclude match configs (still accepted upstream)', () => {
+  it('spans.exclude with strict attributes drops health checks, as real configs write it', async () => {
+    const h = setup({ spans: { exclude: { match_type: 'strict', attributes: [{ key: 'http.target', value: '/health' }] } } });
+    const data = tracesOf([newSpan({ name: 'GET', attributes: attrs({ 'http.target': '/health' }) }), newSpan({ name: 'GET', attributes: attrs({ 'http.target': '/cart' }) }), newSpan({ name: 'bare' })]);
+    await h.consume('traces', data);
+    expect(spanNames(data)).toEqual(['GET', 'bare']);
+    expect(data.resourceSpans[0].scopeSpans[0].spans[0].attributes.get('http.target')).toBe('/cart');
+  });
+
+  it('spans.include keeps only matching spans (regexp services and span names); include and exclude together', async () => {
+    const h = setup({ spans: { include: { match_type: 'regexp', services: ['^check'] }, exclude: { match_type: 'regexp', span_names: ['healthz$'] } } });
+    const data = sampleTraces();
+    await h.consume('traces', data);
+    expect(spanNames(data)).toEqual(['GET /cart', 'SELECT']);
+  });
+
+  it('logs.include / exclude with LogMatchProperties keys (bodies, severity_texts, record_attributes)', async () => {
+    const records = [
+      newLogRecord({ body: 'payment failed', severityText: 'ERROR', attributes: attrs({ team: 'pay' }) }),
+      newLogRecord({ body: 'payment ok', severityText: 'INFO', attributes: attrs({ team: 'pay' }) }),
+      newLogRecord({ body: 'payment retry', severityText: 'ERROR', attributes: attrs({ team: 'ops' }) }),
+      newLogRecord({ body: 'cache warm', severityText: 'ERROR', attributes: attrs({ team: 'pay' }) }),
+    ];
+    const h = setup({ logs: { include: { match_type: 'regexp', bodies: ['^payment'], record_attributes: [{ key: 'team', value: 'pay' }] }, exclude: { match_type: 'strict', severity_texts: ['INFO'] } } });
+    const data = logsOf(records);
+    await h.consume('logs', data);
+    expect(logBodies(data)).toEqual(['payment failed']);
+  });
+
+  it('metrics.exclude by metric_names', async () => {
+    const h = setup({ metrics: { exclude: { match_type: 'regexp', metric_names: ['^go_', 'process_.*'] } } });
+    const data = metricsOf([gaugeOf('go_goroutines', [1]), gaugeOf('http.server.duration', [2]), gaugeOf('process_cpu', [3])]);
+    await h.consume('metrics', data);
+    expect(metricNames(data)).toEqual(['http.server.duration']);
+  });
+
+  it('names what it cannot take: OTTL beside include/exclude, expr metrics, resource attributes, a bad regexp', () => {
+    const problems = filterProcessorFactory.validate!({
+      spans: { exclude: { match_type: 'regexp', span_names: ['('] } },
+      traces: { span: ['name == "x"'] },
+      metrics: { include: { match_type: 'expr', expressions: ['x > 1'] } },
+      logs: { exclude: { match_type: 'strict', resource_attributes: [{ key: 'a', value: 'b' }] } },
+    } as FilterConfig);
+    const text = problems.map((p) => `${p.path}: ${p.message}`);
+    expect(text).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^spans\.exclude\.span_names\[0\]: invalid regular expression "\("/),
+        'spans: cannot use OTTL conditions (traces.span) and include/exclude for traces at the same time',
+        expect.stringMatching(/^metrics\.include\.expressions: "expressions" is not supported by Summit yet/),
+        expect.stringMatching(/^metrics\.include\.match_type: match_type "expr" is not supported/),
+        expect.stringMatching(/^logs\.exclude\.resource_attributes: "resource_attributes" is not supported by Summit yet/),
+      ]),
+    );
   });
 });

@@ -20,6 +20,7 @@ import {
 } from '../../pipeline/ottl/index.js';
 import { CONDITION_LISTS, conditionsOf, configSchema, DEFAULT_ERROR_MODE, type FilterConfig } from './config.js';
 import { filterLogs, filterMetrics, filterTraces } from './filter.js';
+import { compileLegacy, legacyProblems, type LegacyMatch } from './legacy.js';
 
 export type { ErrorMode, FilterConfig } from './config.js';
 
@@ -37,7 +38,26 @@ function validate(config: FilterConfig): { path: string; message: string }[] {
       }
     });
   }
+  for (const [signal, section, ottlKey] of LEGACY_PLACES) {
+    const legacy = legacyOf(config, signal);
+    problems.push(...legacyProblems(signal, section, legacy));
+    if (legacy && (legacy.include || legacy.exclude) && conditionsOf(config, signal, ottlKey).length) {
+      problems.push({ path: section, message: `cannot use OTTL conditions (${signal}.${ottlKey}) and include/exclude for ${signal} at the same time` });
+    }
+  }
   return problems;
+}
+
+/** Where each signal's legacy config sits, and the OTTL list it replaces. */
+const LEGACY_PLACES: readonly [Signal, string, string][] = [
+  ['traces', 'spans', 'span'],
+  ['logs', 'logs', 'log_record'],
+  ['metrics', 'metrics', 'metric'],
+];
+
+function legacyOf(config: FilterConfig, signal: Signal): LegacyMatch | undefined {
+  const section = signal === 'traces' ? config.spans : config[signal];
+  return section && { include: section.include, exclude: section.exclude };
 }
 
 // The Collector's metric names (otelcol_processor_filter_spans.filtered, ...) as Prometheus shows them.
@@ -75,9 +95,17 @@ function create(ctx: CreateContext, config: FilterConfig, next: NextConsumers): 
     const sources = conditionsOf(config, section, key);
     return sources.length ? compileConditions(sources, context, { onError }) : undefined;
   };
-  const traces = { resource: compile('traces', 'resource', 'resource'), span: compile('traces', 'span', 'span'), spanevent: compile('traces', 'spanevent', 'spanevent') };
-  const logs = { resource: compile('logs', 'resource', 'resource'), log_record: compile('logs', 'log_record', 'log') };
-  const metrics = { resource: compile('metrics', 'resource', 'resource'), metric: compile('metrics', 'metric', 'metric'), datapoint: compile('metrics', 'datapoint', 'datapoint') };
+  const traces = {
+    resource: compile('traces', 'resource', 'resource'),
+    span: compile('traces', 'span', 'span') ?? compileLegacy('traces', legacyOf(config, 'traces')),
+    spanevent: compile('traces', 'spanevent', 'spanevent'),
+  };
+  const logs = { resource: compile('logs', 'resource', 'resource'), log_record: compile('logs', 'log_record', 'log') ?? compileLegacy('logs', legacyOf(config, 'logs')) };
+  const metrics = {
+    resource: compile('metrics', 'resource', 'resource'),
+    metric: compile('metrics', 'metric', 'metric') ?? compileLegacy('metrics', legacyOf(config, 'metrics')),
+    datapoint: compile('metrics', 'datapoint', 'datapoint'),
+  };
   const any = (f: object): boolean => Object.values(f).some(Boolean);
 
   const run: { [S in Signal]: ((data: SignalData[S]) => number) | undefined } = {
