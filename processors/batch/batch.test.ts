@@ -31,6 +31,24 @@ describe('batch processor', () => {
     expect(seen).toEqual([undefined]);
   });
 
+  it('metadata_keys: one batch per combination of values, each going on with its metadata; beyond metadata_cardinality_limit refused', async () => {
+    const seen: { names: string[]; client: unknown }[] = [];
+    const b = batch('traces', { send_batch_size: 2, timeout: '10s', metadata_keys: ['X-Tenant'], metadata_cardinality_limit: 2 }, async (d) => void seen.push({ names: spanNames(d), client: clientInfo() }));
+    const as = (tenant: string | undefined, ...names: string[]) =>
+      withClientInfo({ metadata: tenant ? { 'x-tenant': [tenant], other: ['dropped'] } : {} }, () => b.consume(spans(...names)));
+    const pending = [as('a', 'a1'), as('b', 'b1'), as('a', 'a2'), as('b', 'b2')];
+    await Promise.all(pending);
+    expect(seen).toEqual([
+      { names: ['a1', 'a2'], client: { metadata: { 'x-tenant': ['a'] } } },
+      { names: ['b1', 'b2'], client: { metadata: { 'x-tenant': ['b'] } } },
+    ]);
+    await expect(as(undefined, 'none')).rejects.toThrow(/metadata_cardinality_limit 2.*X-Tenant=/);
+    const again = as('a', 'a3');
+    await b.instance.shutdown!();
+    await again;
+    expect(seen[2]).toEqual({ names: ['a3'], client: { metadata: { 'x-tenant': ['a'] } } });
+  });
+
   it('sends when send_batch_size items have accumulated, merging inputs in order', async () => {
     const b = batch('traces', { send_batch_size: 3, timeout: '10s' });
     const first = b.consume(spans('a', 'b'));
@@ -285,9 +303,9 @@ describe('batch config', () => {
     expect(validate({ send_batch_size: 100, send_batch_max_size: 0 })).toEqual([]);
   });
 
-  it('rejects a negative timeout and metadata_keys (no client metadata yet)', () => {
+  it('rejects a negative timeout and a metadata key given twice', () => {
     expect(validate({ timeout: '-1s' })).toEqual([{ path: 'timeout', message: 'timeout must be greater or equal to 0' }]);
-    expect(validate({ metadata_keys: ['tenant'] })).toEqual([{ path: 'metadata_keys', message: expect.stringMatching(/not supported yet/) }]);
+    expect(validate({ metadata_keys: ['tenant', 'Tenant'] })).toEqual([{ path: 'metadata_keys', message: expect.stringMatching(/duplicate entry in metadata_keys: "Tenant"/) }]);
   });
 
   it('refuses to create with an invalid config', () => {

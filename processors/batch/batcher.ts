@@ -1,4 +1,4 @@
-import { withClientInfo } from '../../pipeline/client-info.js';
+import { withClientInfo, type ClientInfo } from '../../pipeline/client-info.js';
 import type { Consumer } from '../../pipeline/component.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
@@ -20,6 +20,8 @@ export interface BatcherOptions {
    */
   flushWhenIdle?: boolean;
   onSend?(trigger: Trigger, items: number): void;
+  /** The client info every batch goes on with (metadata_keys); none by default. */
+  client?: ClientInfo;
 }
 
 /**
@@ -130,8 +132,9 @@ export class Batcher<S extends Signal> {
     let delivery: Promise<void>;
     try {
       // a batch mixes requests: it goes on with no client info (upstream's batches without
-      // metadata_keys carry none either), not that of the request that happened to fill it
-      delivery = withClientInfo(undefined, () => this.next.consume(data));
+      // metadata_keys carry none either), not that of the request that happened to fill it;
+      // with metadata_keys, with the metadata its partition is made of
+      delivery = withClientInfo(this.opts.client, () => this.next.consume(data));
     } catch (err) {
       delivery = Promise.reject(err);
     }

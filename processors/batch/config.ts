@@ -64,11 +64,10 @@ export function validateBatchConfig(c: BatchConfig): Problem[] {
     out.push({ path: 'timeout', message: (e as Error).message });
   }
   if (timeout < 0) out.push({ path: 'timeout', message: 'timeout must be greater or equal to 0' });
-  if (c.metadata_keys?.length) {
-    out.push({
-      path: 'metadata_keys',
-      message: 'metadata_keys is not supported yet: batches are not partitioned by client metadata (a batch carries none); remove metadata_keys',
-    });
+  const seen = new Set<string>();
+  for (const k of c.metadata_keys ?? []) {
+    if (seen.has(k.toLowerCase())) out.push({ path: 'metadata_keys', message: `duplicate entry in metadata_keys: "${k}" (keys are case-insensitive)` });
+    seen.add(k.toLowerCase());
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { downstreamFor } from '../internal/downstream.js';
 import { problemsError } from '../internal/values.js';
 import { Batcher, type Trigger } from './batcher.js';
 import { batchConfigSchema, batchDefaults, validateBatchConfig, type BatchConfig } from './config.js';
+import { MetadataPartitions } from './partitions.js';
 
 export { batchDefaults, type BatchConfig } from './config.js';
 
@@ -32,16 +33,24 @@ export const batchProcessorFactory: ComponentFactory<BatchConfig> = {
       onSend: sendCounters(ctx),
     };
     const consumers: NextConsumers = {};
-    const batchers = ctx.signals.map((signal) => {
-      const batcher = new Batcher(signal, downstreamFor(ctx.id, signal, next), options);
-      (consumers as Record<Signal, Consumer>)[signal] = { consume: (data) => batcher.consume(data) };
-      return batcher;
-    });
+    const batchers: (() => Batcher<Signal>[])[] = [];
+    for (const signal of ctx.signals) {
+      const downstream = downstreamFor(ctx.id, signal, next);
+      if (c.metadata_keys.length > 0) {
+        const partitions = new MetadataPartitions(c.metadata_keys, c.metadata_cardinality_limit, (client) => new Batcher(signal, downstream, { ...options, client }));
+        (consumers as Record<Signal, Consumer>)[signal] = { consume: (data) => partitions.consume(data) };
+        batchers.push(() => partitions.all() as Batcher<Signal>[]);
+      } else {
+        const batcher = new Batcher(signal, downstream, options);
+        (consumers as Record<Signal, Consumer>)[signal] = { consume: (data) => batcher.consume(data) };
+        batchers.push(() => [batcher as Batcher<Signal>]);
+      }
+    }
     return {
       consumers,
       mutatesData: false,
       async shutdown() {
-        await Promise.all(batchers.map((b) => b.shutdown()));
+        await Promise.all(batchers.flatMap((all) => all()).map((b) => b.shutdown()));
       },
     };
   },
