@@ -15,6 +15,7 @@ import { otlpHttpExporterFactory, type OtlpHttpExporterConfig } from '../exporte
 import { newSpan, tracesOf } from '../pipeline/builders.js';
 import type { Traces } from '../pipeline/model.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
+import { batchDefaults, batchProcessorFactory } from '../processors/batch/index.js';
 import type { ComponentInstance, Host } from '../pipeline/component.js';
 import { testContext, testHost } from '../pipeline/testing.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
@@ -134,6 +135,42 @@ describe('include_metadata → headers_setter', () => {
     expect(backend.seen.map((s) => [s.headers['x-scope-orgid'], s.headers['x-static']])).toEqual([
       ['acme', 'v1'],
       ['anonymous', 'v1'],
+    ]);
+  });
+});
+
+describe('include_metadata → batch with metadata_keys → headers_setter', () => {
+  it('batches each tenant apart and exports each batch with its tenant header', async () => {
+    const backend = await serve(() => ({ status: 200 }));
+    const setter = await headersSetterFactory.create(testContext({ id: 'headers_setter', kind: 'extension' }), {
+      headers: [{ key: 'X-Scope-OrgID', from_context: 'x-tenant', default_value: 'anonymous', action: 'upsert' }],
+    }, {});
+    const host = testHost({ headers_setter: setter });
+    const e = await exporter(backend.url, 'headers_setter', host, { encoding: 'json' });
+    const batch = await batchProcessorFactory.create(
+      testContext({ id: 'batch', kind: 'processor', signals: ['traces'] }),
+      { ...batchDefaults, send_batch_size: 2, timeout: '5s', flush_when_idle: false, metadata_keys: ['X-Tenant'] },
+      { traces: e.consumers!.traces },
+    );
+    running.unshift(batch);
+    const port = await freePort();
+    const receiver = await otlpReceiverFactory.create(
+      testContext({ id: 'otlp', kind: 'receiver' }),
+      { protocols: { http: { endpoint: `127.0.0.1:${port}`, include_metadata: true } as never } },
+      { traces: batch.consumers!.traces },
+    );
+    await receiver.start!(host);
+    running.unshift(receiver);
+    const span = (name: string) => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), name, startTimeUnixNano: '1' }] }] }] });
+    const send = (tenant: string, name: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant': tenant }, body: JSON.stringify(span(name)) });
+    const answers = await Promise.all([send('acme', 'acme-1'), send('globex', 'globex-1'), send('acme', 'acme-2'), send('globex', 'globex-2')]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    await until(() => backend.seen.length === 2, 'one batch per tenant exported');
+    const exported = backend.seen.map((s) => [s.headers['x-scope-orgid'], [...s.body.matchAll(/"name":"([a-z]+-\d)"/g)].map((m) => m[1]).sort()]);
+    expect(exported.sort()).toEqual([
+      ['acme', ['acme-1', 'acme-2']],
+      ['globex', ['globex-1', 'globex-2']],
     ]);
   });
 });
