@@ -13,7 +13,7 @@ function withDefaults(c: Record<string, unknown>): { config: ParquetConfig; erro
 }
 
 describe('parquet exporter config', () => {
-  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever, own-hour partitions within a week, values cut at 64 KiB; no send timeout, 1000 senders', () => {
+  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever, own-hour partitions within a week, values cut at 64 KiB, compaction to 64 MiB files; no send timeout, 1000 senders', () => {
     const { config, errors } = withDefaults({});
     expect(errors).toEqual([]);
     expect(validateParquetConfig(config)).toEqual([]);
@@ -26,7 +26,9 @@ describe('parquet exporter config', () => {
       retentionMs: 0,
       partitionWindowMs: 7 * 24 * 3_600_000,
       maxValueBytes: 64 * 1024,
+      compaction: { targetBytes: 64 * 1024 * 1024, minFiles: 4, intervalMs: 300_000 },
     });
+    expect(resolveParquetConfig(withDefaults({ compaction: { enabled: false } }).config, '/etc/summit').compaction).toBeUndefined();
     const helper = resolveExporterHelperConfig(config, PARQUET_HELPER_DEFAULTS);
     expect(helper.timeoutMs).toBe(0);
     expect(helper.queue).toMatchObject({ enabled: true, consumers: 1000, capacity: 1000 });

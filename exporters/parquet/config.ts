@@ -20,6 +20,7 @@ export interface ParquetConfig extends ExporterHelperConfig {
   retention: string;
   partition_window: string;
   max_value_bytes: number | string;
+  compaction?: { enabled?: boolean; target_size?: number | string; min_files?: number; interval?: string };
 }
 
 /**
@@ -42,6 +43,7 @@ export const PARQUET_DEFAULTS = {
   retention: '0',
   partition_window: '168h',
   max_value_bytes: '64KiB',
+  compaction: { enabled: true, target_size: '64MiB', min_files: 4, interval: '5m' },
 };
 
 /**
@@ -85,6 +87,17 @@ export const parquetConfigSchema: JSONSchema = {
     partition_window: {
       ...durationSchema(PARQUET_DEFAULTS.partition_window),
       description: "items whose time is more than this before their arrival (or over an hour after) go to the arrival hour's partition; 0 = always their own hour",
+    },
+    compaction: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'background merging of the small files of finished hour partitions (Summit addition)',
+      properties: {
+        enabled: { type: 'boolean', default: PARQUET_DEFAULTS.compaction.enabled },
+        target_size: { type: ['integer', 'string'], minimum: 1, pattern: SIZE.source, default: PARQUET_DEFAULTS.compaction.target_size, description: 'on-disk size a merged file grows to at most' },
+        min_files: { type: 'integer', minimum: 2, default: PARQUET_DEFAULTS.compaction.min_files, description: 'fewest small files in a partition worth merging' },
+        interval: { ...durationSchema(PARQUET_DEFAULTS.compaction.interval), description: 'how often finished partitions are looked at' },
+      },
     },
     max_value_bytes: {
       type: ['integer', 'string'],
@@ -152,6 +165,8 @@ export interface ResolvedParquetConfig {
   retentionMs: number;
   partitionWindowMs: number;
   maxValueBytes: number;
+  /** Undefined when compaction is off. */
+  compaction?: { targetBytes: number; minFiles: number; intervalMs: number };
 }
 
 /**
@@ -170,5 +185,11 @@ export function resolveParquetConfig(c: ParquetConfig, configDir: string, cwd = 
     retentionMs: parseDuration(c.retention ?? PARQUET_DEFAULTS.retention),
     partitionWindowMs: parseDuration(c.partition_window ?? PARQUET_DEFAULTS.partition_window),
     maxValueBytes: parseSize(c.max_value_bytes ?? PARQUET_DEFAULTS.max_value_bytes),
+    compaction: resolveCompaction({ ...PARQUET_DEFAULTS.compaction, ...c.compaction }),
   };
+}
+
+function resolveCompaction(c: Required<NonNullable<ParquetConfig['compaction']>>): ResolvedParquetConfig['compaction'] {
+  if (!c.enabled) return undefined;
+  return { targetBytes: parseSize(c.target_size), minFiles: c.min_files, intervalMs: parseDuration(c.interval) };
 }

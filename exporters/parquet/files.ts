@@ -22,7 +22,7 @@ import type { Logs, Metrics, Signal, SignalData, Traces } from '../../pipeline/m
 import { parseSize, PARQUET_DEFAULTS } from './config.js';
 import { LogsTable, MetricRow, MetricsTable, newTable, ResourceRow, SCHEMA_VERSION, ScopeRow, TracesTable, type AnyTable } from './tables.js';
 import { ValueLimit } from './values.js';
-import type { Compression, FileSink, WrittenFile } from './worker.js';
+import type { Compression, FileSink, FileToWrite, WrittenFile } from './worker.js';
 
 export const HOUR_NS = 3_600_000_000_000n;
 
@@ -379,25 +379,41 @@ export class FileSet {
     if (n === 0) return;
     if (!f.opened) {
       f.opened = true;
-      this.o.sink.open({
-        id: f.id,
-        spec: f.table.spec(),
-        tmpPath: join(this.o.dir, '.tmp', `${f.relPath.slice(f.relPath.lastIndexOf('/') + 1)}.tmp`),
-        finalPath: join(this.o.dir, f.relPath),
-        compression: this.o.compression,
-        rowGroupRows: this.rowGroupRows,
-        noDictionary: f.table.noDictionary,
-        dictionaryPageBytes: this.dictionaryPageBytes,
-        statistics: f.table.statistics(),
-        metadata: [
-          ['summit.signal', f.signal],
-          ['summit.schema_version', SCHEMA_VERSION],
-          ...(this.o.createdBy ? ([['summit.writer', this.o.createdBy]] as [string, string][]) : []),
-        ],
-      });
+      this.o.sink.open(this.fileToWrite(f.id, f.signal, f.table, f.relPath));
     }
     f.shippedBytes += bytes;
     this.o.sink.append(f.id, n, f.table.finish());
+  }
+
+  /** What the writer thread needs to write a file of `signal` under `relPath`. */
+  private fileToWrite(id: number, signal: Signal, table: AnyTable, relPath: string): FileToWrite {
+    return {
+      id,
+      spec: table.spec(),
+      tmpPath: join(this.o.dir, '.tmp', `${relPath.slice(relPath.lastIndexOf('/') + 1)}.tmp`),
+      finalPath: join(this.o.dir, relPath),
+      compression: this.o.compression,
+      rowGroupRows: this.rowGroupRows,
+      noDictionary: table.noDictionary,
+      dictionaryPageBytes: this.dictionaryPageBytes,
+      statistics: table.statistics(),
+      metadata: [
+        ['summit.signal', signal],
+        ['summit.schema_version', SCHEMA_VERSION],
+        ...(this.o.createdBy ? ([['summit.writer', this.o.createdBy]] as [string, string][]) : []),
+      ],
+    };
+  }
+
+  /**
+   * Writes the rows of finished files `sources` (of one partition, in order) into one new file
+   * `name` of that partition; resolves once it is durable under its final name. The sources
+   * are left for the caller to delete.
+   */
+  compact(signal: Signal, partition: string, sources: string[], name: string): Promise<WrittenFile> {
+    const id = nextFileId++;
+    this.o.sink.open({ ...this.fileToWrite(id, signal, newTable(signal, this.limit), `${partition}/${name}`), sources });
+    return this.o.sink.finish(id);
   }
 
   private rollSignal(signal: Signal): void {

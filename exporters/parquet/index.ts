@@ -8,6 +8,7 @@ import type { ComponentFactory, CreateContext, Host } from '../../pipeline/compo
 import { createExporterHelper, resolveExporterHelperConfig, type ExporterHelper } from '../../pipeline/exporterhelper/index.js';
 import { PARQUET_HELPER_DEFAULTS, parquetConfigSchema, resolveParquetConfig, validateParquetConfig, type ParquetConfig } from './config.js';
 import { FileSet } from './files.js';
+import { Compactor } from './compaction.js';
 import { Sweeper } from './retention.js';
 import { maxSetBytes } from './values.js';
 import { WriterThreads, type FileSink } from './worker.js';
@@ -23,6 +24,8 @@ export interface ParquetExporterOptions {
 export interface ParquetExporter extends ExporterHelper {
   /** The open files, for tests. */
   readonly files: FileSet;
+  /** Undefined with `compaction.enabled: false`. */
+  readonly compactor: Compactor | undefined;
   readonly dir: string;
 }
 
@@ -52,15 +55,29 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
     logger: ctx.logger,
     now: options.now,
   });
+  const compactor =
+    resolved.compaction &&
+    new Compactor({
+      dir: resolved.dir,
+      targetBytes: resolved.compaction.targetBytes,
+      minFiles: resolved.compaction.minFiles,
+      // late rows within the hour's files and the last open files have landed by then
+      settleMs: 5 * 60_000 + resolved.maxAgeMs,
+      compact: (signal, partition, sources, name) => files.compact(signal, partition, sources, name),
+      logger: ctx.logger,
+      now: options.now,
+    });
   const helper = createExporterHelper(ctx, config ?? {}, (signal, data) => files.write(signal, data), { defaults: PARQUET_HELPER_DEFAULTS });
   let stopping: Promise<void> | undefined;
   return {
     ...helper,
     files,
+    compactor,
     dir: resolved.dir,
     async start(host: Host) {
       await mkdir(resolved.dir, { recursive: true });
       await sweeper.start();
+      compactor?.start(resolved.compaction!.intervalMs);
       ctx.logger.info(`Parquet exporter "${ctx.id}" writes ${ctx.signals.join(', ')} under ${resolved.dir}`);
       await helper.start(host);
     },
@@ -70,6 +87,7 @@ export function createParquetExporter(ctx: CreateContext, config: ParquetConfig,
         // finish files at once, or the helper's drain would wait for max_age.
         files.beginClose();
         await helper.shutdown(stop);
+        await compactor?.stop();
         await files.close();
         await sweeper.stop();
         await sink.close();

@@ -33,6 +33,11 @@ export interface FileToWrite {
   /** Columns with row-group statistics (min/max). */
   statistics: string[];
   metadata: [string, string][];
+  /**
+   * Compaction: the file's rows are those of these finished Parquet files, in order (then no
+   * append() calls), read one at a time. Their schema must be the writer's (same signal and version).
+   */
+  sources?: string[];
 }
 
 export interface WrittenFile {
@@ -210,10 +215,25 @@ export function parquetWorkerMain(): void {
       fs.mkdirSync(path.dirname(m.tmpPath), { recursive: true });
       s.fd = fs.openSync(m.tmpPath, 'w');
       s.schema = schemaOf(m.spec);
+      const sources: string[] = m.sources ?? [];
+      s.compacting = sources.length > 0;
       const input = new ReadableStream({
         start(controller: any) {
           s.controller = controller;
         },
+        // compaction: the next source file only when the writer wants more, so one is in memory at a time
+        pull: sources.length
+          ? (controller: any) => {
+              const source = sources.shift();
+              if (source === undefined) return controller.close();
+              const table = pw.readParquet(fs.readFileSync(source));
+              for (const b of table.recordBatches()) {
+                s.rows += b.numRows;
+                controller.enqueue(b);
+              }
+              table.free();
+            }
+          : undefined,
       });
       const built = writerProperties(pw, m);
       s.reading = (async () => {
@@ -257,7 +277,7 @@ export function parquetWorkerMain(): void {
     }
     try {
       if (s.error) throw s.error;
-      s.controller.close();
+      if (!s.compacting) s.controller.close();
       await s.reading;
       if (s.error) throw s.error;
       fs.fsyncSync(s.fd);
