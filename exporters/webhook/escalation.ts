@@ -1,0 +1,125 @@
+/**
+ * Escalation: one incident per alert group on a route with an `escalation_policy`, paging the
+ * policy's tiers one after the other until someone acknowledges (signed link or CLI), starting
+ * over `repeat` times. The incident and its next page time live in the state file: after a
+ * restart (even kill -9) escalation goes on where it was. A page is queued before the incident
+ * records it, so a crash in between sends it again — at least once, never skipped.
+ */
+import type { Logger } from 'pino';
+import { parseDuration } from '../../pipeline/duration.js';
+import type { Alert } from './alert.js';
+import type { Delivery } from './delivery.js';
+import type { FlushedGroup } from './dispatcher.js';
+import type { Message } from './integrations.js';
+import { signActionQuery, type IncidentAction } from './signing.js';
+import type { AlertState, Incident } from './state.js';
+
+export interface EscalationPolicyConfig {
+  name: string;
+  tiers: { receiver: string; escalate_after?: string }[];
+  repeat?: number;
+}
+
+/** PagerDuty's default escalation delay. */
+export const DEFAULT_ESCALATE_AFTER = '30m';
+
+interface Policy {
+  name: string;
+  tiers: { receiver: string; escalateAfterMs: number }[];
+  repeat: number;
+}
+
+export function buildPolicy(c: EscalationPolicyConfig, receivers: ReadonlySet<string>, path: string): Policy {
+  return {
+    name: c.name,
+    repeat: c.repeat ?? 0,
+    tiers: c.tiers.map((t, i) => {
+      if (!receivers.has(t.receiver)) throw new Error(`${path}.tiers[${i}].receiver: no receiver named "${t.receiver}"`);
+      let ms: number;
+      try {
+        ms = parseDuration(t.escalate_after ?? DEFAULT_ESCALATE_AFTER);
+      } catch (err) {
+        throw new Error(`${path}.tiers[${i}].escalate_after: ${(err as Error).message}`);
+      }
+      if (ms <= 0) throw new Error(`${path}.tiers[${i}].escalate_after: must be longer than 0`);
+      return { receiver: t.receiver, escalateAfterMs: ms };
+    }),
+  };
+}
+
+export interface LinkSigner {
+  secret: string;
+  externalURL: string;
+  ttlMs: number;
+}
+
+export function actionURL(s: LinkSigner, action: IncidentAction, incident: number, now: number): string {
+  return `${s.externalURL.replace(/\/+$/, '')}/incidents/${incident}/${action}?${signActionQuery(s.secret, action, incident, now + s.ttlMs)}`;
+}
+
+export class Escalation {
+  /** The latest firing alerts of each group, for the text of pages. */
+  private readonly alertsOf = new Map<string, Alert[]>();
+
+  constructor(
+    private readonly policies: Map<string, Policy>,
+    private readonly state: AlertState,
+    private readonly delivery: Pick<Delivery, 'deliver'>,
+    private readonly signer: LinkSigner,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens the group's incident when it fires, resolves it when nothing fires any more. */
+  async groupFlushed(g: FlushedGroup, now: number): Promise<void> {
+    const policy = g.route.escalationPolicy;
+    if (!policy) return;
+    const open = this.state.openIncident(g.groupKey);
+    if (g.firing.length === 0) {
+      this.alertsOf.delete(g.groupKey);
+      if (open && this.state.setStatus(open.id, 'resolved', 'alerts resolved', now)) this.logger.info({ incident: open.id }, 'incident resolved: its alerts resolved');
+      return;
+    }
+    this.alertsOf.set(g.groupKey, g.firing);
+    if (open) return;
+    const names = [...new Set(g.firing.map((a) => a.labels.alertname))].join(', ');
+    const label = Object.values(g.groupLabels).join(' ');
+    const incident = this.state.createIncident(
+      { groupKey: g.groupKey, policy, title: `${names}${label ? ` (${label})` : ''}`, labels: g.groupLabels, openedAt: now },
+      { alerts: g.firing.map((a) => ({ labels: a.labels, annotations: a.annotations, value: a.value, startsAt: a.startsAt })) },
+    );
+    this.logger.info({ incident: incident.id, policy }, 'incident opened');
+  }
+
+  /** Pages the next tier of every incident that is due. */
+  async tick(now: number): Promise<void> {
+    for (const incident of this.state.dueIncidents(now)) {
+      const policy = this.policies.get(incident.policy);
+      if (!policy) continue;
+      await this.page(incident, policy, now);
+    }
+  }
+
+  private async page(incident: Incident, policy: Policy, now: number): Promise<void> {
+    let tier = incident.tier + 1;
+    let loop = incident.loop;
+    if (tier >= policy.tiers.length) {
+      tier = 0;
+      loop++;
+    }
+    const { receiver, escalateAfterMs } = policy.tiers[tier];
+    const more = tier + 1 < policy.tiers.length || loop < policy.repeat;
+    const message: Message = {
+      receiver,
+      groupKey: incident.groupKey,
+      groupLabels: incident.labels,
+      status: 'firing',
+      alerts: this.alertsOf.get(incident.groupKey) ?? [{ fingerprint: '', labels: { ...incident.labels, alertname: incident.title }, annotations: { summary: incident.title }, startsAt: incident.openedAt }],
+      externalURL: this.signer.externalURL,
+      validUntil: now + escalateAfterMs,
+      incident: { id: incident.id, tier, ackURL: actionURL(this.signer, 'ack', incident.id, now), resolveURL: actionURL(this.signer, 'resolve', incident.id, now) },
+    };
+    await this.delivery.deliver(message);
+    this.state.recordPage(incident.id, tier, loop, more ? now + escalateAfterMs : undefined, { at: now, kind: 'paged', detail: { tier: tier + 1, loop, receiver } });
+    this.logger.info({ incident: incident.id, tier: tier + 1, receiver }, 'incident paged');
+  }
+}
