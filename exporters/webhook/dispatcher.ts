@@ -36,6 +36,11 @@ export interface Notification {
   /** Firing alerts, then the resolved ones the receiver had been told were firing. */
   alerts: Alert[];
   status: 'firing' | 'resolved';
+  /**
+   * Until when a firing alert holds unless sent again: the group re-sends it within
+   * repeat_interval + group_interval while it fires (what Alertmanager's API v2 needs as endsAt).
+   */
+  validUntil: number;
 }
 
 /** What a flush leaves for escalation: the group's unmuted firing alerts (none once all resolved). */
@@ -129,7 +134,10 @@ export class Dispatcher {
     const resolved = resolvedAll.filter((a) => told.has(a.fingerprint));
     if (needsUpdate(last, firing, resolved, now, g.route.repeatIntervalMs)) {
       try {
-        await this.o.notify({ receiver, groupKey: g.key, groupLabels: g.labels, alerts: [...firing, ...resolved], status: firing.length ? 'firing' : 'resolved' }, now);
+        await this.o.notify(
+          { receiver, groupKey: g.key, groupLabels: g.labels, alerts: [...firing, ...resolved], status: firing.length ? 'firing' : 'resolved', validUntil: now + g.route.repeatIntervalMs + g.route.groupIntervalMs },
+          now,
+        );
         this.o.state.logNotification(g.key, receiver, { firing: firing.map((a) => a.fingerprint).sort(), resolved: resolved.map((a) => a.fingerprint).sort(), sentAt: now });
         for (const a of resolvedAll) g.alerts.delete(a.fingerprint);
       } catch {

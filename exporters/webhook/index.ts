@@ -11,11 +11,9 @@ import { closeServer, listenEndpoint } from '../../pipeline/net.js';
 import { ackHandler } from './ack-server.js';
 import { resolveWebhookConfig, webhookExporterSchema, webhookProblems, type WebhookExporterConfig } from './config.js';
 import { Delivery } from './delivery.js';
-import { Dispatcher } from './dispatcher.js';
-import { AlertingEngine } from './engine.js';
-import { Escalation } from './escalation.js';
-import { SeriesStore } from './series.js';
+import type { AlertingEngine } from './engine.js';
 import { AlertState } from './state.js';
+import { buildEngine } from './wiring.js';
 
 /** How often the engine wakes up to evaluate, flush groups and page: the resolution of every timer. */
 export const TICK_MS = 1000;
@@ -35,7 +33,6 @@ export const webhookExporterFactory: ComponentFactory<WebhookExporterConfig> = {
     let server: Server | undefined;
     let timer: NodeJS.Timeout | undefined;
     const delivery = new Delivery(ctx, config, resolved.targets);
-    const store = new SeriesStore(Math.max(0, ...resolved.rules.map((r) => r.windowMs)), new Set(resolved.rules.flatMap((r) => r.metric?.metrics ?? [])));
     const instance: ComponentInstance = {
       mutatesData: false,
       consumers: {
@@ -46,16 +43,7 @@ export const webhookExporterFactory: ComponentFactory<WebhookExporterConfig> = {
       async start(host) {
         state = AlertState.open(resolved.statePath, { create: true });
         const secret = config.signing_secret ?? state.generatedSecret();
-        const escalation = new Escalation(resolved.policies, state, delivery, { secret, externalURL: resolved.externalURL, ttlMs: resolved.linkTtlMs }, ctx.logger);
-        const dispatcher = new Dispatcher({
-          route: resolved.route,
-          inhibitRules: resolved.inhibitRules,
-          state,
-          resolveTimeoutMs: resolved.resolveTimeoutMs,
-          notify: (n, now) => delivery.deliver({ ...n, externalURL: resolved.externalURL, validUntil: now + resolved.resolveTimeoutMs }),
-          flushed: (g, now) => escalation.groupFlushed(g, now),
-        });
-        engine = new AlertingEngine(resolved.rules, store, dispatcher, escalation, resolved.evaluationIntervalMs);
+        engine = buildEngine(resolved, state, delivery, secret, ctx.logger);
         await delivery.start(host);
         if (config.endpoint) {
           server = createHttpServer(httpServerSettings(config), ackHandler({ state, secret, clock }), { owner: ctx });
