@@ -32,6 +32,18 @@ describe('window functions', () => {
     expect(holds.get('')?.value).toBe(140);
   });
 
+  it('increase of a gauge is its change (a new flaky test), not the sum of its values', () => {
+    const store = storeWith(['flaky']);
+    const gauge = (v: number) => ({
+      resourceMetrics: [{ resource: { attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', scopeMetrics: [{ scope: { name: '', version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', metrics: [{ name: 'flaky', description: '', unit: '', metadata: new Map(), data: { type: 'gauge' as const, dataPoints: [{ attributes: new Map(), startTimeUnixNano: 0n, timeUnixNano: 0n, value: v, exemplars: [], flags: 0 }] } }] }] }],
+    });
+    [3, 3, 4].forEach((v, i) => store.ingest(gauge(v), i * 10 * S));
+    const rising = compileCondition({ metric: 'flaky', function: 'increase', window: '1h', op: '>', threshold: 0 }, []);
+    expect(rising.evaluate(store, 20 * S).holds.get('')?.value).toBe(1);
+    store.ingest(gauge(4), 30 * S);
+    expect(rising.evaluate(store, 30 * S + 3_600_000 - 15 * S).holds.size).toBe(0);
+  });
+
   it('absent holds for a group that stopped reporting, and with no group when nothing ever came (dead man’s switch)', () => {
     const store = storeWith(['heartbeat']);
     const absent = (groupBy: string[]) => compileCondition({ metric: 'heartbeat', function: 'absent', window: '10m' }, groupBy);

@@ -25,6 +25,8 @@ export interface Series {
   kind: 'number' | 'histogram';
   /** Cumulative monotonic sums and cumulative histograms: values only grow, except on a reset. */
   cumulative: boolean;
+  /** Gauges: `rate`/`increase` are the change of the value (Prometheus's `delta`), not a sum. */
+  gauge: boolean;
   samples: (NumberSample | HistogramSample)[];
   lastSeen: number;
 }
@@ -81,7 +83,7 @@ export class SeriesStore {
           if (d.type === 'gauge' || d.type === 'sum') {
             const cumulative = d.type === 'sum' && d.isMonotonic && d.aggregationTemporality === AggregationTemporality.Cumulative;
             for (const p of d.dataPoints) {
-              this.series(m.name, mergeLabels(rm.resource.attributes, p.attributes), 'number', cumulative, now).samples.push({ t: now, v: Number(p.value) });
+              this.series(m.name, mergeLabels(rm.resource.attributes, p.attributes), 'number', cumulative, now, d.type === 'gauge').samples.push({ t: now, v: Number(p.value) });
             }
           } else if (d.type === 'histogram') {
             const cumulative = d.aggregationTemporality === AggregationTemporality.Cumulative;
@@ -116,11 +118,11 @@ export class SeriesStore {
     }
   }
 
-  private series(metric: string, labels: Record<string, string>, kind: Series['kind'], cumulative: boolean, now: number): Series {
+  private series(metric: string, labels: Record<string, string>, kind: Series['kind'], cumulative: boolean, now: number, gauge = false): Series {
     const key = seriesKey(metric, labels);
     let s = this.byKey.get(key);
     if (!s) {
-      s = { metric, labels, kind, cumulative, samples: [], lastSeen: now };
+      s = { metric, labels, kind, cumulative, gauge, samples: [], lastSeen: now };
       this.byKey.set(key, s);
       let list = this.byMetric.get(metric);
       if (!list) this.byMetric.set(metric, (list = []));

@@ -23,7 +23,8 @@ export function windowValue(fn: WindowFunction, series: readonly Series[], now: 
     case 'increase': {
       let total: number | undefined;
       for (const s of series) {
-        const inc = s.cumulative ? counterIncrease(s.samples as NumberSample[], from) : sumInWindow(s.samples as NumberSample[], from);
+        const samples = s.samples as NumberSample[];
+        const inc = s.cumulative ? counterIncrease(samples, from) : s.gauge ? gaugeDelta(samples, from) : sumInWindow(samples, from);
         if (inc !== undefined) total = (total ?? 0) + inc;
       }
       return total === undefined || fn === 'increase' ? total : total / (windowMs / 1000);
@@ -61,6 +62,14 @@ function sumInWindow(samples: NumberSample[], from: number): number | undefined 
   let sum: number | undefined;
   for (const x of samples) if (x.t > from) sum = (sum ?? 0) + x.v;
   return sum;
+}
+
+/** How much a gauge changed over the window, from the last sample before it (or the first in it). */
+function gaugeDelta(samples: NumberSample[], from: number): number | undefined {
+  let start = samples.findIndex((x) => x.t > from);
+  if (start === -1) return undefined;
+  if (start > 0) start--;
+  return start === samples.length - 1 ? undefined : samples[samples.length - 1].v - samples[start].v;
 }
 
 /**
