@@ -62,6 +62,8 @@ function config(extra: Partial<WebhookExporterConfig> = {}): WebhookExporterConf
         webhook_configs: [{ url: `${rx.url}/hook`, secret: SECRET }],
         slack_configs: [{ api_url: `${rx.url}/slack`, channel: '#alerts' }],
         pagerduty_configs: [{ url: `${rx.url}/pd`, routing_key: 'R0UT1NGKEY0123456789' }],
+        msteams_configs: [{ webhook_url: `${rx.url}/teams` }],
+        discord_configs: [{ webhook_url: `${rx.url}/discord` }],
       },
     ],
     ...extra,
@@ -106,7 +108,7 @@ describe('metric rule → grouped notification', () => {
     await run(T0 + 90 * S, 0.2);
     expect(rx.received).toHaveLength(0);
     await run(T0 + 100 * S, 0.2);
-    expect(rx.received.map((r) => r.path).sort()).toEqual(['/hook', '/pd', '/slack']);
+    expect(rx.received.map((r) => r.path).sort()).toEqual(['/discord', '/hook', '/pd', '/slack', '/teams']);
 
     const [hook] = rx.at('/hook');
     const ts = Number(hook.headers[TIMESTAMP_HEADER]);
@@ -135,9 +137,14 @@ describe('metric rule → grouped notification', () => {
     expect(pd.body).toMatchObject({ routing_key: 'R0UT1NGKEY0123456789', event_action: 'trigger', payload: { severity: 'critical', source: 'checkout', summary: '[FIRING:1] HighErrorRate' } });
     expect(pd.body.dedup_key).toMatch(/^[0-9a-f]{64}$/);
 
+    const [teams] = rx.at('/teams');
+    expect(teams.body).toMatchObject({ '@type': 'MessageCard', title: '[FIRING:1] HighErrorRate', text: '🔥 error rate of checkout is 0.2' });
+    const [discord] = rx.at('/discord');
+    expect(discord.body.embeds).toEqual([{ title: '[FIRING:1] HighErrorRate', description: '🔥 error rate of checkout is 0.2', color: 0x992d22 }]);
+
     // still failing for an hour: group_interval flushes find nothing new before repeat_interval (4h)
     await run(T0 + 60 * M, 0.2);
-    expect(rx.received).toHaveLength(3);
+    expect(rx.received).toHaveLength(5);
 
     // healthy again: resolved at the next evaluation, sent at the next group_interval flush
     await run(T0 + 70 * M, 0);
@@ -242,7 +249,7 @@ describe('escalation', () => {
         route: { receiver: 'team', group_wait: '0s', group_interval: '1m', escalation_policy: 'oncall' },
         receivers: [
           { name: 'team', webhook_configs: [{ url: `${rx.url}/hook` }] },
-          { name: 'primary', webhook_configs: [{ url: `${rx.url}/primary` }] },
+          { name: 'primary', webhook_configs: [{ url: `${rx.url}/primary` }], pagerduty_configs: [{ url: `${rx.url}/pd-primary`, routing_key: 'PRIMARYKEY' }] },
           { name: 'secondary', webhook_configs: [{ url: `${rx.url}/secondary` }] },
         ],
         escalation_policies: [
@@ -308,6 +315,10 @@ describe('escalation', () => {
     expect(rx.at('/primary')).toHaveLength(1);
     expect(rx.at('/secondary')).toHaveLength(1);
     expect(state.events(1).map((e) => e.kind)).toEqual(['opened', 'paged', 'paged', 'acknowledged']);
+    // PagerDuty, paged through tier 1, hears of the acknowledgement on the same dedup key
+    const pd = rx.at('/pd-primary').map((r) => r.body);
+    expect(pd.map((b) => b.event_action)).toEqual(['trigger', 'acknowledge']);
+    expect(pd[1]).toEqual({ routing_key: 'PRIMARYKEY', event_action: 'acknowledge', dedup_key: pd[0].dedup_key });
   });
 
   it('an expired link is refused; without an ack the policy repeats once, then stops', async () => {
@@ -334,5 +345,8 @@ describe('escalation', () => {
       await engine.tick(now);
     }
     expect(state.incident(1)).toMatchObject({ status: 'resolved', resolvedBy: 'alerts resolved' });
+    // whoever was paged hears it resolved
+    expect(rx.at('/primary').map((r) => r.body.status)).toEqual(['firing', 'resolved']);
+    expect(rx.at('/pd-primary').map((r) => r.body.event_action)).toEqual(['trigger', 'resolve']);
   });
 });

@@ -8,7 +8,7 @@ import type { CreateContext, Host, ShutdownContext } from '../../pipeline/compon
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import { backendTextScrubber, createExporterHelper, otlpJsonCodec, type ExporterHelper, type ExporterHelperConfig } from '../../pipeline/exporterhelper/index.js';
 import type { Logs } from '../../pipeline/model.js';
-import { buildBody, type Message } from './integrations.js';
+import { buildBody, type IntegrationKind, type Message } from './integrations.js';
 import { targetSecrets, type Target } from './receivers.js';
 import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signing.js';
 
@@ -50,11 +50,15 @@ export class Delivery {
     return this.helper.shutdown(ctx);
   }
 
-  /** Queues the message for every target of its receiver; resolves once queued (on disk, with a persistent queue). */
-  async deliver(m: Message): Promise<void> {
+  /**
+   * Queues the message for every target of its receiver (or those of the `only` kinds);
+   * resolves once queued (on disk, with a persistent queue).
+   */
+  async deliver(m: Message, only?: readonly IntegrationKind[]): Promise<void> {
     const targets = this.targets.get(m.receiver) ?? [];
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
+      if (only && !only.includes(t.kind)) continue;
       let alerts = m.alerts;
       if (!t.sendResolved) {
         if (m.status === 'resolved') continue;

@@ -90,13 +90,41 @@ export class Escalation {
     this.logger.info({ incident: incident.id, policy }, 'incident opened');
   }
 
-  /** Pages the next tier of every incident that is due. */
+  /** Pages the next tier of every incident that is due; tells those paged of acks and resolutions. */
   async tick(now: number): Promise<void> {
+    for (const incident of this.state.unannounced()) await this.announce(incident, now);
     for (const incident of this.state.dueIncidents(now)) {
       const policy = this.policies.get(incident.policy);
       if (!policy) continue;
       await this.page(incident, policy, now);
     }
+  }
+
+  /**
+   * An acknowledgement (link or CLI, possibly from another process) reaches PagerDuty as
+   * `acknowledge`; a resolution reaches every receiver paged (per its send_resolved).
+   */
+  private async announce(incident: Incident, now: number): Promise<void> {
+    const resolved = incident.status === 'resolved';
+    const alerts = (this.alertsOf.get(incident.groupKey) ?? [this.placeholderAlert(incident)]).map((a) => (resolved ? { ...a, endsAt: a.endsAt ?? now } : a));
+    for (const receiver of this.state.pagedReceivers(incident.id)) {
+      const message: Message = {
+        receiver,
+        groupKey: incident.groupKey,
+        groupLabels: incident.labels,
+        status: resolved ? 'resolved' : 'firing',
+        alerts,
+        externalURL: this.signer.externalURL,
+        validUntil: now,
+        acknowledged: !resolved,
+      };
+      await this.delivery.deliver(message, resolved ? undefined : ['pagerduty']);
+    }
+    this.state.markAnnounced(incident.id, incident.status);
+  }
+
+  private placeholderAlert(incident: Incident): Alert {
+    return { fingerprint: '', labels: { ...incident.labels, alertname: incident.title }, annotations: { summary: incident.title }, startsAt: incident.openedAt };
   }
 
   private async page(incident: Incident, policy: Policy, now: number): Promise<void> {
@@ -113,7 +141,7 @@ export class Escalation {
       groupKey: incident.groupKey,
       groupLabels: incident.labels,
       status: 'firing',
-      alerts: this.alertsOf.get(incident.groupKey) ?? [{ fingerprint: '', labels: { ...incident.labels, alertname: incident.title }, annotations: { summary: incident.title }, startsAt: incident.openedAt }],
+      alerts: this.alertsOf.get(incident.groupKey) ?? [this.placeholderAlert(incident)],
       externalURL: this.signer.externalURL,
       validUntil: now + escalateAfterMs,
       incident: { id: incident.id, tier, ackURL: actionURL(this.signer, 'ack', incident.id, now), resolveURL: actionURL(this.signer, 'resolve', incident.id, now) },

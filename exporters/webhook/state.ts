@@ -17,7 +17,7 @@ const SCHEMA = [
   'CREATE TABLE nflog (group_key TEXT NOT NULL, receiver TEXT NOT NULL, firing TEXT NOT NULL, resolved TEXT NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (group_key, receiver))',
   `CREATE TABLE incidents (id INTEGER PRIMARY KEY AUTOINCREMENT, group_key TEXT NOT NULL, policy TEXT NOT NULL, title TEXT NOT NULL, labels TEXT NOT NULL,
      status TEXT NOT NULL, tier INTEGER NOT NULL, loop INTEGER NOT NULL, next_at INTEGER, opened_at INTEGER NOT NULL,
-     acked_at INTEGER, acked_by TEXT, resolved_at INTEGER, resolved_by TEXT)`,
+     acked_at INTEGER, acked_by TEXT, resolved_at INTEGER, resolved_by TEXT, announced TEXT NOT NULL DEFAULT 'open')`,
   // one open incident per alert group
   "CREATE UNIQUE INDEX incidents_open ON incidents (group_key) WHERE status != 'resolved'",
   'CREATE TABLE incident_events (incident_id INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)',
@@ -240,6 +240,20 @@ export class AlertState {
   incidents(status?: IncidentStatus): Incident[] {
     const rows = (status ? this.db.prepare('SELECT * FROM incidents WHERE status = ? ORDER BY id DESC').all(status) : this.db.prepare('SELECT * FROM incidents ORDER BY id DESC').all()) as IncidentRow[];
     return rows.map(incidentOf);
+  }
+
+  /** Incidents acknowledged or resolved since the receivers paged for them were last told. */
+  unannounced(): Incident[] {
+    return (this.db.prepare("SELECT * FROM incidents WHERE announced != status ORDER BY id").all() as IncidentRow[]).map(incidentOf);
+  }
+
+  markAnnounced(id: number, status: IncidentStatus): void {
+    this.db.prepare('UPDATE incidents SET announced = ? WHERE id = ?').run(status, id);
+  }
+
+  /** The receivers paged for an incident, in the order they were first paged. */
+  pagedReceivers(id: number): string[] {
+    return [...new Set(this.events(id).filter((e) => e.kind === 'paged').map((e) => String(e.detail.receiver)))];
   }
 
   /** Open, unacknowledged incidents whose next tier is due. */
