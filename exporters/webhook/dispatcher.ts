@@ -109,11 +109,14 @@ export class Dispatcher {
 
   /** An alert whose rule stopped reporting it (Summit restarted, rule removed) resolves after resolve_timeout. */
   private expireStale(now: number): void {
+    const expired = new Map<string, Alert>();
     for (const [fp, x] of this.alerts) {
-      if (x.alert.endsAt === undefined && now - x.updatedAt >= this.o.resolveTimeoutMs) x.alert = { ...x.alert, endsAt: x.updatedAt + this.o.resolveTimeoutMs };
-      if (isResolved(x.alert, now) && now - x.updatedAt >= this.o.resolveTimeoutMs) this.alerts.delete(fp);
-      for (const g of this.groups.values()) if (g.alerts.has(fp)) g.alerts.set(fp, x.alert);
+      if (now - x.updatedAt < this.o.resolveTimeoutMs) continue;
+      if (x.alert.endsAt === undefined) expired.set(fp, (x.alert = { ...x.alert, endsAt: x.updatedAt + this.o.resolveTimeoutMs }));
+      else this.alerts.delete(fp);
     }
+    if (!expired.size) return;
+    for (const g of this.groups.values()) for (const fp of g.alerts.keys()) if (expired.has(fp)) g.alerts.set(fp, expired.get(fp)!);
   }
 
   private inhibited(target: Alert, firing: Alert[]): boolean {

@@ -28,6 +28,8 @@ export interface RuleConfig {
 interface ActiveGroup {
   labels: Record<string, string>;
   activeAt: number;
+  /** When it started firing: the alert's startsAt, as Prometheus sends it. */
+  firedAt?: number;
   firing: boolean;
   lastHeld: number;
   value?: number;
@@ -87,7 +89,10 @@ export class Rule {
       if (!a) this.active.set(key, (a = { labels: g.labels, activeAt: now, firing: false, lastHeld: now }));
       a.lastHeld = now;
       a.value = g.value;
-      if (!a.firing && now - a.activeAt >= this.forMs) a.firing = true;
+      if (!a.firing && now - a.activeAt >= this.forMs) {
+        a.firing = true;
+        a.firedAt = now;
+      }
       if (a.firing) out.push(this.alertOf(a));
     }
     for (const [key, a] of this.active) {
@@ -105,7 +110,7 @@ export class Rule {
   private alertOf(a: ActiveGroup): Alert {
     if (!a.alert) {
       const labels = { ...a.labels, ...this.staticLabels };
-      a.alert = { fingerprint: fingerprintOf(labels), labels, annotations: {}, startsAt: a.activeAt };
+      a.alert = { fingerprint: fingerprintOf(labels), labels, annotations: {}, startsAt: a.firedAt ?? a.activeAt };
     }
     const data = { labels: a.alert.labels, value: a.value, externalURL: this.externalURL };
     a.alert.value = a.value;
