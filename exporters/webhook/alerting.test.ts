@@ -12,7 +12,7 @@ import { tempDir } from '../../test/helpers.js';
 import { ackHandler } from './ack-server.js';
 import type { WebhookExporterConfig } from './config.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBody } from './signing.js';
-import { counter, LoopbackReceiver, logRecord, testEngine } from './testing.js';
+import { counter, LoopbackReceiver, logRecord, spanWithException, testEngine } from './testing.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -235,6 +235,31 @@ describe('event rules', () => {
     expect(hook.body.alerts[0].annotations.link).toBe('http://summit.example:9095/issues/abc123');
     for (let t = T0 + 20 * S; t <= T0 + 12 * M; t += 10 * S) await engine.tick(t);
     expect(rx.at('/hook').map((h) => h.body.status)).toEqual(['firing', 'resolved']);
+  });
+
+  it('counts span events per issue: more than 2 regressions in 10 minutes fire, labelled from event, span and resource', async () => {
+    const { engine } = await open(
+      config({
+        rules: [
+          {
+            alert: 'RegressionStorm',
+            group_by: ['issue.id', 'http.route', 'service.name'],
+            event: { context: 'spanevent', condition: ['attributes["issue.regressed"] == true'], window: '10m', op: '>', threshold: 2 },
+            annotations: { summary: '{{ .value }} regressions of {{ .labels.issue.id }}' },
+          },
+        ],
+        route: { receiver: 'team', group_wait: '0s', group_interval: '1m' },
+      }),
+    );
+    for (let i = 0; i < 2; i++) engine.ingestTraces(spanWithException('cart', { 'issue.id': 'f00d', 'issue.regressed': true }), T0 + i * S);
+    engine.ingestTraces(spanWithException('cart', { 'issue.id': 'f00d' }), T0 + 2 * S);
+    await engine.tick(T0 + 10 * S);
+    expect(rx.received).toHaveLength(0);
+    engine.ingestTraces(spanWithException('cart', { 'issue.id': 'f00d', 'issue.regressed': true }), T0 + 11 * S);
+    await engine.tick(T0 + 20 * S);
+    const [hook] = rx.at('/hook');
+    expect(hook.body.alerts[0].labels).toEqual({ alertname: 'RegressionStorm', 'issue.id': 'f00d', 'http.route': '/cart', 'service.name': 'cart' });
+    expect(hook.body.alerts[0].annotations.summary).toBe('3 regressions of f00d');
   });
 });
 

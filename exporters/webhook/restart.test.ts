@@ -4,6 +4,7 @@
  * the persistent queue — without paging tier 1 again beyond at-least-once. The CLI then
  * acknowledges the incident and writes its post-mortem.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { cleanedUpAfterEach, startSummit, until } from '../../test/delivery-helpers.js';
@@ -24,15 +25,14 @@ function newIssueLog(issueId: string): string {
   });
 }
 
-it('escalation survives kill -9: tier 2 is paged after the restart, tier 1 not paged again', async () => {
+async function setup() {
   const dir = tempDir('summit-alerting-restart-');
   dirs.push(dir);
   const rx = await new LoopbackReceiver().start();
-  try {
-    const otlp = await freePort();
-    const ack = await freePort();
-    const db = join(dir, 'alerts.sqlite');
-    const yaml = `receivers:
+  const otlp = await freePort();
+  const ack = await freePort();
+  const db = join(dir, 'alerts.sqlite');
+  const yaml = `receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:${otlp} } } }
 extensions:
   file_storage/queue: { directory: ${join(dir, 'queue')}, create_directory: true }
@@ -64,10 +64,19 @@ service:
     logs: { receivers: [otlp], exporters: [webhook] }
   telemetry: { metrics: { level: none } }
 `;
+  const sendNewIssue = async (id: string) => {
+    const res = await fetch(`http://127.0.0.1:${otlp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: newIssueLog(id) });
+    expect(res.status).toBe(200);
+  };
+  return { dir, rx, db, yaml, sendNewIssue };
+}
+
+it('escalation survives kill -9: tier 2 is paged after the restart, tier 1 not paged again', async () => {
+  const { dir, rx, db, yaml, sendNewIssue } = await setup();
+  try {
     const first = await startSummit(dir, yaml);
     running.push(first);
-    const res = await fetch(`http://127.0.0.1:${otlp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: newIssueLog('9f8e7d') });
-    expect(res.status).toBe(200);
+    await sendNewIssue('9f8e7d');
     await until(() => rx.at('/primary').length > 0, 'tier 1 paged');
     expect(rx.at('/team')[0].body.alerts[0].labels).toMatchObject({ alertname: 'NewIssue', 'issue.id': '9f8e7d' });
     expect(rx.at('/secondary')).toHaveLength(0);
@@ -101,6 +110,28 @@ service:
     }
     expect(pm.stdout).toContain('issue `9f8e7d`');
     expect(pm.stdout).toContain('Paged tier 2 (receiver `secondary`)');
+  } finally {
+    await rx.close();
+  }
+}, 60_000);
+
+it('a notification queued while its receiver is down is delivered after kill -9 and a restart', async () => {
+  const { dir, rx, yaml, sendNewIssue } = await setup();
+  try {
+    rx.status = 503;
+    const first = await startSummit(dir, yaml);
+    running.push(first);
+    await sendNewIssue('dead00');
+    // the notification and the tier-1 page are on disk, retried against a receiver answering 503
+    await until(() => existsSync(join(dir, 'alerts.sqlite')) && first.stderr.includes('503'), 'a refused delivery');
+    await first.stop('SIGKILL');
+    rx.status = 200;
+    const second = await startSummit(dir, yaml);
+    running.push(second);
+    // the rule's in-memory state did not survive: what arrives came from the persistent queue
+    await until(() => rx.at('/team').length > 0 && rx.at('/primary').length > 0, 'queued notification and page delivered');
+    expect(rx.at('/team')[0].body.alerts[0].labels['issue.id']).toBe('dead00');
+    expect(rx.at('/primary')[0].body.incident).toMatchObject({ id: 1, tier: 1 });
   } finally {
     await rx.close();
   }

@@ -1,7 +1,7 @@
 /** Test stand-ins: a loopback server receiving notifications, and metric/log batches built in a line. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AggregationTemporality, type AnyValue, type Logs, type Metrics } from '../../pipeline/model.js';
+import { AggregationTemporality, type AnyValue, type Logs, type Metrics, type Traces } from '../../pipeline/model.js';
 import { pino } from 'pino';
 import { testContext, testHost } from '../../pipeline/testing.js';
 import { resolveWebhookConfig, type WebhookExporterConfig } from './config.js';
@@ -20,6 +20,8 @@ export interface Received {
 /** Stands in for Slack, PagerDuty, Teams, Discord and webhook endpoints: records every POST by path. */
 export class LoopbackReceiver {
   readonly received: Received[] = [];
+  /** The status answered; a 5xx records nothing (the sender must retry). */
+  status = 200;
   private server?: Server;
   url = '';
 
@@ -29,6 +31,7 @@ export class LoopbackReceiver {
       req.setEncoding('utf8');
       req.on('data', (d) => (raw += d));
       req.on('end', () => {
+        if (this.status >= 300) return void res.writeHead(this.status).end('unavailable');
         this.received.push({ path: req.url ?? '', headers: req.headers, raw, body: raw ? JSON.parse(raw) : undefined });
         res.writeHead(200).end('ok');
       });
@@ -147,6 +150,44 @@ export function logRecord(service: string, attrs: Record<string, AnyValue>): Log
                 traceId: '',
                 spanId: '',
                 eventName: '',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A span with one `exception` span event carrying these attributes (what grouping marks). */
+export function spanWithException(service: string, attrs: Record<string, AnyValue>): Traces {
+  return {
+    resourceSpans: [
+      {
+        resource: resource({ 'service.name': service }),
+        schemaUrl: '',
+        scopeSpans: [
+          {
+            scope,
+            schemaUrl: '',
+            spans: [
+              {
+                traceId: '1'.repeat(32),
+                spanId: '2'.repeat(16),
+                traceState: '',
+                parentSpanId: '',
+                flags: 0,
+                name: 'GET /cart',
+                kind: 2,
+                startTimeUnixNano: 0n,
+                endTimeUnixNano: 0n,
+                attributes: new Map([['http.route', '/cart']]),
+                droppedAttributesCount: 0,
+                events: [{ timeUnixNano: 0n, name: 'exception', attributes: new Map(Object.entries(attrs)), droppedAttributesCount: 0 }],
+                droppedEventsCount: 0,
+                links: [],
+                droppedLinksCount: 0,
+                status: { code: 2, message: '' },
               },
             ],
           },
