@@ -53,3 +53,22 @@ it('refuses bad input with the reason and usage exit codes', async () => {
   const unknown = await runSummit(['incidents', 'ack', '7', '--db', db]);
   expect([unknown.code, unknown.stderr]).toEqual([1, 'summit incidents: no incident 7\n']);
 });
+
+it('acknowledges and resolves an incident, which stops its escalation', async () => {
+  const db = join(tempDir('summit-alerts-cli-'), 'alerts.sqlite');
+  const state = AlertState.open(db, { create: true });
+  try {
+    const incident = state.createIncident({ groupKey: 'g', policy: 'oncall', title: 'HighErrorRate (checkout)', labels: { 'service.name': 'checkout' }, openedAt: 1000 }, { alerts: [] });
+    expect(state.dueIncidents(Date.now()).map((i) => i.id)).toEqual([incident.id]);
+    const acked = await runSummit(['incidents', 'ack', String(incident.id), '--by', 'ana', '--db', db]);
+    expect([acked.code, acked.stdout]).toEqual([0, `incident ${incident.id} acknowledged\n`]);
+    expect(state.dueIncidents(Date.now())).toEqual([]);
+    const again = await runSummit(['incidents', 'ack', String(incident.id), '--db', db]);
+    expect(again.stdout).toBe(`incident ${incident.id} was already acknowledged\n`);
+    await runSummit(['incidents', 'resolve', String(incident.id), '--by', 'ana', '--db', db]);
+    const listed = await runSummit(['incidents', '--db', db, '--format', 'json']);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id: incident.id, status: 'resolved', ackedBy: 'ana', resolvedBy: 'ana' }]);
+  } finally {
+    state.close();
+  }
+});
