@@ -60,6 +60,7 @@ export function actionURL(s: LinkSigner, action: IncidentAction, incident: numbe
 export class Escalation {
   /** The latest firing alerts of each group, for the text of pages. */
   private readonly alertsOf = new Map<string, Alert[]>();
+  private startedAt?: number;
 
   constructor(
     private readonly policies: Map<string, Policy>,
@@ -67,6 +68,8 @@ export class Escalation {
     private readonly delivery: Pick<Delivery, 'deliver'>,
     private readonly signer: LinkSigner,
     private readonly logger: Logger,
+    /** After a restart, an incident whose alerts no rule reports again within this long resolves (Alertmanager's resolve_timeout). */
+    private readonly resolveTimeoutMs: number,
   ) {}
 
   /** Opens the group's incident when it fires, resolves it when nothing fires any more. */
@@ -92,11 +95,21 @@ export class Escalation {
 
   /** Pages the next tier of every incident that is due; tells those paged of acks and resolutions. */
   async tick(now: number): Promise<void> {
+    this.startedAt ??= now;
+    if (now - this.startedAt >= this.resolveTimeoutMs) this.resolveOrphans(now);
     for (const incident of this.state.unannounced()) await this.announce(incident, now);
     for (const incident of this.state.dueIncidents(now)) {
       const policy = this.policies.get(incident.policy);
       if (!policy) continue;
       await this.page(incident, policy, now);
+    }
+  }
+
+  /** Incidents from before a restart whose alerts did not come back (rule state is not kept across restarts). */
+  private resolveOrphans(now: number): void {
+    for (const i of [...this.state.incidents('open'), ...this.state.incidents('acknowledged')]) {
+      if (this.alertsOf.has(i.groupKey)) continue;
+      if (this.state.setStatus(i.id, 'resolved', 'alerts no longer reported', now)) this.logger.info({ incident: i.id }, 'incident resolved: its alerts were not reported again');
     }
   }
 
@@ -133,6 +146,11 @@ export class Escalation {
     if (tier >= policy.tiers.length) {
       tier = 0;
       loop++;
+    }
+    if (loop > policy.repeat) {
+      // the policy lost tiers or repeats in a config change since this page was scheduled
+      this.state.recordPage(incident.id, incident.tier, incident.loop, undefined);
+      return;
     }
     const { receiver, escalateAfterMs } = policy.tiers[tier];
     const more = tier + 1 < policy.tiers.length || loop < policy.repeat;

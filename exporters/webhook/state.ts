@@ -262,10 +262,10 @@ export class AlertState {
   }
 
   /** Records that `tier` was paged and when the next one is due (the page is already queued: at least once). */
-  recordPage(id: number, tier: number, loop: number, nextAt: number | undefined, event: IncidentEvent): void {
+  recordPage(id: number, tier: number, loop: number, nextAt: number | undefined, event?: IncidentEvent): void {
     this.db.transaction(() => {
       this.db.prepare("UPDATE incidents SET tier = ?, loop = ?, next_at = ? WHERE id = ? AND status = 'open'").run(tier, loop, nextAt ?? null, id);
-      this.addEvent(id, event);
+      if (event) this.addEvent(id, event);
     }).immediate();
   }
 

@@ -10,7 +10,7 @@ import type { AlertState } from './state.js';
 
 export function buildEngine(r: ResolvedWebhookConfig, state: AlertState, delivery: Pick<Delivery, 'deliver'>, secret: string, logger: Logger): AlertingEngine {
   const store = new SeriesStore(Math.max(0, ...r.rules.map((x) => x.windowMs)), new Set(r.rules.flatMap((x) => x.metric?.metrics ?? [])));
-  const escalation = new Escalation(r.policies, state, delivery, { secret, externalURL: r.externalURL, ttlMs: r.linkTtlMs }, logger);
+  const escalation = new Escalation(r.policies, state, delivery, { secret, externalURL: r.externalURL, ttlMs: r.linkTtlMs }, logger, r.resolveTimeoutMs);
   const dispatcher = new Dispatcher({
     route: r.route,
     inhibitRules: r.inhibitRules,
