@@ -25,6 +25,7 @@ import { nopExporterFactory } from '../exporters/nop/index.js';
 import { otlpExporterFactory } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
 import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
+import { webhookExporterFactory } from '../exporters/webhook/index.js';
 import { parquetExporterFactory } from '../exporters/parquet/index.js';
 import { healthCheckExtensionFactory } from '../extensions/health_check/index.js';
 import { fileStorageExtensionFactory } from '../extensions/file_storage/index.js';
@@ -68,6 +69,7 @@ export const builtinPlugin: Plugin = {
     otlpExporterFactory,
     otlpHttpExporterFactory,
     prometheusExporterFactory,
+    webhookExporterFactory,
     parquetExporterFactory,
     healthCheckExtensionFactory,
     fileStorageExtensionFactory,

@@ -27,6 +27,8 @@ Usage:
   summit query "SQL" [--data DIR] [--format table|json|csv]  SQL (DuckDB) over the parquet exporter's files (see summit query --help)
   summit issues [show|resolve|ignore|reopen ID] [--db PATH]  list, show and triage issues (see summit issues --help)
   summit sourcemaps ls|explain ID|token                  uploaded source maps, why frames were (not) resolved, the upload token
+  summit alerts silence add|ls|expire …                  silences of the webhook exporter's alerts (see summit alerts --help)
+  summit incidents [show|ack|resolve|postmortem ID]       incidents of escalation policies (see summit incidents --help)
   summit help | --help | --version
 
 Options:
@@ -76,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
   // loaded on demand: DuckDB is a native library the pipeline itself never needs
   if (argv[0] === 'query') return (await import('./query.js')).queryCommand(argv.slice(1));
   if (argv[0] === 'issues') return (await import('./issues.js')).issuesCommand(argv.slice(1));
+  if (argv[0] === 'alerts') return (await import('./alerts.js')).alertsCommand(argv.slice(1));
+  if (argv[0] === 'incidents') return (await import('./alerts.js')).incidentsCommand(argv.slice(1));
   if (argv[0] === 'sourcemaps') return (await import('./sourcemaps.js')).sourcemapsCommand(argv.slice(1));
   let parsed;
   try {

@@ -1,0 +1,130 @@
+/**
+ * Alerting rules as Prometheus evaluates them: each group for which the condition holds is
+ * pending, fires once it held for `for`, keeps firing `keep_firing_for` after it stopped holding,
+ * then resolves.
+ */
+import { parseDuration } from '../../pipeline/duration.js';
+import type { Logs, Traces } from '../../pipeline/model.js';
+import { fingerprintOf, type Alert } from './alert.js';
+import { compileCondition, type CompiledCondition, type ConditionConfig } from './condition.js';
+import { EventCounter, type EventConditionConfig } from './events.js';
+import type { SeriesStore } from './series.js';
+import { compileTemplate, type Template } from './template.js';
+
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+export interface RuleConfig {
+  alert: string;
+  expr?: ConditionConfig;
+  event?: EventConditionConfig;
+  group_by?: string[];
+  for?: string;
+  keep_firing_for?: string;
+  severity?: (typeof SEVERITIES)[number];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+interface ActiveGroup {
+  labels: Record<string, string>;
+  activeAt: number;
+  /** When it started firing: the alert's startsAt, as Prometheus sends it. */
+  firedAt?: number;
+  firing: boolean;
+  lastHeld: number;
+  value?: number;
+  alert?: Alert;
+}
+
+export class Rule {
+  readonly name: string;
+  readonly metric?: CompiledCondition;
+  readonly events?: EventCounter;
+  private readonly forMs: number;
+  private readonly keepFiringMs: number;
+  private readonly staticLabels: Record<string, string>;
+  private readonly annotations: [string, Template][];
+  private readonly active = new Map<string, ActiveGroup>();
+
+  constructor(
+    c: RuleConfig,
+    path: string,
+    private readonly externalURL: string,
+  ) {
+    this.name = c.alert;
+    if (!c.expr === !c.event) throw new Error(`${path}: set exactly one of expr (a metric condition) and event (an OTTL event condition)`);
+    const groupBy = c.group_by ?? [];
+    if (c.expr) this.metric = compileCondition(c.expr, groupBy, `${path}.expr`);
+    else this.events = new EventCounter(c.event!, groupBy, `${path}.event`);
+    this.forMs = duration(c.for ?? '0s', `${path}.for`);
+    this.keepFiringMs = duration(c.keep_firing_for ?? '0s', `${path}.keep_firing_for`);
+    this.staticLabels = { ...(c.labels ?? {}), alertname: c.alert, ...(c.severity ? { severity: c.severity } : {}) };
+    this.annotations = Object.entries(c.annotations ?? {}).map(([k, t]) => {
+      try {
+        return [k, compileTemplate(t)];
+      } catch (err) {
+        throw new Error(`${path}.annotations.${k}: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  get windowMs(): number {
+    return this.metric?.longestWindowMs ?? this.events!.windowMs;
+  }
+
+  ingestLogs(logs: Logs, now: number): void {
+    this.events?.ingestLogs(logs, now);
+  }
+
+  ingestTraces(traces: Traces, now: number): void {
+    this.events?.ingestTraces(traces, now);
+  }
+
+  /** Evaluates the rule at `now`: the alerts firing, and those that resolved at this evaluation. */
+  evaluate(store: SeriesStore, now: number): Alert[] {
+    const { holds } = this.metric ? this.metric.evaluate(store, now) : this.events!.evaluate(now);
+    const out: Alert[] = [];
+    for (const [key, g] of holds) {
+      let a = this.active.get(key);
+      if (!a) this.active.set(key, (a = { labels: g.labels, activeAt: now, firing: false, lastHeld: now }));
+      a.lastHeld = now;
+      a.value = g.value;
+      if (!a.firing && now - a.activeAt >= this.forMs) {
+        a.firing = true;
+        a.firedAt = now;
+      }
+      if (a.firing) out.push(this.alertOf(a));
+    }
+    for (const [key, a] of this.active) {
+      if (holds.has(key)) continue;
+      if (a.firing && now - a.lastHeld < this.keepFiringMs) {
+        out.push(this.alertOf(a));
+        continue;
+      }
+      this.active.delete(key);
+      if (a.firing) out.push({ ...this.alertOf(a), endsAt: now });
+    }
+    return out;
+  }
+
+  private alertOf(a: ActiveGroup): Alert {
+    if (!a.alert) {
+      const labels = { ...a.labels, ...this.staticLabels };
+      a.alert = { fingerprint: fingerprintOf(labels), labels, annotations: {}, startsAt: a.firedAt ?? a.activeAt };
+    }
+    const data = { labels: a.alert.labels, value: a.value, externalURL: this.externalURL };
+    a.alert.value = a.value;
+    a.alert.annotations = Object.fromEntries(this.annotations.map(([k, t]) => [k, t(data)]));
+    return a.alert;
+  }
+}
+
+function duration(text: string, path: string): number {
+  try {
+    const ms = parseDuration(text);
+    if (ms < 0) throw new Error('must not be negative');
+    return ms;
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+}
