@@ -19,6 +19,7 @@ import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
 import { symbolicationProcessorFactory } from '../processors/symbolication/index.js';
+import { probabilisticSamplerProcessorFactory } from '../processors/probabilistic_sampler/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
@@ -59,6 +60,7 @@ export const builtinPlugin: Plugin = {
     groupingProcessorFactory,
     redactionProcessorFactory,
     symbolicationProcessorFactory,
+    probabilisticSamplerProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
     cicdConnectorFactory,
