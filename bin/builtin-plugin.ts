@@ -11,6 +11,7 @@ import { syslogReceiverFactory, tcplogReceiverFactory, udplogReceiverFactory } f
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
+import { serviceGraphConnectorFactory } from '../processors/servicegraph/index.js';
 import { cicdConnectorFactory } from '../processors/cicd/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
@@ -63,6 +64,7 @@ export const builtinPlugin: Plugin = {
     probabilisticSamplerProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
+    serviceGraphConnectorFactory,
     cicdConnectorFactory,
     debugExporterFactory,
     fileExporterFactory,
