@@ -16,6 +16,7 @@ import { cicdConnectorFactory } from '../processors/cicd/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
+import { resourceDetectionProcessorFactory } from '../processors/resourcedetection/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
@@ -57,6 +58,7 @@ export const builtinPlugin: Plugin = {
     batchProcessorFactory,
     attributesProcessorFactory,
     resourceProcessorFactory,
+    resourceDetectionProcessorFactory,
     filterProcessorFactory,
     groupingProcessorFactory,
     redactionProcessorFactory,
