@@ -52,7 +52,6 @@ export function createServiceGraphConnector(ctx: CreateContext, raw: ServiceGrap
   let stopped = false;
 
   const flush = async (): Promise<void> => {
-    report();
     const data = graph.metrics(startNs, BigInt(nowMs() - config.timestampOffsetMs) * 1_000_000n);
     if (!data) return;
     const sending = downstream.consume(data).catch((err: unknown) => {
@@ -66,7 +65,10 @@ export function createServiceGraphConnector(ctx: CreateContext, raw: ServiceGrap
       inFlight.delete(sending);
     }
   };
-  const expire = () => graph.store.expire(nowMs());
+  const expire = () => {
+    graph.store.expire(nowMs());
+    report();
+  };
 
   return {
     graph,
@@ -77,6 +79,7 @@ export function createServiceGraphConnector(ctx: CreateContext, raw: ServiceGrap
       traces: {
         async consume(data: Traces) {
           graph.aggregate(data);
+          report();
           if (config.flushIntervalMs === 0 || stopped) await flush();
         },
       },
