@@ -29,7 +29,7 @@ it('detects at start and stamps every resource', async () => {
   metadata = createServer((req, res) => {
     const v = req.headers['metadata-flavor'] === 'Google' ? values[(req.url ?? '').replace('/computeMetadata/v1/', '')] : undefined;
     if (v === undefined) res.writeHead(404).end();
-    else res.end(v);
+    else res.writeHead(200, { 'Metadata-Flavor': 'Google' }).end(v);
   });
   await new Promise<void>((r) => metadata!.listen(0, '127.0.0.1', r));
   const metadataHost = `127.0.0.1:${(metadata.address() as { port: number }).port}`;

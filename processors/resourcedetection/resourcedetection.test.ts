@@ -140,6 +140,7 @@ describe('ec2 detector', () => {
       if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return res.end('TOKEN-1');
       if (req.headers['x-aws-ec2-metadata-token'] !== 'TOKEN-1') return res.writeHead(401).end();
       if (req.url === '/latest/dynamic/instance-identity/document') return json(res, EC2_DOCUMENT);
+      if (req.url === '/latest/meta-data/instance-id') return res.end(EC2_DOCUMENT.instanceId);
       if (req.url === '/latest/meta-data/hostname') return res.end('ip-10-158-112-84.us-west-2.compute.internal');
       res.writeHead(404).end();
     });
@@ -159,7 +160,12 @@ describe('ec2 detector', () => {
   });
 
   it('IMDSv1 when no token is issued; switches turn attributes off', async () => {
-    const endpoint = await standIn((req, res) => (req.method === 'GET' && req.url === '/latest/dynamic/instance-identity/document' ? json(res, EC2_DOCUMENT) : res.writeHead(404).end()));
+    const endpoint = await standIn((req, res) => {
+      if (req.method !== 'GET') return res.writeHead(404).end();
+      if (req.url === '/latest/meta-data/instance-id') return res.end(EC2_DOCUMENT.instanceId);
+      if (req.url === '/latest/dynamic/instance-identity/document') return json(res, EC2_DOCUMENT);
+      res.writeHead(404).end();
+    });
     const r = await detect({ detectors: ['ec2'], ec2: { resource_attributes: { 'cloud.account.id': { enabled: false } } } }, environment({ ec2Endpoint: endpoint }));
     expect(r.found['host.id']).toBe('i-1234567890abcdef0');
     expect(r.found).not.toHaveProperty('cloud.account.id');
@@ -253,6 +259,13 @@ describe('azure detector', () => {
 describe('detection', () => {
   it('off every cloud (nobody answers), the cloud detectors add nothing and warn about nothing', async () => {
     const r = await detect({ detectors: ['ec2', 'gcp', 'azure'] }, environment());
+    expect(r).toEqual({ found: {}, warnings: [] });
+  });
+
+  it('something else answering at the metadata addresses is no cloud either', async () => {
+    const refusing = await standIn((_req, res) => res.writeHead(403).end('Forbidden'));
+    const notGoogle = await standIn((_req, res) => res.end('my-project')); // 200, but without Metadata-Flavor: Google
+    const r = await detect({ detectors: ['ec2', 'gcp', 'azure'] }, environment({ ec2Endpoint: refusing, gcpEndpoint: notGoogle, azureEndpoint: refusing }));
     expect(r).toEqual({ found: {}, warnings: [] });
   });
 

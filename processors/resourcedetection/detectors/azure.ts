@@ -1,6 +1,6 @@
 import type { Attributes } from '../../../pipeline/model.js';
 import { putter, type DetectContext } from './detector.js';
-import { MetadataError, fetchMetadata, parseJsonObject, str } from './metadata-http.js';
+import { cloudSignal, fetchMetadata, parseJsonObject, str } from './metadata-http.js';
 
 export const AZURE_DEFAULT_ENDPOINT = 'http://169.254.169.254';
 
@@ -11,18 +11,19 @@ export const AZURE_DEFAULT_ENDPOINT = 'http://169.254.169.254';
 export function azureDetector(tags: RegExp[]) {
   return async (ctx: DetectContext): Promise<Attributes> => {
     const out: Attributes = new Map();
-    let text: string;
+    const text = await fetchMetadata({
+      url: `${ctx.environment.azureEndpoint}/metadata/instance/compute?api-version=2020-09-01&format=json`,
+      headers: { Metadata: 'true' },
+      signal: cloudSignal(ctx.signal),
+    }).catch(() => undefined);
+    // as upstream: no compute document (no answer, or something else answering) means not on Azure
+    if (text === undefined) return out;
+    let c: Record<string, unknown>;
     try {
-      text = await fetchMetadata({
-        url: `${ctx.environment.azureEndpoint}/metadata/instance/compute?api-version=2020-09-01&format=json`,
-        headers: { Metadata: 'true' },
-        signal: ctx.signal,
-      });
-    } catch (err) {
-      if (err instanceof MetadataError && err.status === undefined) return out; // not on Azure
-      throw err;
+      c = parseJsonObject(text, 'Azure compute metadata');
+    } catch {
+      return out;
     }
-    const c = parseJsonObject(text, 'Azure compute metadata');
     const put = putter(ctx, out);
     put('cloud.provider', 'azure');
     put('cloud.platform', 'azure_vm');

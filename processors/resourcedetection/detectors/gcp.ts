@@ -1,6 +1,6 @@
 import type { Attributes } from '../../../pipeline/model.js';
 import { putter, type DetectContext } from './detector.js';
-import { MetadataError, fetchMetadata } from './metadata-http.js';
+import { MetadataError, cloudSignal, fetchMetadata, fetchMetadataResponse } from './metadata-http.js';
 
 export const GCP_DEFAULT_ENDPOINT = 'http://metadata.google.internal';
 
@@ -15,21 +15,19 @@ const regionOf = (zone: string | undefined) => (zone && /-[a-z]$/.test(zone) ? z
 
 /**
  * Google Cloud from the metadata server (header `Metadata-Flavor: Google`): Compute Engine, and
- * GKE when Kubernetes runs the process. Off Google Cloud (no answer), nothing.
+ * GKE when Kubernetes runs the process. As upstream, only a server that answers with the
+ * `Metadata-Flavor: Google` header is Google's: otherwise nothing, and no error.
  */
 export async function detectGcp(ctx: DetectContext): Promise<Attributes> {
   const out: Attributes = new Map();
   const base = ctx.environment.gcpEndpoint;
-  const get = (path: string) =>
-    fetchMetadata({ url: `${base}/computeMetadata/v1/${path}`, headers: { 'Metadata-Flavor': 'Google' }, signal: ctx.signal }).then((t) => t.trim());
+  const signal = cloudSignal(ctx.signal);
+  const request = (path: string) => ({ url: `${base}/computeMetadata/v1/${path}`, headers: { 'Metadata-Flavor': 'Google' }, signal });
+  const get = (path: string) => fetchMetadata(request(path)).then((t) => t.trim());
   const optional = (path: string) => get(path).catch((err) => (err instanceof MetadataError && err.status === 404 ? undefined : Promise.reject(err)));
-  let projectId: string;
-  try {
-    projectId = await get('project/project-id');
-  } catch (err) {
-    if (err instanceof MetadataError && err.status === undefined) return out; // nobody answers: not on Google Cloud
-    throw err;
-  }
+  const probe = await fetchMetadataResponse(request('project/project-id')).catch(() => undefined);
+  if (!probe || probe.headers['metadata-flavor'] !== 'Google') return out;
+  const projectId = probe.body.trim();
   const put = putter(ctx, out);
   put('cloud.provider', 'gcp');
   put('cloud.account.id', projectId);

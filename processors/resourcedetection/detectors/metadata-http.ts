@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 
 /** Metadata documents are small; a stand-in answering more is not a metadata service. */
 const MAX_BODY = 256 * 1024;
@@ -12,6 +12,17 @@ export interface MetadataRequest {
   signal: AbortSignal;
 }
 
+/**
+ * Cloud metadata services answer within milliseconds where they exist; off that cloud the
+ * link-local address often drops packets, and waiting the whole detection timeout for it would
+ * hold every start up.
+ */
+export const CLOUD_REQUEST_TIMEOUT_MS = 1000;
+
+export function cloudSignal(signal: AbortSignal): AbortSignal {
+  return AbortSignal.any([signal, AbortSignal.timeout(CLOUD_REQUEST_TIMEOUT_MS)]);
+}
+
 export class MetadataError extends Error {
   constructor(
     message: string,
@@ -23,7 +34,12 @@ export class MetadataError extends Error {
 }
 
 /** One request to a metadata service: the body of a 2xx answer, else a MetadataError. */
-export function fetchMetadata(r: MetadataRequest): Promise<string> {
+export async function fetchMetadata(r: MetadataRequest): Promise<string> {
+  return (await fetchMetadataResponse(r)).body;
+}
+
+/** fetchMetadata with the answer's headers. */
+export function fetchMetadataResponse(r: MetadataRequest): Promise<{ body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const url = new URL(r.url);
     const req = request(
@@ -46,7 +62,7 @@ export function fetchMetadata(r: MetadataRequest): Promise<string> {
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve(body);
+          if (status >= 200 && status < 300) resolve({ body, headers: res.headers });
           else reject(new MetadataError(`${r.url}: HTTP ${status}`, status));
         });
         res.on('error', (err) => reject(new MetadataError(`${r.url}: ${err.message}`)));
