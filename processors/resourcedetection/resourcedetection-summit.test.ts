@@ -68,7 +68,7 @@ service:
 `,
   );
   summit = new SummitProcess(['--config', config], { env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=staging', GCE_METADATA_HOST: metadataHost } });
-  await summit.waitForLog(/Everything is ready/);
+  await summit.waitForLog(/Everything is ready/, 40_000);
 
   const body = {
     resourceSpans: [
@@ -80,7 +80,7 @@ service:
   };
   const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   expect(res.status).toBe(200);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!(existsSync(out) && readFileSync(out, 'utf8').includes('\n')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const line = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]);
   const resource = Object.fromEntries(line.resourceSpans[0].resource.attributes.map((kv: any) => [kv.key, kv.value.stringValue]));
@@ -98,4 +98,4 @@ service:
     'os.type': 'linux',
   });
   expect(hostname()).not.toBe('pod-7');
-});
+}, 60_000);

@@ -53,8 +53,8 @@ service:
 `,
   );
   summit = new SummitProcess(['--config', config]);
-  await summit.waitForLog(/Everything is ready/);
-});
+  await summit.waitForLog(/Everything is ready/, 40_000);
+}, 45_000);
 
 afterAll(async () => {
   await summit?.stop();
@@ -145,7 +145,7 @@ describe('servicegraph with the OpenTelemetry JS SDK', () => {
     ];
     const sortKey = (p: Point) => JSON.stringify(p.attributes);
     const sorted = (ps: Point[]) => [...ps].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && JSON.stringify(sorted(latest('traces_service_graph_request_total'))) !== JSON.stringify(sorted(expected))) {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -156,5 +156,5 @@ describe('servicegraph with the OpenTelemetry JS SDK', () => {
       expect(sorted(latest(name))).toEqual(sorted(expected));
     }
     await Promise.all([frontend.provider.shutdown(), cart.provider.shutdown(), payment.provider.shutdown()]);
-  });
+  }, 45_000);
 });
