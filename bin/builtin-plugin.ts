@@ -11,14 +11,17 @@ import { syslogReceiverFactory, tcplogReceiverFactory, udplogReceiverFactory } f
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
+import { serviceGraphConnectorFactory } from '../processors/servicegraph/index.js';
 import { cicdConnectorFactory } from '../processors/cicd/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
+import { resourceDetectionProcessorFactory } from '../processors/resourcedetection/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
 import { symbolicationProcessorFactory } from '../processors/symbolication/index.js';
+import { probabilisticSamplerProcessorFactory } from '../processors/probabilistic_sampler/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
@@ -56,12 +59,15 @@ export const builtinPlugin: Plugin = {
     batchProcessorFactory,
     attributesProcessorFactory,
     resourceProcessorFactory,
+    resourceDetectionProcessorFactory,
     filterProcessorFactory,
     groupingProcessorFactory,
     redactionProcessorFactory,
     symbolicationProcessorFactory,
+    probabilisticSamplerProcessorFactory,
     spanMetricsConnectorFactory,
     countConnectorFactory,
+    serviceGraphConnectorFactory,
     cicdConnectorFactory,
     debugExporterFactory,
     fileExporterFactory,

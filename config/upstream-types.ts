@@ -59,7 +59,7 @@ export const REMOVED_TYPES: readonly RemovedType[] = [
   { kind: 'receiver', type: 'opencensus', instead: 'removed upstream; send OTLP to receiver otlp' },
   { kind: 'processor', type: 'queued_retry', instead: "removed upstream: each exporter's sending_queue and retry_on_failure do its work" },
   { kind: 'processor', type: 'spanmetrics', instead: 'removed upstream: use connector spanmetrics (exporter of the traces pipeline, receiver of a metrics pipeline)' },
-  { kind: 'processor', type: 'servicegraph', instead: 'removed upstream in favour of connector servicegraph, which Summit does not have yet' },
+  { kind: 'processor', type: 'servicegraph', instead: 'removed upstream: use connector servicegraph (exporter of the traces pipeline, receiver of a metrics pipeline)' },
   { kind: 'processor', type: 'routing', instead: 'removed upstream in favour of connector routing, which Summit does not have yet' },
   { kind: 'extension', type: 'memory_ballast', instead: 'removed upstream; Node sizes its heap itself (NODE_OPTIONS=--max-old-space-size), and processor memory_limiter bounds what Summit holds' },
 ];

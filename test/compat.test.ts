@@ -87,7 +87,7 @@ describe('Collector configs against Summit’s components', () => {
   it('the OpenTelemetry demo: fails naming the types Summit lacks, and its profiles pipeline', () => {
     const { unknown, other } = missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV);
     expect(unknown).toEqual([
-      'processor gen_ai_normalizer', 'processor resource_detection', 'processor transform',
+      'processor gen_ai_normalizer', 'processor transform',
       'receiver docker_stats', 'receiver host_metrics', 'receiver http_check', 'receiver nginx',
       'receiver postgresql', 'receiver prometheus', 'receiver redis',
     ]);
