@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import { AggregationTemporality, type Attributes, type Exemplar, type Metric, type Metrics, type ResourceMetrics, type ScopeMetrics } from '../../pipeline/model.js';
 import type { Exemplar as PromExemplar, FamilyMetadata, MetricType } from './exposition.js';
+import type { StartTimes } from './start-times.js';
 
 /** A series of the scrape after target labels and metric relabeling, ready to convert. */
 export interface Series {
@@ -21,6 +22,14 @@ export interface Series {
   /** A staleness marker: the series was in the previous scrape and is gone. */
   stale?: boolean;
   exemplar?: PromExemplar;
+  /** The scrape loop's cached resolution of the series, where assembly memoizes its own work. */
+  ref?: { memo?: SeriesMemo };
+}
+
+/** What assembly derives from a series' labels alone, kept across scrapes on its {@link Series.ref}. */
+export interface SeriesMemo {
+  kind: Kind;
+  groupKey: string;
 }
 
 export const SCOPE_NAME = 'github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver';
@@ -66,6 +75,7 @@ function kindOf(type: MetricType): { kind: Kind; monotonic: boolean } {
 }
 
 interface Group {
+  key: string;
   labels: [string, string][];
   ts: number;
   value: number;
@@ -97,6 +107,8 @@ export interface AssembleOptions {
   /** The target's `__scheme__` (url.scheme) and, from Kubernetes discovery, its `__meta_kubernetes_*` labels. */
   discovered: Map<string, string>;
   trimSuffixes: boolean;
+  /** The target's series start times, carried from scrape to scrape. */
+  startTimes: StartTimes;
 }
 
 /** The metadata of a sample name and its family name, as upstream's metadataForMetric finds them. */
@@ -167,7 +179,9 @@ export function assemble(series: Series[], metadata: Map<string, FamilyMetadata>
     const family = ensureFamily(scope.families, found.family, found.meta);
     addSample(family, s);
   }
-  return { resourceMetrics: [...resources.values()].map((r) => toResourceMetrics(r, opts)).filter((r) => r.scopeMetrics.length > 0) };
+  const metrics = { resourceMetrics: [...resources.values()].map((r) => toResourceMetrics(r, opts)).filter((r) => r.scopeMetrics.length > 0) };
+  opts.startTimes.sweep();
+  return metrics;
 }
 
 function ensureFamily(families: Map<string, Family>, name: string, meta: FamilyMetadata): Family {
@@ -180,11 +194,17 @@ function ensureFamily(families: Map<string, Family>, name: string, meta: FamilyM
 }
 
 function ensureGroup(family: Family, s: Series): Group {
-  const key = groupKey(s.labels, family.kind);
+  let key: string;
+  const memo = s.ref?.memo;
+  if (memo && memo.kind === family.kind) key = memo.groupKey;
+  else {
+    key = groupKey(s.labels, family.kind);
+    if (s.ref) s.ref.memo = { kind: family.kind, groupKey: key };
+  }
   let g = family.groups.get(key);
   if (!g) {
     const labels = family.kind === 'histogram' || family.kind === 'summary' ? s.labels.filter(([k]) => k !== (family.kind === 'histogram' ? 'le' : 'quantile')) : s.labels;
-    family.groups.set(key, (g = { labels, ts: s.timestampMs, value: 0, stale: false, bounds: [], exemplars: [] }));
+    family.groups.set(key, (g = { key, labels, ts: s.timestampMs, value: 0, stale: false, bounds: [], exemplars: [] }));
   }
   return g;
 }
@@ -239,10 +259,15 @@ const nanos = (ms: number) => BigInt(ms) * 1_000_000n;
 /** Seconds as a float (a `_created` value) to nanoseconds, as upstream's timestampFromFloat64. */
 const secondsToNanos = (s: number) => BigInt(Math.trunc(s)) * 1_000_000_000n + BigInt(Math.trunc((s - Math.trunc(s)) * 1e9));
 
-function toMetric(f: Family, trimSuffixes: boolean): Metric | undefined {
-  const base = { name: trimSuffixes ? trimName(f) : f.name, description: f.meta.help, unit: f.meta.unit, metadata: new Map() };
+function toMetric(f: Family, opts: AssembleOptions, scopeKey: string): Metric | undefined {
+  const base = { name: opts.trimSuffixes ? trimName(f) : f.name, description: f.meta.help, unit: f.meta.unit, metadata: new Map() };
   const groups = [...f.groups.values()];
-  const start = (g: Group) => (g.created ? secondsToNanos(g.created) : nanos(g.ts));
+  const prefix = `${scopeKey}\u0000${f.name}\u0000${f.kind}\u0000`;
+  const start = (g: Group) => {
+    const initial = g.created ? secondsToNanos(g.created) : nanos(g.ts);
+    const value = f.kind === 'sum' ? g.value : (g.count ?? 0);
+    return opts.startTimes.startOf(prefix + g.key, initial, g.stale, value, f.kind === 'sum' ? 0 : (g.sum ?? 0), f.kind === 'summary');
+  };
   if (f.kind === 'histogram') {
     const dataPoints = [];
     for (const g of groups) {
@@ -323,7 +348,8 @@ function toResourceMetrics(r: ResourceBucket, opts: AssembleOptions): ResourceMe
   for (const [k, v] of r.info) attributes.set(k, v);
   const scopeMetrics: ScopeMetrics[] = [];
   for (const scope of r.scopes.values()) {
-    const metrics = [...scope.families.values()].map((f) => toMetric(f, opts.trimSuffixes)).filter((m): m is Metric => m !== undefined);
+    const scopeKey = `${r.job}\u0000${r.instance}\u0000${scope.name}\u0000${scope.version}`;
+    const metrics = [...scope.families.values()].map((f) => toMetric(f, opts, scopeKey)).filter((m): m is Metric => m !== undefined);
     if (metrics.length) scopeMetrics.push({ scope: { name: scope.name, version: scope.version, attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', metrics });
   }
   return { resource: { attributes, droppedAttributesCount: 0 }, schemaUrl: '', scopeMetrics };

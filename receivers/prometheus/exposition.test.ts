@@ -18,11 +18,11 @@ describe('exposition parser', () => {
       'text',
     );
     expect(e.metadata.get('http_requests_total')).toEqual({ type: 'counter', help: 'The total\nnumber of "requests" \\ all.', unit: '' });
-    expect(e.samples[0]).toEqual({ name: 'http_requests_total', labels: [['method', 'post'], ['code', '200']], value: 1027, timestampMs: 1395066363000 });
+    expect(e.samples[0]).toEqual({ series: 'http_requests_total{method="post",code="200"}', name: 'http_requests_total', labels: [['method', 'post'], ['code', '200']], value: 1027, timestampMs: 1395066363000 });
     expect(e.samples[1].labels).toEqual([['path', 'C:\\DIR\\FILE.TXT'], ['error', 'Cannot find file:\n"FILE.TXT"']]);
     expect(e.samples[2]).toMatchObject({ value: Infinity, timestampMs: -3982045 });
     expect(e.samples[3].value).toBeNaN();
-    expect(e.samples[4]).toEqual({ name: 'metric_without_labels', labels: [], value: 12.47 });
+    expect(e.samples[4]).toEqual({ series: 'metric_without_labels', name: 'metric_without_labels', labels: [], value: 12.47 });
   });
 
   it('reads OpenMetrics: UNIT, timestamps in seconds, exemplars, _created, quoted UTF-8 names, # EOF', () => {
@@ -40,6 +40,7 @@ describe('exposition parser', () => {
     );
     expect(e.metadata.get('foo')).toEqual({ type: 'counter', help: 'Foo.', unit: 'seconds' });
     expect(e.samples[0]).toEqual({
+      series: 'foo_total{a="b"}',
       name: 'foo_total',
       labels: [['a', 'b']],
       value: 17,
@@ -47,7 +48,7 @@ describe('exposition parser', () => {
       exemplar: { labels: [['trace_id', '4bf92f3577b34da6a3ce929d0e0e4736'], ['span_id', '00f067aa0ba902b7']], value: 0.67, timestampMs: 1520879602000 },
     });
     expect(e.samples[1]).toMatchObject({ name: 'foo_created', value: 1520430000.123 });
-    expect(e.samples[2]).toEqual({ name: 'my.metric', labels: [['a.b', 'c']], value: 1 });
+    expect(e.samples[2]).toEqual({ series: '{"my.metric","a.b"="c"}', name: 'my.metric', labels: [['a.b', 'c']], value: 1 });
   });
 
   it('rejects garbage with the line and what was expected', () => {

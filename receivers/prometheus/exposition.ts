@@ -15,6 +15,8 @@ export interface Exemplar {
 }
 
 export interface Sample {
+  /** The series as written (name and label set), a cheap identity for caching. */
+  series: string;
   name: string;
   /** Labels as written, `__name__` excluded. */
   labels: [string, string][];
@@ -153,6 +155,7 @@ class Parser {
         name = parsed.name;
       }
     }
+    const series = s.slice(start, i);
     if (s[i] !== ' ' && s[i] !== '\t') this.fail(`expected a space before the value of ${name}`);
     while (s[i] === ' ' || s[i] === '\t') i++;
     const valueEnd = scanToken(s, i, end);
@@ -160,7 +163,7 @@ class Parser {
     if (value === undefined) this.fail(`invalid value "${s.slice(i, Math.min(valueEnd, i + 40))}" for ${name}`);
     i = valueEnd;
     while (s[i] === ' ' || s[i] === '\t') i++;
-    const sample: Sample = { name, labels, value };
+    const sample: Sample = { series, name, labels, value };
     if (i < end && s[i] !== '#') {
       const tsEnd = scanToken(s, i, end);
       sample.timestampMs = this.timestamp(s.slice(i, tsEnd), name);

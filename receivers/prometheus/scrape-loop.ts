@@ -9,7 +9,7 @@ import type { Metrics } from '../../pipeline/model.js';
 import { assemble, type Series } from './assemble.js';
 import { formatOf, parseExposition, type FamilyMetadata } from './exposition.js';
 import { acceptHeader, type ScrapeClient } from './scrape-client.js';
-import { processScrape, reportSeries, staleMarkers } from './scrape-samples.js';
+import { processScrape, reportSeries, staleMarkers, type SeriesCache } from './scrape-samples.js';
 import { StartTimes } from './start-times.js';
 import type { Target } from './targets.js';
 
@@ -21,6 +21,18 @@ export interface LoopOptions {
   startTimeMetric?: RegExp;
   consume(metrics: Metrics): Promise<void>;
   logger: Logger;
+}
+
+/** use_start_time_metric: every cumulative point starts when the process did. */
+function setStartTimes(metrics: Metrics, start: bigint): void {
+  for (const rm of metrics.resourceMetrics) {
+    for (const sm of rm.scopeMetrics) {
+      for (const m of sm.metrics) {
+        if (m.data.type === 'gauge') continue;
+        for (const p of m.data.dataPoints) p.startTimeUnixNano = start;
+      }
+    }
+  }
 }
 
 /** FNV-1a of the target's identity: a stable offset within the interval. */
@@ -40,6 +52,7 @@ export class ScrapeLoop {
   private previous = new Map<string, Series>();
   private metadata = new Map<string, FamilyMetadata>();
   private readonly startTimes = new StartTimes();
+  private readonly cache: { current: SeriesCache } = { current: new Map() };
   private lastError = '';
 
   constructor(readonly target: Target, private readonly client: ScrapeClient, private readonly opts: LoopOptions) {}
@@ -87,7 +100,7 @@ export class ScrapeLoop {
       });
       bytes = answer.bytes;
       const exposition = parseExposition(answer.body, formatOf(answer.contentType));
-      const processed = processScrape(this.target, exposition, started, this.previous);
+      const processed = processScrape(this.target, exposition, started, this.previous, this.cache);
       this.metadata = exposition.metadata;
       this.previous = processed.seen;
       series = processed.series;
@@ -128,8 +141,9 @@ export class ScrapeLoop {
   }
 
   private emit(series: Series[]): Promise<void> {
-    const metrics = assemble(series, this.metadata, { scopeVersion: this.opts.scopeVersion, discovered: this.target.discovered, trimSuffixes: this.opts.trimSuffixes });
-    this.startTimes.adjust(metrics, this.startTimeSeconds(series));
+    const metrics = assemble(series, this.metadata, { scopeVersion: this.opts.scopeVersion, discovered: this.target.discovered, trimSuffixes: this.opts.trimSuffixes, startTimes: this.startTimes });
+    const startSeconds = this.startTimeSeconds(series);
+    if (startSeconds !== undefined) setStartTimes(metrics, BigInt(Math.round(startSeconds * 1e9)));
     return metrics.resourceMetrics.length ? this.opts.consume(metrics) : Promise.resolve();
   }
 

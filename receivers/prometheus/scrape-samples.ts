@@ -4,7 +4,7 @@
  * the sample / label limits that fail a scrape, duplicate series dropped, timestamps honoured
  * or replaced, and staleness markers for series that were in the previous scrape and are gone.
  */
-import type { Series } from './assemble.js';
+import type { Series, SeriesMemo } from './assemble.js';
 import type { Exposition } from './exposition.js';
 import type { Labels } from './relabel.js';
 import type { Target } from './targets.js';
@@ -48,38 +48,67 @@ function mergeTargetLabels(own: [string, string][], target: [string, string][], 
   return labels;
 }
 
+/** A series as resolved once: its final name and labels, and its identity. */
+export interface ResolvedSeries {
+  name: string;
+  labels: [string, string][];
+  id: string;
+  memo?: SeriesMemo;
+}
+
+/**
+ * Resolutions of the previous scrape by the series' text as exposed: target labels and relabel
+ * rules do not change between scrapes, so an unchanged series is not resolved again. `null`
+ * is a series metric relabeling dropped.
+ */
+export type SeriesCache = Map<string, ResolvedSeries | null>;
+
+function resolveSeries(target: Target, sample: Exposition['samples'][number]): ResolvedSeries | null {
+  const job = target.job;
+  const labels = mergeTargetLabels(sample.labels, target.labels, job.honorLabels, job.externalLabels);
+  labels.set('__name__', sample.name);
+  for (const [k, v] of labels) if (v === '') labels.delete(k);
+  if (!job.metricRelabel(labels)) return null;
+  const name = labels.get('__name__');
+  if (!name) return null;
+  labels.delete('__name__');
+  const sorted = [...labels].sort(byName);
+  return { name, labels: sorted, id: seriesId(name, sorted) };
+}
+
 /**
  * The series of one successful scrape at `scrapeMs`, plus stale markers for `previous` series
- * now missing. Throws {@link ScrapeLimitError} when a limit fails the whole scrape.
+ * now missing. Throws {@link ScrapeLimitError} when a limit fails the whole scrape. `cache`
+ * is read and replaced by this scrape's resolutions.
  */
-export function processScrape(target: Target, exposition: Exposition, scrapeMs: number, previous: Map<string, Series>): ProcessedScrape {
+export function processScrape(target: Target, exposition: Exposition, scrapeMs: number, previous: Map<string, Series>, cache: { current: SeriesCache } = { current: new Map() }): ProcessedScrape {
   const job = target.job;
   const series: Series[] = [];
   const seen = new Map<string, Series>();
+  const resolved: SeriesCache = new Map();
   const ids = new Set<string>();
   let seriesAdded = 0;
   for (const sample of exposition.samples) {
-    const labels = mergeTargetLabels(sample.labels, target.labels, job.honorLabels, job.externalLabels);
-    labels.set('__name__', sample.name);
-    for (const [k, v] of labels) if (v === '') labels.delete(k);
-    if (!job.metricRelabel(labels)) continue;
-    const name = labels.get('__name__');
-    if (!name) continue;
-    labels.delete('__name__');
-    checkLabelLimits(job, labels, name);
-    const sorted = [...labels].sort(byName);
-    const id = seriesId(name, sorted);
-    if (ids.has(id)) continue; // Prometheus rejects a duplicate sample within one scrape
-    ids.add(id);
+    let r = cache.current.get(sample.series);
+    if (r === undefined) {
+      r = resolveSeries(target, sample);
+      if (r) checkLabelLimits(job, r.labels, r.name);
+    }
+    resolved.set(sample.series, r);
+    if (r === null) continue;
+    if (ids.has(r.id)) continue; // Prometheus rejects a duplicate sample within one scrape
+    ids.add(r.id);
     if (job.sampleLimit > 0 && series.length >= job.sampleLimit) {
       throw new ScrapeLimitError(`sample_limit exceeded: more than ${job.sampleLimit} samples after metric relabeling`);
     }
     const explicit = job.honorTimestamps && sample.timestampMs !== undefined;
-    const s: Series = { name, labels: sorted, value: sample.value, timestampMs: explicit ? sample.timestampMs! : scrapeMs, ...(sample.exemplar ? { exemplar: sample.exemplar } : {}) };
+    const s: Series = { name: r.name, labels: r.labels, value: sample.value, timestampMs: explicit ? sample.timestampMs! : scrapeMs, ref: r };
+    if (sample.exemplar) s.exemplar = sample.exemplar;
     series.push(s);
-    if (!previous.has(id)) seriesAdded++;
-    if (!explicit || job.trackTimestampsStaleness) seen.set(id, s);
+    if (!previous.has(r.id)) seriesAdded++;
+    if (!explicit || job.trackTimestampsStaleness) seen.set(r.id, s);
   }
+  cache.current = resolved;
   const postRelabeling = series.length;
   series.push(...staleMarkers(previous, seen, scrapeMs));
   return { series, samplesScraped: exposition.samples.length, postRelabeling, seriesAdded, seen };
@@ -92,9 +121,9 @@ export function staleMarkers(previous: Map<string, Series>, current: Map<string,
   return out;
 }
 
-function checkLabelLimits(job: Target['job'], labels: Labels, name: string) {
+function checkLabelLimits(job: Target['job'], labels: [string, string][], name: string) {
   // __name__ counts, as in Prometheus
-  const count = labels.size + 1;
+  const count = labels.length + 1;
   if (job.labelLimit > 0 && count > job.labelLimit) throw new ScrapeLimitError(`label_limit exceeded: ${name} has ${count} labels, limit ${job.labelLimit}`);
   if (job.labelNameLengthLimit === 0 && job.labelValueLengthLimit === 0) return;
   for (const [k, v] of labels) {
