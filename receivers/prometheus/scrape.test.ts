@@ -211,6 +211,21 @@ describe('prometheus receiver labels', () => {
     const batch = await r.waitFor(up(1));
     expect(attrs(metricNamed(batch, 'y')!.data.dataPoints[0])).toEqual({ env: 'staging' });
   });
+
+  it('a target that leaves file_sd is stopped and its series are marked stale', async () => {
+    const t = await serve('# TYPE g gauge\ng 7\n');
+    const dir = tempDir('summit-filesd-gone-');
+    const file = join(dir, 'targets.yaml');
+    writeFileSync(file, `- targets: ["127.0.0.1:${t.port}"]\n`);
+    const r = await scrape({ targets: [], file_sd_configs: [{ files: ['targets.yaml'], refresh_interval: '1s' }] }, { configDir: dir });
+    await r.waitFor(up(1));
+    writeFileSync(file, '[]\n');
+    const stale = await r.waitFor((m) => metricNamed(m, 'g')?.data.dataPoints[0]?.flags === 1, 10_000);
+    expect(metricNamed(stale, 'up')!.data.dataPoints[0].flags).toBe(1);
+    const requests = t.requests.length;
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(t.requests.length).toBe(requests);
+  });
 });
 
 describe('prometheus receiver requests and bounds', () => {
