@@ -113,6 +113,8 @@ function toMetrics(scraper: string, points: Point[], enabled: (metric: string) =
 
 export const hostmetricsReceiverFactory: ComponentFactory<HostMetricsConfig> = {
   type: 'hostmetrics',
+  // the snake_case name newer Collector configs (the OpenTelemetry demo's) use
+  aliases: ['host_metrics'],
   kind: 'receiver',
   signals: ['metrics'],
   stability: 'beta',
