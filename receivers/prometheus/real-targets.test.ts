@@ -150,7 +150,7 @@ beforeAll(async () => {
       scrape_configs: [
         // the text format, which the independent parser reads
         { job_name: 'prometheus', scrape_interval: '2s', scrape_protocols: ['PrometheusText0.0.4'], static_configs: [{ targets: [`127.0.0.1:${promProxy.port}`] }] },
-        { job_name: 'node', scrape_interval: '2s', static_configs: [{ targets: [`127.0.0.1:${neProxy.port}`] }] },
+        { job_name: 'node', scrape_interval: '4s', scrape_timeout: '4s', static_configs: [{ targets: [`127.0.0.1:${neProxy.port}`] }] },
       ],
     },
   });

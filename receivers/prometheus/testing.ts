@@ -75,7 +75,7 @@ export interface Recorded {
   accept: string;
 }
 
-/** A proxy in front of `upstreamPort` keeping every answer it passed on, decompressed. */
+/** A proxy in front of `upstreamPort` keeping every answer it delivered, decompressed. */
 export async function recordingProxy(upstreamPort: number): Promise<{ port: number; recorded: Recorded[]; close(): Promise<void> }> {
   const recorded: Recorded[] = [];
   const server = createServer((req, res) => {
@@ -85,7 +85,8 @@ export async function recordingProxy(upstreamPort: number): Promise<{ port: numb
       up.on('end', () => {
         const raw = Buffer.concat(chunks);
         const body = up.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-        recorded.push({ body: body.toString('utf8'), contentType: String(up.headers['content-type'] ?? ''), accept: String(req.headers.accept ?? '') });
+        // kept only once delivered: an answer the scraper gave up on (timeout) is no scrape
+        res.once('finish', () => recorded.push({ body: body.toString('utf8'), contentType: String(up.headers['content-type'] ?? ''), accept: String(req.headers.accept ?? '') }));
         res.writeHead(up.statusCode ?? 502, up.headers);
         res.end(raw);
       });
