@@ -8,6 +8,8 @@ import { gitlabReceiverFactory } from '../receivers/gitlab/index.js';
 import { junitReceiverFactory } from '../receivers/junit/index.js';
 import { filelogReceiverFactory } from '../receivers/filelog/index.js';
 import { syslogReceiverFactory, tcplogReceiverFactory, udplogReceiverFactory } from '../receivers/syslog/index.js';
+import { prometheusReceiverFactory } from '../receivers/prometheus/index.js';
+import { hostmetricsReceiverFactory } from '../receivers/hostmetrics/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
@@ -55,6 +57,8 @@ export const builtinPlugin: Plugin = {
     syslogReceiverFactory,
     tcplogReceiverFactory,
     udplogReceiverFactory,
+    prometheusReceiverFactory,
+    hostmetricsReceiverFactory,
     memoryLimiterProcessorFactory,
     batchProcessorFactory,
     attributesProcessorFactory,

@@ -88,8 +88,8 @@ describe('Collector configs against Summit’s components', () => {
     const { unknown, other } = missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV);
     expect(unknown).toEqual([
       'processor gen_ai_normalizer', 'processor transform',
-      'receiver docker_stats', 'receiver host_metrics', 'receiver http_check', 'receiver nginx',
-      'receiver postgresql', 'receiver prometheus', 'receiver redis',
+      'receiver docker_stats', 'receiver http_check', 'receiver nginx',
+      'receiver postgresql', 'receiver redis',
     ]);
     // Summit has no profiles signal (the filter processor accepts a profiles section but never runs it)
     expect(other).toEqual([PROFILES]);
