@@ -17,6 +17,7 @@ import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
+import { tailSamplingProcessorFactory } from '../processors/tail_sampling/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
 import { symbolicationProcessorFactory } from '../processors/symbolication/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
@@ -57,6 +58,7 @@ export const builtinPlugin: Plugin = {
     resourceProcessorFactory,
     filterProcessorFactory,
     groupingProcessorFactory,
+    tailSamplingProcessorFactory,
     redactionProcessorFactory,
     symbolicationProcessorFactory,
     spanMetricsConnectorFactory,
