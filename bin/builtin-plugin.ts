@@ -23,6 +23,7 @@ import { symbolicationProcessorFactory } from '../processors/symbolication/index
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
+import { loadBalancingExporterFactory } from '../exporters/loadbalancing/index.js';
 import { otlpExporterFactory } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
 import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
@@ -67,6 +68,7 @@ export const builtinPlugin: Plugin = {
     debugExporterFactory,
     fileExporterFactory,
     nopExporterFactory,
+    loadBalancingExporterFactory,
     otlpExporterFactory,
     otlpHttpExporterFactory,
     prometheusExporterFactory,
