@@ -3,7 +3,7 @@ import { createOtlpGrpcExporter, otlpGrpcExporterProperties, validateOtlpGrpcExp
 
 export type OtlpExporterConfig = OtlpGrpcExporterConfig;
 
-export const otlpExporterSchema: JSONSchema = {
+const otlpExporterSchema: JSONSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['endpoint'],
