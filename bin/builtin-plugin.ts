@@ -21,12 +21,14 @@ import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { resourceDetectionProcessorFactory } from '../processors/resourcedetection/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
+import { tailSamplingProcessorFactory } from '../processors/tail_sampling/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
 import { symbolicationProcessorFactory } from '../processors/symbolication/index.js';
 import { probabilisticSamplerProcessorFactory } from '../processors/probabilistic_sampler/index.js';
 import { debugExporterFactory } from '../exporters/debug/index.js';
 import { fileExporterFactory } from '../exporters/file/index.js';
 import { nopExporterFactory } from '../exporters/nop/index.js';
+import { loadBalancingExporterFactory } from '../exporters/loadbalancing/index.js';
 import { otlpExporterFactory } from '../exporters/otlp/index.js';
 import { otlpHttpExporterFactory } from '../exporters/otlphttp/index.js';
 import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
@@ -66,6 +68,7 @@ export const builtinPlugin: Plugin = {
     resourceDetectionProcessorFactory,
     filterProcessorFactory,
     groupingProcessorFactory,
+    tailSamplingProcessorFactory,
     redactionProcessorFactory,
     symbolicationProcessorFactory,
     probabilisticSamplerProcessorFactory,
@@ -76,6 +79,7 @@ export const builtinPlugin: Plugin = {
     debugExporterFactory,
     fileExporterFactory,
     nopExporterFactory,
+    loadBalancingExporterFactory,
     otlpExporterFactory,
     otlpHttpExporterFactory,
     prometheusExporterFactory,

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Signal } from './model.js';
 import { ITEM_NOUN } from './model-ops.js';
 
@@ -31,6 +31,12 @@ export class SelfTelemetry {
       registers: [this.registry],
       ...(collect ? { collect() { collect(this); } } : {}),
     });
+  }
+
+  histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Histogram<string>;
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
   receiverResult(signal: Signal, receiver: string, transport: string, items: number, accepted: boolean): void {

@@ -8,7 +8,7 @@ import type { Traces } from '../../pipeline/model.js';
 import { decodeSignal, encodeExportResponse, encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
 import { testContext, testHost } from '../../pipeline/testing.js';
 import { otlpExporterFactory, type OtlpExporterConfig } from './index.js';
-import { grpcTarget, OtlpGrpcTransport } from './transport.js';
+import { grpcTarget, OtlpGrpcTransport } from '../../pipeline/otlp-grpc-transport.js';
 
 type Answer = { code: status; details?: string; retryMs?: number } | 'ok';
 

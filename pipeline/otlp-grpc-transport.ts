@@ -1,15 +1,15 @@
 import { createSecureContext } from 'node:tls';
 import { Client, credentials, Metadata, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { ClientAuthenticator } from '../../pipeline/auth.js';
-import { clientInfo } from '../../pipeline/client-info.js';
-import { grpcClientOptions, type GrpcClientSettings } from '../../pipeline/grpc-client.js';
-import { permanentError, retryableError } from '../../pipeline/errors.js';
-import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
-import type { Signal, SignalData } from '../../pipeline/model.js';
-import { EXPORT_METHOD, decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from '../../pipeline/otlpproto/index.js';
-import { warnPartialSuccess } from '../../pipeline/partial-success.js';
-import { clientTlsOptions, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
+import type { ClientAuthenticator } from './auth.js';
+import { clientInfo } from './client-info.js';
+import { grpcClientOptions, type GrpcClientSettings } from './grpc-client.js';
+import { permanentError, retryableError } from './errors.js';
+import { backendTextScrubber } from './exporterhelper/index.js';
+import type { Signal, SignalData } from './model.js';
+import { EXPORT_METHOD, decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from './otlpproto/index.js';
+import { warnPartialSuccess } from './partial-success.js';
+import { clientTlsOptions, type ClientTlsConfig } from './tlsconfig.js';
 
 /** As upstream's exporter: these are worth another try; RESOURCE_EXHAUSTED only with RetryInfo. */
 const RETRYABLE = new Set([status.CANCELLED, status.DEADLINE_EXCEEDED, status.ABORTED, status.OUT_OF_RANGE, status.UNAVAILABLE, status.DATA_LOSS]);

@@ -1,0 +1,215 @@
+import type { Logger } from 'pino';
+import { Lru } from '../../pipeline/lru.js';
+import type { Traces } from '../../pipeline/model.js';
+import type { TailSamplingConfig } from './config.js';
+import type { SamplerMetrics } from './metrics.js';
+import { combine, type Decision, type Policy } from './policies.js';
+import { joinGroups, spanBytes, splitByTrace, type SpanGroup, type TraceData } from './trace.js';
+
+interface PendingTrace extends TraceData {
+  arrivedMs: number;
+}
+
+type Final = 'sampled' | 'not_sampled' | 'dropped';
+
+export interface SamplerOptions {
+  id: string;
+  config: TailSamplingConfig;
+  decisionWaitMs: number;
+  policies: Policy[];
+  now(): number;
+  forward(data: Traces): Promise<void>;
+  metrics: SamplerMetrics;
+  logger: Logger;
+}
+
+/**
+ * Holds spans by trace until `decision_wait` after the trace's first span, then lets the
+ * policies decide on the whole trace; spans arriving after the decision follow it while the
+ * trace is remembered (among the last `num_traces` decided, or in the decision caches).
+ *
+ * Traces are kept in arrival order (a Map iterates in insertion order), so the traces due are
+ * always at the head and the oldest trace is the first to be decided early when `num_traces`
+ * or the memory budget is reached.
+ */
+export class TailSampler {
+  private readonly pending = new Map<string, PendingTrace>();
+  /** The last `num_traces` decisions (trace id → sampled, decision time), oldest first. */
+  private readonly decided = new Map<string, { sampled: boolean; atMs: number }>();
+  private readonly sampledCache?: Lru<number>;
+  private readonly notSampledCache?: Lru<number>;
+  private bufferedBytes = 0;
+  /** Policies that can only drop are asked first, so `sample_on_first_match` cannot skip a drop. */
+  private readonly ordered: Policy[];
+
+  constructor(private readonly o: SamplerOptions) {
+    const { sampled_cache_size, non_sampled_cache_size } = o.config.decision_cache;
+    if (sampled_cache_size > 0) this.sampledCache = new Lru(sampled_cache_size);
+    if (non_sampled_cache_size > 0) this.notSampledCache = new Lru(non_sampled_cache_size);
+    const dropTypes = new Set(o.config.policies.filter((p) => p.type === 'drop').map((p) => p.name));
+    this.ordered = [...o.policies.filter((p) => dropTypes.has(p.name)), ...o.policies.filter((p) => !dropTypes.has(p.name))];
+  }
+
+  get tracesInMemory(): number {
+    return this.pending.size;
+  }
+
+  get bytesInMemory(): number {
+    return this.bufferedBytes;
+  }
+
+  /** Buffers the batch's spans; spans of decided traces go on (or away) at once. */
+  async consume(data: Traces): Promise<void> {
+    const release: SpanGroup[] = [];
+    const now = this.o.now();
+    const { id: processor } = this.o;
+    for (const [traceId, groups] of splitByTrace(data)) {
+      const verdict = this.verdictOf(traceId);
+      if (verdict) {
+        this.o.metrics.lateSpanAge.observe({ processor }, (now - verdict.atMs) / 1000);
+        this.o.metrics.earlyReleases.inc({ processor, sampled: String(verdict.sampled) }, groups.reduce((n, g) => n + g.spans.length, 0));
+        if (verdict.sampled) release.push(...groups);
+        continue;
+      }
+      let trace = this.pending.get(traceId);
+      if (!trace) {
+        this.pending.set(traceId, (trace = { traceId, groups: [], spanCount: 0, bytes: 0, arrivedMs: now }));
+        this.o.metrics.newTraces.inc({ processor });
+      }
+      for (const g of groups) {
+        const same = trace.groups.find((x) => x.resource === g.resource && x.scope === g.scope);
+        if (same) for (const s of g.spans) same.spans.push(s);
+        else trace.groups.push(g);
+        trace.spanCount += g.spans.length;
+        let bytes = 0;
+        for (const s of g.spans) bytes += spanBytes(s);
+        trace.bytes += bytes;
+        this.bufferedBytes += bytes;
+      }
+      const max = this.o.config.maximum_trace_size_bytes;
+      if (max > 0 && trace.bytes > max) {
+        // As upstream: a trace too large to keep is not sampled, and its later spans follow.
+        this.o.logger.warn({ traceId, bytes: trace.bytes, maximum_trace_size_bytes: max }, 'trace larger than maximum_trace_size_bytes: not sampled');
+        this.o.metrics.droppedTooEarly.inc({ processor });
+        this.remove(trace, now);
+        this.remember(traceId, false, now);
+      }
+    }
+    release.push(...this.decideEarly(now));
+    if (release.length) await this.o.forward(joinGroups(release));
+  }
+
+  /** Decides every trace whose decision_wait has passed and sends on the sampled ones. */
+  async decideDue(): Promise<void> {
+    const start = this.o.now();
+    const sampled: SpanGroup[] = [];
+    for (const trace of this.pending.values()) {
+      if (trace.arrivedMs + this.o.decisionWaitMs > start) break;
+      if (this.decide(trace, start)) sampled.push(...trace.groups);
+    }
+    this.o.metrics.timerLatency.observe({ processor: this.o.id }, this.o.now() - start);
+    if (sampled.length) await this.send(sampled);
+  }
+
+  /**
+   * Shutdown: decides what is pending with what has arrived, or drops it when configured to
+   * (logged); returns the sampled spans the next component refused.
+   */
+  async flush(drop: boolean): Promise<number> {
+    const now = this.o.now();
+    const sampled: SpanGroup[] = [];
+    let dropped = 0;
+    for (const trace of [...this.pending.values()]) {
+      if (drop) {
+        dropped += trace.spanCount;
+        this.o.metrics.droppedTooEarly.inc({ processor: this.o.id });
+        this.remove(trace, now);
+      } else if (this.decide(trace, now)) sampled.push(...trace.groups);
+    }
+    if (dropped) this.o.logger.info({ spans: dropped }, 'drop_pending_traces_on_shutdown: pending traces dropped undecided');
+    return sampled.length ? this.send(sampled) : 0;
+  }
+
+  /** Sends on spans decided outside a consume(); a failure is logged with what was lost. */
+  private async send(groups: SpanGroup[]): Promise<number> {
+    try {
+      await this.o.forward(joinGroups(groups));
+      return 0;
+    } catch (err) {
+      const spans = groups.reduce((n, g) => n + g.spans.length, 0);
+      this.o.logger.error({ err, spans }, 'the next component refused sampled spans; they are lost');
+      return spans;
+    }
+  }
+
+  /** While over num_traces or the memory budget, the oldest traces are decided now with what they have. */
+  private decideEarly(now: number): SpanGroup[] {
+    const out: SpanGroup[] = [];
+    const { num_traces, memory_budget_bytes } = this.o.config;
+    while (this.pending.size > num_traces || this.bufferedBytes > memory_budget_bytes) {
+      const oldest = this.pending.values().next().value as PendingTrace;
+      const reason = this.pending.size > num_traces ? 'num_traces' : 'memory_budget';
+      this.o.metrics.decidedEarly.inc({ processor: this.o.id, reason });
+      if (this.decide(oldest, now)) out.push(...oldest.groups);
+    }
+    return out;
+  }
+
+  private verdictOf(traceId: string): { sampled: boolean; atMs: number } | undefined {
+    const d = this.decided.get(traceId);
+    if (d) return d;
+    const s = this.sampledCache?.get(traceId);
+    if (s !== undefined) return { sampled: true, atMs: s };
+    const n = this.notSampledCache?.get(traceId);
+    if (n !== undefined) return { sampled: false, atMs: n };
+    return undefined;
+  }
+
+  /** Asks the policies, records the verdict, forgets the spans; true when sampled. */
+  private decide(trace: PendingTrace, now: number): boolean {
+    const final = this.evaluate(trace);
+    const sampled = final === 'sampled';
+    const { id: processor } = this.o;
+    this.o.metrics.globalSampled.inc({ processor, sampled: String(sampled), decision: final });
+    this.remove(trace, now);
+    this.remember(trace.traceId, sampled, now);
+    return sampled;
+  }
+
+  private evaluate(trace: PendingTrace): Final {
+    const decisions: Decision[] = [];
+    const { id: processor, metrics } = this.o;
+    for (const policy of this.ordered) {
+      const started = performance.now();
+      let d: Decision;
+      try {
+        d = policy.evaluate(trace);
+      } catch (err) {
+        metrics.evaluationErrors.inc({ processor, policy: policy.name });
+        this.o.logger.warn({ err, policy: policy.name }, 'sampling policy failed on a trace; it counts as not sampled');
+        d = 'not_sampled';
+      }
+      metrics.decisionLatency.observe({ processor, policy: policy.name }, (performance.now() - started) * 1000);
+      const sampled = d === 'sampled' || d === 'inverted_sampled';
+      const decision = d === 'dropped' ? 'dropped' : sampled ? 'sampled' : 'not_sampled';
+      metrics.tracesSampled.inc({ processor, policy: policy.name, sampled: String(sampled), decision });
+      metrics.spansSampled.inc({ processor, policy: policy.name, sampled: String(sampled), decision }, trace.spanCount);
+      decisions.push(d);
+      if (d === 'dropped') break;
+      if (d === 'sampled' && this.o.config.sample_on_first_match) break;
+    }
+    return combine(decisions);
+  }
+
+  private remove(trace: PendingTrace, now: number): void {
+    this.pending.delete(trace.traceId);
+    this.bufferedBytes -= trace.bytes;
+    this.o.metrics.removalAge.observe({ processor: this.o.id }, (now - trace.arrivedMs) / 1000);
+  }
+
+  private remember(traceId: string, sampled: boolean, now: number): void {
+    this.decided.set(traceId, { sampled, atMs: now });
+    if (this.decided.size > this.o.config.num_traces) this.decided.delete(this.decided.keys().next().value as string);
+    (sampled ? this.sampledCache : this.notSampledCache)?.set(traceId, now);
+  }
+}
