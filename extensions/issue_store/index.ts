@@ -12,7 +12,7 @@ import type { ArtifactHost } from '../../pipeline/sourcemaps.js';
 import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConfig, type IssueStoreConfig, type ResolvedIssueStoreConfig } from './config.js';
 import { ArtifactIndex } from './artifacts/index.js';
 import { IssueDatabase } from './db.js';
-import { getEvent, getIssue, listIssues, setIssueStatus } from './queries.js';
+import { getEvent, getIssue, listIssues, resolveIssueId, setIssueStatus } from './queries.js';
 import { storedOccurrence } from './occurrence.js';
 import { StoreThread } from './thread.js';
 
@@ -56,6 +56,10 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore, Issue
 
   listIssues(opts?: ListOptions): IssueSummary[] {
     return listIssues(this.running(), opts);
+  }
+
+  resolveIssueId(idOrPrefix: string): string {
+    return resolveIssueId(this.running(), idOrPrefix);
   }
 
   getIssue(id: string): IssueDetail | undefined {

@@ -87,6 +87,8 @@ export type TriageChange =
 /** The read and triage side of an issue store extension (synchronous: an embedded database). */
 export interface IssueQueries {
   listIssues(opts?: ListOptions): IssueSummary[];
+  /** The full id of the issue whose id is or starts with `idOrPrefix` (4 to 32 hex digits); throws when none or several match. */
+  resolveIssueId(idOrPrefix: string): string;
   getIssue(id: string): IssueDetail | undefined;
   getEvent(id: string, pk: number): StoredEvent | undefined;
   /** Throws an error naming the problem when the issue is unknown or the change cannot be made. */
@@ -95,5 +97,5 @@ export interface IssueQueries {
 
 export function isIssueQueries(x: unknown): x is IssueQueries {
   const q = x as Partial<IssueQueries> | undefined;
-  return typeof q?.listIssues === 'function' && typeof q.getIssue === 'function' && typeof q.getEvent === 'function' && typeof q.setIssueStatus === 'function';
+  return typeof q?.listIssues === 'function' && typeof q.resolveIssueId === 'function' && typeof q.getIssue === 'function' && typeof q.getEvent === 'function' && typeof q.setIssueStatus === 'function';
 }

@@ -25,8 +25,8 @@ const mapObject = (v: unknown): Record<string, string> =>
 
 const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
   kind, status_code, coalesce(status_message, '') AS status_message, epoch_us(start_time) AS start_us, duration_ns, attributes, resource_attributes,
-  [struct_pack(time := epoch_us(e.time), name := e.name, attributes := e.attributes) FOR e IN coalesce(events, [])] AS events,
-  [struct_pack(trace_id := l.trace_id, span_id := l.span_id) FOR l IN coalesce(links, [])] AS links`;
+  [{'time': epoch_us(e.time), 'name': e.name, 'attributes': e.attributes} FOR e IN coalesce(events, [])] AS events,
+  [{'trace_id': l.trace_id, 'span_id': l.span_id} FOR l IN coalesce(links, [])] AS links`;
 
 export class Lake {
   private connection?: Promise<DuckDBConnection>;

@@ -1,8 +1,10 @@
 /**
  * The subset of Sentry's Web API (`/api/0/`) that `sentry-cli issues list|resolve|mute|unresolve`
  * and other API clients use: a project's issues (list, bulk update), an issue (detail, update),
- * its events and latest event. Issue ids are Summit's 32-hex ids; a project's slug is its id as
- * the issue store keeps it (the sentry receiver's project id).
+ * its events and latest event. Sentry's issue ids are numbers (sentry-cli parses them as such):
+ * an issue's API id is the number its first 15 hex digits (60 bits) spell, which the store
+ * resolves back as an id prefix; Summit's 32-hex ids are accepted too. A project's slug is its
+ * id as the issue store keeps it (the sentry receiver's project id, or service.name).
  */
 import type { exceptions } from 'summit';
 import { HttpError, readJson, sendJson } from './http.js';
@@ -13,9 +15,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const PAGE = 100;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+const API_ID_HEX = 15;
+
+export const apiIssueId = (id: string) => BigInt(`0x${id.slice(0, API_ID_HEX)}`).toString();
+
 export function sentryIssue(i: exceptions.IssueSummary, baseUrl: string): Record<string, unknown> {
   return {
-    id: i.id,
+    id: apiIssueId(i.id),
     shortId: `${i.project.toUpperCase()}-${i.id.slice(0, 8).toUpperCase()}`,
     title: i.title,
     culprit: i.culprit,
@@ -38,7 +44,7 @@ export function sentryIssue(i: exceptions.IssueSummary, baseUrl: string): Record
 }
 
 function sentryEvent(issueId: string, e: exceptions.StoredEvent): Record<string, unknown> {
-  return { ...e.event, id: e.eventId ?? String(e.pk), eventID: e.eventId ?? String(e.pk), groupID: issueId, dateCreated: iso(e.received), dateReceived: iso(e.received) };
+  return { ...e.event, id: e.eventId ?? String(e.pk), eventID: e.eventId ?? String(e.pk), groupID: apiIssueId(issueId), dateCreated: iso(e.received), dateReceived: iso(e.received) };
 }
 
 export class SentryApi {
@@ -56,19 +62,19 @@ export class SentryApi {
       if (req.method === 'GET') return this.list(req, res, url, project), true;
       if (req.method === 'PUT') return await this.bulkUpdate(req, res, url, project), true;
     }
-    if ((m = /^\/api\/0\/(?:organizations\/[^/]+\/)?issues\/([0-9a-f]{32})\/?$/.exec(path))) {
+    if ((m = /^\/api\/0\/(?:organizations\/[^/]+\/)?issues\/(\d+|[0-9a-f]{32})\/?$/.exec(path))) {
       if (req.method === 'GET') return sendJson(res, 200, this.detail(m[1], req)), true;
       if (req.method === 'PUT') {
-        const summary = this.store().setIssueStatus(this.detailOf(m[1]).id, sentryChange(await readJson(req)));
+        const summary = this.change(this.detailOf(m[1]).id, sentryChange(await readJson(req)));
         return sendJson(res, 200, sentryIssue(summary, this.baseUrl(req))), true;
       }
     }
-    if ((m = /^\/api\/0\/(?:organizations\/[^/]+\/)?issues\/([0-9a-f]{32})\/events\/?$/.exec(path)) && req.method === 'GET') {
+    if ((m = /^\/api\/0\/(?:organizations\/[^/]+\/)?issues\/(\d+|[0-9a-f]{32})\/events\/?$/.exec(path)) && req.method === 'GET') {
       const issue = this.detailOf(m[1]);
       const events = issue.samples.map((s) => this.store().getEvent(issue.id, s.pk)).filter((e): e is exceptions.StoredEvent => e !== undefined);
       return sendJson(res, 200, events.map((e) => sentryEvent(issue.id, e))), true;
     }
-    if ((m = /^\/api\/0\/(?:organizations\/[^/]+\/)?issues\/([0-9a-f]{32})\/events\/latest\/?$/.exec(path)) && req.method === 'GET') {
+    if ((m = /^\/api\/0\/(?:organizations\/[^/]+\/)?issues\/(\d+|[0-9a-f]{32})\/events\/latest\/?$/.exec(path)) && req.method === 'GET') {
       const issue = this.detailOf(m[1]);
       if (!issue.latestEvent) throw new HttpError(404, `issue ${issue.id} has no stored event`);
       return sendJson(res, 200, sentryEvent(issue.id, issue.latestEvent)), true;
@@ -80,10 +86,25 @@ export class SentryApi {
     return this.issues();
   }
 
-  private detailOf(id: string): exceptions.IssueDetail {
-    const issue = this.store().getIssue(id);
-    if (!issue) throw new HttpError(404, `no issue ${id}`);
+  /** The issue an API id (a number, or Summit's hex id) names; 404 when none. */
+  private detailOf(apiId: string): exceptions.IssueDetail {
+    const prefix = /^\d+$/.test(apiId) ? BigInt(apiId).toString(16).padStart(API_ID_HEX, '0') : apiId.toLowerCase();
+    let issue: exceptions.IssueDetail | undefined;
+    try {
+      issue = prefix.length <= 32 ? this.store().getIssue(this.store().resolveIssueId(prefix)) : undefined;
+    } catch (err) {
+      throw new HttpError(404, (err as Error).message);
+    }
+    if (!issue) throw new HttpError(404, `no issue ${apiId}`);
     return issue;
+  }
+
+  private change(id: string, change: exceptions.TriageChange): exceptions.IssueSummary {
+    try {
+      return this.store().setIssueStatus(id, change);
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
   }
 
   private detail(id: string, req: IncomingMessage): Record<string, unknown> {
@@ -123,11 +144,11 @@ export class SentryApi {
   private async bulkUpdate(req: IncomingMessage, res: ServerResponse, url: URL, project: string): Promise<void> {
     const change = sentryChange(await readJson(req));
     const ids = url.searchParams.getAll('id');
-    const targets = ids.length ? ids.map((id) => this.detailOf(id.toLowerCase())) : this.matching(url, project, 0, 1000);
+    const targets = ids.length ? ids.map((id) => this.detailOf(id)) : this.matching(url, project, 0, 1000);
     for (const t of targets) {
       if (t.project !== project) throw new HttpError(404, `issue ${t.id} is not in project ${project}`);
     }
-    for (const t of targets) this.store().setIssueStatus(t.id, change);
+    for (const t of targets) this.change(t.id, change);
     const status = change.status === 'resolved_in_next_release' ? 'resolved' : change.status;
     sendJson(res, 200, { status, statusDetails: change.status === 'resolved_in_next_release' ? { inNextRelease: true } : {} });
   }
