@@ -37,6 +37,7 @@ import { UiApi } from './ui-api.js';
 /** Paths of the pages (the front end routes them); each needs a login. */
 const PAGE = /^\/(?:|issues(?:\/[0-9a-f]{32})?|traces(?:\/[0-9a-f]{32})?|logs|services|ci(?:\/[0-9a-f]{32})?|releases)$/;
 const DEFAULT_ADMIN_FILE = './data/ui-admin.json';
+const DEFAULT_LAKE = './data';
 
 export class UiExporter implements ComponentInstance {
   readonly consumers: NextConsumers = {};
@@ -54,7 +55,8 @@ export class UiExporter implements ComponentInstance {
     private readonly config: UiConfig,
   ) {
     this.live = new LiveStore(config.store);
-    if (config.lake) this.lake = new Lake(resolve(ctx.configDir, config.lake));
+    // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
+    if (config.lake !== '') this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake));
     this.ttlMs = parseDuration(config.session_timeout);
     this.secure = config.tls !== undefined;
     const live = this.live;

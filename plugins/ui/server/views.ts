@@ -180,7 +180,7 @@ export function ciRuns(spans: Iterable<SpanRow>, limit: number): CiRun[] {
     const a = { ...s.resource, ...s.attributes };
     runs.set(s.traceId, {
       traceId: s.traceId,
-      name: a[cicd.CICD_PIPELINE_NAME] ?? s.name,
+      name: a[cicd.CICD_PIPELINE_NAME] || s.name || a[cicd.CICD_PIPELINE_RUN_ID] || s.traceId,
       status: a[cicd.CICD_PIPELINE_RESULT] ?? a[cicd.CICD_PIPELINE_RUN_STATUS] ?? s.status,
       start: s.start,
       durationMs: s.durationMs,
