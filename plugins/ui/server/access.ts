@@ -12,8 +12,8 @@ import type { UiUser } from './config.js';
 export const SESSION_COOKIE = 'summit_ui_session';
 /** Sessions kept at most; the oldest is forgotten beyond (a login flood cannot grow memory). */
 const MAX_SESSIONS = 10_000;
-/** Compared against when the user is unknown, so a wrong name takes as long as a wrong password. */
-const DUMMY_HASH = bcrypt.hashSync('not a password', 10);
+/** Compared against when the user is unknown, so a wrong name takes as long as a wrong password (made at the first login). */
+let dummyHash: string | undefined;
 
 export interface Session {
   id: string;
@@ -46,7 +46,8 @@ export class Access {
 
   async login(name: string, password: string): Promise<Session | undefined> {
     const user = this.users.find((u) => sameSecret(u.name, name));
-    const ok = await bcrypt.compare(password, user?.password_hash ?? DUMMY_HASH);
+    dummyHash ??= bcrypt.hashSync('not a password', 10);
+    const ok = await bcrypt.compare(password, user?.password_hash ?? dummyHash);
     if (!ok || !user) return undefined;
     const session: Session = { id: randomBytes(32).toString('base64url'), user: user.name, csrf: randomBytes(32).toString('base64url'), expires: Date.now() + this.ttlMs };
     if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);

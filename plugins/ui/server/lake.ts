@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { LogRow, SpanRow } from './rows.js';
 import type { TraceFilter } from './views.js';
 
@@ -34,7 +34,8 @@ export class Lake {
   constructor(private readonly path: string) {}
 
   private async connect(): Promise<DuckDBConnection> {
-    this.connection ??= DuckDBInstance.create(':memory:').then((i) => i.connect());
+    // DuckDB is loaded on the first query: `summit validate` and a UI that never reads history skip its native module
+    this.connection ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:')).then((i) => i.connect());
     return this.connection;
   }
 
