@@ -60,7 +60,8 @@ export function durationHistogram(results: TraceSummary[]): { le: number; count:
   return [...counts].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
 }
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
+/** Nearest-rank quantile of sorted values. */
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] : 0);
 
 export interface Golden {
   service: string;
