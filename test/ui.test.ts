@@ -202,8 +202,14 @@ async function eventually<T>(read: () => Promise<T | undefined>, what: string): 
   return value;
 }
 
+/** With UI_SCREENSHOTS=DIR (scripts/ui-screenshots.sh), the walk-through saves the README's screenshots there. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.UI_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
 async function logIn(page: Page): Promise<void> {
-  page.setDefaultTimeout(5000); // a failed step says which, before the test's own timeout
+  page.setDefaultTimeout(10_000); // a failed step says which, before the test's own timeout
   await page.goto(`${base}/issues`);
   await page.waitForURL(`${base}/login`);
   await page.getByLabel('User').fill('alice');
@@ -224,6 +230,7 @@ describe('web UI', () => {
     await title.waitFor();
     expect(await title.textContent()).toBe(`TypeError: ${HOSTILE}`);
     expect(await page.locator('main img').count()).toBe(0);
+    await screenshot(page, 'issues');
 
     // search narrows the list; keyboard opens the focused issue
     await page.getByLabel('Search issues').fill('is:unresolved release:shop@1.0.0 coupon');
@@ -240,6 +247,7 @@ describe('web UI', () => {
     expect(await frame.locator('ol.source li').allTextContents()).toContain('  const coupons = { SAVE10: 10 };');
     expect(await page.locator('.tag', { hasText: 'release' }).textContent()).toContain('shop@1.0.0');
     expect(await page.locator('main img').count()).toBe(0);
+    await screenshot(page, 'issue');
 
     // the linked trace: a waterfall of both services' spans
     await page.getByRole('link', { name: 'Open trace' }).click();
@@ -247,6 +255,7 @@ describe('web UI', () => {
     await page.locator('.span-row', { hasText: 'charge card' }).waitFor();
     expect(await page.locator('.span-row', { hasText: 'POST /checkout' }).count()).toBe(1);
     expect(await page.locator('.span-row .bar.error').count()).toBe(1);
+    await screenshot(page, 'trace');
     await page.goBack();
 
     // resolve it
@@ -269,16 +278,18 @@ describe('web UI', () => {
     expect(await page.locator('.service-map .edge.failing text').textContent()).toContain('100.0% err');
     expect(await page.locator('table.golden tr.service').count()).toBe(2);
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+    await screenshot(page, 'services');
 
     // CI: the run and its Gantt chart of the job and its steps
     await page.getByRole('link', { name: 'CI' }).click();
     await page.locator(`a[href="/ci/${runTraceId}"]`).click();
     await page.locator('.gantt-row.job').first().waitFor();
     expect(await page.locator('.gantt-row.step').count()).toBeGreaterThan(0);
+    await screenshot(page, 'ci-run');
 
     expect(dialogs).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 
   it('sentry-cli lists and resolves issues with the API token', async () => {
     const cli = (...args: string[]) => run(SENTRY_CLI, ['--url', base, '--auth-token', API_TOKEN, 'issues', ...args, '-o', 'summit', '-p', PROJECT], { env: { ...process.env, SENTRY_LOG_LEVEL: 'error' } });
