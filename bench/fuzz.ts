@@ -98,12 +98,13 @@ interface Child {
 }
 
 async function startSummit(dir: string, log: LogDigest, extraSets: string[]): Promise<Child> {
-  const [grpc, http, prom, health, metrics, sentry] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [grpc, http, prom, health, metrics, sentry, ui] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const sets = [
     `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
     `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
     `exporters::prometheus::endpoint=127.0.0.1:${prom}`,
     `receivers::sentry::endpoint=127.0.0.1:${sentry}`,
+    `exporters::ui::endpoint=127.0.0.1:${ui}`,
     `extensions::health_check::endpoint=127.0.0.1:${health}`,
     `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
     ...extraSets,

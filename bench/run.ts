@@ -13,6 +13,7 @@ import { fuzzSuite } from './fuzz.js';
 import { groupingCorpusSuite } from './grouping-corpus.js';
 import { redactionSuite } from './redaction.js';
 import { issueStoreSuite } from './issue-store.js';
+import { uiSuite } from './ui.js';
 import { sentryIngestSuite } from './sentry-ingest.js';
 import { cicdSuite } from './cicd.js';
 import { sourcemapsSuite } from './sourcemaps.js';
@@ -26,7 +27,7 @@ const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelin
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
   ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite],
-  ['decode-amplification', decodeAmplificationSuite], ['grouping-corpus', groupingCorpusSuite], ['redaction', redactionSuite], ['issue-store', issueStoreSuite], ['sentry-ingest', sentryIngestSuite], ['cicd', cicdSuite], ['sourcemaps', sourcemapsSuite], ['filelog', filelogSuite], ['alerting', alertingSuite], ['prometheus-receiver', prometheusReceiverSuite], ['tail-sampling', tailSamplingSuite],
+  ['decode-amplification', decodeAmplificationSuite], ['grouping-corpus', groupingCorpusSuite], ['redaction', redactionSuite], ['issue-store', issueStoreSuite], ['sentry-ingest', sentryIngestSuite], ['cicd', cicdSuite], ['sourcemaps', sourcemapsSuite], ['filelog', filelogSuite], ['alerting', alertingSuite], ['prometheus-receiver', prometheusReceiverSuite], ['tail-sampling', tailSamplingSuite], ['ui', uiSuite],
   ['fuzz', fuzzSuite]];
 /** Probes rather than measurements, run only when named: the fuzz takes 10 minutes. */
 const onlyWhenNamed = new Set(['fuzz']);

@@ -38,6 +38,9 @@ async function isolatedDefault(): Promise<string[]> {
     '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${await freePort()}`,
     '--set', `exporters::prometheus::endpoint=127.0.0.1:${await freePort()}`,
+    '--set', `exporters::ui::endpoint=127.0.0.1:${await freePort()}`,
+    '--set', `exporters::ui::admin_file=${data}/ui-admin.json`,
+    '--set', `exporters::ui::lake=${data}`,
   ];
 }
 

@@ -5,7 +5,7 @@ import { ROOT, runSummit, tempDir, writeFile } from './helpers.js';
 
 /** Every YAML example in the docs a newcomer reads first must validate as written. */
 describe('documentation examples', () => {
-  const docs = ['README.md', 'plugins/example/README.md', 'extensions/issue_store/README.md', 'processors/symbolication/README.md'];
+  const docs = ['README.md', 'plugins/example/README.md', 'plugins/ui/README.md', 'extensions/issue_store/README.md', 'processors/symbolication/README.md'];
   for (const doc of docs) {
     it(`${doc}: its full config examples validate`, async () => {
       const text = readFileSync(join(ROOT, doc), 'utf8');
@@ -14,7 +14,7 @@ describe('documentation examples', () => {
       for (const block of blocks) {
         const dir = tempDir();
         // examples name the plugin by its path from the repository root
-        const file = writeFile(dir, 'example.yaml', block.replace(/\.\/plugins\/example/g, join(ROOT, 'plugins', 'example')));
+        const file = writeFile(dir, 'example.yaml', block.replace(/\.\/plugins\/(example|ui)\b/g, (_, name: string) => join(ROOT, 'plugins', name)));
         const r = await runSummit(['validate', '--config', file]);
         expect(r.stderr).toContain('config is valid');
       }

@@ -6,11 +6,13 @@
 import { dirname, join } from 'node:path';
 import type { ComponentFactory, ComponentInstance, CreateContext } from '../../pipeline/component.js';
 import { retryableError } from '../../pipeline/errors.js';
+import type { IssueDetail, IssueQueries, IssueSummary, ListOptions, StoredEvent, TriageChange } from '../../pipeline/exceptions/issue-queries.js';
 import type { IssueOccurrence, IssueStore, IssueVerdict } from '../../pipeline/exceptions/issues.js';
 import type { ArtifactHost } from '../../pipeline/sourcemaps.js';
 import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConfig, type IssueStoreConfig, type ResolvedIssueStoreConfig } from './config.js';
 import { ArtifactIndex } from './artifacts/index.js';
 import { IssueDatabase } from './db.js';
+import { getEvent, getIssue, listIssues, resolveIssueId, setIssueStatus } from './queries.js';
 import { storedOccurrence } from './occurrence.js';
 import { StoreThread } from './thread.js';
 
@@ -24,9 +26,9 @@ export const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /**
  * The running extension: an {@link IssueStore} whose writes run in a thread of its own
- * (worker.ts), and whose database the UI can query while it runs.
+ * (worker.ts), and whose database the UI reads and triages while it runs ({@link IssueQueries}).
  */
-export class IssueStoreExtension implements ComponentInstance, IssueStore, ArtifactHost {
+export class IssueStoreExtension implements ComponentInstance, IssueStore, IssueQueries, ArtifactHost {
   private thread?: StoreThread;
   private reader?: IssueDatabase;
   /** Uploaded source maps (in `artifacts/` beside the database) and the samples they fix. */
@@ -50,6 +52,31 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore, Artif
 
   get samples(): ArtifactIndex | undefined {
     return this.artifactIndex;
+  }
+
+  listIssues(opts?: ListOptions): IssueSummary[] {
+    return listIssues(this.running(), opts);
+  }
+
+  resolveIssueId(idOrPrefix: string): string {
+    return resolveIssueId(this.running(), idOrPrefix);
+  }
+
+  getIssue(id: string): IssueDetail | undefined {
+    return getIssue(this.running(), id);
+  }
+
+  getEvent(id: string, pk: number): StoredEvent | undefined {
+    return getEvent(this.running(), id, pk);
+  }
+
+  setIssueStatus(id: string, change: TriageChange): IssueSummary {
+    return setIssueStatus(this.running(), id, change);
+  }
+
+  private running(): IssueDatabase {
+    if (!this.reader) throw new Error(`${this.ctx.id}: not running`);
+    return this.reader;
   }
 
   async start(): Promise<void> {

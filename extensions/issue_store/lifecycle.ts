@@ -4,8 +4,9 @@
  * GroupSnooze decide them.
  */
 
-export const ISSUE_STATUSES = ['unresolved', 'resolved', 'resolved_in_next_release', 'ignored'] as const;
-export type IssueStatus = (typeof ISSUE_STATUSES)[number];
+import type { IssueStatus } from '../../pipeline/exceptions/issue-queries.js';
+
+export { ISSUE_STATUSES, type IssueStatus } from '../../pipeline/exceptions/issue-queries.js';
 
 /** A row of the `issues` table. */
 export interface IssueRow {

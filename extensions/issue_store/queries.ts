@@ -4,77 +4,33 @@
  * while Summit writes to it.
  */
 import type { IssueDatabase } from './db.js';
-import { ISSUE_STATUSES, withStatus, type IssueRow, type IssueStatus, type StatusChange } from './lifecycle.js';
-import { listIssuesSql, type SortKey } from './sql.js';
+import {
+  ISSUE_STATUSES,
+  SORT_KEYS,
+  type IssueDetail,
+  type IssueSummary,
+  type ListOptions,
+  type StoredEvent,
+  type StoredEventRef,
+  type TagValueCount,
+  type TriageChange,
+} from '../../pipeline/exceptions/issue-queries.js';
+import { withStatus, type IssueRow, type StatusChange } from './lifecycle.js';
+import { listIssuesSql } from './sql.js';
 
-export { ISSUE_STATUSES, type IssueStatus } from './lifecycle.js';
-export type { SortKey } from './sql.js';
-export const SORT_KEYS: readonly SortKey[] = ['last_seen', 'first_seen', 'events', 'users'];
-
-/** Times are milliseconds since the epoch. */
-export interface IssueSummary {
-  id: string;
-  project: string;
-  title: string;
-  culprit: string;
-  status: IssueStatus;
-  level: string | null;
-  platform: string;
-  firstSeen: number;
-  lastSeen: number;
-  events: number;
-  users: number;
-  firstRelease: string | null;
-  lastRelease: string | null;
-}
-
-export interface TagValueCount {
-  value: string;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-}
-
-export interface StoredEventRef {
-  /** The store's number for the sample, increasing with arrival. */
-  pk: number;
-  /** The Sentry event id, when the event had one. */
-  eventId: string | null;
-  /** The issue's first event (kept for good), else one of the latest. */
-  first: boolean;
-  time: number;
-  received: number;
-}
-
-export interface StoredEvent extends StoredEventRef {
-  /** A Sentry event's JSON (see the extension's README: what an OpenTelemetry error becomes). */
-  event: Record<string, unknown>;
-}
-
-export interface IssueDetail extends IssueSummary {
-  hash: string;
-  hashes: string[];
-  statusChangedAt: number | null;
-  /** resolved_in_next_release: the release the issue waits to be newer than. */
-  resolvedInRelease: string | null;
-  /** ignored: what ends the ignore (whichever comes first), and how far along it is. */
-  ignore: { untilMs?: number; events?: { count: number; since: number }; users?: { count: number; since: number } } | null;
-  /** Values of the `environment` and `release` tags, most frequent first. */
-  environments: string[];
-  releases: string[];
-  /** Each tag key's most frequent values, keys by name. */
-  tags: { key: string; values: TagValueCount[] }[];
-  samples: StoredEventRef[];
-  latestEvent: StoredEvent | null;
-}
-
-export interface ListOptions {
-  status?: IssueStatus;
-  project?: string;
-  sort?: SortKey;
-  limit?: number;
-  offset?: number;
-}
+export {
+  ISSUE_STATUSES,
+  SORT_KEYS,
+  type IssueDetail,
+  type IssueStatus,
+  type IssueSummary,
+  type ListOptions,
+  type SortKey,
+  type StoredEvent,
+  type StoredEventRef,
+  type TagValueCount,
+  type TriageChange,
+} from '../../pipeline/exceptions/issue-queries.js';
 
 /** A lookup or triage request that cannot be done (unknown or ambiguous id, no release to wait for). */
 export class IssueQueryError extends Error {
@@ -106,12 +62,17 @@ export function listIssues(db: IssueDatabase, opts: ListOptions = {}): IssueSumm
   if (opts.status !== undefined && !ISSUE_STATUSES.includes(opts.status)) throw new IssueQueryError(`unknown status "${opts.status}"`);
   const sort = opts.sort ?? 'last_seen';
   if (!SORT_KEYS.includes(sort)) throw new IssueQueryError(`unknown sort key "${sort}"`);
-  const sql = listIssuesSql({ status: opts.status !== undefined, project: opts.project !== undefined }, sort);
+  const words = (opts.text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  const tags = opts.tags ?? [];
+  const sql = listIssuesSql({ status: opts.status !== undefined, project: opts.project !== undefined, level: opts.level !== undefined, words: words.length, tags: tags.length }, sort);
   const rows = db.sqlite.prepare(sql).all({
     limit: opts.limit ?? 100,
     offset: opts.offset ?? 0,
     ...(opts.status !== undefined && { status: opts.status }),
     ...(opts.project !== undefined && { project: opts.project }),
+    ...(opts.level !== undefined && { level: opts.level }),
+    ...Object.fromEntries(words.map((w, i) => [`word${i}`, `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`])),
+    ...Object.fromEntries(tags.flatMap((t, i) => [[`tag_key${i}`, t.key], [`tag_value${i}`, t.value]])),
   }) as IssueRow[];
   return rows.map(summaryOf);
 }
@@ -160,8 +121,6 @@ export function getEvent(db: IssueDatabase, id: string, pk: number): StoredEvent
   const row = db.statements.selectEvent.get({ issue_id: id, event_pk: pk }) as (EventRow & { body: string }) | undefined;
   return row && storedEvent(row);
 }
-
-export type TriageChange = Exclude<StatusChange, { status: 'resolved_in_next_release' }> | { status: 'resolved_in_next_release' };
 
 /**
  * Sets an issue's status. Resolving in the next release remembers the project's latest release

@@ -1,3 +1,5 @@
+import type { SortKey } from '../../pipeline/exceptions/issue-queries.js';
+
 /**
  * Every SQL statement of the issue store, in one place. Plain SQL that SQLite and PostgreSQL
  * both run (`ON CONFLICT`, `CASE` instead of `max()`/`GREATEST`, `LIMIT ... OFFSET`), with named
@@ -157,12 +159,24 @@ export const SQL = {
       SELECT 1 FROM issues WHERE issues.project = project_releases.project AND issues.resolved_in_release = project_releases.release)`,
 } as const;
 
-export type SortKey = 'last_seen' | 'first_seen' | 'events' | 'users';
 const SORT_COLUMNS: Record<SortKey, string> = { last_seen: 'last_seen', first_seen: 'first_seen', events: 'times_seen', users: 'users_seen' };
 
-/** The issue list: optional filters by status and project, most first by the sort key. */
-export function listIssuesSql(filters: { status?: boolean; project?: boolean }, sort: SortKey): string {
-  const where = [filters.status && 'status = @status', filters.project && 'project = @project'].filter(Boolean);
+/**
+ * The issue list, most first by the sort key: optional filters by status, project and level,
+ * `words` words (@word0 …, LIKE patterns) each in the title or culprit, and `tags` tag values
+ * (@tag_key0, @tag_value0 …) the issue has had.
+ */
+export function listIssuesSql(filters: { status?: boolean; project?: boolean; level?: boolean; words?: number; tags?: number }, sort: SortKey): string {
+  const where = [
+    filters.status && 'status = @status',
+    filters.project && 'project = @project',
+    filters.level && 'level = @level',
+    ...Array.from({ length: filters.words ?? 0 }, (_, i) => `(lower(title) LIKE @word${i} ESCAPE '\\' OR lower(culprit) LIKE @word${i} ESCAPE '\\')`),
+    ...Array.from(
+      { length: filters.tags ?? 0 },
+      (_, i) => `EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = issues.issue_id AND t.tag_key = @tag_key${i} AND t.tag_value = @tag_value${i})`,
+    ),
+  ].filter(Boolean);
   return (
     `SELECT ${ALL.join(', ')} FROM issues` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +

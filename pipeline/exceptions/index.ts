@@ -6,3 +6,4 @@ export { qualifiedType, renderStacktrace } from './render.js';
 export * from './otel.js';
 export { errorEventFromAnyValue } from './body.js';
 export * from './issues.js';
+export * from './issue-queries.js';

@@ -1,0 +1,193 @@
+/**
+ * The `ui` exporter's running instance: takes traces, metrics and logs into its live store and
+ * serves the pages, their JSON API and the Sentry-compatible API on one HTTP(S) server.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  closeServer,
+  createHttpServer,
+  exceptions,
+  httpServerSettings,
+  listen,
+  namedExtension,
+  parseDuration,
+  serverTlsOptions,
+  splitHostPort,
+  type ComponentInstance,
+  type Consumer,
+  type CreateContext,
+  type Host,
+  type Logs,
+  type Metrics,
+  type NextConsumers,
+  type Traces,
+} from 'summit';
+import { Access, sameSiteRequest, sessionCookie, type Caller } from './access.js';
+import { loadOrCreateAdminLogin, sha256Hex } from './admin-login.js';
+import { INDEX_HTML, loadAssets, type Asset } from './assets.js';
+import type { UiConfig } from './config.js';
+import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
+import { Lake } from './lake.js';
+import { LiveStore } from './live-store.js';
+import { SentryApi } from './sentry-api.js';
+import { UiApi } from './ui-api.js';
+
+/** Paths of the pages (the front end routes them); each needs a login. */
+const PAGE = /^\/(?:|issues(?:\/[0-9a-f]{32})?|traces(?:\/[0-9a-f]{32})?|logs|services|ci(?:\/[0-9a-f]{32})?|releases)$/;
+const DEFAULT_ADMIN_FILE = './data/ui-admin.json';
+const DEFAULT_LAKE = './data';
+
+export class UiExporter implements ComponentInstance {
+  readonly consumers: NextConsumers = {};
+  private server?: Server;
+  private readonly live: LiveStore;
+  private readonly lake?: Lake;
+  private issueQueries?: exceptions.IssueQueries;
+  private access?: Access;
+  private assets?: Map<string, Asset>;
+  private readonly ttlMs: number;
+  private readonly secure: boolean;
+
+  constructor(
+    private readonly ctx: CreateContext,
+    private readonly config: UiConfig,
+  ) {
+    this.live = new LiveStore(config.store);
+    // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
+    if (config.lake !== '') this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake));
+    this.ttlMs = parseDuration(config.session_timeout);
+    this.secure = config.tls !== undefined;
+    const live = this.live;
+    for (const signal of ctx.signals) {
+      if (signal === 'traces') this.consumers.traces = { consume: async (d: Traces) => live.addTraces(d) } satisfies Consumer<'traces'>;
+      if (signal === 'logs') this.consumers.logs = { consume: async (d: Logs) => live.addLogs(d) } satisfies Consumer<'logs'>;
+      if (signal === 'metrics') this.consumers.metrics = { consume: async (d: Metrics) => live.addMetrics(d) } satisfies Consumer<'metrics'>;
+    }
+  }
+
+  /** The port listened on once started (useful with port 0). */
+  get port(): number | undefined {
+    return (this.server?.address() as AddressInfo | null)?.port;
+  }
+
+  async start(host: Host): Promise<void> {
+    const c = this.config;
+    if (c.issue_store) this.issueQueries = namedExtension(host, `${this.ctx.id}: issue_store`, c.issue_store, exceptions.isIssueQueries, 'an issue store');
+    this.assets = loadAssets(new URL('../web/', import.meta.url));
+    this.access = this.makeAccess();
+    const tls = serverTlsOptions(c.tls, this.ctx.configDir);
+    this.server = createHttpServer(httpServerSettings(c), (req, res) => void this.serve(req, res), { owner: this.ctx, keyPrefix: '', tls });
+    const { host: bindHost, port } = splitHostPort(c.endpoint);
+    await listen(this.server, bindHost, port);
+    this.ctx.logger.info(`${this.ctx.id}: web UI on ${tls ? 'https' : 'http'}://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${this.port}/`);
+  }
+
+  async shutdown(): Promise<void> {
+    await closeServer(this.server);
+    this.server = undefined;
+    await this.lake?.close();
+  }
+
+  private makeAccess(): Access {
+    const c = this.config;
+    let users = c.users;
+    let tokenSha256 = c.api_token === undefined ? undefined : sha256Hex(c.api_token);
+    if (users.length === 0 || tokenSha256 === undefined) {
+      const file = c.admin_file === undefined ? resolve(DEFAULT_ADMIN_FILE) : isAbsolute(c.admin_file) ? c.admin_file : resolve(this.ctx.configDir, c.admin_file);
+      const announceUser = users.length === 0;
+      const announceToken = tokenSha256 === undefined;
+      const login = loadOrCreateAdminLogin(file, (text) => {
+        // shown once on the console, never through the logger (whose output may be shipped elsewhere)
+        const lines = text.split('\n').filter((l) => (announceUser || !l.includes('password')) && (announceToken || !l.includes('API token')));
+        process.stderr.write(`${lines.join('\n')}\n`);
+      });
+      if (users.length === 0) users = login.users;
+      tokenSha256 ??= login.tokenSha256;
+    }
+    return new Access(users, tokenSha256, this.ttlMs);
+  }
+
+  private baseUrl(req: IncomingMessage): string {
+    return `${this.secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://ui.invalid');
+      if (!(await this.route(req, res, url))) sendError(res, 404, `no such page or API: ${req.method} ${url.pathname}`);
+    } catch (err) {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof HttpError) return sendError(res, err.status, err.message);
+      this.ctx.logger.error({ err }, `${this.ctx.id}: ${req.method} ${req.url?.split('?')[0]} failed`);
+      sendError(res, 500, (err as Error).message);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    const path = url.pathname;
+    const asset = req.method === 'GET' ? this.assets!.get(path) : undefined;
+    if (asset) {
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      send(res, 200, gzip ? asset.gzip : asset.body, asset.type, gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : { vary: 'accept-encoding' });
+      return true;
+    }
+    if (req.method === 'GET' && path === '/login') return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8'), true;
+    if (req.method === 'POST' && path === '/ui/api/login') return await this.login(req, res), true;
+    const caller = this.access!.caller(req);
+    const api = path.startsWith('/api/0/') || path.startsWith('/ui/api/');
+    if (!caller) {
+      if (api || req.method !== 'GET') return sendError(res, 401, 'log in first (or send the API token as Authorization: Bearer)'), true;
+      if (PAGE.test(path)) return redirect(res, '/login'), true;
+      return false;
+    }
+    const session = caller.kind === 'session' ? caller.session : undefined;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && caller.kind === 'session' && !sameSiteRequest(req, session)) {
+      sendError(res, 403, 'refused: a change must come from the UI itself (same origin, with its CSRF token)');
+      return true;
+    }
+    if (path.startsWith('/api/0/')) return this.sentryApi().handle(req, res, url);
+    if (path === '/ui/api/session') return this.sessionInfo(res, caller), true;
+    if (req.method === 'POST' && path === '/ui/api/logout') {
+      if (session) this.access!.logout(session);
+      return sendJson(res, 200, {}, { 'set-cookie': sessionCookie(undefined, this.secure, this.ttlMs) }), true;
+    }
+    if (path.startsWith('/ui/api/')) return this.uiApi().handle(req, res, url);
+    if (req.method === 'GET' && PAGE.test(path)) return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8'), true;
+    return false;
+  }
+
+  private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!sameSiteRequest(req, undefined)) return sendError(res, 403, 'refused: log in from the UI itself');
+    const body = await readJson(req);
+    if (typeof body.name !== 'string' || typeof body.password !== 'string') throw new HttpError(400, 'expected {"name": string, "password": string}');
+    const session = await this.access!.login(body.name, body.password);
+    if (!session) return sendError(res, 401, 'wrong user name or password');
+    sendJson(res, 200, { user: session.user, csrf: session.csrf }, { 'set-cookie': sessionCookie(session, this.secure, this.ttlMs) });
+  }
+
+  private sessionInfo(res: ServerResponse, caller: Caller): void {
+    sendJson(res, 200, {
+      user: caller.kind === 'session' ? caller.session.user : '(API token)',
+      csrf: caller.kind === 'session' ? caller.session.csrf : '',
+      organization: this.config.organization,
+      issues: this.issueQueries !== undefined,
+      lake: this.lake !== undefined,
+      signals: this.ctx.signals,
+    });
+  }
+
+  private sentryApi(): SentryApi {
+    return new SentryApi(() => this.issueStore(), (req) => this.baseUrl(req));
+  }
+
+  private uiApi(): UiApi {
+    return new UiApi({ live: this.live, lake: this.lake, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold) });
+  }
+
+  private issueStore(): exceptions.IssueQueries {
+    if (!this.issueQueries) throw new HttpError(404, 'no issue store is configured for the UI (its issue_store key)');
+    return this.issueQueries;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The UI's history: what the parquet exporter wrote is read back through DuckDB after a
+ * restart, when the UI's live store is empty — a trace by id, trace search, log search.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureStopped, startSummit } from './delivery-helpers.js';
+import { freePort, ROOT, tempDir, type SummitProcess } from './helpers.js';
+
+const TOKEN = 'lake-test-token-0123456789';
+const TRACE = '5b8efff798038103d269b633813fc60c';
+let summit: SummitProcess | undefined;
+
+afterAll(() => ensureStopped(summit));
+
+const config = (ui: number, otlp: number) => `plugins: [${ROOT}/plugins/ui]
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${otlp}
+exporters:
+  parquet:
+    path: ./lake
+    max_age: 1s
+  ui:
+    endpoint: 127.0.0.1:${ui}
+    lake: ./lake
+    api_token: ${TOKEN}
+    admin_file: ./ui-admin.json
+service:
+  telemetry:
+    metrics: { level: none }
+  pipelines:
+    traces: { receivers: [otlp], exporters: [parquet, ui] }
+    logs: { receivers: [otlp], exporters: [parquet, ui] }
+`;
+
+const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'archive' } }] };
+const t0 = BigInt(Date.now()) * 1_000_000n;
+
+describe('ui history from the Parquet lake', () => {
+  it('after a restart, finds the trace, its span events, and the log records through DuckDB', async () => {
+    const dir = tempDir('summit-ui-lake-');
+    const [ui, otlp] = [await freePort(), await freePort()];
+    summit = await startSummit(dir, config(ui, otlp));
+    const post = async (signal: string, body: unknown) => expect((await fetch(`http://127.0.0.1:${otlp}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(200);
+    await post('traces', {
+      resourceSpans: [
+        {
+          resource,
+          scopeSpans: [
+            {
+              spans: [
+                { traceId: TRACE, spanId: '0000000000000001', name: 'nightly export', kind: 2, startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 250_000_000n), status: { code: 2, message: 'disk full' } },
+                {
+                  traceId: TRACE,
+                  spanId: '0000000000000002',
+                  parentSpanId: '0000000000000001',
+                  name: 'write chunk',
+                  startTimeUnixNano: String(t0 + 1_000_000n),
+                  endTimeUnixNano: String(t0 + 2_000_000n),
+                  attributes: [{ key: 'chunk', value: { intValue: '7' } }],
+                  events: [{ name: 'retry', timeUnixNano: String(t0 + 1_500_000n), attributes: [{ key: 'attempt', value: { intValue: '2' } }] }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await post('logs', { resourceLogs: [{ resource, scopeLogs: [{ logRecords: [{ timeUnixNano: String(t0), severityNumber: 17, severityText: 'ERROR', body: { stringValue: 'export failed: disk full' }, traceId: TRACE }] }] }] });
+    expect(await summit.stop()).toBe(0); // finishes the open Parquet files
+    summit = await startSummit(dir, config(ui, otlp));
+
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${ui}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect([path, res.status]).toEqual([path, 200]);
+      return (await res.json()) as any;
+    };
+    const { spans } = await get(`/ui/api/traces/${TRACE}`);
+    expect(spans.map((s: any) => [s.name, s.service, s.parentSpanId, s.status, s.durationMs])).toEqual([
+      ['nightly export', 'archive', '', 'Error', 250],
+      ['write chunk', 'archive', '0000000000000001', 'Unset', 1],
+    ]);
+    expect(spans[1].attributes).toEqual({ chunk: '7' });
+    expect(spans[1].events).toEqual([{ time: Number(t0 / 1000n + 1500n) / 1000, name: 'retry', attributes: { attempt: '2' } }]);
+    expect(spans[0].start).toBe(Number(t0 / 1000n) / 1000);
+
+    const search = await get('/ui/api/traces?service=archive&status=Error&minMs=100');
+    expect(search.traces.map((t: any) => t.traceId)).toEqual([TRACE]);
+    expect((await get('/ui/api/traces?service=archive&minMs=1000')).traces).toEqual([]);
+    const logs = await get('/ui/api/logs?q=DISK%20FULL&severity=17');
+    expect(logs.logs.map((l: any) => [l.body, l.severityText, l.traceId])).toEqual([['export failed: disk full', 'ERROR', TRACE]]);
+  }, 60_000);
+});
