@@ -16,6 +16,7 @@ import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
+import { transformProcessorFactory } from '../processors/transform/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
 import { symbolicationProcessorFactory } from '../processors/symbolication/index.js';
@@ -56,6 +57,7 @@ export const builtinPlugin: Plugin = {
     attributesProcessorFactory,
     resourceProcessorFactory,
     filterProcessorFactory,
+    transformProcessorFactory,
     groupingProcessorFactory,
     redactionProcessorFactory,
     symbolicationProcessorFactory,
