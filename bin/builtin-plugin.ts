@@ -10,6 +10,7 @@ import { filelogReceiverFactory } from '../receivers/filelog/index.js';
 import { syslogReceiverFactory, tcplogReceiverFactory, udplogReceiverFactory } from '../receivers/syslog/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
+import { routingConnectorFactory } from '../processors/routing/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
 import { cicdConnectorFactory } from '../processors/cicd/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
@@ -62,6 +63,7 @@ export const builtinPlugin: Plugin = {
     redactionProcessorFactory,
     symbolicationProcessorFactory,
     spanMetricsConnectorFactory,
+    routingConnectorFactory,
     countConnectorFactory,
     cicdConnectorFactory,
     debugExporterFactory,

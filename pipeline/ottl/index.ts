@@ -17,5 +17,5 @@ export {
 export { OttlParseError, OttlRuntimeError } from './errors.js';
 export { functionsFor } from './functions.js';
 export { inferContext } from './infer.js';
-export { parseCondition, parseStatement } from './parser.js';
+export { parseCondition, parseStatement, splitStatement } from './parser.js';
 export { compare, typeName, type Value } from './values.js';

@@ -265,3 +265,14 @@ function isIdent(tok: Token, text: string): boolean {
 function isPunct(tok: Token, text: string): boolean {
   return tok.kind === 'punct' && tok.text === text;
 }
+
+/**
+ * A statement's source split at its `where` keyword, for components that use the where clause
+ * as a condition of their own (the routing connector's `route() where ...`). Validates the syntax.
+ */
+export function splitStatement(source: string): { editor: string; call: string; condition?: string } {
+  const node = parseStatement(source);
+  const where = tokenize(source, 'statement').find((t) => t.kind === 'ident' && t.text === 'where');
+  if (!where) return { editor: node.editor.name, call: source.trim() };
+  return { editor: node.editor.name, call: source.slice(0, where.col - 1).trim(), condition: source.slice(where.col - 1 + 'where'.length).trim() };
+}
