@@ -13,6 +13,9 @@ export class Re2 {
   /** Named capture groups and their indexes. */
   readonly namedGroups: Record<string, number>;
 
+  /** A cheap test every match passes (see requiredLiteral), run before the automaton. */
+  private readonly mayMatch: (s: string) => boolean;
+
   /** Throws an Error with RE2's message when the pattern is invalid. */
   constructor(readonly pattern: string) {
     try {
@@ -20,12 +23,14 @@ export class Re2 {
     } catch (err) {
       throw new Error((err as Error).message);
     }
+    const literal = requiredLiteral(pattern);
+    this.mayMatch = !literal ? () => true : literal.anchored ? (s) => s.startsWith(literal.text) : (s) => s.includes(literal.text);
     this.namedGroups = { ...(this.re.namedGroups() as Record<string, number>) };
   }
 
   /** Whether the pattern matches anywhere in `s`. */
   test(s: string): boolean {
-    return this.re.test(s);
+    return this.mayMatch(s) && this.re.test(s);
   }
 
   /** Whether the pattern matches all of `s` (as ottl's replace_match on globs needs). */
@@ -35,6 +40,8 @@ export class Re2 {
 
   /** Go's Regexp.ReplaceAllString: every match replaced by `template` with `$1`, `${name}`, `$$` expanded. */
   replaceAll(s: string, template: string, limit = Infinity): string {
+    // The automaton's test is cheaper than a matcher: most values do not match at all.
+    if (!this.test(s)) return s;
     const m = this.re.matcher(s);
     let out = '';
     let last = 0;
@@ -88,6 +95,38 @@ export class Re2 {
     }
     return out;
   }
+}
+
+const SPECIAL = new Set('\\.+*?()[]{}^$|');
+const QUANTIFIER = new Set('*+?{');
+
+/**
+ * The literal text every match of `pattern` starts with, when that can be read off the pattern
+ * for certain: a pattern with no alternation and no flag groups that begins (after an optional
+ * `^`, which anchors it at the start of the text) with plain or escaped-punctuation characters.
+ * A character followed by a quantifier is left out (it may repeat or be absent). Then no string
+ * lacking the literal (at its start, when anchored) can match, so it is a safe prefilter.
+ */
+export function requiredLiteral(pattern: string): { text: string; anchored: boolean } | undefined {
+  if (pattern.includes('|') || pattern.includes('(?')) return undefined;
+  let i = 0;
+  const anchored = pattern[0] === '^';
+  if (anchored) i++;
+  const chars: string[] = [];
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const e = pattern[i + 1];
+      if (e === undefined || /[A-Za-z0-9]/.test(e)) break;
+      chars.push(e);
+      i += 2;
+    } else if (!SPECIAL.has(c)) {
+      chars.push(c);
+      i++;
+    } else break;
+  }
+  if (QUANTIFIER.has(pattern[i])) chars.pop();
+  return chars.length ? { text: chars.join(''), anchored } : undefined;
 }
 
 /** Compiles a string-literal regex argument once, reporting RE2's message at that argument. */
