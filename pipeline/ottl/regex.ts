@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { Lru } from '../lru.js';
 import type { CompiledValue } from './functions.js';
 
 /**
@@ -12,6 +13,12 @@ export class Re2 {
   private readonly re: RE2JS;
   /** Named capture groups and their indexes. */
   readonly namedGroups: Record<string, number>;
+
+  // Telemetry repeats its strings (span names, attribute keys): results of short inputs are
+  // remembered, as the automaton costs about a microsecond a run where a lookup costs nanoseconds.
+  private readonly tested = new Lru<boolean>(CACHE_ENTRIES);
+  private replaced = new Lru<string>(CACHE_ENTRIES);
+  private replacedTemplate: string | undefined;
 
   /** A cheap test every match passes (see requiredLiteral), run before the automaton. */
   private readonly mayMatch: (s: string) => boolean;
@@ -30,7 +37,11 @@ export class Re2 {
 
   /** Whether the pattern matches anywhere in `s`. */
   test(s: string): boolean {
-    return this.mayMatch(s) && this.re.test(s);
+    if (!this.mayMatch(s)) return false;
+    if (s.length > CACHE_MAX_LENGTH) return this.re.test(s);
+    let hit = this.tested.get(s);
+    if (hit === undefined) this.tested.set(s, (hit = this.re.test(s)));
+    return hit;
   }
 
   /** Whether the pattern matches all of `s` (as ottl's replace_match on globs needs). */
@@ -39,14 +50,25 @@ export class Re2 {
   }
 
   /** Go's Regexp.ReplaceAllString: every match replaced by `template` with `$1`, `${name}`, `$$` expanded. */
-  replaceAll(s: string, template: string, limit = Infinity): string {
+  replaceAll(s: string, template: string): string {
     // The automaton's test is cheaper than a matcher: most values do not match at all.
     if (!this.test(s)) return s;
+    if (s.length > CACHE_MAX_LENGTH) return this.replaceUncached(s, template);
+    if (template !== this.replacedTemplate) {
+      this.replaced = new Lru<string>(CACHE_ENTRIES);
+      this.replacedTemplate = template;
+    }
+    let out = this.replaced.get(s);
+    if (out === undefined) this.replaced.set(s, (out = this.replaceUncached(s, template)));
+    return out;
+  }
+
+  private replaceUncached(s: string, template: string): string {
     const m = this.re.matcher(s);
     let out = '';
     let last = 0;
     let n = 0;
-    while (n < limit && m.find()) {
+    while (m.find()) {
       out += s.slice(last, m.start()) + this.expand(template, (g) => m.group(g));
       last = m.end();
       n++;
@@ -96,6 +118,9 @@ export class Re2 {
     return out;
   }
 }
+
+const CACHE_ENTRIES = 512;
+const CACHE_MAX_LENGTH = 256;
 
 const SPECIAL = new Set('\\.+*?()[]{}^$|');
 const QUANTIFIER = new Set('*+?{');
