@@ -21,14 +21,34 @@ import { filelogSuite } from './filelog.js';
 import { alertingSuite } from './alerting.js';
 import { prometheusReceiverSuite } from './prometheus-receiver.js';
 import { tailSamplingSuite } from './tail-sampling.js';
+import { transformSuite } from './transform.js';
 
-const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
+const suites: [string, () => Promise<string>][] = [
+  ['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
-  ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
-  ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
-  ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite],
-  ['decode-amplification', decodeAmplificationSuite], ['grouping-corpus', groupingCorpusSuite], ['redaction', redactionSuite], ['issue-store', issueStoreSuite], ['sentry-ingest', sentryIngestSuite], ['cicd', cicdSuite], ['sourcemaps', sourcemapsSuite], ['filelog', filelogSuite], ['alerting', alertingSuite], ['prometheus-receiver', prometheusReceiverSuite], ['tail-sampling', tailSamplingSuite], ['ui', uiSuite],
-  ['fuzz', fuzzSuite]];
+  ['e2e', e2eSuite],
+  ['decode', decodeSuite],
+  ['persistent-queue', persistentQueueSuite],
+  ['prometheus', prometheusSuite],
+  ['spanmetrics', spanmetricsSuite],
+  ['memory-flood', memoryFloodSuite],
+  ['connections', connectionsSuite],
+  ['overload-default', overloadDefaultLimiterSuite],
+  ['decode-amplification', decodeAmplificationSuite],
+  ['grouping-corpus', groupingCorpusSuite],
+  ['redaction', redactionSuite],
+  ['issue-store', issueStoreSuite],
+  ['sentry-ingest', sentryIngestSuite],
+  ['cicd', cicdSuite],
+  ['sourcemaps', sourcemapsSuite],
+  ['filelog', filelogSuite],
+  ['alerting', alertingSuite],
+  ['prometheus-receiver', prometheusReceiverSuite],
+  ['tail-sampling', tailSamplingSuite],
+  ['ui', uiSuite],
+  ['transform', transformSuite],
+  ['fuzz', fuzzSuite],
+];
 /** Probes rather than measurements, run only when named: the fuzz takes 10 minutes. */
 const onlyWhenNamed = new Set(['fuzz']);
 

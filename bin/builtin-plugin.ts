@@ -12,6 +12,7 @@ import { prometheusReceiverFactory } from '../receivers/prometheus/index.js';
 import { hostmetricsReceiverFactory } from '../receivers/hostmetrics/index.js';
 import { memoryLimiterProcessorFactory } from '../processors/memory_limiter/index.js';
 import { spanMetricsConnectorFactory } from '../processors/spanmetrics/index.js';
+import { routingConnectorFactory } from '../processors/routing/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
 import { serviceGraphConnectorFactory } from '../processors/servicegraph/index.js';
 import { cicdConnectorFactory } from '../processors/cicd/index.js';
@@ -20,6 +21,7 @@ import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
 import { resourceDetectionProcessorFactory } from '../processors/resourcedetection/index.js';
 import { filterProcessorFactory } from '../processors/filter/index.js';
+import { transformProcessorFactory } from '../processors/transform/index.js';
 import { groupingProcessorFactory } from '../processors/grouping/index.js';
 import { tailSamplingProcessorFactory } from '../processors/tail_sampling/index.js';
 import { redactionProcessorFactory } from '../processors/redaction/index.js';
@@ -67,12 +69,14 @@ export const builtinPlugin: Plugin = {
     resourceProcessorFactory,
     resourceDetectionProcessorFactory,
     filterProcessorFactory,
+    transformProcessorFactory,
     groupingProcessorFactory,
     tailSamplingProcessorFactory,
     redactionProcessorFactory,
     symbolicationProcessorFactory,
     probabilisticSamplerProcessorFactory,
     spanMetricsConnectorFactory,
+    routingConnectorFactory,
     countConnectorFactory,
     serviceGraphConnectorFactory,
     cicdConnectorFactory,

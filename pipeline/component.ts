@@ -112,6 +112,11 @@ export interface CreateContext {
   outputSignals: Signal[];
   /** The pipeline this instance belongs to (processors only: one instance per pipeline). */
   pipelineId?: string;
+  /**
+   * Connectors: each downstream pipeline's own input by pipeline id (`logs/acme`), for connectors
+   * that send to chosen pipelines (routing) rather than to all of them through `next`.
+   */
+  pipelineConsumers?: { [S in Signal]?: Record<string, Consumer<S>> };
   logger: Logger;
   telemetry: SelfTelemetry;
   /** Directory of the config file that defined this component, for resolving relative paths. */

@@ -203,15 +203,21 @@ class GraphBuilder {
     const inputs = unique(this.spec.pipelines.filter((p) => p.exporters.includes(id)).map((p) => p.signal));
     const downstream = this.spec.pipelines.filter((p) => p.receivers.includes(id));
     const next: NextConsumers = {};
+    const pipelineConsumers: Record<string, Record<string, Consumer>> = {};
     let mutates = false;
     for (const signal of unique(downstream.map((p) => p.signal))) {
       const branches: Branch<Signal>[] = [];
-      for (const p of downstream.filter((x) => x.signal === signal)) branches.push(await this.pipelineEntry(p.id));
+      pipelineConsumers[signal] = {};
+      for (const p of downstream.filter((x) => x.signal === signal)) {
+        const entry = await this.pipelineEntry(p.id);
+        branches.push(entry);
+        pipelineConsumers[signal][p.id] = this.countReceived(id, signal, entry.consumer);
+      }
       const fan = fanOut(signal, branches);
       mutates ||= fan.mutates;
       (next as Record<Signal, Consumer>)[signal] = this.countReceived(id, signal, fan);
     }
-    const node = await this.create('connector', this.must(this.spec.connectors, id, 'connector'), inputs, Object.keys(next) as Signal[], next);
+    const node = await this.create('connector', this.must(this.spec.connectors, id, 'connector'), inputs, Object.keys(next) as Signal[], next, undefined, pipelineConsumers);
     this.connectors.set(id, node);
     // A connector that passes batches through hands them to downstream pipelines that may mutate.
     this.connectorMutates.set(id, mutates || !!node.instance.mutatesData);
@@ -226,6 +232,7 @@ class GraphBuilder {
     outputSignals: Signal[],
     next: NextConsumers,
     pipelineId?: string,
+    pipelineConsumers?: CreateContext['pipelineConsumers'],
   ): Promise<GraphNode> {
     const kept = this.keep(kind, spec, signals);
     if (kept) return kept;
@@ -235,6 +242,7 @@ class GraphBuilder {
       signals,
       outputSignals,
       pipelineId,
+      pipelineConsumers,
       logger: this.deps.logger.child({ [kind]: spec.id, ...(pipelineId ? { pipeline: pipelineId } : {}) }),
       telemetry: this.deps.telemetry,
       configDir: spec.configDir,

@@ -15,11 +15,29 @@ export interface PathField {
   keys: KeyNode[];
 }
 
+export interface CallNode {
+  kind: 'call';
+  name: string;
+  args: ValueNode[];
+  /** The parameter name of each argument written `name=value`; undefined for positional ones. */
+  argNames: (string | undefined)[];
+  keys: KeyNode[];
+  col: number;
+}
+
 export type ValueNode =
   | { kind: 'literal'; value: AnyValue; col: number }
   | { kind: 'enum'; name: string; col: number }
   | { kind: 'path'; fields: PathField[]; col: number }
-  | { kind: 'call'; name: string; args: ValueNode[]; keys: KeyNode[]; col: number };
+  | { kind: 'list'; items: ValueNode[]; col: number }
+  | { kind: 'map'; entries: { key: string; value: ValueNode }[]; col: number }
+  | CallNode;
+
+/** `editor(args...) [where condition]`. */
+export interface StatementNode {
+  editor: CallNode;
+  where?: BoolNode;
+}
 
 export type BoolNode =
   | { kind: 'or' | 'and'; left: BoolNode; right: BoolNode }
@@ -27,4 +45,4 @@ export type BoolNode =
   | { kind: 'compare'; op: CompareOp; left: ValueNode; right: ValueNode; col: number }
   | { kind: 'const'; value: boolean }
   /** A converter call used directly as a condition, e.g. `IsMatch(name, "^a")`. */
-  | { kind: 'call'; call: Extract<ValueNode, { kind: 'call' }> };
+  | { kind: 'call'; call: CallNode };

@@ -1,11 +1,12 @@
 import type { Attributes } from '../model.js';
-import type { BoolNode, CompareOp, KeyNode, PathField, ValueNode } from './ast.js';
+import { cloneAnyValue } from '../model-ops.js';
+import type { BoolNode, CallNode, CompareOp, KeyNode, PathField, ValueNode } from './ast.js';
 import { CONTEXT_PATHS, describePaths, type ContextItems, type OttlContext, type PathSpec, type PathTable } from './contexts.js';
 import { CONTEXT_ENUMS } from './enums.js';
 import { OttlParseError, OttlRuntimeError } from './errors.js';
-import { FUNCTIONS, functionsFor, type CompiledValue } from './functions.js';
-import { parseCondition } from './parser.js';
-import { compare, indexValue, typeName, type Value } from './values.js';
+import { EDITORS, editorsFor, FUNCTIONS, functionsFor, type CompiledValue, type FunctionSpec } from './functions.js';
+import { parseCondition, parseStatement } from './parser.js';
+import { compare, indexValue, setIndexed, typeName, type Value } from './values.js';
 
 /**
  * A compiled condition. Returns whether the item matches; throws {@link OttlRuntimeError} (and
@@ -24,9 +25,37 @@ export interface CompileOptions {
   onError?: (err: OttlRuntimeError) => void;
 }
 
+/**
+ * A compiled statement: runs its editor on the item when its `where` clause holds. Throws
+ * {@link OttlRuntimeError} (and nothing else) when it cannot be executed for this item.
+ */
+export type Statement<T> = (item: T) => void;
+
+/** Parses and compiles one statement for a context; throws {@link OttlParseError} when invalid. */
+export function compileStatement<C extends OttlContext>(source: string, context: C): Statement<ContextItems[C]> {
+  const node = parseStatement(source);
+  const compiler = new Compiler(source, context, 'statement');
+  const run = compiler.editor(node.editor);
+  const where = node.where && compiler.bool(node.where);
+  const exec: Statement<unknown> = where
+    ? (it) => {
+        if (where(it)) run(it);
+      }
+    : (it) => {
+        run(it);
+      };
+  return (item) => {
+    try {
+      exec(item);
+    } catch (err) {
+      throw asRuntimeError(err, source, 'statement');
+    }
+  };
+}
+
 /** Parses and compiles one condition for a context; throws {@link OttlParseError} when invalid. */
 export function compileCondition<C extends OttlContext>(source: string, context: C): Predicate<ContextItems[C]> {
-  const test = new Compiler(source, context).bool(parseCondition(source));
+  const test = new Compiler(source, context, 'condition').bool(parseCondition(source));
   return (item) => {
     try {
       return test(item);
@@ -68,9 +97,9 @@ export function compileConditions<C extends OttlContext>(
 }
 
 /** Unexpected JS errors (a bug, or malformed model data) still surface as runtime errors. */
-function asRuntimeError(err: unknown, source: string): OttlRuntimeError {
-  if (err instanceof OttlRuntimeError) return new OttlRuntimeError(err.message, source);
-  return new OttlRuntimeError(err instanceof Error ? err.message : String(err), source);
+function asRuntimeError(err: unknown, source: string, what: 'condition' | 'statement' = 'condition'): OttlRuntimeError {
+  if (err instanceof OttlRuntimeError) return new OttlRuntimeError(err.message, source, what);
+  return new OttlRuntimeError(err instanceof Error ? err.message : String(err), source, what);
 }
 
 const FLIPPED: Record<CompareOp, CompareOp> = { '==': '==', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -82,13 +111,24 @@ class Compiler {
   constructor(
     private readonly source: string,
     private readonly context: OttlContext,
+    private readonly what: 'condition' | 'statement',
   ) {
     this.table = CONTEXT_PATHS[context] as unknown as PathTable<unknown>;
     this.enums = CONTEXT_ENUMS[context];
   }
 
   private fail(col: number, message: string): never {
-    throw new OttlParseError(this.source, col, message);
+    throw new OttlParseError(this.source, col, message, this.what);
+  }
+
+  editor(node: CallNode): (item: unknown) => unknown {
+    const spec = Object.hasOwn(EDITORS, node.name) ? EDITORS[node.name] : undefined;
+    if (!spec) {
+      if (Object.hasOwn(FUNCTIONS, node.name)) this.fail(node.col, `${node.name} is a converter; a statement starts with an editor such as set(...)`);
+      this.fail(node.col, `unknown editor ${node.name}; the ${this.context} context supports ${editorsFor(this.context).join(', ')}`);
+    }
+    if (node.keys.length) this.fail(node.keys[0].col, 'an editor call cannot be indexed');
+    return this.invoke(node, spec);
   }
 
   bool(node: BoolNode): Test {
@@ -162,6 +202,24 @@ class Compiler {
         return this.path(node.fields, node.col);
       case 'call':
         return this.call(node);
+      case 'list': {
+        const items = node.items.map((i) => this.value(i));
+        if (items.every((i) => i.constant)) {
+          const value = items.map((i) => i.constant!.value);
+          return { get: () => value, constant: { value }, type: 'list' };
+        }
+        const gets = items.map((i) => i.get);
+        return { get: (it) => gets.map((g) => cloneAnyValue(g(it))), type: 'list' };
+      }
+      case 'map': {
+        const entries = node.entries.map((e) => [e.key, this.value(e.value)] as const);
+        const get = (it: unknown): Value => new Map(entries.map(([k, v]) => [k, cloneAnyValue(v.get(it))]));
+        if (entries.every(([, v]) => v.constant)) {
+          const value = get(undefined);
+          return { get: () => value, constant: { value }, type: 'map' };
+        }
+        return { get, type: 'map' };
+      }
     }
   }
 
@@ -177,7 +235,7 @@ class Compiler {
       this.fail(col, `unknown path "${name}" in the ${this.context} context; valid paths: ${describePaths(this.context).join(', ')}`);
     }
     const keys = fields[fields.length - 1].keys;
-    if (keys.length === 0) return { get: spec.get, num: spec.num };
+    if (keys.length === 0) return { get: spec.get, num: spec.num, set: spec.set };
     return this.indexed(name, spec, keys);
   }
 
@@ -188,7 +246,10 @@ class Compiler {
   private indexed(name: string, spec: PathSpec<unknown>, keys: KeyNode[]): CompiledValue {
     const base = spec.get;
     if (!spec.index) this.fail(keys[0].col, `${name} cannot be indexed with [...]`);
-    if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys) };
+    const set = (it: unknown, v: Value): void => {
+      if (v !== null) setIndexed(base(it), keys, cloneAnyValue(v));
+    };
+    if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys), set };
     const first = keys[0].value;
     if (typeof first !== 'string') this.fail(keys[0].col, `${name} is a map: index it with a string key, e.g. ${name}["key"]`);
     const rest = keys.slice(1);
@@ -198,6 +259,9 @@ class Compiler {
           const v = (base(it) as Attributes).get(first);
           return v === undefined ? null : v;
         },
+        set: (it, v) => {
+          if (v !== null) (base(it) as Attributes).set(first, cloneAnyValue(v));
+        },
       };
     }
     return {
@@ -205,33 +269,56 @@ class Compiler {
         const v = (base(it) as Attributes).get(first);
         return v === undefined ? null : indexValue(v, rest);
       },
+      set,
     };
   }
 
-  private call(node: Extract<ValueNode, { kind: 'call' }>): CompiledValue {
+  private call(node: CallNode): CompiledValue {
     const spec = Object.hasOwn(FUNCTIONS, node.name) ? FUNCTIONS[node.name] : undefined;
     if (!spec) {
       this.fail(node.col, `unknown function ${node.name}; the ${this.context} context supports ${functionsFor(this.context).join(', ')}`);
     }
-    if (spec.contexts && !spec.contexts.includes(this.context)) {
-      this.fail(node.col, `${node.name} is only available in the ${spec.contexts.join(', ')} context`);
-    }
-    if (node.args.length !== spec.params.length) {
-      const n = spec.params.length;
-      const list = n ? ` (${spec.params.join(', ')})` : '';
-      this.fail(node.col, `${node.name} takes ${n} argument${n === 1 ? '' : 's'}${list}, got ${node.args.length}`);
-    }
-    for (const i of spec.literals ?? []) {
-      const arg = node.args[i];
-      if (arg.kind !== 'literal' || typeof arg.value !== 'string') {
-        this.fail(arg.col, `the ${spec.params[i]} argument of ${node.name} must be a string literal ("...")`);
-      }
-    }
-    const args = node.args.map((a) => this.value(a));
-    const get = spec.build(args, (i, message) => this.fail(node.args[i].col, message));
+    const get = this.invoke(node, spec);
     if (node.keys.length === 0) return { get, type: spec.returns };
     const keys = node.keys;
     return { get: (it) => indexValue(get(it), keys) };
+  }
+
+  /** Checks a call's arguments against the function's parameters (positional or named) and builds it. */
+  private invoke(node: CallNode, spec: FunctionSpec): (item: unknown) => Value {
+    if (spec.contexts && !spec.contexts.includes(this.context)) {
+      this.fail(node.col, `${node.name} is only available in the ${spec.contexts.join(', ')} context`);
+    }
+    const { params } = spec;
+    const required = params.length - (spec.optional ?? 0);
+    const byParam: (ValueNode | undefined)[] = new Array(params.length).fill(undefined);
+    const positional = node.argNames.filter((n) => n === undefined).length;
+    if (positional > params.length || (positional === node.args.length && positional < required)) {
+      const n = params.length;
+      const count = required === n ? `${n}` : `${required} to ${n}`;
+      this.fail(node.col, `${node.name} takes ${count} argument${n === 1 ? '' : 's'}${n ? ` (${params.join(', ')})` : ''}, got ${node.args.length}`);
+    }
+    node.args.forEach((arg, i) => {
+      const name = node.argNames[i];
+      const at = name === undefined ? i : params.indexOf(name);
+      if (at < 0) this.fail(arg.col, `${node.name} has no parameter named ${name}; its parameters are ${params.join(', ')}`);
+      if (byParam[at]) this.fail(arg.col, `${node.name}: ${params[at]} is given twice`);
+      byParam[at] = arg;
+    });
+    for (let i = 0; i < required; i++) {
+      if (!byParam[i]) this.fail(node.col, `${node.name}: the ${params[i]} argument is missing`);
+    }
+    for (const i of spec.literals ?? []) {
+      const arg = byParam[i];
+      if (arg && (arg.kind !== 'literal' || typeof arg.value !== 'string')) {
+        this.fail(arg.col, `the ${params[i]} argument of ${node.name} must be a string literal ("...")`);
+      }
+    }
+    const args = byParam.map((a) => (a ? this.value(a) : undefined));
+    for (const i of spec.targets ?? []) {
+      if (!args[i]?.set) this.fail(byParam[i]!.col, `the ${params[i]} argument of ${node.name} must be a path that can be set, e.g. attributes["key"]`);
+    }
+    return spec.build(args, (i, message) => this.fail(byParam[i]?.col ?? node.col, message));
   }
 }
 

@@ -11,21 +11,34 @@ import type {
   SpanEvent,
   SummaryDataPoint,
 } from '../model.js';
+import { cloneAnyValue } from '../model-ops.js';
 import { METRIC_TYPE_VALUE } from './enums.js';
 import { toStringLike, type Value } from './values.js';
 
-/** What a condition sees in each context: the item plus the scope and resource that own it. */
+/**
+ * What a condition or statement sees in each context: the item plus the scope and resource that
+ * own it. `cache` is OTTL's per-item scratch map; a runner clears it (sets undefined) per item.
+ */
 export interface ResourceItem {
   resource: Resource;
+  cache?: Attributes;
+}
+
+export interface ScopeItem {
+  scope: InstrumentationScope;
+  resource: Resource;
+  cache?: Attributes;
 }
 
 export interface SpanItem {
+  cache?: Attributes;
   span: Span;
   scope: InstrumentationScope;
   resource: Resource;
 }
 
 export interface SpanEventItem {
+  cache?: Attributes;
   event: SpanEvent;
   span: Span;
   scope: InstrumentationScope;
@@ -33,13 +46,17 @@ export interface SpanEventItem {
 }
 
 export interface LogItem {
+  cache?: Attributes;
   log: LogRecord;
   scope: InstrumentationScope;
   resource: Resource;
 }
 
 export interface MetricItem {
+  cache?: Attributes;
   metric: Metric;
+  /** The scope's metric list, for functions that add metrics (extract_sum_metric, ...). */
+  scopeMetrics?: Metric[];
   scope: InstrumentationScope;
   resource: Resource;
 }
@@ -48,6 +65,7 @@ export type DataPoint = NumberDataPoint | HistogramDataPoint | ExponentialHistog
 
 /** `dataPoint` must belong to `metric` (its shape is read from `metric.data.type`). */
 export interface DataPointItem {
+  cache?: Attributes;
   dataPoint: DataPoint;
   metric: Metric;
   scope: InstrumentationScope;
@@ -56,6 +74,7 @@ export interface DataPointItem {
 
 export interface ContextItems {
   resource: ResourceItem;
+  scope: ScopeItem;
   span: SpanItem;
   spanevent: SpanEventItem;
   log: LogItem;
@@ -65,10 +84,12 @@ export interface ContextItems {
 
 /** Context names as the filter processor's config uses them. */
 export type OttlContext = keyof ContextItems;
-export const OTTL_CONTEXTS: readonly OttlContext[] = ['resource', 'span', 'spanevent', 'log', 'metric', 'datapoint'];
+export const OTTL_CONTEXTS: readonly OttlContext[] = ['resource', 'scope', 'span', 'spanevent', 'log', 'metric', 'datapoint'];
 
 export interface PathSpec<T> {
   get: (item: T) => Value;
+  /** Absent for read-only paths. Values of the wrong type are ignored, as upstream's setters do. */
+  set?: (item: T, value: Value) => void;
   /** For int64 fields the model keeps as a JS number: lets comparisons with constants skip BigInt. */
   num?: (item: T) => number;
   /** `map`: a map whose first key must be a string (attributes); `value`: checked when evaluated (body, lists). */
@@ -88,64 +109,130 @@ const toInt = (n: number): bigint => SMALL_INTS[n] ?? BigInt(n);
 
 type Add<T> = (name: string, spec: PathSpec<T>) => void;
 
-const str = <T>(f: (it: T) => string): PathSpec<T> => ({ get: f });
-const int = <T>(f: (it: T) => number): PathSpec<T> => ({ get: (it) => toInt(f(it)), num: f });
-const nanos = <T>(f: (it: T) => bigint): PathSpec<T> => ({ get: f });
-const attrMap = <T>(f: (it: T) => Attributes): PathSpec<T> => ({ get: f, index: 'map' });
+const str = <T>(f: (it: T) => string, w?: (it: T, v: string) => void): PathSpec<T> => ({
+  get: f,
+  set: w && ((it, v) => typeof v === 'string' && w(it, v)),
+});
+const int = <T>(f: (it: T) => number, w?: (it: T, v: number) => void): PathSpec<T> => ({
+  get: (it) => toInt(f(it)),
+  num: f,
+  set: w && ((it, v) => typeof v === 'bigint' && w(it, Number(v))),
+});
+const nanos = <T>(f: (it: T) => bigint, w?: (it: T, v: bigint) => void): PathSpec<T> => ({
+  get: f,
+  set: w && ((it, v) => typeof v === 'bigint' && w(it, v)),
+});
+const attrMap = <T>(f: (it: T) => Attributes, w?: (it: T, v: Attributes) => void): PathSpec<T> => ({
+  get: f,
+  index: 'map',
+  set: w && ((it, v) => v instanceof Map && w(it, cloneAnyValue(v) as Attributes)),
+});
 
 // pdata ids are fixed-size arrays; an absent id reads as all zeros upstream, so "" does too here.
 const ZERO_HEX = { 16: '0'.repeat(32), 8: '0'.repeat(16) } as const;
-function idPaths<T>(add: Add<T>, name: string, f: (it: T) => string, bytes: 16 | 8): void {
-  add(name, { get: (it) => (f(it) === '' ? new Uint8Array(bytes) : Uint8Array.from(Buffer.from(f(it), 'hex'))) });
-  add(`${name}.string`, str((it) => f(it) || ZERO_HEX[bytes]));
+function idPaths<T>(add: Add<T>, name: string, f: (it: T) => string, bytes: 16 | 8, w?: (it: T, hex: string) => void): void {
+  add(name, {
+    get: (it) => (f(it) === '' ? new Uint8Array(bytes) : Uint8Array.from(Buffer.from(f(it), 'hex'))),
+    set: w && ((it, v) => v instanceof Uint8Array && v.length === bytes && w(it, Buffer.from(v).toString('hex'))),
+  });
+  const hexLength = bytes * 2;
+  add(
+    `${name}.string`,
+    str(
+      (it) => f(it) || ZERO_HEX[bytes],
+      w && ((it, v) => v.length === hexLength && /^[0-9a-fA-F]+$/.test(v) && w(it, v.toLowerCase())),
+    ),
+  );
 }
 
-function resourceAndScope<T extends { resource: Resource; scope: InstrumentationScope }>(add: Add<T>, alias: Add<T>): void {
-  add('resource.attributes', attrMap((it) => it.resource.attributes));
-  add('resource.dropped_attributes_count', int((it) => it.resource.droppedAttributesCount));
-  const scope: [string, PathSpec<T>][] = [
-    ['name', str((it) => it.scope.name)],
-    ['version', str((it) => it.scope.version)],
-    ['attributes', attrMap((it) => it.scope.attributes)],
-    ['dropped_attributes_count', int((it) => it.scope.droppedAttributesCount)],
+/** OTTL's scratch map, one per item; created on first use so items that never touch it cost nothing. */
+function cachePath<T extends { cache?: Attributes }>(add: Add<T>): void {
+  add(
+    'cache',
+    attrMap(
+      (it) => (it.cache ??= new Map()),
+      (it, v) => (it.cache = v),
+    ),
+  );
+}
+
+function resourcePaths<T extends { resource: Resource }>(add: Add<T>, prefix: string): void {
+  add(
+    `${prefix}attributes`,
+    attrMap(
+      (it) => it.resource.attributes,
+      (it, v) => (it.resource.attributes = v),
+    ),
+  );
+  add(
+    `${prefix}dropped_attributes_count`,
+    int(
+      (it) => it.resource.droppedAttributesCount,
+      (it, v) => (it.resource.droppedAttributesCount = v),
+    ),
+  );
+}
+
+function scopePaths<T extends { scope: InstrumentationScope }>(): [string, PathSpec<T>][] {
+  return [
+    ['name', str((it) => it.scope.name, (it, v) => (it.scope.name = v))],
+    ['version', str((it) => it.scope.version, (it, v) => (it.scope.version = v))],
+    ['attributes', attrMap((it) => it.scope.attributes, (it, v) => (it.scope.attributes = v))],
+    ['dropped_attributes_count', int((it) => it.scope.droppedAttributesCount, (it, v) => (it.scope.droppedAttributesCount = v))],
   ];
+}
+
+function resourceAndScope<T extends { resource: Resource; scope: InstrumentationScope; cache?: Attributes }>(add: Add<T>, alias: Add<T>): void {
+  resourcePaths(add, 'resource.');
+  const scope = scopePaths<T>();
   for (const [name, spec] of scope) add(`instrumentation_scope.${name}`, spec);
   for (const [name, spec] of scope) alias(`scope.${name}`, spec);
+  cachePath(add);
 }
 
 function spanPaths<T>(add: Add<T>, prefix: string, get: (it: T) => Span): void {
   const p = (name: string): string => prefix + name;
-  idPaths(add, p('trace_id'), (it) => get(it).traceId, 16);
-  idPaths(add, p('span_id'), (it) => get(it).spanId, 8);
-  idPaths(add, p('parent_span_id'), (it) => get(it).parentSpanId, 8);
-  add(p('trace_state'), str((it) => get(it).traceState));
-  add(p('name'), str((it) => get(it).name));
-  add(p('kind'), int((it) => get(it).kind));
-  add(p('status.code'), int((it) => get(it).status.code));
-  add(p('status.message'), str((it) => get(it).status.message));
-  add(p('start_time_unix_nano'), nanos((it) => get(it).startTimeUnixNano));
-  add(p('end_time_unix_nano'), nanos((it) => get(it).endTimeUnixNano));
-  add(p('attributes'), attrMap((it) => get(it).attributes));
-  add(p('dropped_attributes_count'), int((it) => get(it).droppedAttributesCount));
-  add(p('dropped_events_count'), int((it) => get(it).droppedEventsCount));
-  add(p('dropped_links_count'), int((it) => get(it).droppedLinksCount));
-  add(p('flags'), int((it) => get(it).flags));
+  idPaths(add, p('trace_id'), (it) => get(it).traceId, 16, (it, v) => (get(it).traceId = v));
+  idPaths(add, p('span_id'), (it) => get(it).spanId, 8, (it, v) => (get(it).spanId = v));
+  idPaths(add, p('parent_span_id'), (it) => get(it).parentSpanId, 8, (it, v) => (get(it).parentSpanId = v));
+  add(p('trace_state'), str((it) => get(it).traceState, (it, v) => (get(it).traceState = v)));
+  add(p('name'), str((it) => get(it).name, (it, v) => (get(it).name = v)));
+  add(p('kind'), int((it) => get(it).kind, (it, v) => (get(it).kind = v)));
+  add(p('status.code'), int((it) => get(it).status.code, (it, v) => (get(it).status.code = v)));
+  add(p('status.message'), str((it) => get(it).status.message, (it, v) => (get(it).status.message = v)));
+  add(p('start_time_unix_nano'), nanos((it) => get(it).startTimeUnixNano, (it, v) => (get(it).startTimeUnixNano = v)));
+  add(p('end_time_unix_nano'), nanos((it) => get(it).endTimeUnixNano, (it, v) => (get(it).endTimeUnixNano = v)));
+  add(p('attributes'), attrMap((it) => get(it).attributes, (it, v) => (get(it).attributes = v)));
+  add(p('dropped_attributes_count'), int((it) => get(it).droppedAttributesCount, (it, v) => (get(it).droppedAttributesCount = v)));
+  add(p('dropped_events_count'), int((it) => get(it).droppedEventsCount, (it, v) => (get(it).droppedEventsCount = v)));
+  add(p('dropped_links_count'), int((it) => get(it).droppedLinksCount, (it, v) => (get(it).droppedLinksCount = v)));
+  add(p('flags'), int((it) => get(it).flags, (it, v) => (get(it).flags = v)));
 }
 
 function metricPaths<T>(add: Add<T>, prefix: string, get: (it: T) => Metric): void {
   const p = (name: string): string => prefix + name;
-  add(p('name'), str((it) => get(it).name));
-  add(p('description'), str((it) => get(it).description));
-  add(p('unit'), str((it) => get(it).unit));
+  add(p('name'), str((it) => get(it).name, (it, v) => (get(it).name = v)));
+  add(p('description'), str((it) => get(it).description, (it, v) => (get(it).description = v)));
+  add(p('unit'), str((it) => get(it).unit, (it, v) => (get(it).unit = v)));
   add(p('type'), { get: (it) => METRIC_TYPE_VALUE[get(it).data.type] ?? 0n });
   add(p('aggregation_temporality'), {
     get: (it) => {
       const d = get(it).data;
       return d.type === 'gauge' || d.type === 'summary' ? null : toInt(d.aggregationTemporality);
     },
+    set: (it, v) => {
+      const d = get(it).data;
+      if (typeof v === 'bigint' && d.type !== 'gauge' && d.type !== 'summary') d.aggregationTemporality = Number(v);
+    },
   });
-  add(p('is_monotonic'), { get: (it) => (get(it).data.type === 'sum' ? (get(it).data as { isMonotonic: boolean }).isMonotonic : null) });
-  add(p('metadata'), attrMap((it) => get(it).metadata));
+  add(p('is_monotonic'), {
+    get: (it) => (get(it).data.type === 'sum' ? (get(it).data as { isMonotonic: boolean }).isMonotonic : null),
+    set: (it, v) => {
+      const d = get(it).data;
+      if (typeof v === 'boolean' && d.type === 'sum') d.isMonotonic = v;
+    },
+  });
+  add(p('metadata'), attrMap((it) => get(it).metadata, (it, v) => (get(it).metadata = v)));
 }
 
 function dataPointPaths(add: Add<DataPointItem>): void {
@@ -157,24 +244,29 @@ function dataPointPaths(add: Add<DataPointItem>): void {
     kind(it) === 'exponentialHistogram' ? (it.dataPoint as ExponentialHistogramDataPoint) : undefined;
   const value = (it: It): number | bigint | undefined => (isNumber(it) ? (it.dataPoint as NumberDataPoint).value : undefined);
 
-  add('attributes', attrMap((it) => it.dataPoint.attributes));
-  add('start_time_unix_nano', nanos((it) => it.dataPoint.startTimeUnixNano));
-  add('time_unix_nano', nanos((it) => it.dataPoint.timeUnixNano));
+  add('attributes', attrMap((it) => it.dataPoint.attributes, (it, v) => (it.dataPoint.attributes = v)));
+  add('start_time_unix_nano', nanos((it) => it.dataPoint.startTimeUnixNano, (it, v) => (it.dataPoint.startTimeUnixNano = v)));
+  add('time_unix_nano', nanos((it) => it.dataPoint.timeUnixNano, (it, v) => (it.dataPoint.timeUnixNano = v)));
+  const setNumber = (it: It, v: number | bigint): void => {
+    if (isNumber(it)) (it.dataPoint as NumberDataPoint).value = v;
+  };
   // As pdata: the other representation of a number point reads as zero; non-number points as nil.
   add('value_double', {
     get: (it) => {
       const v = value(it);
       return v === undefined ? null : typeof v === 'number' ? v : 0;
     },
+    set: (it, v) => typeof v === 'number' && setNumber(it, v),
   });
   add('value_int', {
     get: (it) => {
       const v = value(it);
       return v === undefined ? null : typeof v === 'bigint' ? v : 0n;
     },
+    set: (it, v) => typeof v === 'bigint' && setNumber(it, v),
   });
-  add('value', { get: (it) => value(it) ?? null });
-  add('flags', int((it) => it.dataPoint.flags));
+  add('value', { get: (it) => value(it) ?? null, set: (it, v) => (typeof v === 'bigint' || typeof v === 'number') && setNumber(it, v) });
+  add('flags', int((it) => it.dataPoint.flags, (it, v) => (it.dataPoint.flags = v)));
   add('count', { get: (it) => (isNumber(it) ? null : toInt((it.dataPoint as HistogramDataPoint | SummaryDataPoint).count)) });
   add('sum', { get: (it) => (isNumber(it) ? null : ((it.dataPoint as HistogramDataPoint | SummaryDataPoint).sum ?? 0)) });
   add('bucket_counts', { get: (it) => hist(it)?.bucketCounts.map(toInt) ?? null, index: 'value' });
@@ -199,34 +291,39 @@ function table<T>(build: (add: Add<T>, alias: Add<T>) => void): PathTable<T> {
 export const CONTEXT_PATHS: { [C in OttlContext]: PathTable<ContextItems[C]> } = {
   // `resource.attributes` also works here: a context-qualified path.
   resource: table<ResourceItem>((add) => {
-    add('attributes', attrMap((it) => it.resource.attributes));
-    add('dropped_attributes_count', int((it) => it.resource.droppedAttributesCount));
+    resourcePaths(add, '');
+    cachePath(add);
+  }),
+  // `scope.name` works too: a context-qualified path; `resource.*` as in every context.
+  scope: table<ScopeItem>((add, alias) => {
+    for (const [name, spec] of scopePaths<ScopeItem>()) add(name, spec);
+    resourceAndScope(add, alias);
   }),
   span: table<SpanItem>((add, alias) => {
     spanPaths(add, '', (it) => it.span);
     resourceAndScope(add, alias);
   }),
   spanevent: table<SpanEventItem>((add, alias) => {
-    add('name', str((it) => it.event.name));
-    add('time_unix_nano', nanos((it) => it.event.timeUnixNano));
-    add('attributes', attrMap((it) => it.event.attributes));
-    add('dropped_attributes_count', int((it) => it.event.droppedAttributesCount));
+    add('name', str((it) => it.event.name, (it, v) => (it.event.name = v)));
+    add('time_unix_nano', nanos((it) => it.event.timeUnixNano, (it, v) => (it.event.timeUnixNano = v)));
+    add('attributes', attrMap((it) => it.event.attributes, (it, v) => (it.event.attributes = v)));
+    add('dropped_attributes_count', int((it) => it.event.droppedAttributesCount, (it, v) => (it.event.droppedAttributesCount = v)));
     spanPaths(add, 'span.', (it) => it.span);
     resourceAndScope(add, alias);
   }),
   log: table<LogItem>((add, alias) => {
-    add('body', { get: (it) => it.log.body, index: 'value' });
-    add('body.string', str((it) => bodyString(it.log.body)));
-    add('severity_number', int((it) => it.log.severityNumber));
-    add('severity_text', str((it) => it.log.severityText));
-    add('time_unix_nano', nanos((it) => it.log.timeUnixNano));
-    add('observed_time_unix_nano', nanos((it) => it.log.observedTimeUnixNano));
-    add('attributes', attrMap((it) => it.log.attributes));
-    add('dropped_attributes_count', int((it) => it.log.droppedAttributesCount));
-    idPaths(add, 'trace_id', (it) => it.log.traceId, 16);
-    idPaths(add, 'span_id', (it) => it.log.spanId, 8);
-    add('flags', int((it) => it.log.flags));
-    add('event_name', str((it) => it.log.eventName));
+    add('body', { get: (it) => it.log.body, index: 'value', set: (it, v) => (it.log.body = cloneAnyValue(v)) });
+    add('body.string', str((it) => bodyString(it.log.body), (it, v) => (it.log.body = v)));
+    add('severity_number', int((it) => it.log.severityNumber, (it, v) => (it.log.severityNumber = v)));
+    add('severity_text', str((it) => it.log.severityText, (it, v) => (it.log.severityText = v)));
+    add('time_unix_nano', nanos((it) => it.log.timeUnixNano, (it, v) => (it.log.timeUnixNano = v)));
+    add('observed_time_unix_nano', nanos((it) => it.log.observedTimeUnixNano, (it, v) => (it.log.observedTimeUnixNano = v)));
+    add('attributes', attrMap((it) => it.log.attributes, (it, v) => (it.log.attributes = v)));
+    add('dropped_attributes_count', int((it) => it.log.droppedAttributesCount, (it, v) => (it.log.droppedAttributesCount = v)));
+    idPaths(add, 'trace_id', (it) => it.log.traceId, 16, (it, v) => (it.log.traceId = v));
+    idPaths(add, 'span_id', (it) => it.log.spanId, 8, (it, v) => (it.log.spanId = v));
+    add('flags', int((it) => it.log.flags, (it, v) => (it.log.flags = v)));
+    add('event_name', str((it) => it.log.eventName, (it, v) => (it.log.eventName = v)));
     resourceAndScope(add, alias);
   }),
   metric: table<MetricItem>((add, alias) => {

@@ -35,6 +35,7 @@ const METRIC_ENUMS: Record<string, bigint> = {
 
 export const CONTEXT_ENUMS = {
   resource: {} as Record<string, bigint>,
+  scope: {} as Record<string, bigint>,
   span: SPAN_ENUMS,
   spanevent: SPAN_ENUMS,
   log: SEVERITY_ENUMS,

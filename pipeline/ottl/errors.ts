@@ -8,8 +8,8 @@ export class OttlParseError extends Error {
   /** The message without the `condition '...' at column N:` prefix. */
   readonly detail: string;
 
-  constructor(condition: string, column: number, detail: string) {
-    super(`condition '${condition}' at column ${column}: ${detail}`);
+  constructor(condition: string, column: number, detail: string, what: 'condition' | 'statement' = 'condition') {
+    super(`${what} '${condition}' at column ${column}: ${detail}`);
     this.name = 'OttlParseError';
     this.condition = condition;
     this.column = column;
@@ -26,8 +26,8 @@ export class OttlRuntimeError extends Error {
   /** Set once the error has left the predicate of a specific condition. */
   condition?: string;
 
-  constructor(message: string, condition?: string) {
-    super(condition === undefined ? message : `failed to evaluate condition '${condition}': ${message}`);
+  constructor(message: string, condition?: string, what: 'condition' | 'statement' = 'condition') {
+    super(condition === undefined ? message : `failed to ${what === 'condition' ? 'evaluate condition' : 'execute statement'} '${condition}': ${message}`);
     this.name = 'OttlRuntimeError';
     this.condition = condition;
   }

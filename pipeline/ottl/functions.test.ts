@@ -4,7 +4,7 @@ import type { Metric } from '../model.js';
 import { compileCondition } from './compile.js';
 import type { MetricItem, SpanItem } from './contexts.js';
 import { OttlRuntimeError } from './errors.js';
-import { compileRegex } from './functions.js';
+import { Re2 } from './regex.js';
 
 const attributes = attrs({
   str: 'health-check',
@@ -53,15 +53,18 @@ describe('IsMatch', () => {
     expect(ev('IsMatch(name, "^x") != true')).toBe(true);
   });
 
-  it('turns a leading (?i) into a RegExp flag', () => {
+  it('has RE2 syntax: inline flags anywhere, \\z, POSIX classes, (?P<name>)', () => {
     expect(ev('IsMatch(name, "(?i)^HEALTH")')).toBe(true);
-    expect(compileRegex('(?is)a.b').flags).toContain('i');
-    expect(compileRegex('(?is)a.b').flags).toContain('s');
-    expect(() => compileRegex('(?U)a')).toThrow(/inline flag \(\?U\) is not supported/);
+    expect(new Re2('a(?i)B').test('ab')).toBe(true);
+    expect(new Re2('(?s)a.b').test('a\nb')).toBe(true);
+    expect(new Re2('^[[:alpha:]]+\\z').test('abc')).toBe(true);
+    expect(new Re2('(?P<x>a)').namedGroups).toEqual({ x: 1 });
+    expect(new Re2('a\\-b').test('a-b')).toBe(true);
   });
 
-  it('accepts RE2 escapes that JS unicode mode rejects', () => {
-    expect(compileRegex('a\\-b').test('a-b')).toBe(true);
+  it('rejects what RE2 rejects: backreferences and lookaround', () => {
+    expect(() => new Re2('(a)\\1')).toThrow(/invalid escape/);
+    expect(() => new Re2('a(?=b)')).toThrow();
   });
 
   it('matches unicode by code point', () => {

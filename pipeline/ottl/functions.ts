@@ -1,5 +1,9 @@
 import type { MetricItem, OttlContext, SpanItem } from './contexts.js';
+import { CONVERTERS } from './converters.js';
+import { EDITOR_FUNCTIONS } from './editors.js';
 import { OttlRuntimeError } from './errors.js';
+import { METRIC_FUNCTIONS } from './metric-functions.js';
+import { literalRegex } from './regex.js';
 import { toStringLike, typeName, type TypeName, type Value } from './values.js';
 
 /** Item types differ per context; compiled closures receive whichever the context defines. */
@@ -13,49 +17,34 @@ export interface CompiledValue {
   num?: (item: unknown) => number;
   /** The result type when known at compile time. */
   type?: TypeName;
+  /** Paths that can be assigned (editor targets). */
+  set?: (item: unknown, value: Value) => void;
 }
 
+/** A converter (returns a value) or an editor (changes the item; its result is ignored). */
 export interface FunctionSpec {
   params: readonly string[];
-  returns: TypeName;
+  /** How many trailing parameters may be left out; build() then gets undefined for them. */
+  optional?: number;
+  /** Converters: the result type when fixed. */
+  returns?: TypeName;
   /** Contexts the function exists in; all when absent. */
   contexts?: readonly OttlContext[];
   /** Indexes of parameters that must be string literals (compiled once, e.g. a regex). */
   literals?: readonly number[];
-  build(args: CompiledValue[], fail: (argIndex: number, message: string) => never): Getter;
+  /** Indexes of parameters that must be settable paths. */
+  targets?: readonly number[];
+  build(args: (CompiledValue | undefined)[], fail: (argIndex: number, message: string) => never): Getter;
 }
 
 const typeCheck = (test: (v: Value) => boolean): FunctionSpec => ({
   params: ['value'],
   returns: 'bool',
   build: ([arg]) => {
-    const get = arg.get;
+    const get = arg!.get;
     return (it) => test(get(it));
   },
 });
-
-/**
- * Go RE2 syntax mostly carries over to JS; the common exception is a leading inline flag group
- * such as `(?i)`, which Node 20 rejects, so it becomes a RegExp flag.
- */
-export function compileRegex(pattern: string): RegExp {
-  let flags = '';
-  let body = pattern;
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(pattern);
-  if (inline) {
-    for (const f of inline[1]) {
-      if (f !== 'i' && f !== 'm' && f !== 's') throw new Error(`inline flag (?${f}) is not supported; use i, m or s`);
-      if (!flags.includes(f)) flags += f;
-    }
-    body = pattern.slice(inline[0].length);
-  }
-  try {
-    return new RegExp(body, `${flags}u`);
-  } catch {
-    // Unicode mode rejects RE2-legal identity escapes like `\-`; retry without it.
-    return new RegExp(body, flags);
-  }
-}
 
 function hasAttrOnDatapoint(key: string, expected: string | undefined): Getter {
   return (it) => {
@@ -73,13 +62,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     returns: 'bool',
     literals: [1],
     build: ([target, pattern], fail) => {
-      let re: RegExp;
-      try {
-        re = compileRegex(pattern.constant!.value as string);
-      } catch (err) {
-        return fail(1, `invalid regular expression: ${(err as Error).message}`);
-      }
-      const get = target.get;
+      const re = literalRegex(pattern, 1, fail);
+      const get = target!.get;
       return (it) => {
         const s = toStringLike(get(it));
         return s !== null && re.test(s);
@@ -96,7 +80,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     params: ['target'],
     returns: 'int',
     build: ([target]) => {
-      const get = target.get;
+      const get = target!.get;
       return (it) => {
         const v = get(it);
         // Go's len(string) counts UTF-8 bytes.
@@ -121,19 +105,30 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     returns: 'bool',
     contexts: ['metric'],
     literals: [0],
-    build: ([key]) => hasAttrOnDatapoint(key.constant!.value as string, undefined),
+    build: ([key]) => hasAttrOnDatapoint(key!.constant!.value as string, undefined),
   },
   HasAttrOnDatapoint: {
     params: ['key', 'value'],
     returns: 'bool',
     contexts: ['metric'],
     literals: [0, 1],
-    build: ([key, value]) => hasAttrOnDatapoint(key.constant!.value as string, value.constant!.value as string),
+    build: ([key, value]) => hasAttrOnDatapoint(key!.constant!.value as string, value!.constant!.value as string),
   },
+  ...CONVERTERS,
 };
 
-export function functionsFor(context: OttlContext): string[] {
-  return Object.entries(FUNCTIONS)
+/** Editors: the functions a statement starts with. */
+export const EDITORS: Record<string, FunctionSpec> = { ...EDITOR_FUNCTIONS, ...METRIC_FUNCTIONS };
+
+const available = (table: Record<string, FunctionSpec>, context: OttlContext): string[] =>
+  Object.entries(table)
     .filter(([, spec]) => !spec.contexts || spec.contexts.includes(context))
     .map(([name]) => name);
+
+export function functionsFor(context: OttlContext): string[] {
+  return available(FUNCTIONS, context);
+}
+
+export function editorsFor(context: OttlContext): string[] {
+  return available(EDITORS, context);
 }

@@ -1,5 +1,5 @@
-/** A subset of the OpenTelemetry Transformation Language: boolean conditions. See README.md. */
-export { compileCondition, compileConditions, type CompileOptions, type Predicate } from './compile.js';
+/** The OpenTelemetry Transformation Language: conditions and statements. See README.md. */
+export { compileCondition, compileConditions, compileStatement, type CompileOptions, type Predicate, type Statement } from './compile.js';
 export {
   OTTL_CONTEXTS,
   describePaths,
@@ -10,10 +10,12 @@ export {
   type MetricItem,
   type OttlContext,
   type ResourceItem,
+  type ScopeItem,
   type SpanEventItem,
   type SpanItem,
 } from './contexts.js';
 export { OttlParseError, OttlRuntimeError } from './errors.js';
 export { functionsFor } from './functions.js';
-export { parseCondition } from './parser.js';
+export { inferContext } from './infer.js';
+export { parseCondition, parseStatement, splitStatement } from './parser.js';
 export { compare, typeName, type Value } from './values.js';

@@ -26,10 +26,10 @@ const isIdentPart = (c: string): boolean => isIdentStart(c) || isDigit(c);
 const isHex = (c: string): boolean => isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 
 /** Splits a condition into tokens; the last one is always `eof`. */
-export function tokenize(source: string): Token[] {
+export function tokenize(source: string, what: 'condition' | 'statement' = 'condition'): Token[] {
   const tokens: Token[] = [];
   const fail = (index: number, message: string): never => {
-    throw new OttlParseError(source, index + 1, message);
+    throw new OttlParseError(source, index + 1, message, what);
   };
   let i = 0;
   while (i < source.length) {

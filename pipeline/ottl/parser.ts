@@ -1,8 +1,8 @@
-import { COMPARE_OPS, type BoolNode, type CompareOp, type KeyNode, type PathField, type ValueNode } from './ast.js';
+import { COMPARE_OPS, type BoolNode, type CallNode, type CompareOp, type KeyNode, type PathField, type StatementNode, type ValueNode } from './ast.js';
 import { OttlParseError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'true', 'false', 'nil']);
+const KEYWORDS = new Set(['and', 'or', 'not', 'true', 'false', 'nil', 'where']);
 const ENUM_NAME = /^[A-Z][A-Z0-9_]*$/;
 const COMPARISON_LIST = COMPARE_OPS.join(', ');
 
@@ -15,12 +15,15 @@ const COMPARISON_LIST = COMPARE_OPS.join(', ');
  * where a value without a comparison must be `true`, `false` or a converter call.
  */
 export function parseCondition(source: string): BoolNode {
-  return new Parser(source, tokenize(source)).parse();
+  return new Parser(source, tokenize(source), 'condition').parse();
 }
 
-function describe(tok: Token): string {
-  return tok.kind === 'eof' ? 'end of condition' : JSON.stringify(tok.text);
+/** Parses one OTTL statement: `editor(args...)` optionally followed by `where condition`. */
+export function parseStatement(source: string): StatementNode {
+  return new Parser(source, tokenize(source, 'statement'), 'statement').parseStatement();
 }
+
+const isUpper = (c: string): boolean => c >= 'A' && c <= 'Z';
 
 class Parser {
   private pos = 0;
@@ -28,7 +31,23 @@ class Parser {
   constructor(
     private readonly source: string,
     private readonly tokens: Token[],
+    private readonly what: 'condition' | 'statement',
   ) {}
+
+  parseStatement(): StatementNode {
+    const tok = this.next();
+    if (tok.kind !== 'ident' || !isPunct(this.peek(), '(')) this.expected(tok, 'an editor call such as set(target, value)');
+    if (isUpper(tok.text[0])) this.fail(tok, `a statement starts with an editor (lowercase, e.g. set); ${tok.text} is a converter`);
+    const editor = this.parseCallArgs(tok);
+    let where: BoolNode | undefined;
+    if (isIdent(this.peek(), 'where')) {
+      this.next();
+      where = this.parseOr();
+    }
+    const end = this.peek();
+    if (end.kind !== 'eof') this.expected(end, where ? 'and, or, or the end of the statement' : 'where or the end of the statement');
+    return { editor, where };
+  }
 
   parse(): BoolNode {
     if (this.peek().kind === 'eof') this.fail(this.peek(), 'the condition is empty');
@@ -52,11 +71,11 @@ class Parser {
   }
 
   private fail(tok: Token | number, message: string): never {
-    throw new OttlParseError(this.source, typeof tok === 'number' ? tok : tok.col, message);
+    throw new OttlParseError(this.source, typeof tok === 'number' ? tok : tok.col, message, this.what);
   }
 
   private expected(tok: Token, what: string): never {
-    this.fail(tok, `expected ${what}, got ${describe(tok)}`);
+    this.fail(tok, `expected ${what}, got ${tok.kind === 'eof' ? `end of ${this.what}` : JSON.stringify(tok.text)}`);
   }
 
   private parseOr(): BoolNode {
@@ -111,7 +130,7 @@ class Parser {
 
   private rejectMath(): void {
     const tok = this.peek();
-    if (tok.kind === 'punct' && '+-*/'.includes(tok.text)) this.fail(tok, 'math expressions (+ - * /) are not supported in conditions');
+    if (tok.kind === 'punct' && '+-*/'.includes(tok.text)) this.fail(tok, 'math expressions (+ - * /) are not supported');
   }
 
   private parseValue(): ValueNode {
@@ -125,13 +144,41 @@ class Parser {
       case 'ident':
         return this.parseIdentValue(tok);
       case 'punct':
-        if (tok.text === '[') this.fail(tok, 'list literals ([...]) are not supported in conditions');
-        if (tok.text === '{') this.fail(tok, 'map literals ({...}) are not supported in conditions');
+        if (tok.text === '[') return this.parseList(tok);
+        if (tok.text === '{') return this.parseMap(tok);
         if (tok.text === '(') this.fail(tok, 'parentheses group conditions, not values; math expressions are not supported');
         return this.expected(tok, 'a value');
       default:
         return this.expected(tok, 'a value (a path, string, number, true, false, nil, enum or function call)');
     }
+  }
+
+  private parseList(open: Token): ValueNode {
+    const items: ValueNode[] = [];
+    while (!isPunct(this.peek(), ']')) {
+      items.push(this.parseValue());
+      this.rejectMath();
+      if (isPunct(this.peek(), ',')) this.next();
+      else if (!isPunct(this.peek(), ']')) this.expected(this.peek(), '"," or "]"');
+    }
+    this.next();
+    return { kind: 'list', items, col: open.col };
+  }
+
+  private parseMap(open: Token): ValueNode {
+    const entries: { key: string; value: ValueNode }[] = [];
+    while (!isPunct(this.peek(), '}')) {
+      const key = this.next();
+      if (key.kind !== 'string') this.expected(key, 'a string key in a map literal');
+      if (!isPunct(this.peek(), ':')) this.expected(this.peek(), '":"');
+      this.next();
+      entries.push({ key: key.value as string, value: this.parseValue() });
+      this.rejectMath();
+      if (isPunct(this.peek(), ',')) this.next();
+      else if (!isPunct(this.peek(), '}')) this.expected(this.peek(), '"," or "}"');
+    }
+    this.next();
+    return { kind: 'map', entries, col: open.col };
   }
 
   private parseIdentValue(tok: Token): ValueNode {
@@ -150,16 +197,27 @@ class Parser {
 
   private parseCall(nameTok: Token): ValueNode {
     const name = nameTok.text;
-    if (!(name[0] >= 'A' && name[0] <= 'Z')) {
-      this.fail(nameTok, `${name}(...) is an editor; conditions can only call converters, whose names start with an uppercase letter`);
+    if (!isUpper(name[0])) {
+      this.fail(nameTok, `${name}(...) is an editor; only a statement starts with an editor, values can only call converters, whose names start with an uppercase letter`);
     }
+    return this.parseCallArgs(nameTok);
+  }
+
+  private parseCallArgs(nameTok: Token): CallNode {
+    const name = nameTok.text;
     this.next(); // (
     const args: ValueNode[] = [];
+    const argNames: (string | undefined)[] = [];
     if (!isPunct(this.peek(), ')')) {
       for (;;) {
         const argTok = this.peek();
         if (argTok.kind === 'ident' && this.tokens[this.pos + 1]?.kind === 'op' && this.tokens[this.pos + 1].text === '=') {
-          this.fail(argTok, 'named arguments are not supported; pass arguments by position');
+          this.next();
+          this.next();
+          argNames.push(argTok.text);
+        } else {
+          if (argNames.some((n) => n !== undefined)) this.fail(argTok, 'a positional argument cannot follow a named one');
+          argNames.push(undefined);
         }
         args.push(this.parseValue());
         this.rejectMath();
@@ -172,7 +230,7 @@ class Parser {
       }
     }
     this.next(); // )
-    return { kind: 'call', name, args, keys: this.parseKeys(), col: nameTok.col };
+    return { kind: 'call', name, args, argNames, keys: this.parseKeys(), col: nameTok.col };
   }
 
   private parsePath(first: Token): ValueNode {
@@ -206,4 +264,15 @@ function isIdent(tok: Token, text: string): boolean {
 
 function isPunct(tok: Token, text: string): boolean {
   return tok.kind === 'punct' && tok.text === text;
+}
+
+/**
+ * A statement's source split at its `where` keyword, for components that use the where clause
+ * as a condition of their own (the routing connector's `route() where ...`). Validates the syntax.
+ */
+export function splitStatement(source: string): { editor: string; call: string; condition?: string } {
+  const node = parseStatement(source);
+  const where = tokenize(source, 'statement').find((t) => t.kind === 'ident' && t.text === 'where');
+  if (!where) return { editor: node.editor.name, call: source.trim() };
+  return { editor: node.editor.name, call: source.slice(0, where.col - 1).trim(), condition: source.slice(where.col - 1 + 'where'.length).trim() };
 }

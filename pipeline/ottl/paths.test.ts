@@ -76,6 +76,7 @@ function checkContext<C extends OttlContext>(context: C, item: ContextItems[C], 
 }
 
 const RESOURCE_AND_SCOPE = {
+  cache: { map: 0 },
   'resource.attributes["service.name"]': 'svc',
   'resource.dropped_attributes_count': 4n,
   'instrumentation_scope.name': 'lib',
@@ -107,7 +108,7 @@ const spanTable = (prefix: string) => ({
 
 describe('resource context', () => {
   it('reads every path, with or without the resource. prefix', () => {
-    checkContext('resource', { resource }, { 'attributes["service.name"]': 'svc', dropped_attributes_count: 4n });
+    checkContext('resource', { resource }, { 'attributes["service.name"]': 'svc', dropped_attributes_count: 4n, cache: { map: 0 } });
     checkPath('resource', { resource }, 'resource.attributes["service.name"]', 'svc');
   });
 });

@@ -155,3 +155,38 @@ function toJSON(v: Value): string {
   const keys = [...v.keys()].sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${toJSON(v.get(k) ?? null)}`).join(',')}}`;
 }
+
+/**
+ * Assigns `v` at `[key]...` below `container`, creating missing maps on the way (as OTTL's
+ * setters do); a list index must be in bounds. Errors name types and keys, never values.
+ */
+export function setIndexed(container: Value, keys: readonly KeyNode[], v: Value): void {
+  let cur = container;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i].value;
+    const last = i === keys.length - 1;
+    if (cur instanceof Map) {
+      if (typeof key !== 'string') throw new OttlRuntimeError(`a map must be indexed by a string, got [${key}]`);
+      if (last) {
+        cur.set(key, v);
+        return;
+      }
+      let next = cur.get(key);
+      if (next === undefined || next === null) {
+        next = new Map();
+        cur.set(key, next);
+      }
+      cur = next;
+    } else if (Array.isArray(cur)) {
+      if (typeof key !== 'bigint') throw new OttlRuntimeError(`a list must be indexed by an integer, got [${JSON.stringify(key)}]`);
+      if (key < 0n || key >= BigInt(cur.length)) throw new OttlRuntimeError(`index ${key} out of bounds`);
+      if (last) {
+        cur[Number(key)] = v;
+        return;
+      }
+      cur = cur[Number(key)];
+    } else {
+      throw new OttlRuntimeError(`a value of type ${typeName(cur)} cannot be indexed with [${JSON.stringify(typeof key === 'bigint' ? Number(key) : key)}]`);
+    }
+  }
+}
