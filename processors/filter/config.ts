@@ -1,5 +1,6 @@
 import type { JSONSchema } from '../../pipeline/index.js';
 import type { OttlContext } from '../../pipeline/ottl/index.js';
+import { flatConditionsSchema } from './flat.js';
 import { legacyMatchSchema, type LegacyMatch } from './legacy.js';
 
 export type ErrorMode = 'propagate' | 'ignore' | 'silent';
@@ -16,7 +17,14 @@ export interface FilterConfig {
   spans?: LegacyMatch;
   /** Accepted so upstream configs load; Summit has no profiles signal, so never evaluated. */
   profiles?: { resource?: string[]; profile?: string[] };
+  trace_conditions?: FlatEntry[];
+  log_conditions?: FlatEntry[];
+  metric_conditions?: FlatEntry[];
+  profile_conditions?: FlatEntry[];
 }
+
+/** An entry of the flat lists (flat.ts): a condition, or a group of them with an explicit context. */
+export type FlatEntry = string | { context?: string; conditions?: string[]; error_mode?: string };
 
 type Section = 'traces' | 'logs' | 'metrics' | 'profiles';
 
@@ -87,6 +95,7 @@ export const configSchema: JSONSchema = {
         ...legacyMatchSchema.metrics,
       },
     },
+    ...flatConditionsSchema,
     spans: {
       type: 'object',
       additionalProperties: false,

@@ -430,3 +430,34 @@ describe('legacy include/exclude match configs (still accepted upstream)', () =>
     );
   });
 });
+
+describe('the flat *_conditions lists (context from path prefixes)', () => {
+  it('drops spans, resources and span events by inferred context, and metrics and log records', async () => {
+    const h = setup({
+      trace_conditions: ['span.name == "GET /healthz"', 'resource.attributes["service.name"] == "probe"', { context: 'span', conditions: ['attributes["db.system"] == "postgres"'] }],
+      log_conditions: ['log.severity_number < SEVERITY_NUMBER_WARN'],
+      metric_conditions: ['metric.name == "drop.me"'],
+    } as FilterConfig);
+    const data = sampleTraces();
+    await h.consume('traces', data);
+    expect(spanNames(data)).toEqual(['GET /cart']);
+    const logs = logsOf([newLogRecord({ severityNumber: 5, body: 'debug' }), newLogRecord({ severityNumber: 17, body: 'error' })]);
+    await h.consume('logs', logs);
+    expect(logBodies(logs)).toEqual(['error']);
+    const metrics = metricsOf([gaugeOf('drop.me', [1]), gaugeOf('keep.me', [2])]);
+    await h.consume('metrics', metrics);
+    expect(metricNames(metrics)).toEqual(['keep.me']);
+  });
+
+  it('names a condition whose context cannot be told or does not fit, and a per-group error_mode', () => {
+    const problems = filterProcessorFactory.validate!({
+      trace_conditions: ['name == "x"', 'log.body == "y"', { context: 'log', conditions: ['true'] }, { conditions: ['span.name == "z"'], error_mode: 'silent' }],
+    } as FilterConfig).map((p) => `${p.path}: ${p.message}`);
+    expect(problems).toEqual([
+      expect.stringMatching(/^trace_conditions\[0\]: cannot infer the context/),
+      expect.stringMatching(/^trace_conditions\[1\]: path prefix "log" cannot be used here/),
+      expect.stringMatching(/^trace_conditions\[2\]: context "log" cannot be used here/),
+      'trace_conditions[3].error_mode: a per-group error_mode is not supported by Summit; set error_mode on the processor',
+    ]);
+  });
+});

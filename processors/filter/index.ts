@@ -20,13 +20,14 @@ import {
 } from '../../pipeline/ottl/index.js';
 import { CONDITION_LISTS, conditionsOf, configSchema, DEFAULT_ERROR_MODE, type FilterConfig } from './config.js';
 import { filterLogs, filterMetrics, filterTraces } from './filter.js';
+import { withFlatConditions } from './flat.js';
 import { compileLegacy, legacyProblems, type LegacyMatch } from './legacy.js';
 
 export type { ErrorMode, FilterConfig } from './config.js';
 
 /** Every invalid condition, keyed by its place in the config (`traces.span[1]`). */
-function validate(config: FilterConfig): { path: string; message: string }[] {
-  const problems: { path: string; message: string }[] = [];
+function validate(raw: FilterConfig): { path: string; message: string }[] {
+  const { config, problems } = withFlatConditions(raw);
   for (const { section, key, context } of CONDITION_LISTS) {
     conditionsOf(config, section, key).forEach((condition, i) => {
       try {
@@ -73,10 +74,11 @@ function isEmpty(signal: Signal, data: SignalData[Signal]): boolean {
   return (data as SignalData['metrics']).resourceMetrics.length === 0;
 }
 
-function create(ctx: CreateContext, config: FilterConfig, next: NextConsumers): ComponentInstance {
-  const problems = validate(config);
+function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): ComponentInstance {
+  const problems = validate(raw);
   if (problems.length) throw new Error(`invalid filter conditions:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
 
+  const config = withFlatConditions(raw).config;
   const errorMode = config.error_mode ?? DEFAULT_ERROR_MODE;
   // Evaluation is synchronous per batch, so per-batch error bookkeeping can live on the instance.
   const ignored: { count: number; first?: OttlRuntimeError } = { count: 0 };
