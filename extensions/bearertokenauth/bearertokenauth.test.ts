@@ -37,7 +37,7 @@ describe('bearertokenauth', () => {
       expect(await accepts(ext, { authorization: ['Bearer first'] })).toBe(true);
       writeFileSync(join(dir, 'token'), 'second-token-which-is-longer\n');
       let switched = false;
-      // the file is polled (fs.watchFile): under a busy thread pool a poll can come late
+      // the file is polled every second
       for (let i = 0; i < 150 && !switched; i++) {
         await new Promise((r) => setTimeout(r, 100));
         switched = await accepts(ext, { authorization: ['Bearer second-token-which-is-longer'] });

@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AuthenticationError, secretsEqual, setHeader, type ClientAuthenticator, type ServerAuthenticator } from '../../pipeline/auth.js';
 import type { ComponentFactory, ComponentInstance } from '../../pipeline/component.js';
@@ -53,7 +53,18 @@ export const bearerTokenAuthFactory: ComponentFactory<BearerTokenAuthConfig> = {
     const file = config.filename === undefined ? undefined : resolve(ctx.configDir, config.filename);
     let tokens = config.token !== undefined ? [config.token] : (config.tokens ?? []);
     const value = (token: string) => (config.scheme ? `${config.scheme} ${token}` : token);
+    // the file's identity when it was read: taken with the read itself (fs.watchFile takes its
+    // baseline later, on the thread pool, and misses a change made in between)
+    const version = () => {
+      const st = statSync(file!, { throwIfNoEntry: false });
+      return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'missing';
+    };
+    let readVersion = '';
+    let poller: NodeJS.Timeout | undefined;
     const reload = () => {
+      const now = version();
+      if (now === readVersion) return;
+      readVersion = now;
       try {
         tokens = readTokens(file!);
         ctx.logger.info(`${ctx.id}: read ${tokens.length} token(s) from ${file}`);
@@ -66,11 +77,12 @@ export const bearerTokenAuthFactory: ComponentFactory<BearerTokenAuthConfig> = {
       challenge: config.scheme ? `${config.scheme} realm="summit"` : undefined,
       async start() {
         if (!file) return;
+        readVersion = version();
         tokens = readTokens(file); // at start a missing file is a start-up error
-        watchFile(file, { interval: FILE_POLL_MS, persistent: false }, reload);
+        poller = setInterval(reload, FILE_POLL_MS).unref();
       },
       async shutdown() {
-        if (file) unwatchFile(file, reload);
+        clearInterval(poller);
       },
       async authenticate(headers) {
         const given = headers[header]?.[0];
