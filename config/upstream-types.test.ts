@@ -41,8 +41,8 @@ describe("upstream's renamed, removed and contrib-only component types", () => {
   });
 
   it('tells a contrib component from a typo, and lists aliases among the known types', async () => {
-    const contrib = await problems(pipeline('loadbalancing'));
-    expect(contrib.lines[0]).toMatch(/unknown exporter type "loadbalancing": a Collector-contrib component Summit does not have \(yet\); known exporter types: .*otlp \(alias otlp_grpc\)/);
+    const contrib = await problems(pipeline('kafka'));
+    expect(contrib.lines[0]).toMatch(/unknown exporter type "kafka": a Collector-contrib component Summit does not have \(yet\); known exporter types: .*otlp \(alias otlp_grpc\)/);
     expect(contrib.lines[0]).not.toContain('did you mean');
     const typo = await problems(pipeline('otlp_htp'));
     expect(typo.lines[0]).toMatch(/unknown exporter type "otlp_htp"; known exporter types: .*\(did you mean "otlp_http"\?\)$/);
