@@ -17,13 +17,14 @@ import { sentryIngestSuite } from './sentry-ingest.js';
 import { cicdSuite } from './cicd.js';
 import { sourcemapsSuite } from './sourcemaps.js';
 import { filelogSuite } from './filelog.js';
+import { testbedSuite } from './testbed.js';
 
 const suites: [string, () => Promise<string>][] = [['pipeline-overhead', pipelineOverheadSuite],
   ['parquet', parquetSuite],
   ['e2e', e2eSuite], ['decode', decodeSuite], ['persistent-queue', persistentQueueSuite],
   ['prometheus', prometheusSuite], ['spanmetrics', spanmetricsSuite], ['memory-flood', memoryFloodSuite],
   ['connections', connectionsSuite], ['overload-default', overloadDefaultLimiterSuite],
-  ['decode-amplification', decodeAmplificationSuite], ['grouping-corpus', groupingCorpusSuite], ['redaction', redactionSuite], ['issue-store', issueStoreSuite], ['sentry-ingest', sentryIngestSuite], ['cicd', cicdSuite], ['sourcemaps', sourcemapsSuite], ['filelog', filelogSuite],
+  ['decode-amplification', decodeAmplificationSuite], ['grouping-corpus', groupingCorpusSuite], ['redaction', redactionSuite], ['issue-store', issueStoreSuite], ['sentry-ingest', sentryIngestSuite], ['cicd', cicdSuite], ['sourcemaps', sourcemapsSuite], ['filelog', filelogSuite], ['testbed', testbedSuite],
   ['fuzz', fuzzSuite]];
 /** Probes rather than measurements, run only when named: the fuzz takes 10 minutes. */
 const onlyWhenNamed = new Set(['fuzz']);
