@@ -15,11 +15,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attrs, gaugeOf, logsOf, metricsOf, newLogRecord, newSpan, tracesOf } from '../pipeline/builders.js';
-import type { Signal } from '../pipeline/model.js';
+import { SpanKind, type Signal } from '../pipeline/model.js';
 import { encodeSignal } from '../pipeline/otlpproto/index.js';
 import { median } from './harness.js';
 import { generateLoad } from './loadgen.js';
-import { syntheticTraces } from './synthetic.js';
 import { cpuSeconds, freePort, procStatusMiB, startProcess, stopProcess } from './processes.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,27 +59,31 @@ function metricRequest(): Uint8Array {
   return encodeSignal('metrics', metricsOf(metrics, { 'service.name': 'checkout' }));
 }
 
-/** 100 spans of 20 attributes of 5,000 bytes each (the testbed's largest attribute case). */
-function bigAttributeTraceRequest(): Uint8Array {
-  const value = 'x'.repeat(5000);
+/**
+ * 100 spans as the testbed's load generator makes them: "load-generator-span", kind client, its two
+ * sequence-number attributes, plus `extra` attributes (Trace1kSPSWithAttrs: 20 of 5,000 bytes).
+ */
+function testbedTraceRequest(extra: Record<string, unknown> = {}): Uint8Array {
   const spans = Array.from({ length: ITEMS_PER_REQUEST }, (_, i) =>
     newSpan({
-      traceId: (0x1000 + (i >> 3)).toString(16).padStart(32, '0'),
+      traceId: '1'.padStart(32, '0'),
       spanId: (0x100 + i).toString(16).padStart(16, '0'),
       name: 'load-generator-span',
+      kind: SpanKind.Client,
       startTimeUnixNano: 1_700_000_000_000_000_000n,
       endTimeUnixNano: 1_700_000_000_001_000_000n,
-      attributes: attrs(Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`attr.${k}`, value]))),
+      attributes: attrs({ 'load_generator.span_seq_num': 0x100 + i, 'load_generator.trace_seq_num': 1, ...extra }),
     }),
   );
-  return encodeSignal('traces', tracesOf(spans, { 'service.name': 'load-generator' }));
+  return encodeSignal('traces', tracesOf(spans));
 }
 
 const once = <T>(make: () => T) => {
   let v: T | undefined;
   return () => (v ??= make());
 };
-const traces = once(() => encodeSignal('traces', syntheticTraces(ITEMS_PER_REQUEST)));
+const traces = once(() => testbedTraceRequest());
+const bigAttributeTraces = once(() => testbedTraceRequest(Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`attr.${k}`, 'x'.repeat(5000)]))));
 
 const SCENARIOS: Scenario[] = [
   { name: 'Idle', signal: 'traces', protocol: 'grpc', rate: 0, body: traces, collector: '0.5 %, 45 MiB' },
@@ -90,7 +93,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'Trace10kSPS/OTLP-HTTP-gzip', signal: 'traces', protocol: 'http', gzip: true, rate: 10_000, body: traces, collector: '—' },
   { name: 'Log10kDPS/OTLP-gRPC', signal: 'logs', protocol: 'grpc', rate: 10_000, body: once(logRequest), collector: '—' },
   { name: 'Metric10kDPS/OTLP-gRPC', signal: 'metrics', protocol: 'grpc', rate: 10_000, body: once(metricRequest), collector: '—' },
-  { name: 'Trace1kSPSWithAttrs/20×5000B', signal: 'traces', protocol: 'grpc', rate: 1_000, body: once(bigAttributeTraceRequest), collector: '—' },
+  { name: 'Trace1kSPSWithAttrs/20×5000B', signal: 'traces', protocol: 'grpc', rate: 1_000, body: bigAttributeTraces, collector: '—' },
 ];
 
 /** The loopback backend the exporters send to: answers every export at once, counts requests. */
@@ -209,7 +212,8 @@ async function runScenario(s: Scenario, backend: Backend, seconds: number, profi
             compression: s.gzip ? 'gzip' : undefined,
             durationMs: ms,
             rate,
-            concurrency: 2,
+            // Summit answers once delivered (up to the batch timeout): enough senders to keep the rate
+            concurrency: 32,
             body: s.body(),
             spansPerRequest: ITEMS_PER_REQUEST,
           })

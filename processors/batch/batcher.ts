@@ -6,6 +6,14 @@ import { SHAPES, takeItems, type Shape } from './split.js';
 
 export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
 
+/**
+ * The shortest time between an idle flush and the send before it. Without it, steady light load
+ * (requests a few ms apart, each alone in its event-loop turn) sent every request as a batch of
+ * its own: at 100 requests/s, 100 exports/s, each paying its compression, connection and
+ * exporter-helper costs (issue 19). A sender waiting for each answer still gets ~20 batches/s.
+ */
+export const IDLE_FLUSH_MIN_GAP_MS = 50;
+
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
   sendBatchSize: number;
@@ -49,6 +57,9 @@ export class Batcher<S extends Signal> {
   private closed = false;
   private idleCheck: NodeJS.Immediate | undefined;
   private arrivedSinceCheck = false;
+  /** Wakes an idle flush held back by IDLE_FLUSH_MIN_GAP_MS. */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastSend = -Infinity;
 
   constructor(
     private readonly signal: S,
@@ -106,7 +117,14 @@ export class Batcher<S extends Signal> {
       this.idleCheck = setImmediate(this.onIdleCheck);
       return;
     }
-    this.send('idle');
+    const wait = this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - performance.now();
+    if (wait <= 0) this.send('idle');
+    else this.idleTimer ??= setTimeout(this.onIdleGapOver, wait).unref();
+  };
+
+  private readonly onIdleGapOver = (): void => {
+    this.idleTimer = undefined;
+    if (this.items > 0) this.send('idle');
   };
 
   private readonly onTimeout = (): void => {
@@ -125,6 +143,11 @@ export class Batcher<S extends Signal> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    this.lastSend = performance.now();
     this.opts.onSend?.(trigger, items);
 
     let delivery: Promise<void>;
