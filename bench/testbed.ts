@@ -9,7 +9,7 @@
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -139,7 +139,7 @@ async function startBackend(): Promise<Backend> {
   return backend;
 }
 
-async function startSummit(s: Scenario, backend: Backend, profileDir?: string): Promise<{ child: ChildProcess; endpoint: string; metrics: string }> {
+async function startSummit(s: Scenario, backend: Backend, profileDir?: string): Promise<{ child: ChildProcess; endpoint: string; metrics: string; dir: string }> {
   const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'summit-testbed-'));
   const config = join(dir, 'testbed.yaml');
@@ -165,7 +165,7 @@ service:
   );
   const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = await startProcess([...flags, join(DIST, 'bin', 'summit.js'), '--config', config], /Everything is ready/);
-  return { child, endpoint: s.protocol === 'grpc' ? `127.0.0.1:${grpc}` : `http://127.0.0.1:${http}`, metrics: `http://127.0.0.1:${metrics}/metrics` };
+  return { child, endpoint: s.protocol === 'grpc' ? `127.0.0.1:${grpc}` : `http://127.0.0.1:${http}`, metrics: `http://127.0.0.1:${metrics}/metrics`, dir };
 }
 
 /** Context switches of every thread of a process: each is a wake-up (or a preemption). */
@@ -245,6 +245,7 @@ async function runScenario(s: Scenario, backend: Backend, seconds: number, profi
     };
   } finally {
     await stopProcess(summit.child);
+    rmSync(summit.dir, { recursive: true, force: true });
   }
 }
 

@@ -12,7 +12,7 @@ export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
  * its own: at 100 requests/s, 100 exports/s, each paying its compression, connection and
  * exporter-helper costs (issue 19). A sender waiting for each answer still gets ~20 batches/s.
  */
-export const IDLE_FLUSH_MIN_GAP_MS = 50;
+const IDLE_FLUSH_MIN_GAP_MS = 50;
 
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
