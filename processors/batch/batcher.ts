@@ -7,10 +7,12 @@ import { SHAPES, takeItems, type Shape } from './split.js';
 export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
 
 /**
- * The shortest time between an idle flush and the send before it. Without it, steady light load
- * (requests a few ms apart, each alone in its event-loop turn) sent every request as a batch of
- * its own: at 100 requests/s, 100 exports/s, each paying its compression, connection and
- * exporter-helper costs (issue 19). A sender waiting for each answer still gets ~20 batches/s.
+ * The shortest time between a small idle flush (under 1/16 of send_batch_size) and the send
+ * before it. Without it, steady light load (requests a few ms apart, each alone in its
+ * event-loop turn) sent every request as a batch of its own: at 100 requests/s, 100 exports/s,
+ * each paying its compression, connection and exporter-helper costs (issue 19). Larger idle
+ * batches — senders that all wait for their answers, e.g. SDKs sending 512 spans — go at once,
+ * so waiting senders are not throttled to one batch per gap.
  */
 const IDLE_FLUSH_MIN_GAP_MS = 50;
 
@@ -117,7 +119,8 @@ export class Batcher<S extends Signal> {
       this.idleCheck = setImmediate(this.onIdleCheck);
       return;
     }
-    const wait = this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - performance.now();
+    const small = this.items < this.opts.sendBatchSize / 16;
+    const wait = small ? this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - performance.now() : 0;
     if (wait <= 0) this.send('idle');
     else this.idleTimer ??= setTimeout(this.onIdleGapOver, wait).unref();
   };
