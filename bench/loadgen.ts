@@ -11,6 +11,7 @@
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../pipeline/duration.js';
 import { encodeSignal } from '../pipeline/otlpproto/index.js';
@@ -26,8 +27,10 @@ export interface LoadOptions {
   /** The request body, sent over and over; or a function giving each request its own (e.g. unique span ids). */
   body: Uint8Array | (() => Uint8Array);
   spansPerRequest: number;
-  /** HTTP: the request's path (and query) and Content-Type; OTLP traces unless given. */
+  /** The request's path (HTTP, with query) or gRPC method; OTLP traces unless given. */
   path?: string;
+  /** gzip: HTTP bodies are compressed once each (Content-Encoding), gRPC messages by the client. */
+  compression?: 'gzip';
   contentType?: string;
   /** HTTP: more headers for each request, made from its body (e.g. a webhook's signature). */
   headers?: (body: Uint8Array) => Record<string, string>;
@@ -76,11 +79,12 @@ function httpSender(endpoint: string, concurrency: number, path: string, content
   return { send, close: () => agent.destroy() };
 }
 
-function grpcSender(endpoint: string): { send: Sender; close(): void } {
-  const client = new Client(endpoint.replace(/^https?:\/\//, ''), credentials.createInsecure());
+function grpcSender(endpoint: string, method: string, gzip: boolean): { send: Sender; close(): void } {
+  // grpc-js: compression algorithm 2 is gzip.
+  const client = new Client(endpoint.replace(/^https?:\/\//, ''), credentials.createInsecure(), gzip ? { 'grpc.default_compression_algorithm': 2 } : {});
   const send: Sender = (payload) =>
     new Promise((resolve) => {
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, payload, new Metadata(), (err) =>
+      client.makeUnaryRequest(method, (b: Buffer) => b, (b: Buffer) => b, payload, new Metadata(), (err) =>
         resolve(
           !err
             ? { outcome: 'ok', status: 'grpc 0' }
@@ -94,9 +98,15 @@ function grpcSender(endpoint: string): { send: Sender; close(): void } {
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
-  const sender = o.protocol === 'grpc' ? grpcSender(o.endpoint) : httpSender(o.endpoint, o.concurrency, o.path ?? '/v1/traces', o.contentType ?? 'application/x-protobuf', o.headers);
-  const same = typeof o.body === 'function' ? undefined : asBuffer(o.body);
-  const nextBody = typeof o.body === 'function' ? o.body : () => same!;
+  const gzip = o.compression === 'gzip';
+  const sender =
+    o.protocol === 'grpc'
+      ? grpcSender(o.endpoint, o.path ?? '/opentelemetry.proto.collector.trace.v1.TraceService/Export', gzip)
+      : httpSender(o.endpoint, o.concurrency, o.path ?? '/v1/traces', o.contentType ?? 'application/x-protobuf', gzip ? (b) => ({ ...o.headers?.(b), 'content-encoding': 'gzip' }) : o.headers);
+  const encode = gzip && o.protocol === 'http' ? (b: Uint8Array) => gzipSync(b) : (b: Uint8Array) => b;
+  const make = o.body;
+  const same = typeof make === 'function' ? undefined : asBuffer(encode(make));
+  const nextBody = typeof make === 'function' ? () => encode(make()) : () => same!;
   const start = performance.now();
   const end = start + o.durationMs;
   const interval = o.rate > 0 ? (1000 * o.concurrency) / o.rate : 0;

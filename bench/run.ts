@@ -22,6 +22,7 @@ import { alertingSuite } from './alerting.js';
 import { prometheusReceiverSuite } from './prometheus-receiver.js';
 import { tailSamplingSuite } from './tail-sampling.js';
 import { transformSuite } from './transform.js';
+import { testbedSuite } from './testbed.js';
 
 const suites: [string, () => Promise<string>][] = [
   ['pipeline-overhead', pipelineOverheadSuite],
@@ -47,6 +48,7 @@ const suites: [string, () => Promise<string>][] = [
   ['tail-sampling', tailSamplingSuite],
   ['ui', uiSuite],
   ['transform', transformSuite],
+  ['testbed', testbedSuite],
   ['fuzz', fuzzSuite],
 ];
 /** Probes rather than measurements, run only when named: the fuzz takes 10 minutes. */

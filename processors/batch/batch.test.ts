@@ -334,6 +334,42 @@ describe('batch processor flushing when input pauses', () => {
     expect(b.received.map(spanNames)).toEqual([['a', 'b', 'c']]);
   });
 
+  it('holds a small idle flush that follows a send closer than 50 ms, so steady light input is still batched', async () => {
+    // performance.now stands still: however slow the machine, b and c arrive "within" the gap
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const b = batch('traces', { send_batch_size: 100, timeout: '10s', flush_when_idle: true });
+      await b.consume(spans('a'));
+      const later = [b.consume(spans('b'))];
+      await turn();
+      await turn();
+      later.push(b.consume(spans('c')));
+      await Promise.all(later);
+      expect(b.received.map(spanNames)).toEqual([['a'], ['b', 'c']]);
+      expect(await b.counter('otelcol_processor_batch_timeout_trigger_send_total')).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('sends a large idle batch at once, even right after another send', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      // send_batch_size 16: one span is 1/16 of it, no longer "small"
+      const b = batch('traces', { send_batch_size: 16, timeout: '10s', flush_when_idle: true });
+      await b.consume(spans('a'));
+      const later = [b.consume(spans('b'))];
+      await turn();
+      await turn();
+      later.push(b.consume(spans('c')));
+      await Promise.all(later);
+      expect(b.received.map(spanNames)).toEqual([['a'], ['b'], ['c']]);
+      expect(await b.counter('otelcol_processor_batch_timeout_trigger_send_total')).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('still sends by size under steady input', async () => {
     const b = batch('traces', { send_batch_size: 2, timeout: '10s', flush_when_idle: true });
     const inputs = [b.consume(spans('a')), b.consume(spans('b')), b.consume(spans('c'))];

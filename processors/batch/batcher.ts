@@ -6,6 +6,16 @@ import { SHAPES, takeItems, type Shape } from './split.js';
 
 export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
 
+/**
+ * The shortest time between a small idle flush (under 1/16 of send_batch_size) and the send
+ * before it. Without it, steady light load (requests a few ms apart, each alone in its
+ * event-loop turn) sent every request as a batch of its own: at 100 requests/s, 100 exports/s,
+ * each paying its compression, connection and exporter-helper costs (issue 19). Larger idle
+ * batches — senders that all wait for their answers, e.g. SDKs sending 512 spans — go at once,
+ * so waiting senders are not throttled to one batch per gap.
+ */
+const IDLE_FLUSH_MIN_GAP_MS = 50;
+
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
   sendBatchSize: number;
@@ -51,6 +61,9 @@ export class Batcher<S extends Signal> {
   private closed = false;
   private idleCheck: NodeJS.Immediate | undefined;
   private arrivedSinceCheck = false;
+  /** Wakes an idle flush held back by IDLE_FLUSH_MIN_GAP_MS. */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastSend = -Infinity;
 
   constructor(
     private readonly signal: S,
@@ -108,7 +121,15 @@ export class Batcher<S extends Signal> {
       this.idleCheck = setImmediate(this.onIdleCheck);
       return;
     }
-    this.send('idle');
+    const small = this.items < this.opts.sendBatchSize / 16;
+    const wait = small ? this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - performance.now() : 0;
+    if (wait <= 0) this.send('idle');
+    else this.idleTimer ??= setTimeout(this.onIdleGapOver, wait).unref();
+  };
+
+  private readonly onIdleGapOver = (): void => {
+    this.idleTimer = undefined;
+    if (this.items > 0) this.send('idle');
   };
 
   private readonly onTimeout = (): void => {
@@ -127,6 +148,11 @@ export class Batcher<S extends Signal> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    this.lastSend = performance.now();
     this.opts.onSend?.(trigger, items);
 
     let delivery: Promise<void>;
