@@ -352,6 +352,40 @@ describe('batch processor flushing when input pauses', () => {
     }
   });
 
+  it('stops holding small idle flushes for a sender that waits for each answer (a hold that gained no input)', async () => {
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    try {
+      const b = batch('traces', { send_batch_size: 100, timeout: '10s', flush_when_idle: true });
+      await b.consume(spans('a'));
+      // the first small flush after a send is held; nothing else arrives while it is
+      const held = b.consume(spans('b'));
+      await turn();
+      await turn();
+      expect(await isSettled(held)).toBe(false);
+      await vi.advanceTimersByTimeAsync(50);
+      await held;
+      // from now on (for a second) the lone sender's requests go at once
+      for (const name of ['c', 'd']) {
+        const next = b.consume(spans(name));
+        await turn();
+        await turn();
+        expect(await isSettled(next)).toBe(true);
+      }
+      expect(b.received.map(spanNames)).toEqual([['a'], ['b'], ['c'], ['d']]);
+      // a second later holding is tried again: the flush after e, close behind it, is held
+      vi.advanceTimersByTime(1000);
+      await b.consume(spans('e'));
+      const probe = b.consume(spans('f'));
+      await turn();
+      await turn();
+      expect(await isSettled(probe)).toBe(false);
+      await vi.advanceTimersByTimeAsync(50);
+      await probe;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('sends a large idle batch at once, even right after another send', async () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {

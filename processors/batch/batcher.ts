@@ -64,6 +64,10 @@ export class Batcher<S extends Signal> {
   /** Wakes an idle flush held back by IDLE_FLUSH_MIN_GAP_MS. */
   private idleTimer: NodeJS.Timeout | undefined;
   private lastSend = -Infinity;
+  /** Items pending when the current hold began: a hold that gains none only delayed its senders. */
+  private itemsAtHold = 0;
+  /** Until when small idle flushes go at once, because the last hold gained nothing (see onIdleGapOver). */
+  private noHoldUntil = -Infinity;
 
   constructor(
     private readonly signal: S,
@@ -121,14 +125,24 @@ export class Batcher<S extends Signal> {
       this.idleCheck = setImmediate(this.onIdleCheck);
       return;
     }
-    const small = this.items < this.opts.sendBatchSize / 16;
-    const wait = small ? this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - performance.now() : 0;
+    const now = performance.now();
+    const small = this.items < this.opts.sendBatchSize / 16 && now >= this.noHoldUntil;
+    const wait = small ? this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - now : 0;
     if (wait <= 0) this.send('idle');
-    else this.idleTimer ??= setTimeout(this.onIdleGapOver, wait).unref();
+    else if (this.idleTimer === undefined) {
+      this.itemsAtHold = this.items;
+      this.idleTimer = setTimeout(this.onIdleGapOver, wait).unref();
+    }
   };
 
+  /**
+   * A hold that gained no input held senders that wait for their answer (one SDK or syslog
+   * connection sending one request after another): holding them again would cap them at one
+   * batch per gap. Small idle flushes then go at once, and holding is tried again a second later.
+   */
   private readonly onIdleGapOver = (): void => {
     this.idleTimer = undefined;
+    if (this.items <= this.itemsAtHold) this.noHoldUntil = performance.now() + 1000;
     if (this.items > 0) this.send('idle');
   };
 
