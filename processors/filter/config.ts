@@ -3,7 +3,9 @@ import type { OttlContext } from '../../pipeline/ottl/index.js';
 import { flatConditionsSchema } from './flat.js';
 import { legacyMatchSchema, type LegacyMatch } from './legacy.js';
 
-export type ErrorMode = 'propagate' | 'ignore' | 'silent';
+import { ERROR_MODES, type ErrorMode } from '../internal/ottl-errors.js';
+
+export type { ErrorMode } from '../internal/ottl-errors.js';
 
 /** Upstream's default since its feature gate processor.filter.defaultErrorModeIgnore went stable. */
 export const DEFAULT_ERROR_MODE: ErrorMode = 'ignore';
@@ -63,7 +65,7 @@ export const configSchema: JSONSchema = {
   additionalProperties: false,
   properties: {
     error_mode: {
-      enum: ['propagate', 'ignore', 'silent'],
+      enum: ERROR_MODES,
       default: DEFAULT_ERROR_MODE,
       description: 'what a condition that fails to evaluate does: fail the batch (propagate), or count as false and log (ignore) or not (silent)',
     },

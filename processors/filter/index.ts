@@ -1,5 +1,4 @@
 import {
-  permanentError,
   type ComponentFactory,
   type ComponentInstance,
   type Consumer,
@@ -12,7 +11,6 @@ import {
   compileCondition,
   compileConditions,
   OttlParseError,
-  OttlRuntimeError,
   parseCondition,
   type ContextItems,
   type OttlContext,
@@ -20,6 +18,7 @@ import {
 } from '../../pipeline/ottl/index.js';
 import { CONDITION_LISTS, conditionsOf, configSchema, DEFAULT_ERROR_MODE, type FilterConfig } from './config.js';
 import { filterLogs, filterMetrics, filterTraces } from './filter.js';
+import { OttlErrors } from '../internal/ottl-errors.js';
 import { withFlatConditions } from './flat.js';
 import { compileLegacy, legacyProblems, type LegacyMatch } from './legacy.js';
 
@@ -80,18 +79,8 @@ function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): Com
 
   const config = withFlatConditions(raw).config;
   const errorMode = config.error_mode ?? DEFAULT_ERROR_MODE;
-  // Evaluation is synchronous per batch, so per-batch error bookkeeping can live on the instance.
-  const ignored: { count: number; first?: OttlRuntimeError } = { count: 0 };
-  const resetIgnored = (): void => {
-    ignored.count = 0;
-    ignored.first = undefined;
-  };
-  const onError =
-    errorMode === 'propagate'
-      ? undefined
-      : (err: OttlRuntimeError) => {
-          if (ignored.count++ === 0) ignored.first = err;
-        };
+  const errors = new OttlErrors(`filter processor ${ctx.id}`, ctx.logger, 'filter conditions failed to evaluate; treated as not matching');
+  const onError = errors.onError(errorMode);
 
   const compile = <C extends OttlContext>(section: 'traces' | 'logs' | 'metrics', key: string, context: C): Predicate<ContextItems[C]> | undefined => {
     const sources = conditionsOf(config, section, key);
@@ -125,19 +114,7 @@ function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): Com
     const filtered = ctx.telemetry.counter(metricName, help, ['filter']);
     return {
       async consume(data) {
-        resetIgnored();
-        let dropped: number;
-        try {
-          dropped = filter(data);
-        } catch (err) {
-          // The same data fails the same way every time: retrying cannot help.
-          if (err instanceof OttlRuntimeError) throw permanentError(`filter processor ${ctx.id}: ${err.message}`, err);
-          throw err;
-        }
-        if (ignored.count && errorMode === 'ignore') {
-          // One line per batch, not per item: a bad condition must not flood the log.
-          ctx.logger.warn({ signal, errors: ignored.count, first: ignored.first?.message }, 'filter conditions failed to evaluate; treated as not matching');
-        }
+        const dropped = errors.run(signal, () => filter(data));
         if (dropped) {
           filtered.inc({ filter: ctx.id }, dropped);
           ctx.logger.debug({ signal, dropped }, 'filter dropped items');

@@ -1,6 +1,8 @@
 import type { JSONSchema } from '../../pipeline/index.js';
 
-export type ErrorMode = 'propagate' | 'ignore' | 'silent';
+import { ERROR_MODES, type ErrorMode } from '../internal/ottl-errors.js';
+
+export type { ErrorMode } from '../internal/ottl-errors.js';
 export type RouteContext = 'resource' | 'span' | 'metric' | 'datapoint' | 'log' | 'request';
 
 export interface RouteConfig {
@@ -40,7 +42,7 @@ export const configSchema: JSONSchema = {
       },
     },
     default_pipelines: { type: 'array', items: { type: 'string' }, description: 'where items that match no route go; dropped when empty' },
-    error_mode: { enum: ['propagate', 'ignore', 'silent'], default: 'propagate' },
+    error_mode: { enum: ERROR_MODES, default: 'propagate' },
     match_once: { type: 'boolean', description: 'removed upstream in v0.120.0; routing always matches once. Accepted so older configs load' },
   },
 };

@@ -1,8 +1,7 @@
 import type { ComponentFactory, ComponentInstance, Consumer, CreateContext, NextConsumers } from '../../pipeline/component.js';
-import { permanentError } from '../../pipeline/errors.js';
 import { cloneData, countItems } from '../../pipeline/model-ops.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
-import { OttlRuntimeError } from '../../pipeline/ottl/index.js';
+import { OttlErrors } from '../internal/ottl-errors.js';
 import { configSchema, type RoutingConfig } from './config.js';
 import { compileTable, SIGNAL_CONTEXTS, type Route } from './routes.js';
 import { takeLogs, takeMetrics, takeTraces } from './split.js';
@@ -21,14 +20,8 @@ function validate(config: RoutingConfig): { path: string; message: string }[] {
 
 function create(ctx: CreateContext, config: RoutingConfig, _next: NextConsumers): ComponentInstance {
   const mode = config.error_mode ?? 'propagate';
-  const ignored = { count: 0, first: '' };
-  const onError =
-    mode === 'propagate'
-      ? undefined
-      : (err: OttlRuntimeError): void => {
-          if (mode === 'ignore' && ignored.count++ === 0) ignored.first = err.message;
-        };
-  const { routes, problems } = compileTable(config, onError);
+  const errors = new OttlErrors(`routing connector ${ctx.id}`, ctx.logger, 'routing conditions failed; items went to the default pipelines');
+  const { routes, problems } = compileTable(config, errors.onError(mode));
   if (problems.length) throw new Error(`invalid routing table:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   if (config.match_once === false) {
     ctx.logger.warn('routing: match_once was removed upstream in v0.120.0; every item goes to the first route that matches it');
@@ -50,22 +43,17 @@ function create(ctx: CreateContext, config: RoutingConfig, _next: NextConsumers)
     const take = TAKE[signal] as (data: SignalData[S], route: Route) => SignalData[S] | undefined;
     return {
       async consume(data) {
-        ignored.count = 0;
         const sends: [Consumer<S>, SignalData[S]][] = [];
-        try {
+        errors.run(signal, () => {
           for (const { route, targets } of table) {
             const taken = take(data, route);
             if (taken) for (const t of targets) sends.push([t, taken]);
           }
-        } catch (err) {
-          if (err instanceof OttlRuntimeError) throw permanentError(`routing connector ${ctx.id}: ${err.message}`, err);
-          throw err;
-        }
+        });
         if (countItems(signal, data) > 0) {
           if (defaults.length) for (const t of defaults) sends.push([t, data]);
           else ctx.logger.debug({ signal, items: countItems(signal, data) }, 'routing: items matched no route and there are no default_pipelines; dropped');
         }
-        if (ignored.count) ctx.logger.warn({ signal, errors: ignored.count, first: ignored.first }, 'routing conditions failed; items went to the default pipelines');
         // Batches share resource and scope objects, and a route may feed several pipelines: each
         // send but the last gets its own copy so one pipeline's changes cannot reach another.
         await Promise.all(sends.map(([target, batch], i) => target.consume(i === sends.length - 1 ? batch : cloneData(signal, batch))));

@@ -1,7 +1,9 @@
 import type { JSONSchema } from '../../pipeline/index.js';
 import type { OttlContext } from '../../pipeline/ottl/index.js';
 
-export type ErrorMode = 'propagate' | 'ignore' | 'silent';
+import { ERROR_MODES, type ErrorMode } from '../internal/ottl-errors.js';
+
+export type { ErrorMode } from '../internal/ottl-errors.js';
 
 /** Upstream's default since its feature gate processor.transform.defaultErrorModeIgnore. */
 export const DEFAULT_ERROR_MODE: ErrorMode = 'ignore';
@@ -37,7 +39,7 @@ export const SIGNAL_CONTEXTS: Record<StatementsKey, readonly OttlContext[]> = {
 };
 
 const ERROR_MODE: JSONSchema = {
-  enum: ['propagate', 'ignore', 'silent'],
+  enum: ERROR_MODES,
   description: 'what a statement that fails does: fail the batch (propagate), or skip it and log (ignore) or not (silent)',
 };
 

@@ -8,6 +8,7 @@ import {
   type Predicate,
   type Statement,
 } from '../../pipeline/ottl/index.js';
+import type { OttlErrors } from '../internal/ottl-errors.js';
 import { SIGNAL_CONTEXTS, type ErrorMode, type StatementsKey, type TransformConfig } from './config.js';
 
 /** One statement group compiled for its context: `run` applies it to one item. */
@@ -17,11 +18,6 @@ export interface CompiledGroup {
 }
 
 /** Runtime errors that `ignore` groups skipped in the batch being processed, logged once per batch. */
-export interface IgnoredErrors {
-  count: number;
-  first?: string;
-}
-
 export interface Problem {
   path: string;
   message: string;
@@ -31,7 +27,7 @@ export interface Problem {
  * Compiles every group of one statements list; config problems are collected (keyed by their
  * place in the config, `trace_statements[1].statements[0]`) rather than thrown one at a time.
  */
-export function compileGroups(config: TransformConfig, key: StatementsKey, ignored: IgnoredErrors, problems: Problem[]): CompiledGroup[] {
+export function compileGroups(config: TransformConfig, key: StatementsKey, errors: OttlErrors, problems: Problem[]): CompiledGroup[] {
   const groups: CompiledGroup[] = [];
   const candidates = SIGNAL_CONTEXTS[key];
   (config[key] ?? []).forEach((entry, g) => {
@@ -59,14 +55,7 @@ export function compileGroups(config: TransformConfig, key: StatementsKey, ignor
         problems.push({ path: typeof entry === 'string' ? where : `${where}[${i}]`, message: err.message });
       }
     });
-    const onError =
-      mode === 'propagate'
-        ? undefined
-        : mode === 'silent'
-          ? (): void => {}
-          : (err: OttlRuntimeError): void => {
-              if (ignored.count++ === 0) ignored.first = err.message;
-            };
+    const onError = errors.onError(mode);
     let matches: Predicate<unknown> | undefined;
     try {
       matches = conditions.length ? (compileConditions(conditions, context, { onError }) as Predicate<unknown>) : undefined;

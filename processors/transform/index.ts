@@ -1,5 +1,4 @@
 import {
-  permanentError,
   type ComponentFactory,
   type ComponentInstance,
   type Consumer,
@@ -8,10 +7,10 @@ import {
   type Signal,
   type SignalData,
 } from '../../pipeline/index.js';
-import { OttlRuntimeError } from '../../pipeline/ottl/index.js';
 import { applyLogs, applyMetrics, applyTraces } from './apply.js';
 import { configSchema, type TransformConfig } from './config.js';
-import { compileGroups, type CompiledGroup, type IgnoredErrors, type Problem } from './groups.js';
+import { OttlErrors } from '../internal/ottl-errors.js';
+import { compileGroups, type CompiledGroup, type Problem } from './groups.js';
 
 export type { TransformConfig } from './config.js';
 
@@ -21,24 +20,23 @@ const APPLY: { [S in Signal]: (data: SignalData[S], groups: readonly CompiledGro
   logs: applyLogs,
 };
 
-function compileAll(config: TransformConfig, ignored: IgnoredErrors): { groups: Record<Signal, CompiledGroup[]>; problems: Problem[] } {
+function compileAll(config: TransformConfig, errors: OttlErrors): { groups: Record<Signal, CompiledGroup[]>; problems: Problem[] } {
   const problems: Problem[] = [];
   const groups = {
-    traces: compileGroups(config, 'trace_statements', ignored, problems),
-    metrics: compileGroups(config, 'metric_statements', ignored, problems),
-    logs: compileGroups(config, 'log_statements', ignored, problems),
+    traces: compileGroups(config, 'trace_statements', errors, problems),
+    metrics: compileGroups(config, 'metric_statements', errors, problems),
+    logs: compileGroups(config, 'log_statements', errors, problems),
   };
   return { groups, problems };
 }
 
 function validate(config: TransformConfig): Problem[] {
-  return compileAll(config, { count: 0 }).problems;
+  return compileAll(config, new OttlErrors('transform processor', undefined, '')).problems;
 }
 
 function create(ctx: CreateContext, config: TransformConfig, next: NextConsumers): ComponentInstance {
-  // Evaluation is synchronous per batch, so per-batch error bookkeeping can live on the instance.
-  const ignored: IgnoredErrors = { count: 0 };
-  const { groups, problems } = compileAll(config, ignored);
+  const errors = new OttlErrors(`transform processor ${ctx.id}`, ctx.logger, 'transform statements failed; skipped');
+  const { groups, problems } = compileAll(config, errors);
   if (problems.length) throw new Error(`invalid transform statements:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
 
   const consumerFor = <S extends Signal>(signal: S): Consumer<S> => {
@@ -49,19 +47,7 @@ function create(ctx: CreateContext, config: TransformConfig, next: NextConsumers
     const apply = APPLY[signal] as (data: SignalData[S], groups: readonly CompiledGroup[]) => void;
     return {
       async consume(data) {
-        ignored.count = 0;
-        ignored.first = undefined;
-        try {
-          apply(data, signalGroups);
-        } catch (err) {
-          // The same data fails the same way every time: retrying cannot help.
-          if (err instanceof OttlRuntimeError) throw permanentError(`transform processor ${ctx.id}: ${err.message}`, err);
-          throw err;
-        }
-        // One line per batch, not per item: a failing statement must not flood the log.
-        if (ignored.count) {
-          ctx.logger.warn({ signal, errors: ignored.count, first: ignored.first }, 'transform statements failed; skipped');
-        }
+        errors.run(signal, () => apply(data, signalGroups));
         return downstream.consume(data);
       },
     };
