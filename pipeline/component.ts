@@ -100,6 +100,12 @@ export interface ShutdownContext {
   readonly deadline: number;
   /** Data that was acknowledged upstream and is dropped while stopping; the process then exits non-zero. */
   dropped(signal: Signal, items: number): void;
+  /**
+   * Set when the component stops for good while its data can still go elsewhere (a backend a
+   * load balancer no longer routes to): what it still holds is passed here at once instead of
+   * being waited for, kept or dropped. Resolves once the data is accepted elsewhere.
+   */
+  handOver?<S extends Signal>(signal: S, data: SignalData[S]): Promise<void>;
 }
 
 export interface CreateContext {

@@ -12,7 +12,7 @@ export type { LoadBalancingConfig } from './config.js';
 
 type Backend = ComponentInstance & { consumers: NextConsumers };
 
-/** How long a removed backend may take to hand over what it holds, when the service gives no deadline. */
+/** How long a removed backend's attempts in flight may take before they are aborted and handed over. */
 const DRAIN_MS = 30_000;
 
 function resolverFor(ctx: CreateContext, c: LoadBalancingConfig, lookup?: Lookup): Resolver {
@@ -24,8 +24,8 @@ function resolverFor(ctx: CreateContext, c: LoadBalancingConfig, lookup?: Lookup
 /**
  * Sends each item to the backend its routing key hashes to, on a consistent-hashing ring of
  * the backends the resolver finds; each backend is an OTLP/gRPC exporter with its own queue
- * and retries. A backend that goes away is drained before it is closed, so what it accepted
- * is still delivered.
+ * and retries. What a backend that goes away still holds is routed again on the new ring, so
+ * what it accepted is still delivered though the backend itself is down.
  */
 export function createLoadBalancer(ctx: CreateContext, config: LoadBalancingConfig, lookup?: Lookup): ComponentInstance & { endpoints(): string[] } {
   const problems = validateConfig(config);
@@ -62,8 +62,13 @@ export function createLoadBalancer(ctx: CreateContext, config: LoadBalancingConf
       return b;
     });
     if (added.length || removed.length) ctx.logger.info({ backends: endpoints, added, removed }, 'loadbalancing: backends changed');
-    // New data already goes to the new ring; the leaving backends deliver what they accepted.
-    await Promise.all(leaving.map((b) => b.shutdown?.({ deadline: Date.now() + DRAIN_MS, dropped: (_s, n) => ctx.logger.error({ items: n }, 'loadbalancing: a removed backend dropped data it had accepted') })));
+    // New data already goes to the new ring; what the leaving backends hold follows it there.
+    const handOver: ShutdownContext = {
+      deadline: Date.now() + DRAIN_MS,
+      dropped: (_s, n) => ctx.logger.error({ items: n }, 'loadbalancing: a removed backend dropped data it had accepted, with no backend left to take it'),
+      handOver: (signal, data) => consumers[signal]!.consume(data),
+    };
+    await Promise.all(leaving.map((b) => b.shutdown?.(handOver)));
   };
 
   const consumer = <S extends Signal>(signal: S): Consumer<S> => ({

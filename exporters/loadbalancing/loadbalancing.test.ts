@@ -127,4 +127,30 @@ describe('loadbalancing exporter', () => {
     expect(got).toHaveLength(60);
     expect(new Set(got).size).toBe(60);
   });
+
+  it('routes again what a removed backend that is down still held, to the backends left', async () => {
+    // 127.0.0.3 has nothing listening: its backend queues the spans it is given and retries them.
+    const server = await backend();
+    const port = server.endpoint.split(':')[1];
+    let answer = ['127.0.0.1', '127.0.0.3'];
+    const lb = createLoadBalancer(
+      testContext({ id: 'loadbalancing', kind: 'exporter', signals: ['traces'] }),
+      config({ dns: { hostname: 'samplers.test', port, interval: '20ms', timeout: '1s' } }),
+      async () => answer,
+    );
+    await lb.start!(testHost());
+    await expect.poll(() => lb.endpoints().length, { timeout: 5000 }).toBe(2);
+    const spans = Array.from({ length: 40 }, (_, i) => newSpan({ traceId: tid(i), spanId: (i + 1).toString(16).padStart(16, '0') }));
+    await lb.consumers!.traces!.consume(tracesOf(spans));
+    await new Promise((r) => setTimeout(r, 300));
+    const beforeRemoval = server.traces.size;
+    expect(beforeRemoval).toBeGreaterThan(0);
+    expect(beforeRemoval).toBeLessThan(40);
+    answer = ['127.0.0.1'];
+    await expect.poll(() => lb.endpoints(), { timeout: 5000 }).toEqual([server.endpoint]);
+    // handed over at once, not after the 30 s a removed backend's attempts may take
+    await expect.poll(() => server.traces.size, { timeout: 5000 }).toBe(40);
+    await lb.shutdown!();
+    for (let i = 0; i < 40; i++) expect(server.traces.get(tid(i))).toEqual([(i + 1).toString(16).padStart(16, '0')]);
+  });
 });

@@ -462,6 +462,36 @@ describe('exporter helper with a persistent queue', () => {
     await second.helper.shutdown();
   });
 
+  it('stopping with somewhere to hand over, passes on queued, retrying and aborted batches at once and leaves nothing on disk', async () => {
+    const storage = new MemoryStorage();
+    let calls = 0;
+    // Every other send hangs until the deadline aborts it, the others fail and wait 10 s for a retry.
+    const t = setup({ ...persistent, timeout: '0', retry_on_failure: { ...FAST.retry_on_failure, initial_interval: '10s', max_elapsed_time: '0' }, sending_queue: { ...persistent.sending_queue, num_consumers: 4 } }, () =>
+      ++calls % 2 === 0 ? Promise.reject(new Error('503')) : new Promise<void>(() => {}),
+    );
+    await t.helper.start(testHost({ 'file_storage/q': storage }));
+    for (let i = 0; i < 6; i++) await t.consume(batch(1, `b${i}`));
+    await until(() => calls >= 4);
+    const handed: string[] = [];
+    const stop = shutdownContext(Date.now() + 150);
+    const started = Date.now();
+    await t.helper.shutdown({ ...stop.ctx, handOver: async (_signal, data) => void handed.push(...names(data as Traces)) });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(handed.sort()).toEqual(['b0-0', 'b1-0', 'b2-0', 'b3-0', 'b4-0', 'b5-0']);
+    expect(stop.dropped).toEqual([]);
+    expect(storage.records.get('exporter/otlp/test:traces')!.size).toBe(0);
+    expect(t.logs.some((l) => /stopped and handed over 6 undelivered spans/.test(l.msg))).toBe(true);
+  });
+
+  it('reports what nothing else would take when handing over fails (in-memory queue)', async () => {
+    const t = setup({ ...FAST, retry_on_failure: { ...FAST.retry_on_failure, initial_interval: '10s', max_elapsed_time: '0' } }, () => Promise.reject(new Error('503')));
+    await t.helper.start(testHost());
+    for (let i = 0; i < 3; i++) await t.consume(batch(2, `b${i}`));
+    const stop = shutdownContext(Date.now() + 1000);
+    await t.helper.shutdown({ ...stop.ctx, handOver: () => Promise.reject(retryableError('no backends')) });
+    expect(stop.dropped).toEqual([['traces', 6]]);
+  });
+
   it('keeps the batch in memory only while no backlog builds up', async () => {
     const storage = new MemoryStorage();
     const g = gatedSend();

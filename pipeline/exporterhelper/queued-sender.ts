@@ -42,6 +42,10 @@ export class QueuedSender<S extends Signal> {
   private lost = { batches: 0, items: 0 };
   private onChange?: () => void;
   private stopping?: Promise<void>;
+  /** Stopping with somewhere to pass undelivered batches to (ShutdownContext.handOver). */
+  private handingOver = false;
+  /** Batches whose sending ended with the stop, to hand over. */
+  private readonly leftovers: Entry<S>[] = [];
 
   constructor(
     private readonly env: SenderEnv,
@@ -216,6 +220,11 @@ export class QueuedSender<S extends Signal> {
       entry.done?.resolve();
       return;
     }
+    if (outcome.reason === 'shutdown' && this.handingOver) {
+      entry.data = data;
+      this.leftovers.push(entry);
+      return;
+    }
     if (outcome.reason === 'shutdown' && this.durable) {
       // Not acknowledged: it stays on disk and is sent after the restart.
       entry.done?.reject(retryableError(`exporter "${env.exporterId}" is shutting down; the batch stays in the persistent queue`));
@@ -266,7 +275,8 @@ export class QueuedSender<S extends Signal> {
     // At the deadline nothing is waited for any more: attempts in flight are aborted too.
     const timer = ctx ? setTimeout(() => this.abandon(), Math.max(0, ctx.deadline - Date.now())) : undefined;
     try {
-      if (this.durable) await this.stopPersistent();
+      if (ctx?.handOver) await this.stopHandingOver(ctx, ctx.handOver.bind(ctx));
+      else if (this.durable) await this.stopPersistent();
       else await this.stopInMemory(ctx);
     } finally {
       clearTimeout(timer);
@@ -277,6 +287,47 @@ export class QueuedSender<S extends Signal> {
     this.stop.fire();
     this.cancel.fire();
     this.changed();
+  }
+
+  /**
+   * Stops for good while the data can go elsewhere: nothing more is waited for from this
+   * backend. Batches queued or waiting to retry are handed over at once; attempts in flight
+   * finish (or the deadline aborts them) and what they did not deliver is handed over too.
+   * A batch nobody takes is dropped and reported — or, in a persistent queue, stays on disk.
+   */
+  private async stopHandingOver(ctx: ShutdownContext, handOver: NonNullable<ShutdownContext['handOver']>): Promise<void> {
+    const { env, signal } = this;
+    this.accepting = false;
+    this.handingOver = true;
+    this.leftovers.push(...this.queue.halt());
+    this.stop.fire();
+    await Promise.all(this.workers);
+    const passed = { batches: 0, items: 0 };
+    for (const entry of this.leftovers.splice(0)) {
+      try {
+        await handOver(signal, entry.data ?? (await this.load(entry.id!)));
+      } catch (err) {
+        if (this.durable) {
+          env.logger.error({ err, items: entry.items, data_type: signal }, `exporter "${env.exporterId}": a batch could not be handed over; it stays in the persistent queue`);
+          entry.done?.reject(retryableError(`exporter "${env.exporterId}" stopped and could not hand the batch over: ${errorText(err)}`));
+          continue;
+        }
+        this.lost.batches++;
+        this.lost.items += entry.items;
+        env.metrics.result(signal, entry.items, false);
+        entry.done?.reject(retryableError(`exporter "${env.exporterId}" stopped and could not hand the batch over: ${errorText(err)}`));
+        continue;
+      }
+      passed.batches++;
+      passed.items += entry.items;
+      await this.ack(entry);
+      entry.done?.resolve();
+    }
+    await this.durable?.close();
+    if (passed.batches) env.logger.info({ batches: passed.batches, items: passed.items, data_type: signal }, `exporter "${env.exporterId}" stopped and handed over ${passed.items} undelivered ${ITEM_NOUN[signal]}`);
+    if (this.lost.items === 0) return;
+    env.logger.error({ dropped_items: this.lost.items, batches: this.lost.batches, data_type: signal }, `exporter "${env.exporterId}": dropped ${this.lost.items} ${ITEM_NOUN[signal]} nothing else would take while it stopped`);
+    ctx.dropped(signal, this.lost.items);
   }
 
   /**
