@@ -4,10 +4,12 @@ import type { Traces } from '../../pipeline/model.js';
 import type { TailSamplingConfig } from './config.js';
 import type { SamplerMetrics } from './metrics.js';
 import { combine, type Decision, type Policy } from './policies.js';
-import { joinGroups, spanBytes, splitByTrace, type SpanGroup, type TraceData } from './trace.js';
+import { joinGroups, spanBytes, spanHeapBytes, splitByTrace, TRACE_HEAP_BYTES, type SpanGroup, type TraceData } from './trace.js';
 
 interface PendingTrace extends TraceData {
   arrivedMs: number;
+  /** Estimated heap its spans hold ({@link spanHeapBytes}), what memory_budget_bytes counts. */
+  heapBytes: number;
 }
 
 type Final = 'sampled' | 'not_sampled' | 'dropped';
@@ -73,7 +75,8 @@ export class TailSampler {
       }
       let trace = this.pending.get(traceId);
       if (!trace) {
-        this.pending.set(traceId, (trace = { traceId, groups: [], spanCount: 0, bytes: 0, arrivedMs: now }));
+        this.pending.set(traceId, (trace = { traceId, groups: [], spanCount: 0, bytes: 0, heapBytes: TRACE_HEAP_BYTES, arrivedMs: now }));
+        this.bufferedBytes += TRACE_HEAP_BYTES;
         this.o.metrics.newTraces.inc({ processor });
       }
       for (const g of groups) {
@@ -82,9 +85,14 @@ export class TailSampler {
         else trace.groups.push(g);
         trace.spanCount += g.spans.length;
         let bytes = 0;
-        for (const s of g.spans) bytes += spanBytes(s);
+        let heap = 0;
+        for (const s of g.spans) {
+          bytes += spanBytes(s);
+          heap += spanHeapBytes(s);
+        }
         trace.bytes += bytes;
-        this.bufferedBytes += bytes;
+        trace.heapBytes += heap;
+        this.bufferedBytes += heap;
       }
       const max = this.o.config.maximum_trace_size_bytes;
       if (max > 0 && trace.bytes > max) {
@@ -203,7 +211,7 @@ export class TailSampler {
 
   private remove(trace: PendingTrace, now: number): void {
     this.pending.delete(trace.traceId);
-    this.bufferedBytes -= trace.bytes;
+    this.bufferedBytes -= trace.heapBytes;
     this.o.metrics.removalAge.observe({ processor: this.o.id }, (now - trace.arrivedMs) / 1000);
   }
 
