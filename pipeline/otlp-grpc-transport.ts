@@ -66,7 +66,9 @@ export class OtlpGrpcTransport {
   }
 
   async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
-    const body = Buffer.from(encodeSignal(signal, data));
+    const encoded = encodeSignal(signal, data);
+    // A view, not a copy: a copy of a large export was a third of its encoding time.
+    const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     const metadata = this.metadata.clone();
     const authHeaders: Record<string, string> = {};
     if (this.auth) {
