@@ -1,3 +1,4 @@
+import type { AnyValue } from '../model.js';
 import { OttlRuntimeError } from './errors.js';
 import type { CompiledValue, Getter } from './functions.js';
 import { typeName, type Value } from './values.js';
@@ -16,7 +17,7 @@ function expect<T>(arg: CompiledValue | undefined, what: string, accept: (v: Val
 
 export const stringArg = (arg: CompiledValue | undefined): Read<string> => expect(arg, 'a string', (v): v is string => typeof v === 'string');
 export const intArg = (arg: CompiledValue | undefined): Read<bigint> => expect(arg, 'an int', (v): v is bigint => typeof v === 'bigint');
-export const listArg = (arg: CompiledValue | undefined): Read<Value[]> => expect(arg, 'a list', (v): v is Value[] => Array.isArray(v));
+export const listArg = (arg: CompiledValue | undefined): Read<AnyValue[]> => expect(arg, 'a list', (v): v is AnyValue[] => Array.isArray(v));
 
 /** A list of string literals, checked when the config loads (keep_keys' keys, ...). */
 export function literalStrings(

@@ -6,7 +6,7 @@ import { CONTEXT_ENUMS } from './enums.js';
 import { OttlParseError, OttlRuntimeError } from './errors.js';
 import { EDITORS, editorsFor, FUNCTIONS, functionsFor, type CompiledValue, type FunctionSpec } from './functions.js';
 import { parseCondition, parseStatement } from './parser.js';
-import { compare, indexValue, setIndexed, typeName, type Value } from './values.js';
+import { compare, indexValue, isAnyValue, setIndexed, storable, typeName, type Value } from './values.js';
 
 /**
  * A compiled condition. Returns whether the item matches; throws {@link OttlRuntimeError} (and
@@ -205,15 +205,15 @@ class Compiler {
       case 'list': {
         const items = node.items.map((i) => this.value(i));
         if (items.every((i) => i.constant)) {
-          const value = items.map((i) => i.constant!.value);
+          const value = items.map((i) => storable(i.constant!.value, 'a list'));
           return { get: () => value, constant: { value }, type: 'list' };
         }
         const gets = items.map((i) => i.get);
-        return { get: (it) => gets.map((g) => cloneAnyValue(g(it))), type: 'list' };
+        return { get: (it) => gets.map((g) => cloneAnyValue(storable(g(it), 'a list'))), type: 'list' };
       }
       case 'map': {
         const entries = node.entries.map((e) => [e.key, this.value(e.value)] as const);
-        const get = (it: unknown): Value => new Map(entries.map(([k, v]) => [k, cloneAnyValue(v.get(it))]));
+        const get = (it: unknown): Value => new Map(entries.map(([k, v]) => [k, cloneAnyValue(storable(v.get(it), 'a map'))]));
         if (entries.every(([, v]) => v.constant)) {
           const value = get(undefined);
           return { get: () => value, constant: { value }, type: 'map' };
@@ -246,8 +246,9 @@ class Compiler {
   private indexed(name: string, spec: PathSpec<unknown>, keys: KeyNode[]): CompiledValue {
     const base = spec.get;
     if (!spec.index) this.fail(keys[0].col, `${name} cannot be indexed with [...]`);
+    // As upstream's setters: nil, times and durations are not stored.
     const set = (it: unknown, v: Value): void => {
-      if (v !== null) setIndexed(base(it), keys, cloneAnyValue(v));
+      if (v !== null && isAnyValue(v)) setIndexed(base(it), keys, cloneAnyValue(v));
     };
     if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys), set };
     const first = keys[0].value;
@@ -260,7 +261,7 @@ class Compiler {
           return v === undefined ? null : v;
         },
         set: (it, v) => {
-          if (v !== null) (base(it) as Attributes).set(first, cloneAnyValue(v));
+          if (v !== null && isAnyValue(v)) (base(it) as Attributes).set(first, cloneAnyValue(v));
         },
       };
     }

@@ -13,7 +13,7 @@ import type {
 } from '../model.js';
 import { cloneAnyValue } from '../model-ops.js';
 import { METRIC_TYPE_VALUE } from './enums.js';
-import { toStringLike, type Value } from './values.js';
+import { isAnyValue, toStringLike, type Value } from './values.js';
 
 /**
  * What a condition or statement sees in each context: the item plus the scope and resource that
@@ -312,7 +312,7 @@ export const CONTEXT_PATHS: { [C in OttlContext]: PathTable<ContextItems[C]> } =
     resourceAndScope(add, alias);
   }),
   log: table<LogItem>((add, alias) => {
-    add('body', { get: (it) => it.log.body, index: 'value', set: (it, v) => (it.log.body = cloneAnyValue(v)) });
+    add('body', { get: (it) => it.log.body, index: 'value', set: (it, v) => isAnyValue(v) && (it.log.body = cloneAnyValue(v)) });
     add('body.string', str((it) => bodyString(it.log.body), (it, v) => (it.log.body = v)));
     add('severity_number', int((it) => it.log.severityNumber, (it, v) => (it.log.severityNumber = v)));
     add('severity_text', str((it) => it.log.severityText, (it, v) => (it.log.severityText = v)));

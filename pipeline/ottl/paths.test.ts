@@ -12,7 +12,7 @@ import {
 } from '../model.js';
 import { compileCondition } from './compile.js';
 import { describePaths, type ContextItems, type DataPointItem, type OttlContext } from './contexts.js';
-import type { Value } from './values.js';
+import type { AnyValue as Value } from '../model.js';
 
 const resource: Resource = { attributes: attrs({ 'service.name': 'svc' }), droppedAttributesCount: 4 };
 const scope: InstrumentationScope = { name: 'lib', version: '2.0', attributes: attrs({ 'scope.attr': 'sa' }), droppedAttributesCount: 5 };
