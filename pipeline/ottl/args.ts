@@ -1,6 +1,7 @@
 import type { AnyValue } from '../model.js';
 import { OttlRuntimeError } from './errors.js';
 import type { CompiledValue, Getter } from './functions.js';
+import { OttlDuration, OttlTime } from './time.js';
 import { typeName, type Value } from './values.js';
 
 /** Argument readers with OTTL's getter types: a StringGetter demands a string (nil is an error too). */
@@ -31,3 +32,7 @@ export function literalStrings(
 }
 
 export const getterOf = (arg: CompiledValue | undefined): Getter => arg!.get;
+
+export const timeArg = (arg: CompiledValue | undefined): Read<OttlTime> => expect(arg, 'a time', (v): v is OttlTime => v instanceof OttlTime);
+export const durationArg = (arg: CompiledValue | undefined): Read<OttlDuration> =>
+  expect(arg, 'a duration', (v): v is OttlDuration => v instanceof OttlDuration);

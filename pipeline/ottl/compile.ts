@@ -1,12 +1,13 @@
 import type { Attributes } from '../model.js';
 import { cloneAnyValue } from '../model-ops.js';
-import type { BoolNode, CallNode, CompareOp, KeyNode, PathField, ValueNode } from './ast.js';
+import type { BoolNode, CallNode, CompareOp, KeyNode, MathOp, PathField, ValueNode } from './ast.js';
 import { CONTEXT_PATHS, describePaths, type ContextItems, type OttlContext, type PathSpec, type PathTable } from './contexts.js';
 import { CONTEXT_ENUMS } from './enums.js';
 import { OttlParseError, OttlRuntimeError } from './errors.js';
 import { EDITORS, editorsFor, FUNCTIONS, functionsFor, type CompiledValue, type FunctionSpec } from './functions.js';
+import { applyMath, negate } from './math.js';
 import { parseCondition, parseStatement } from './parser.js';
-import { compare, indexValue, isAnyValue, setIndexed, storable, typeName, type Value } from './values.js';
+import { compare, indexValue, isAnyValue, setIndexed, storable, typeName, type TypeName, type Value } from './values.js';
 
 /**
  * A compiled condition. Returns whether the item matches; throws {@link OttlRuntimeError} (and
@@ -200,6 +201,12 @@ class Compiler {
       }
       case 'path':
         return this.path(node.fields, node.col);
+      case 'math':
+        return this.math(node.op, this.mathOperand(node.left), this.mathOperand(node.right));
+      case 'negate': {
+        const operand = this.mathOperand(node.operand);
+        return foldable(operand.type, [operand], (a) => negate(a));
+      }
       case 'call':
         return this.call(node);
       case 'list': {
@@ -221,6 +228,22 @@ class Compiler {
         return { get, type: 'map' };
       }
     }
+  }
+
+  /** Literals that cannot take part in math are rejected when the config loads. */
+  private mathOperand(node: ValueNode): CompiledValue {
+    const v = this.value(node);
+    if (v.constant && !['int', 'double'].includes(typeName(v.constant.value))) {
+      this.fail(node.col, `math expressions work on ints, doubles, times and durations, not a ${typeName(v.constant.value)} literal`);
+    }
+    if (v.type !== undefined && !MATH_TYPES.has(v.type)) this.fail(node.col, `math expressions work on ints, doubles, times and durations; this is a ${v.type}`);
+    return v;
+  }
+
+  private math(op: MathOp, l: CompiledValue, r: CompiledValue): CompiledValue {
+    const numeric = (t: TypeName | undefined): boolean => t === 'int' || t === 'double';
+    const type = numeric(l.type) && numeric(r.type) ? (l.type === 'int' && r.type === 'int' ? 'int' : 'double') : undefined;
+    return foldable(type, [l, r], (a, b) => applyMath(op, a, b));
   }
 
   private path(fields: PathField[], col: number): CompiledValue {
@@ -321,6 +344,28 @@ class Compiler {
     }
     return spec.build(args, (i, message) => this.fail(byParam[i]?.col ?? node.col, message));
   }
+}
+
+const MATH_TYPES = new Set<TypeName>(['int', 'double', 'time', 'duration']);
+
+/** An operation on compiled operands, computed once when they are all constants and it succeeds. */
+function foldable(type: TypeName | undefined, args: CompiledValue[], f: (...values: Value[]) => Value): CompiledValue {
+  if (args.every((a) => a.constant)) {
+    try {
+      const value = f(...args.map((a) => a.constant!.value));
+      return { get: () => value, constant: { value }, type: typeName(value) };
+    } catch (err) {
+      // Division by zero of constants: keep the error for when the item is evaluated, as upstream.
+      if (!(err instanceof OttlRuntimeError)) throw err;
+    }
+  }
+  const gets = args.map((a) => a.get);
+  if (gets.length === 1) {
+    const [a] = gets;
+    return { get: (it) => f(a(it)), type };
+  }
+  const [a, b] = gets;
+  return { get: (it) => f(a(it), b(it)), type };
 }
 
 /**

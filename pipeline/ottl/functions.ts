@@ -4,6 +4,7 @@ import { EDITOR_FUNCTIONS } from './editors.js';
 import { OttlRuntimeError } from './errors.js';
 import { METRIC_FUNCTIONS } from './metric-functions.js';
 import { literalRegex } from './regex.js';
+import { TIME_FUNCTIONS } from './time-functions.js';
 import { toStringLike, typeName, type TypeName, type Value } from './values.js';
 
 /** Item types differ per context; compiled closures receive whichever the context defines. */
@@ -115,6 +116,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     build: ([key, value]) => hasAttrOnDatapoint(key!.constant!.value as string, value!.constant!.value as string),
   },
   ...CONVERTERS,
+  ...TIME_FUNCTIONS,
 };
 
 /** Editors: the functions a statement starts with. */
