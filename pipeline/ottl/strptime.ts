@@ -72,7 +72,8 @@ export function compileTimeFormat(format: string): TimeFormat {
         } else {
           literal(FRACTION_LITERAL[d]);
         }
-      } else if (FIELDS.has(d)) tokens.push({ kind: 'field', field: d as Field });
+      } else if (d === 'h') tokens.push({ kind: 'field', field: 'b' });
+      else if (FIELDS.has(d)) tokens.push({ kind: 'field', field: d as Field });
       else throw new Error(`unsupported directive %${d}`);
     }
   };
@@ -105,11 +106,11 @@ const ENGLISH: TimeNames = {
 
 /** Throws Error for a tag ICU does not know. */
 export function localeNames(locale: string): TimeNames {
-  let supported: string[];
+  let supported: string[] = [];
   try {
     supported = Intl.DateTimeFormat.supportedLocalesOf([locale]);
-  } catch (err) {
-    throw new Error(`invalid locale '${locale}': ${(err as Error).message}`);
+  } catch {
+    // A malformed tag is as unusable as an unknown one.
   }
   if (supported.length === 0) throw new Error(`unsupported locale '${locale}', value must be a supported BCP 47 language tag`);
   const names = (options: Intl.DateTimeFormatOptions, dates: number[], type: 'month' | 'weekday' | 'dayPeriod'): string[][] => {
