@@ -122,7 +122,9 @@ class Parser {
       try {
         return this.parseComparison();
       } catch (err) {
-        throw groupError ?? err;
+        // Report whichever reading got further: that is the one the author meant.
+        if (groupError instanceof OttlParseError && err instanceof OttlParseError && groupError.column > err.column) throw groupError;
+        throw err;
       }
     }
     if (tok.kind === 'op' && tok.text === '!') this.fail(tok, 'negate with "not", e.g. not (a == 1); "!" only appears in "!="');
