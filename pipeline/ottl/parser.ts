@@ -153,22 +153,16 @@ class Parser {
     return this.expected(opTok, COMPARISON_LIST);
   }
 
-  /** A value, possibly a math expression: sum := product (("+" | "-") product)*. */
+  /** A value, possibly a math expression: sum := product (("+" | "-") product)*, product := factor (("*" | "/") factor)*. */
   private parseValue(): ValueNode {
-    let left = this.parseProduct();
-    for (let tok = this.peek(); isMathPunct(tok, '+-'); tok = this.peek()) {
-      this.next();
-      left = { kind: 'math', op: tok.text as MathOp, left, right: this.parseProduct(), col: tok.col };
-    }
-    return left;
+    return this.parseLeftAssociative('+-', () => this.parseLeftAssociative('*/', () => this.parseFactor()));
   }
 
-  /** product := factor (("*" | "/") factor)* */
-  private parseProduct(): ValueNode {
-    let left = this.parseFactor();
-    for (let tok = this.peek(); isMathPunct(tok, '*/'); tok = this.peek()) {
+  private parseLeftAssociative(ops: string, operand: () => ValueNode): ValueNode {
+    let left = operand();
+    for (let tok = this.peek(); isMathPunct(tok, ops); tok = this.peek()) {
       this.next();
-      left = { kind: 'math', op: tok.text as MathOp, left, right: this.parseFactor(), col: tok.col };
+      left = { kind: 'math', op: tok.text as MathOp, left, right: operand(), col: tok.col };
     }
     return left;
   }
