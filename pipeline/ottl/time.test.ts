@@ -59,6 +59,19 @@ describe('Time (upstream func_time_test.go cases)', () => {
     expect(evaluate('UnixNano(Time("2023-11-14T22:13:20Z", "%Y-%m-%dT%H:%M:%SZ"))')).toBe(utc(2023, 11, 14, 22, 13, 20));
   });
 
+  it('a date without a year is this year, or last year when that is over a week ahead; a time alone is today', () => {
+    const now = new Date();
+    const soon = new Date(now.getTime() + 3 * 86_400_000);
+    const later = new Date(now.getTime() + 30 * 86_400_000);
+    const yearOf = (d: Date): bigint => evaluate(`Year(Time("${d.getMonth() + 1}/${d.getDate()}", "%q/%g"))`) as bigint;
+    // Month and day are placed in the current year first (so a date across New Year lands in the past).
+    const year = now.getFullYear();
+    expect(yearOf(soon)).toBe(BigInt(year));
+    expect(yearOf(later)).toBe(BigInt(later.getFullYear() > year ? year : year - 1));
+    const today = evaluate('FormatTime(Time("10:11:12", "%H:%M:%S"), "%F %T")');
+    expect(today).toBe(`${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')} 10:11:12`);
+  });
+
   it('runtime errors: a value the format does not match, an empty string, an unknown abbreviation', () => {
     expect(() => evaluate('Time("11/11/11", "%Y/%m/%d")')).toThrow(/as %Y/);
     expect(() => evaluate('Time("", "%Y-%m-%dT%H:%M:%S")')).toThrow(OttlRuntimeError);
