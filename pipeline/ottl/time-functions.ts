@@ -1,7 +1,8 @@
 import { durationArg, intArg, stringArg, timeArg } from './args.js';
 import { OttlRuntimeError } from './errors.js';
 import type { CompiledValue, FunctionSpec } from './functions.js';
-import { compileTimeFormat, formatTime, localeNames, parseTime, type TimeFormat } from './strptime.js';
+import { localeNames, parseTime } from './strptime.js';
+import { compileTimeFormat, formatTime, type TimeFormat } from './time-format.js';
 import { civil, LOCAL, loadZone, now, OttlTime, parseDuration, splitNanos, truncateTime, UTC, type Civil } from './time.js';
 import type { Value } from './values.js';
 

@@ -1,7 +1,7 @@
 import type { AnyValue } from '../model.js';
 import type { CompareOp, KeyNode } from './ast.js';
 import { OttlRuntimeError } from './errors.js';
-import { timeToString } from './strptime.js';
+import { timeToString } from './time-format.js';
 import { formatDuration, OttlDuration, OttlTime } from './time.js';
 
 /**
