@@ -91,8 +91,8 @@ describe('Collector configs against Summit’s components', () => {
       'receiver docker_stats', 'receiver http_check', 'receiver nginx',
       'receiver postgresql', 'receiver redis',
     ]);
-    // transform lacks upstream's newest editor; Summit has no profiles signal (the filter processor accepts a profiles section but never runs it)
-    expect(other).toEqual([expect.stringContaining('unknown editor set_semconv_span_name'), PROFILES]);
+    // Summit has no profiles signal (the filter processor accepts a profiles section but never runs it)
+    expect(other).toEqual([PROFILES]);
   });
 
   it('the demo with its full and observability overlays adds exactly their new types', () => {

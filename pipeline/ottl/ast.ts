@@ -31,7 +31,13 @@ export type ValueNode =
   | { kind: 'path'; fields: PathField[]; col: number }
   | { kind: 'list'; items: ValueNode[]; col: number }
   | { kind: 'map'; entries: { key: string; value: ValueNode }[]; col: number }
+  /** `left op right`, OTTL's math expressions; `*` and `/` bind tighter than `+` and `-`. */
+  | { kind: 'math'; op: MathOp; left: ValueNode; right: ValueNode; col: number }
+  /** Unary minus on a value that is not a number literal (`-attributes["x"]`, `-(a + b)`). */
+  | { kind: 'negate'; operand: ValueNode; col: number }
   | CallNode;
+
+export type MathOp = '+' | '-' | '*' | '/';
 
 /** `editor(args...) [where condition]`. */
 export interface StatementNode {

@@ -1,12 +1,13 @@
 import type { Attributes } from '../model.js';
 import { cloneAnyValue } from '../model-ops.js';
-import type { BoolNode, CallNode, CompareOp, KeyNode, PathField, ValueNode } from './ast.js';
+import type { BoolNode, CallNode, CompareOp, KeyNode, MathOp, PathField, ValueNode } from './ast.js';
 import { CONTEXT_PATHS, describePaths, type ContextItems, type OttlContext, type PathSpec, type PathTable } from './contexts.js';
 import { CONTEXT_ENUMS } from './enums.js';
 import { OttlParseError, OttlRuntimeError } from './errors.js';
 import { EDITORS, editorsFor, FUNCTIONS, functionsFor, type CompiledValue, type FunctionSpec } from './functions.js';
+import { applyMath, negate } from './math.js';
 import { parseCondition, parseStatement } from './parser.js';
-import { compare, indexValue, setIndexed, typeName, type Value } from './values.js';
+import { compare, indexValue, isAnyValue, setIndexed, storable, typeName, type TypeName, type Value } from './values.js';
 
 /**
  * A compiled condition. Returns whether the item matches; throws {@link OttlRuntimeError} (and
@@ -200,20 +201,26 @@ class Compiler {
       }
       case 'path':
         return this.path(node.fields, node.col);
+      case 'math':
+        return this.math(node.op, this.mathOperand(node.left), this.mathOperand(node.right));
+      case 'negate': {
+        const operand = this.mathOperand(node.operand);
+        return foldable(operand.type, [operand], (a) => negate(a));
+      }
       case 'call':
         return this.call(node);
       case 'list': {
         const items = node.items.map((i) => this.value(i));
         if (items.every((i) => i.constant)) {
-          const value = items.map((i) => i.constant!.value);
+          const value = items.map((i) => storable(i.constant!.value, 'a list'));
           return { get: () => value, constant: { value }, type: 'list' };
         }
         const gets = items.map((i) => i.get);
-        return { get: (it) => gets.map((g) => cloneAnyValue(g(it))), type: 'list' };
+        return { get: (it) => gets.map((g) => cloneAnyValue(storable(g(it), 'a list'))), type: 'list' };
       }
       case 'map': {
         const entries = node.entries.map((e) => [e.key, this.value(e.value)] as const);
-        const get = (it: unknown): Value => new Map(entries.map(([k, v]) => [k, cloneAnyValue(v.get(it))]));
+        const get = (it: unknown): Value => new Map(entries.map(([k, v]) => [k, cloneAnyValue(storable(v.get(it), 'a map'))]));
         if (entries.every(([, v]) => v.constant)) {
           const value = get(undefined);
           return { get: () => value, constant: { value }, type: 'map' };
@@ -221,6 +228,22 @@ class Compiler {
         return { get, type: 'map' };
       }
     }
+  }
+
+  /** Literals that cannot take part in math are rejected when the config loads. */
+  private mathOperand(node: ValueNode): CompiledValue {
+    const v = this.value(node);
+    if (v.constant && !['int', 'double'].includes(typeName(v.constant.value))) {
+      this.fail(node.col, `math expressions work on ints, doubles, times and durations, not a ${typeName(v.constant.value)} literal`);
+    }
+    if (v.type !== undefined && !MATH_TYPES.has(v.type)) this.fail(node.col, `math expressions work on ints, doubles, times and durations; this is a ${v.type}`);
+    return v;
+  }
+
+  private math(op: MathOp, l: CompiledValue, r: CompiledValue): CompiledValue {
+    const numeric = (t: TypeName | undefined): boolean => t === 'int' || t === 'double';
+    const type = numeric(l.type) && numeric(r.type) ? (l.type === 'int' && r.type === 'int' ? 'int' : 'double') : undefined;
+    return foldable(type, [l, r], (a, b) => applyMath(op, a, b));
   }
 
   private path(fields: PathField[], col: number): CompiledValue {
@@ -246,8 +269,9 @@ class Compiler {
   private indexed(name: string, spec: PathSpec<unknown>, keys: KeyNode[]): CompiledValue {
     const base = spec.get;
     if (!spec.index) this.fail(keys[0].col, `${name} cannot be indexed with [...]`);
+    // As upstream's setters: nil, times and durations are not stored.
     const set = (it: unknown, v: Value): void => {
-      if (v !== null) setIndexed(base(it), keys, cloneAnyValue(v));
+      if (v !== null && isAnyValue(v)) setIndexed(base(it), keys, cloneAnyValue(v));
     };
     if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys), set };
     const first = keys[0].value;
@@ -260,7 +284,7 @@ class Compiler {
           return v === undefined ? null : v;
         },
         set: (it, v) => {
-          if (v !== null) (base(it) as Attributes).set(first, cloneAnyValue(v));
+          if (v !== null && isAnyValue(v)) (base(it) as Attributes).set(first, cloneAnyValue(v));
         },
       };
     }
@@ -320,6 +344,28 @@ class Compiler {
     }
     return spec.build(args, (i, message) => this.fail(byParam[i]?.col ?? node.col, message));
   }
+}
+
+const MATH_TYPES = new Set<TypeName>(['int', 'double', 'time', 'duration']);
+
+/** An operation on compiled operands, computed once when they are all constants and it succeeds. */
+function foldable(type: TypeName | undefined, args: CompiledValue[], f: (...values: Value[]) => Value): CompiledValue {
+  if (args.every((a) => a.constant)) {
+    try {
+      const value = f(...args.map((a) => a.constant!.value));
+      return { get: () => value, constant: { value }, type: typeName(value) };
+    } catch (err) {
+      // Division by zero of constants: keep the error for when the item is evaluated, as upstream.
+      if (!(err instanceof OttlRuntimeError)) throw err;
+    }
+  }
+  const gets = args.map((a) => a.get);
+  if (gets.length === 1) {
+    const [a] = gets;
+    return { get: (it) => f(a(it)), type };
+  }
+  const [a, b] = gets;
+  return { get: (it) => f(a(it), b(it)), type };
 }
 
 /**

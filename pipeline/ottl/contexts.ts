@@ -13,7 +13,8 @@ import type {
 } from '../model.js';
 import { cloneAnyValue } from '../model-ops.js';
 import { METRIC_TYPE_VALUE } from './enums.js';
-import { toStringLike, type Value } from './values.js';
+import { OttlTime, UTC } from './time.js';
+import { isAnyValue, toStringLike, type Value } from './values.js';
 
 /**
  * What a condition or statement sees in each context: the item plus the scope and resource that
@@ -118,10 +119,14 @@ const int = <T>(f: (it: T) => number, w?: (it: T, v: number) => void): PathSpec<
   num: f,
   set: w && ((it, v) => typeof v === 'bigint' && w(it, Number(v))),
 });
-const nanos = <T>(f: (it: T) => bigint, w?: (it: T, v: bigint) => void): PathSpec<T> => ({
-  get: f,
-  set: w && ((it, v) => typeof v === 'bigint' && w(it, v)),
-});
+/**
+ * A timestamp as upstream offers it: `<name>_unix_nano` (int) and `<name>` (a time in UTC, as
+ * pdata's AsTime), each settable with its own type.
+ */
+function timestamp<T>(add: Add<T>, name: string, f: (it: T) => bigint, w: (it: T, v: bigint) => void): void {
+  add(`${name}_unix_nano`, { get: f, set: (it, v) => typeof v === 'bigint' && w(it, v) });
+  add(name, { get: (it) => new OttlTime(f(it), UTC), set: (it, v) => v instanceof OttlTime && v.unixNano >= 0n && w(it, v.unixNano) });
+}
 const attrMap = <T>(f: (it: T) => Attributes, w?: (it: T, v: Attributes) => void): PathSpec<T> => ({
   get: f,
   index: 'map',
@@ -200,8 +205,8 @@ function spanPaths<T>(add: Add<T>, prefix: string, get: (it: T) => Span): void {
   add(p('kind'), int((it) => get(it).kind, (it, v) => (get(it).kind = v)));
   add(p('status.code'), int((it) => get(it).status.code, (it, v) => (get(it).status.code = v)));
   add(p('status.message'), str((it) => get(it).status.message, (it, v) => (get(it).status.message = v)));
-  add(p('start_time_unix_nano'), nanos((it) => get(it).startTimeUnixNano, (it, v) => (get(it).startTimeUnixNano = v)));
-  add(p('end_time_unix_nano'), nanos((it) => get(it).endTimeUnixNano, (it, v) => (get(it).endTimeUnixNano = v)));
+  timestamp(add, p('start_time'), (it) => get(it).startTimeUnixNano, (it, v) => (get(it).startTimeUnixNano = v));
+  timestamp(add, p('end_time'), (it) => get(it).endTimeUnixNano, (it, v) => (get(it).endTimeUnixNano = v));
   add(p('attributes'), attrMap((it) => get(it).attributes, (it, v) => (get(it).attributes = v)));
   add(p('dropped_attributes_count'), int((it) => get(it).droppedAttributesCount, (it, v) => (get(it).droppedAttributesCount = v)));
   add(p('dropped_events_count'), int((it) => get(it).droppedEventsCount, (it, v) => (get(it).droppedEventsCount = v)));
@@ -245,8 +250,8 @@ function dataPointPaths(add: Add<DataPointItem>): void {
   const value = (it: It): number | bigint | undefined => (isNumber(it) ? (it.dataPoint as NumberDataPoint).value : undefined);
 
   add('attributes', attrMap((it) => it.dataPoint.attributes, (it, v) => (it.dataPoint.attributes = v)));
-  add('start_time_unix_nano', nanos((it) => it.dataPoint.startTimeUnixNano, (it, v) => (it.dataPoint.startTimeUnixNano = v)));
-  add('time_unix_nano', nanos((it) => it.dataPoint.timeUnixNano, (it, v) => (it.dataPoint.timeUnixNano = v)));
+  timestamp(add, 'start_time', (it) => it.dataPoint.startTimeUnixNano, (it, v) => (it.dataPoint.startTimeUnixNano = v));
+  timestamp(add, 'time', (it) => it.dataPoint.timeUnixNano, (it, v) => (it.dataPoint.timeUnixNano = v));
   const setNumber = (it: It, v: number | bigint): void => {
     if (isNumber(it)) (it.dataPoint as NumberDataPoint).value = v;
   };
@@ -305,19 +310,19 @@ export const CONTEXT_PATHS: { [C in OttlContext]: PathTable<ContextItems[C]> } =
   }),
   spanevent: table<SpanEventItem>((add, alias) => {
     add('name', str((it) => it.event.name, (it, v) => (it.event.name = v)));
-    add('time_unix_nano', nanos((it) => it.event.timeUnixNano, (it, v) => (it.event.timeUnixNano = v)));
+    timestamp(add, 'time', (it) => it.event.timeUnixNano, (it, v) => (it.event.timeUnixNano = v));
     add('attributes', attrMap((it) => it.event.attributes, (it, v) => (it.event.attributes = v)));
     add('dropped_attributes_count', int((it) => it.event.droppedAttributesCount, (it, v) => (it.event.droppedAttributesCount = v)));
     spanPaths(add, 'span.', (it) => it.span);
     resourceAndScope(add, alias);
   }),
   log: table<LogItem>((add, alias) => {
-    add('body', { get: (it) => it.log.body, index: 'value', set: (it, v) => (it.log.body = cloneAnyValue(v)) });
+    add('body', { get: (it) => it.log.body, index: 'value', set: (it, v) => isAnyValue(v) && (it.log.body = cloneAnyValue(v)) });
     add('body.string', str((it) => bodyString(it.log.body), (it, v) => (it.log.body = v)));
     add('severity_number', int((it) => it.log.severityNumber, (it, v) => (it.log.severityNumber = v)));
     add('severity_text', str((it) => it.log.severityText, (it, v) => (it.log.severityText = v)));
-    add('time_unix_nano', nanos((it) => it.log.timeUnixNano, (it, v) => (it.log.timeUnixNano = v)));
-    add('observed_time_unix_nano', nanos((it) => it.log.observedTimeUnixNano, (it, v) => (it.log.observedTimeUnixNano = v)));
+    timestamp(add, 'time', (it) => it.log.timeUnixNano, (it, v) => (it.log.timeUnixNano = v));
+    timestamp(add, 'observed_time', (it) => it.log.observedTimeUnixNano, (it, v) => (it.log.observedTimeUnixNano = v));
     add('attributes', attrMap((it) => it.log.attributes, (it, v) => (it.log.attributes = v)));
     add('dropped_attributes_count', int((it) => it.log.droppedAttributesCount, (it, v) => (it.log.droppedAttributesCount = v)));
     idPaths(add, 'trace_id', (it) => it.log.traceId, 16, (it, v) => (it.log.traceId = v));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AnyValue } from '../model.js';
 import { toAnyValue } from '../model-ops.js';
 import { getterOf, intArg, listArg, stringArg } from './args.js';
 import { OttlRuntimeError } from './errors.js';
@@ -57,7 +58,7 @@ const CASES: Record<string, (s: string) => string> = {
 };
 
 /** JSON numbers become doubles, as upstream's ParseJSON gives float64. */
-function fromJson(v: unknown): Value {
+function fromJson(v: unknown): AnyValue {
   if (typeof v === 'number') return v;
   if (Array.isArray(v)) return v.map(fromJson);
   if (v !== null && typeof v === 'object') return new Map(Object.entries(v).map(([k, x]) => [k, fromJson(x)]));
@@ -199,7 +200,7 @@ export const CONVERTERS: Record<string, FunctionSpec> = {
       if (groups.length === 0) return fail(1, 'the pattern needs at least one named capture group, e.g. (?P<name>...)');
       const get = stringArg(target);
       return (it) => {
-        const out = new Map<string, Value>();
+        const out = new Map<string, AnyValue>();
         const match = re.firstMatch(get(it));
         if (match) for (const [name, i] of groups) out.set(name, match.group(i) ?? '');
         return out;

@@ -1,10 +1,10 @@
-import type { Attributes } from '../model.js';
+import type { AnyValue, Attributes } from '../model.js';
 import { cloneAnyValue } from '../model-ops.js';
 import { getterOf, literalStrings } from './args.js';
 import { OttlRuntimeError } from './errors.js';
 import type { CompiledValue, FunctionSpec } from './functions.js';
 import { literalRegex, Re2 } from './regex.js';
-import { typeName, type Value } from './values.js';
+import { storable, typeName, type Value } from './values.js';
 
 /** OTTL's common editors. Each returns null: an editor's result is ignored. */
 
@@ -81,8 +81,8 @@ function truncateUtf8(s: string, limit: number): string {
   return s.slice(0, i);
 }
 
-function flattenInto(out: Attributes, prefix: string, v: Value, depth: number, maxDepth: number, conflicts: boolean): void {
-  const put = (k: string, x: Value): void => {
+function flattenInto(out: Attributes, prefix: string, v: AnyValue, depth: number, maxDepth: number, conflicts: boolean): void {
+  const put = (k: string, x: AnyValue): void => {
     if (conflicts && out.has(k)) {
       let n = 0;
       while (out.has(`${k}.${n}`)) n++;
@@ -212,7 +212,7 @@ export const EDITOR_FUNCTIONS: Record<string, FunctionSpec> = {
           for (const [k, v] of m) if (typeof v === 'string' && re.test(v)) m.set(k, re.replaceAll(v, r));
           return;
         }
-        const renamed: [string, Value][] = [];
+        const renamed: [string, AnyValue][] = [];
         for (const [k, v] of m) {
           if (!re.test(k)) continue;
           renamed.push([re.replaceAll(k, r), v]);
@@ -306,8 +306,8 @@ export const EDITOR_FUNCTIONS: Record<string, FunctionSpec> = {
       const many = values && getterOf(values);
       return (it) => {
         const cur = get(it);
-        const out: Value[] = cur === null ? [] : Array.isArray(cur) ? [...cur] : [cur];
-        if (one) out.push(one(it));
+        const out: AnyValue[] = cur === null ? [] : Array.isArray(cur) ? [...cur] : [storable(cur, 'a list')];
+        if (one) out.push(storable(one(it), 'a list'));
         if (many) {
           const list = many(it);
           if (!Array.isArray(list)) throw new OttlRuntimeError(`append: expected a list of values but got ${typeName(list)}`);

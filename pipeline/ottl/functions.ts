@@ -4,6 +4,8 @@ import { EDITOR_FUNCTIONS } from './editors.js';
 import { OttlRuntimeError } from './errors.js';
 import { METRIC_FUNCTIONS } from './metric-functions.js';
 import { literalRegex } from './regex.js';
+import { SPAN_FUNCTIONS } from './span-functions.js';
+import { TIME_FUNCTIONS } from './time-functions.js';
 import { toStringLike, typeName, type TypeName, type Value } from './values.js';
 
 /** Item types differ per context; compiled closures receive whichever the context defines. */
@@ -115,10 +117,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     build: ([key, value]) => hasAttrOnDatapoint(key!.constant!.value as string, value!.constant!.value as string),
   },
   ...CONVERTERS,
+  ...TIME_FUNCTIONS,
 };
 
 /** Editors: the functions a statement starts with. */
-export const EDITORS: Record<string, FunctionSpec> = { ...EDITOR_FUNCTIONS, ...METRIC_FUNCTIONS };
+export const EDITORS: Record<string, FunctionSpec> = { ...EDITOR_FUNCTIONS, ...METRIC_FUNCTIONS, ...SPAN_FUNCTIONS };
 
 const available = (table: Record<string, FunctionSpec>, context: OttlContext): string[] =>
   Object.entries(table)

@@ -29,6 +29,13 @@ function visitValue(v: ValueNode, out: Set<string>): void {
     case 'map':
       for (const e of v.entries) visitValue(e.value, out);
       return;
+    case 'math':
+      visitValue(v.left, out);
+      visitValue(v.right, out);
+      return;
+    case 'negate':
+      visitValue(v.operand, out);
+      return;
   }
 }
 

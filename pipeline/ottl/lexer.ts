@@ -25,6 +25,26 @@ const isIdentStart = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A'
 const isIdentPart = (c: string): boolean => isIdentStart(c) || isDigit(c);
 const isHex = (c: string): boolean => isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 
+const OPERATOR_KEYWORDS = new Set(['and', 'or', 'not', 'where']);
+
+/** After a value, `-1` is a subtraction (`a -1`, `1000-600`); elsewhere it is a negative literal. */
+function endsValue(tok: Token | undefined): boolean {
+  if (!tok) return false;
+  switch (tok.kind) {
+    case 'string':
+    case 'int':
+    case 'float':
+    case 'bytes':
+      return true;
+    case 'ident':
+      return !OPERATOR_KEYWORDS.has(tok.text);
+    case 'punct':
+      return tok.text === ')' || tok.text === ']' || tok.text === '}';
+    default:
+      return false;
+  }
+}
+
 /** Splits a condition into tokens; the last one is always `eof`. */
 export function tokenize(source: string, what: 'condition' | 'statement' = 'condition'): Token[] {
   const tokens: Token[] = [];
@@ -45,7 +65,10 @@ export function tokenize(source: string, what: 'condition' | 'statement' = 'cond
       i = end;
       continue;
     }
-    const signed = (c === '-' || c === '+') && (isDigit(source[i + 1] ?? '') || (source[i + 1] === '.' && isDigit(source[i + 2] ?? '')));
+    const signed =
+      (c === '-' || c === '+') &&
+      !endsValue(tokens[tokens.length - 1]) &&
+      (isDigit(source[i + 1] ?? '') || (source[i + 1] === '.' && isDigit(source[i + 2] ?? '')));
     if (isDigit(c) || signed || (c === '.' && isDigit(source[i + 1] ?? ''))) {
       const token = readNumber(source, i, fail);
       tokens.push(token);

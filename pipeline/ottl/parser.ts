@@ -1,4 +1,4 @@
-import { COMPARE_OPS, type BoolNode, type CallNode, type CompareOp, type KeyNode, type PathField, type StatementNode, type ValueNode } from './ast.js';
+import { COMPARE_OPS, type BoolNode, type CallNode, type CompareOp, type KeyNode, type MathOp, type PathField, type StatementNode, type ValueNode } from './ast.js';
 import { OttlParseError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
 
@@ -12,6 +12,7 @@ const COMPARISON_LIST = COMPARE_OPS.join(', ');
  *   or         := and ('or' and)*
  *   and        := unary ('and' unary)*
  *   unary      := 'not' unary | '(' or ')' | value (compareOp value)?
+ *   value      := a math expression over primaries (paths, literals, calls, lists, maps)
  * where a value without a comparison must be `true`, `false` or a converter call.
  */
 export function parseCondition(source: string): BoolNode {
@@ -103,37 +104,88 @@ class Parser {
       return { kind: 'not', operand: this.parseUnary() };
     }
     if (isPunct(tok, '(')) {
-      this.next();
-      const inner = this.parseOr();
-      if (!isPunct(this.peek(), ')')) this.expected(this.peek(), 'and, or, or ")"');
-      this.next();
-      return inner;
+      // "(" groups either conditions or a math expression (`(a + 1) * 2 > 3`): try the first, and
+      // read it as a value when that fails or a math or comparison operator follows the ")".
+      const start = this.pos;
+      let groupError: unknown;
+      try {
+        this.next();
+        const inner = this.parseOr();
+        if (!isPunct(this.peek(), ')')) this.expected(this.peek(), 'and, or, or ")"');
+        this.next();
+        if (!this.continuesValue()) return inner;
+      } catch (err) {
+        if (!(err instanceof OttlParseError)) throw err;
+        groupError = err;
+      }
+      this.pos = start;
+      try {
+        return this.parseComparison();
+      } catch (err) {
+        // Report whichever reading got further: that is the one the author meant.
+        if (groupError instanceof OttlParseError && err instanceof OttlParseError && groupError.column > err.column) throw groupError;
+        throw err;
+      }
     }
     if (tok.kind === 'op' && tok.text === '!') this.fail(tok, 'negate with "not", e.g. not (a == 1); "!" only appears in "!="');
-    const startsValue = tok.kind !== 'eof' && tok.kind !== 'op' && (tok.kind !== 'punct' || '[{'.includes(tok.text));
+    const startsValue = tok.kind !== 'eof' && tok.kind !== 'op' && (tok.kind !== 'punct' || '[{+-'.includes(tok.text));
     if (!startsValue || isIdent(tok, 'and') || isIdent(tok, 'or')) {
       this.expected(tok, 'a condition (a comparison, true, false, a function call, "not" or "(")');
     }
+    return this.parseComparison();
+  }
+
+  private continuesValue(): boolean {
+    const tok = this.peek();
+    return (tok.kind === 'punct' && '+-*/'.includes(tok.text)) || (tok.kind === 'op' && (COMPARE_OPS as readonly string[]).includes(tok.text));
+  }
+
+  private parseComparison(): BoolNode {
     const left = this.parseValue();
     const opTok = this.peek();
     if (opTok.kind === 'op' && (COMPARE_OPS as readonly string[]).includes(opTok.text)) {
       this.next();
       const right = this.parseValue();
-      this.rejectMath();
       return { kind: 'compare', op: opTok.text as CompareOp, left, right, col: opTok.col };
     }
-    this.rejectMath();
     if (left.kind === 'literal' && typeof left.value === 'boolean') return { kind: 'const', value: left.value };
     if (left.kind === 'call') return { kind: 'call', call: left };
     return this.expected(opTok, COMPARISON_LIST);
   }
 
-  private rejectMath(): void {
-    const tok = this.peek();
-    if (tok.kind === 'punct' && '+-*/'.includes(tok.text)) this.fail(tok, 'math expressions (+ - * /) are not supported');
+  /** A value, possibly a math expression: sum := product (("+" | "-") product)*, product := factor (("*" | "/") factor)*. */
+  private parseValue(): ValueNode {
+    return this.parseLeftAssociative('+-', () => this.parseLeftAssociative('*/', () => this.parseFactor()));
   }
 
-  private parseValue(): ValueNode {
+  private parseLeftAssociative(ops: string, operand: () => ValueNode): ValueNode {
+    let left = operand();
+    for (let tok = this.peek(); isMathPunct(tok, ops); tok = this.peek()) {
+      this.next();
+      left = { kind: 'math', op: tok.text as MathOp, left, right: operand(), col: tok.col };
+    }
+    return left;
+  }
+
+  /** factor := ("-" | "+") factor | "(" sum ")" | primary */
+  private parseFactor(): ValueNode {
+    const tok = this.peek();
+    if (isMathPunct(tok, '+-')) {
+      this.next();
+      const operand = this.parseFactor();
+      return tok.text === '+' ? operand : { kind: 'negate', operand, col: tok.col };
+    }
+    if (isPunct(tok, '(')) {
+      this.next();
+      const inner = this.parseValue();
+      if (!isPunct(this.peek(), ')')) this.expected(this.peek(), 'a math operator (+ - * /) or ")"');
+      this.next();
+      return inner;
+    }
+    return this.parsePrimary();
+  }
+
+  private parsePrimary(): ValueNode {
     const tok = this.next();
     switch (tok.kind) {
       case 'string':
@@ -146,7 +198,6 @@ class Parser {
       case 'punct':
         if (tok.text === '[') return this.parseList(tok);
         if (tok.text === '{') return this.parseMap(tok);
-        if (tok.text === '(') this.fail(tok, 'parentheses group conditions, not values; math expressions are not supported');
         return this.expected(tok, 'a value');
       default:
         return this.expected(tok, 'a value (a path, string, number, true, false, nil, enum or function call)');
@@ -157,7 +208,6 @@ class Parser {
     const items: ValueNode[] = [];
     while (!isPunct(this.peek(), ']')) {
       items.push(this.parseValue());
-      this.rejectMath();
       if (isPunct(this.peek(), ',')) this.next();
       else if (!isPunct(this.peek(), ']')) this.expected(this.peek(), '"," or "]"');
     }
@@ -173,7 +223,6 @@ class Parser {
       if (!isPunct(this.peek(), ':')) this.expected(this.peek(), '":"');
       this.next();
       entries.push({ key: key.value as string, value: this.parseValue() });
-      this.rejectMath();
       if (isPunct(this.peek(), ',')) this.next();
       else if (!isPunct(this.peek(), '}')) this.expected(this.peek(), '"," or "}"');
     }
@@ -220,7 +269,6 @@ class Parser {
           argNames.push(undefined);
         }
         args.push(this.parseValue());
-        this.rejectMath();
         if (isPunct(this.peek(), ',')) {
           this.next();
           continue;
@@ -260,6 +308,10 @@ class Parser {
 
 function isIdent(tok: Token, text: string): boolean {
   return tok.kind === 'ident' && tok.text === text;
+}
+
+function isMathPunct(tok: Token, ops: string): boolean {
+  return tok.kind === 'punct' && tok.text.length === 1 && ops.includes(tok.text);
 }
 
 function isPunct(tok: Token, text: string): boolean {

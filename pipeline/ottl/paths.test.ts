@@ -12,7 +12,7 @@ import {
 } from '../model.js';
 import { compileCondition } from './compile.js';
 import { describePaths, type ContextItems, type DataPointItem, type OttlContext } from './contexts.js';
-import type { Value } from './values.js';
+import type { AnyValue as Value } from '../model.js';
 
 const resource: Resource = { attributes: attrs({ 'service.name': 'svc' }), droppedAttributesCount: 4 };
 const scope: InstrumentationScope = { name: 'lib', version: '2.0', attributes: attrs({ 'scope.attr': 'sa' }), droppedAttributesCount: 5 };
@@ -53,10 +53,17 @@ function literal(v: Value): string | undefined {
 
 const TYPE_CHECK: Record<string, string> = { bigint: 'IsInt', number: 'IsDouble', string: 'IsString', boolean: 'IsBool' };
 
-function checkPath<C extends OttlContext>(context: C, item: ContextItems[C], expr: string, expected: Value | { list: number } | { map: number }): void {
+type Expected = Value | { list: number } | { map: number } | { time: bigint };
+
+function checkPath<C extends OttlContext>(context: C, item: ContextItems[C], expr: string, expected: Expected): void {
   const holds = (cond: string): boolean => compileCondition(cond, context)(item);
+  if (expected !== null && typeof expected === 'object' && 'time' in expected) {
+    expect(holds(`${expr} == Unix(0, ${expected.time})`), `${expr} is the time ${expected.time}`).toBe(true);
+    expect(holds(`UnixNano(${expr}) == ${expected.time}`), `UnixNano(${expr})`).toBe(true);
+    return;
+  }
   if (expected !== null && typeof expected === 'object' && !(expected instanceof Uint8Array) && !(expected instanceof Map) && !Array.isArray(expected)) {
-    const [kind, len] = 'list' in expected ? ['IsList', expected.list] : ['IsMap', expected.map];
+    const [kind, len] = 'list' in expected ? ['IsList', expected.list] : ['IsMap', (expected as { map: number }).map];
     expect(holds(`${kind}(${expr})`), `${kind}(${expr})`).toBe(true);
     expect(holds(`Len(${expr}) == ${len}`), `Len(${expr}) == ${len}`).toBe(true);
     return;
@@ -69,7 +76,7 @@ function checkPath<C extends OttlContext>(context: C, item: ContextItems[C], exp
 }
 
 /** Checks every listed path and that the list covers every path the context offers. */
-function checkContext<C extends OttlContext>(context: C, item: ContextItems[C], table: Record<string, Value | { list: number } | { map: number }>): void {
+function checkContext<C extends OttlContext>(context: C, item: ContextItems[C], table: Record<string, Expected>): void {
   const covered = new Set(Object.keys(table).map((k) => k.replace(/\[.*$/, '')));
   expect([...covered].sort()).toEqual(describePaths(context).map((p) => p.replace('[...]', '')).sort());
   for (const [expr, expected] of Object.entries(table)) checkPath(context, item, expr, expected);
@@ -99,6 +106,8 @@ const spanTable = (prefix: string) => ({
   [`${prefix}status.message`]: 'bad',
   [`${prefix}start_time_unix_nano`]: 1_700_000_000_000_000_001n,
   [`${prefix}end_time_unix_nano`]: 1_700_000_000_500_000_001n,
+  [`${prefix}start_time`]: { time: 1_700_000_000_000_000_001n },
+  [`${prefix}end_time`]: { time: 1_700_000_000_500_000_001n },
   [`${prefix}attributes["http.method"]`]: 'GET',
   [`${prefix}dropped_attributes_count`]: 1n,
   [`${prefix}dropped_events_count`]: 2n,
@@ -142,6 +151,7 @@ describe('spanevent context', () => {
     checkContext('spanevent', { event, span, scope, resource }, {
       name: 'exception',
       time_unix_nano: 1_700_000_000_100_000_000n,
+      time: { time: 1_700_000_000_100_000_000n },
       'attributes["exception.type"]': 'E',
       dropped_attributes_count: 6n,
       ...spanTable('span.'),
@@ -177,6 +187,8 @@ describe('log context', () => {
       severity_text: 'WARN',
       time_unix_nano: 1_700_000_000_000_000_002n,
       observed_time_unix_nano: 1_700_000_000_000_000_003n,
+      time: { time: 1_700_000_000_000_000_002n },
+      observed_time: { time: 1_700_000_000_000_000_003n },
       'attributes["log.file.name"]': 'app.log',
       dropped_attributes_count: 7n,
       trace_id: hexBytes(TRACE_ID),
@@ -291,6 +303,8 @@ describe('datapoint context', () => {
       'attributes["route"]': '/a',
       start_time_unix_nano: 10n,
       time_unix_nano: 20n,
+      start_time: { time: 10n },
+      time: { time: 20n },
       value_double: 0, // the int point's double reads as zero, as pdata's DoubleValue()
       value_int: 7n,
       value: 7n,

@@ -1,14 +1,29 @@
 import type { AnyValue } from '../model.js';
 import type { CompareOp, KeyNode } from './ast.js';
 import { OttlRuntimeError } from './errors.js';
+import { timeToString } from './time-format.js';
+import { formatDuration, OttlDuration, OttlTime } from './time.js';
 
 /**
- * A runtime OTTL value. The model's AnyValue already carries OTTL's type system: string, bool,
- * int64 (bigint), double (number), bytes (Uint8Array), list, map, and nil (null).
+ * A runtime OTTL value. The model's AnyValue already carries most of OTTL's type system: string,
+ * bool, int64 (bigint), double (number), bytes (Uint8Array), list, map, and nil (null). Time and
+ * duration values exist only while a condition or statement runs: attributes cannot hold them.
  */
-export type Value = AnyValue;
+export type Value = AnyValue | OttlTime | OttlDuration;
 
-export type TypeName = 'nil' | 'string' | 'bool' | 'int' | 'double' | 'bytes' | 'list' | 'map';
+export type TypeName = 'nil' | 'string' | 'bool' | 'int' | 'double' | 'bytes' | 'list' | 'map' | 'time' | 'duration';
+
+/**
+ * A value for a list or map being built: times and durations cannot be stored, so the
+ * statement fails rather than losing them silently.
+ */
+export function storable(v: Value, where: string): AnyValue {
+  if (isAnyValue(v)) return v;
+  throw new OttlRuntimeError(`${where} cannot hold a ${typeName(v)} value; convert it first (UnixNano, FormatTime, String)`);
+}
+
+/** Whether a value can be stored in the model (an attribute, a body): everything but times and durations. */
+export const isAnyValue = (v: Value): v is AnyValue => !(v instanceof OttlTime || v instanceof OttlDuration);
 
 export function typeName(v: Value): TypeName {
   if (v === null) return 'nil';
@@ -23,6 +38,8 @@ export function typeName(v: Value): TypeName {
       return 'double';
   }
   if (v instanceof Uint8Array) return 'bytes';
+  if (v instanceof OttlTime) return 'time';
+  if (v instanceof OttlDuration) return 'duration';
   return Array.isArray(v) ? 'list' : 'map';
 }
 
@@ -51,6 +68,8 @@ export function compare(a: Value, b: Value, op: CompareOp): boolean {
     if (!(b instanceof Uint8Array)) return op === '!=';
     return ordered(Buffer.compare(a, b), 0, op);
   }
+  if (a instanceof OttlTime) return b instanceof OttlTime ? ordered(a.unixNano, b.unixNano, op) : op === '!=';
+  if (a instanceof OttlDuration) return b instanceof OttlDuration ? ordered(a.nanos, b.nanos, op) : op === '!=';
   if (typeName(a) !== typeName(b)) return op === '!=';
   if (op === '==') return deepEqual(a, b);
   if (op === '!=') return !deepEqual(a, b);
@@ -80,6 +99,8 @@ export function deepEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (a instanceof Uint8Array) return b instanceof Uint8Array && Buffer.compare(a, b) === 0;
+  if (a instanceof OttlTime) return b instanceof OttlTime && a.unixNano === b.unixNano;
+  if (a instanceof OttlDuration) return b instanceof OttlDuration && a.nanos === b.nanos;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
@@ -131,6 +152,8 @@ export function toStringLike(v: Value): string | null {
       return formatDouble(v);
   }
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (v instanceof OttlTime) return timeToString(v);
+  if (v instanceof OttlDuration) return formatDuration(v.nanos);
   return toJSON(v);
 }
 
@@ -151,6 +174,7 @@ function toJSON(v: Value): string {
       return Number.isFinite(v) ? formatDouble(v) : 'null';
   }
   if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'));
+  if (!isAnyValue(v)) return JSON.stringify(toStringLike(v));
   if (Array.isArray(v)) return `[${v.map(toJSON).join(',')}]`;
   const keys = [...v.keys()].sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${toJSON(v.get(k) ?? null)}`).join(',')}}`;
@@ -160,7 +184,7 @@ function toJSON(v: Value): string {
  * Assigns `v` at `[key]...` below `container`, creating missing maps on the way (as OTTL's
  * setters do); a list index must be in bounds. Errors name types and keys, never values.
  */
-export function setIndexed(container: Value, keys: readonly KeyNode[], v: Value): void {
+export function setIndexed(container: Value, keys: readonly KeyNode[], v: AnyValue): void {
   let cur = container;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i].value;
