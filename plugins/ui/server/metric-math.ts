@@ -35,7 +35,8 @@ export function increases(points: Iterable<MetricPoint>, from: number): Increase
   }
   const out: Increase[] = [];
   for (const list of bySeries.values()) {
-    list.sort((a, b) => a.time - b.time);
+    // points of one millisecond: a cumulative series only grows within a start, so the smaller came first
+    list.sort((a, b) => a.time - b.time || a.start - b.start || a.value - b.value);
     let prev: MetricPoint | undefined;
     for (const p of list) {
       const restarted = !prev || p.start !== prev.start || p.value < prev.value;

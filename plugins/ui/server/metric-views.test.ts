@@ -23,6 +23,11 @@ describe('metric arithmetic', () => {
     expect(increases(ps, NOW - 5 * MIN).map((i) => [i.point.name, i.value]).sort()).toEqual([['d', 3], ['fresh', 7], ['m', 30], ['m', 5]]);
   });
 
+  it('points of one millisecond, held newest first, are not taken for restarts', () => {
+    const ps = [3, 2, 1].map((value) => point({ start: NOW - 2 * MIN, time: NOW - MIN, value }));
+    expect(increases(ps, NOW - 5 * MIN).reduce((n, i) => n + i.value, 0)).toBe(3);
+  });
+
   it('histogram quantiles and counts below a threshold, interpolated within buckets', () => {
     const bounds = [10, 20, 40];
     const counts = [0, 10, 10, 0];
