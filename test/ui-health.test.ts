@@ -297,6 +297,11 @@ describe('web UI: releases, CI and services from the connectors', () => {
     await release.locator(`td.builds a[href="/ci/${runTraceId}"]`).click();
     await page.waitForURL(`${base}/ci/${runTraceId}`);
     await page.locator('.gantt-row.job').first().waitFor();
+    // and back: the run's page names the release it built, linked to the release's issues
+    const built = page.locator('.built li', { hasText: RELEASE });
+    await built.waitFor();
+    expect(await built.textContent()).toContain('2 new issues');
+    expect(await built.locator('a').getAttribute('href')).toBe(`/issues?q=${encodeURIComponent(`release:"${RELEASE}"`)}`);
 
     await page.getByRole('link', { name: 'CI' }).click();
     await page.locator('.dora b.deploys', { hasText: '1' }).waitFor();

@@ -59,7 +59,11 @@ export class UiApi {
       if (!Number.isInteger(days) || days < 1 || days > 35) throw new HttpError(400, `days: expected a whole number from 1 to 35, got ${days}`);
       return sendJson(res, 200, { days: doraTrends(this.src.live.pointHistory(), days, p.get('repository') || undefined) }), true;
     }
-    if (req.method === 'GET' && (m = /^\/ci\/runs\/([0-9a-f]{32})$/.exec(path))) return sendJson(res, 200, { bars: ciGantt(await this.trace(m[1])) }), true;
+    if (req.method === 'GET' && (m = /^\/ci\/runs\/([0-9a-f]{32})$/.exec(path))) {
+      const runId = m[1];
+      const built = (await this.releases()).releases.filter((r) => r.builds.some((b) => b.traceId === runId));
+      return sendJson(res, 200, { bars: ciGantt(await this.trace(runId)), releases: built.map(({ builds: _, ...r }) => r) }), true;
+    }
     if (req.method === 'GET' && path === '/releases') return sendJson(res, 200, await this.releases()), true;
     return false;
   }

@@ -150,11 +150,34 @@ function FlakyTests() {
   </div>`;
 }
 
+interface BuiltRelease {
+  release: string;
+  newIssues: number;
+  events: number;
+  health: { crashFreeSessions: number | null } | null;
+}
+
+/** The releases this run built (their names hold its commit) and the errors they had. */
+function BuiltReleases({ releases }: { releases: BuiltRelease[] }) {
+  if (releases.length === 0) return null;
+  return html`<div class="built">
+    <h2>Releases built</h2>
+    <ul>
+      ${releases.map(
+        (r) => html`<li>
+          <a href=${`/issues?q=${encodeURIComponent(`release:"${r.release}"`)}`}>${r.release}</a>: ${r.newIssues} new issues, ${r.events} events${r.health?.crashFreeSessions == null ? '' : `, ${pct(r.health.crashFreeSessions)} crash-free sessions`}
+        </li>`,
+      )}
+    </ul>
+  </div>`;
+}
+
 export function CiRun({ id }: { id: string }) {
   const [bars, setBars] = useState<Bar[]>();
+  const [releases, setReleases] = useState<BuiltRelease[]>([]);
   const [error, setError] = useState<string>();
   useEffect(() => {
-    get<{ bars: Bar[] }>(`/ui/api/ci/runs/${id}`).then((d) => setBars(d.bars), (e: Error) => setError(e.message));
+    get<{ bars: Bar[]; releases: BuiltRelease[] }>(`/ui/api/ci/runs/${id}`).then((d) => (setBars(d.bars), setReleases(d.releases)), (e: Error) => setError(e.message));
   }, [id]);
   if (!bars) return html`<${ErrorText} error=${error} />`;
   if (bars.length === 0) return html`<p class="muted">No CI spans of run ${id} are held.</p>`;
@@ -174,5 +197,6 @@ export function CiRun({ id }: { id: string }) {
     </div>
     <h2>Slowest jobs</h2>
     <ol>${slowest.map((b) => html`<li>${b.name} — ${duration(b.durationMs)}</li>`)}</ol>
+    <${BuiltReleases} releases=${releases} />
   </section>`;
 }
