@@ -17,7 +17,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import bcrypt from 'bcryptjs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubSignature } from '../receivers/internal/testing.js';
 import { startSummit } from './delivery-helpers.js';
@@ -228,6 +228,11 @@ async function eventually<T>(read: () => Promise<T | undefined>, what: string): 
   return value;
 }
 
+/** With UI_SCREENSHOTS=DIR (scripts/ui-screenshots.sh), the walk-through saves the README's screenshots there. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.UI_SCREENSHOTS) await page.screenshot({ path: join(process.env.UI_SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
 interface ReleaseRow {
   release: string;
   newIssues: number;
@@ -294,6 +299,7 @@ describe('web UI: releases, CI and services from the connectors', () => {
     const release = page.locator('table.releases tr', { hasText: RELEASE });
     await release.waitFor();
     expect(await release.locator('td.crash-free').textContent()).toBe('80.0%');
+    await screenshot(page, 'releases');
     await release.locator(`td.builds a[href="/ci/${runTraceId}"]`).click();
     await page.waitForURL(`${base}/ci/${runTraceId}`);
     await page.locator('.gantt-row.job').first().waitFor();
@@ -311,6 +317,7 @@ describe('web UI: releases, CI and services from the connectors', () => {
     expect(await flaky.locator('.test').textContent()).toBe(`cart.${HOSTILE_TEST}`);
     expect(await flaky.locator('td.failed a').getAttribute('href')).toBe(`/ci/${runTraceId}`);
     expect(await page.locator('main img').count()).toBe(0);
+    await screenshot(page, 'ci');
 
     await page.getByRole('link', { name: 'Services' }).click();
     await page.locator('.golden-source', { hasText: 'spanmetrics' }).waitFor();
