@@ -200,13 +200,18 @@ async function junit(runId: string, outcome: 'pass' | 'fail'): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-/** The release's workflow run and job; the test failing in it and passing in a rerun; a production deployment. */
+/** The release's workflow run and job; the test failing in it and passing in a rerun; a push and its production deployment. */
 async function sendCi(): Promise<void> {
   await webhook('workflow_job', job);
   await webhook('workflow_run', runPayload);
   await junit(String(runPayload.workflow_run.id), 'fail');
   await junit('999', 'pass');
   const deployment = example('deployment_status', (e) => e.deployment_status.state === 'success' && e.deployment.environment === 'production');
+  // the deployed commit was pushed 90 s before the deployment's status: its lead time
+  const push = example('push', (e) => e.ref === 'refs/heads/master' && e.commits.length === 1);
+  push.after = push.head_commit.id = push.commits[0].id = deployment.deployment.sha;
+  push.head_commit.timestamp = push.commits[0].timestamp = new Date(Date.parse(deployment.deployment_status.created_at) - 90_000).toISOString();
+  await webhook('push', push);
   await webhook('deployment_status', deployment);
   runTraceId = await eventually(async () => (await api<{ runs: { traceId: string; commit: string }[] }>('/ui/api/ci/runs')).runs.find((r) => r.commit === COMMIT)?.traceId, 'the CI run');
 }
@@ -257,11 +262,12 @@ describe('web UI: releases, CI and services from the connectors', () => {
     }, 'the flaky test');
     expect(flaky).toMatchObject({ test: `cart.${HOSTILE_TEST}`, commit: COMMIT, failed: { trace_id: runTraceId, run_id: String(runPayload.workflow_run.id) }, passed: { run_id: '999' } });
     const days = await eventually(async () => {
-      const { days } = await api<{ days: { deployments: number; changeFailureRate: number | null }[] }>('/ui/api/ci/dora?days=7');
+      const { days } = await api<{ days: { deployments: number; changeFailureRate: number | null; leadTimeP50: number | null }[] }>('/ui/api/ci/dora?days=7');
       return days.at(-1)!.deployments > 0 ? days : undefined;
     }, 'the deployment');
     expect(days).toHaveLength(7);
-    expect(days.at(-1)).toMatchObject({ deployments: 1, changeFailureRate: 0 });
+    // 90 s falls in the connector's first lead-time bucket (0, 600 s]: its median is read as the bucket's middle
+    expect(days.at(-1)).toMatchObject({ deployments: 1, changeFailureRate: 0, leadTimeP50: 300 });
     const bad = await fetch(`${base}/ui/api/ci/dora?days=0`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     expect([bad.status, ((await bad.json()) as { detail: string }).detail]).toEqual([400, 'days: expected a whole number from 1 to 35, got 0']);
   });
