@@ -16,6 +16,7 @@ const HOUR = 3_600_000;
 const MAX_TRACE_SPANS = 20_000;
 /** Pipeline runs the CI page lists and releases are matched against. */
 const MAX_RUNS = 200;
+const LAKE_RUN_DAYS = 30;
 
 export interface UiSources {
   live: LiveStore;
@@ -187,10 +188,11 @@ export class UiApi {
     };
   }
 
-  /** Pipeline runs held live and, with a lake, those in it, newest first. */
+  /** Pipeline runs held live and, with a lake, those of its last 30 days (its date partitions bound the scan), newest first. */
   private async ciRuns(): Promise<CiRun[]> {
     const spans: SpanRow[] = [...this.src.live.recentSpans()];
-    if (this.src.lake) spans.push(...(await this.src.lake.searchSpans({ attributes: [[cicd.CICD_SPAN_TYPE, 'pipeline_run']] }, MAX_RUNS)));
+    const from = Date.now() - LAKE_RUN_DAYS * 24 * HOUR;
+    if (this.src.lake) spans.push(...(await this.src.lake.searchSpans({ attributes: [[cicd.CICD_SPAN_TYPE, 'pipeline_run']], from }, MAX_RUNS)));
     return ciRuns(spans, MAX_RUNS);
   }
 
