@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubSignature } from '../receivers/internal/testing.js';
 import { startSummit } from './delivery-helpers.js';
 import { freePort, ROOT, tempDir, type SummitProcess } from './helpers.js';
+import { waitFor } from './otlp-interop-helpers.js';
 
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as { name: string; examples: Record<string, any>[] }[];
 const example = (event: string, pick: (e: Record<string, any>) => boolean) => structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
@@ -222,16 +223,8 @@ async function api<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** The value `read` gives once it gives one (within 15 s). */
-async function eventually<T>(read: () => Promise<T | undefined>, what: string): Promise<T> {
-  let value: T | undefined;
-  const deadline = Date.now() + 15_000;
-  while ((value = await read()) === undefined) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return value;
-}
+/** The value `read` gives once it gives one (within 15 s: the connectors flush on timers). */
+const eventually = <T>(read: () => Promise<T | undefined>, what: string): Promise<T> => waitFor(what, read, 15_000);
 
 /** With UI_SCREENSHOTS=DIR (scripts/ui-screenshots.sh), the walk-through saves the README's screenshots there. */
 async function screenshot(page: Page, name: string): Promise<void> {
