@@ -1,4 +1,4 @@
-/** The JSON API the pages call (`/ui/api/…`): issues and triage, traces, logs, services, CI runs. */
+/** The JSON API the pages call (`/ui/api/…`): issues and triage, traces, logs, services, CI runs, flaky tests and DORA, releases. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cicd, type exceptions } from 'summit';
 import { HttpError, numberParam, pairsParam, readJson, sendJson } from './http.js';
@@ -217,6 +217,8 @@ export class UiApi {
     for (const h of health.values()) if (!perRelease.has(h.release)) perRelease.set(h.release, { release: h.release, newIssues: 0, events: 0, firstSeen: Infinity });
     const runs = await this.ciRuns();
     const releases = [...perRelease.values()].map((r) => ({ ...r, firstSeen: Number.isFinite(r.firstSeen) ? r.firstSeen : null, health: health.get(r.release) ?? null, builds: buildsOf(r.release, runs) }));
-    return { releases: releases.sort((a, b) => (b.firstSeen ?? Infinity) - (a.firstSeen ?? Infinity)), windowHours: 24 * 14, hour: HOUR };
+    // newest first; releases with sessions but no issue yet lead
+    const order = (r: { firstSeen: number | null }) => r.firstSeen ?? Number.MAX_SAFE_INTEGER;
+    return { releases: releases.sort((a, b) => order(b) - order(a)), windowHours: 24 * 14, hour: HOUR };
   }
 }
