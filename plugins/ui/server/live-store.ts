@@ -1,7 +1,8 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines. History beyond the rings is the Parquet lake's.
+ * sparklines; apart from the rings, an hourly history of release-health and DORA metrics and the
+ * latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
  */
 import { AggregationTemporality, anyValueAsString, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
 import { FLAKY_EVENT, keptLong } from './metric-views.js';
