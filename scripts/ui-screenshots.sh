@@ -5,3 +5,4 @@ set -e
 cd "$(dirname "$0")/.."
 mkdir -p plugins/ui/screenshots
 UI_SCREENSHOTS="$PWD/plugins/ui/screenshots" npx vitest run test/ui.test.ts -t "logs in"
+UI_SCREENSHOTS="$PWD/plugins/ui/screenshots" npx vitest run test/ui-health.test.ts -t "Chromium shows"

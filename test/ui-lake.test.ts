@@ -1,6 +1,7 @@
 /**
  * The UI's history: what the parquet exporter wrote is read back through DuckDB after a
- * restart, when the UI's live store is empty — a trace by id, trace search, log search.
+ * restart, when the UI's live store is empty — a trace by id, trace search, log search, CI runs
+ * and flaky-test findings.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureStopped, startSummit } from './delivery-helpers.js';
@@ -91,5 +92,36 @@ describe('ui history from the Parquet lake', () => {
     expect((await get('/ui/api/traces?service=archive&minMs=1000')).traces).toEqual([]);
     const logs = await get('/ui/api/logs?q=DISK%20FULL&severity=17');
     expect(logs.logs.map((l: any) => [l.body, l.severityText, l.traceId])).toEqual([['export failed: disk full', 'ERROR', TRACE]]);
+  }, 60_000);
+
+  it('after a restart, lists the CI runs and the flaky tests the lake holds', async () => {
+    const dir = tempDir('summit-ui-lake-ci-');
+    const [ui, otlp] = [await freePort(), await freePort()];
+    summit = await startSummit(dir, config(ui, otlp));
+    const post = async (signal: string, body: unknown) => expect((await fetch(`http://127.0.0.1:${otlp}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(200);
+    const attributes = (o: Record<string, string>) => Object.entries(o).map(([key, v]) => ({ key, value: { stringValue: v } }));
+    const span = { traceId: TRACE, spanId: '0000000000000003', name: 'CI', startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 60_000_000_000n) };
+    await post('traces', { resourceSpans: [{ resource, scopeSpans: [{ spans: [{ ...span, attributes: attributes({ 'summit.cicd.span.type': 'pipeline_run', 'cicd.pipeline.result': 'failure', 'vcs.ref.head.revision': 'abc1234def' }) }] }] }] });
+    const finding = { 'vcs.repository.name': 'shop', 'test.case.name': 'cart.totals', 'vcs.ref.head.revision': 'abc1234def', 'cicd.test.flaky.evidence.failed': `{"trace_id":"${TRACE}","run_id":"100"}` };
+    await post('logs', {
+      resourceLogs: [
+        {
+          resource,
+          scopeLogs: [
+            {
+              logRecords: [
+                { timeUnixNano: String(t0), severityNumber: 13, eventName: 'cicd.test.flaky', body: { stringValue: 'test cart.totals is flaky' }, attributes: attributes(finding) },
+                { timeUnixNano: String(t0), severityNumber: 13, body: { stringValue: 'not a finding' }, attributes: attributes({ ...finding, 'vcs.ref.head.revision': 'fff0000' }) },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(await summit.stop()).toBe(0);
+    summit = await startSummit(dir, config(ui, otlp));
+    const read = async (path: string) => (await (await fetch(`http://127.0.0.1:${ui}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+    expect((await read('/ui/api/ci/runs')).runs.map((r: any) => [r.traceId, r.status, r.commit])).toEqual([[TRACE, 'failure', 'abc1234def']]);
+    expect((await read('/ui/api/ci/flaky')).tests.map((t: any) => [t.test, t.commit, t.message, t.failed.run_id])).toEqual([['cart.totals', 'abc1234def', 'test cart.totals is flaky', '100']]);
   }, 60_000);
 });

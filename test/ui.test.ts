@@ -277,6 +277,7 @@ describe('web UI', () => {
     expect(await page.locator('.service-map .node text').allTextContents()).toEqual(['payments', 'shop-web']);
     expect(await page.locator('.service-map .edge.failing text').textContent()).toContain('100.0% err');
     expect(await page.locator('table.golden tr.service').count()).toBe(2);
+    expect(await page.locator('.golden-source').textContent()).toBe('the spans held'); // no spanmetrics connector here
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'services');
 

@@ -29,6 +29,8 @@ export interface UiConfig extends Partial<HttpServerSettings> {
   session_timeout: string;
   /** The issue_store extension the Issues pages read and triage; empty: no issue pages. */
   issue_store: string;
+  /** The spanmetrics connector's `namespace`: the service pages read `<namespace>.calls` and `.duration` when it sends them. */
+  spanmetrics_namespace: string;
   /** The parquet exporter's path, read with DuckDB for history; unset: ./data of the working directory (the parquet exporter's default); empty: live data only. */
   lake?: string;
   /** Sentry organisation slug the API answers to (any slug is accepted; this one is shown). */
@@ -64,6 +66,7 @@ export const uiConfigSchema: JSONSchema = {
     admin_file: { type: 'string', minLength: 1, description: 'the generated admin login and API token, hashed; default ./data/ui-admin.json under the working directory' },
     session_timeout: durationSchema('12h'),
     issue_store: { type: 'string', default: '', description: 'id of the issue_store extension; empty: no issue pages' },
+    spanmetrics_namespace: { type: 'string', default: 'traces.span.metrics', description: "the spanmetrics connector's namespace, whose calls and duration metrics the service pages read" },
     lake: { type: 'string', description: "the parquet exporter's path, read with DuckDB; default ./data under the working directory; empty: live data only" },
     organization: { type: 'string', minLength: 1, default: 'summit' },
     apdex_threshold: durationSchema('500ms'),

@@ -183,7 +183,7 @@ export class UiExporter implements ComponentInstance {
   }
 
   private uiApi(): UiApi {
-    return new UiApi({ live: this.live, lake: this.lake, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold) });
+    return new UiApi({ live: this.live, lake: this.lake, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold), spanmetricsNamespace: this.config.spanmetrics_namespace });
   }
 
   private issueStore(): exceptions.IssueQueries {

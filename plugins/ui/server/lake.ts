@@ -71,7 +71,7 @@ export class Lake {
     return (await this.rows('traces', `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = $1`, [traceId])).map(spanRow);
   }
 
-  async searchLogs(f: { text?: string; minSeverity?: number; service?: string; attributes?: [string, string][]; from?: number; to?: number }, limit: number): Promise<LogRow[]> {
+  async searchLogs(f: { text?: string; minSeverity?: number; service?: string; attributes?: [string, string][]; from?: number; to?: number; eventName?: string }, limit: number): Promise<LogRow[]> {
     const where: string[] = [];
     const params: DuckDBValue[] = [];
     const bind = (clause: string, ...values: DuckDBValue[]) => where.push(clause.replace(/\?/g, () => `$${params.push(values.shift()!)}`));
@@ -81,8 +81,9 @@ export class Lake {
     if (f.from !== undefined) bind('epoch_ms(coalesce(time, observed_time)) >= ?', f.from);
     if (f.to !== undefined) bind('epoch_ms(coalesce(time, observed_time)) <= ?', f.to);
     for (const [k, v] of f.attributes ?? []) bind('attributes[?] = ?', k, v);
+    if (f.eventName) bind('event_name = ?', f.eventName);
     const sql = `SELECT epoch_us(coalesce(time, observed_time)) AS time_us, coalesce(severity_text, '') AS severity_text, coalesce(severity_number, 0) AS severity_number,
-      coalesce(body, '') AS body, coalesce(service_name, 'unknown_service') AS service, coalesce(trace_id, '') AS trace_id, coalesce(span_id, '') AS span_id, attributes
+      coalesce(body, '') AS body, coalesce(service_name, 'unknown_service') AS service, coalesce(trace_id, '') AS trace_id, coalesce(span_id, '') AS span_id, attributes, coalesce(event_name, '') AS event_name
       FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY coalesce(time, observed_time) DESC LIMIT ${Math.floor(limit)}`;
     return (await this.rows('logs', sql, params)).map((r) => ({
       seq: 0,
@@ -94,6 +95,7 @@ export class Lake {
       traceId: String(r.trace_id),
       spanId: String(r.span_id),
       attributes: mapObject(r.attributes),
+      eventName: String(r.event_name),
     }));
   }
 

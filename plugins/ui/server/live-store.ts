@@ -1,10 +1,13 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines. History beyond the rings is the Parquet lake's.
+ * sparklines; apart from the rings, an hourly history of release-health and DORA metrics and the
+ * latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
  */
-import { anyValueAsString, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metrics, type Traces } from 'summit';
+import { AggregationTemporality, anyValueAsString, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
+import { FLAKY_EVENT, keptLong } from './metric-views.js';
 import { nsToMs, type LogRow, type MetricPoint, type SpanRow } from './rows.js';
+import { SeriesHistory } from './series-history.js';
 
 class Ring<T> {
   private readonly items: (T | undefined)[];
@@ -35,6 +38,16 @@ const HOUR_MS = 3_600_000;
 const SPARK_HOURS = 14 * 24;
 /** Issues whose counts are kept; beyond, the one updated least recently is forgotten. */
 const MAX_SPARK_ISSUES = 20_000;
+/** Release health and DORA trends: hourly, for 35 days, of at most this many series. */
+const HISTORY_DAYS = 35;
+const MAX_HISTORY_SERIES = 2000;
+/** Flaky-test findings held apart from the log ring, so other logs do not push them out. */
+const MAX_FLAKY = 1000;
+
+function temporality(m: Metric): MetricPoint['temporality'] {
+  if (m.data.type === 'gauge' || m.data.type === 'summary') return 'gauge';
+  return m.data.aggregationTemporality === AggregationTemporality.Delta ? 'delta' : 'cumulative';
+}
 
 export function attributesObject(attrs: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
@@ -46,6 +59,8 @@ export class LiveStore {
   private readonly spans: Ring<SpanRow>;
   private readonly logs: Ring<LogRow>;
   private readonly points: Ring<MetricPoint>;
+  private readonly history = new SeriesHistory(HOUR_MS, HISTORY_DAYS * 24 * HOUR_MS, MAX_HISTORY_SERIES);
+  private readonly flaky = new Ring<LogRow>(MAX_FLAKY);
   private logSeq = 0;
   /** issue id → hour number → events; a Map keeps insertion order, so re-inserting marks recent use. */
   private readonly issueHours = new Map<string, Map<number, number>>();
@@ -93,7 +108,7 @@ export class LiveStore {
           const time = nsToMs(r.timeUnixNano || r.observedTimeUnixNano);
           const attributes = attributesObject(r.attributes);
           if (attributes[exceptions.ISSUE_ID]) this.countIssue(attributes[exceptions.ISSUE_ID], time);
-          this.logs.push({
+          const row: LogRow = {
             seq: ++this.logSeq,
             time,
             severityText: r.severityText,
@@ -104,7 +119,10 @@ export class LiveStore {
             traceId: r.traceId,
             spanId: r.spanId,
             attributes,
-          });
+            eventName: r.eventName,
+          };
+          this.logs.push(row);
+          if (r.eventName === FLAKY_EVENT) this.flaky.push(row);
         }
       }
     }
@@ -112,12 +130,29 @@ export class LiveStore {
 
   addMetrics(data: Metrics): void {
     for (const rm of data.resourceMetrics) {
-      const service = anyValueAsString(rm.resource.attributes.get('service.name') ?? 'unknown_service');
+      const resource = attributesObject(rm.resource.attributes);
+      const service = resource['service.name'] ?? 'unknown_service';
       for (const sm of rm.scopeMetrics) {
         for (const m of sm.metrics) {
+          const kind = temporality(m);
           for (const p of m.data.dataPoints) {
-            const value = 'value' in p ? Number(p.value) : 'count' in p ? Number(p.count) : NaN;
-            this.points.push({ time: nsToMs(p.timeUnixNano), name: m.name, service, value, attributes: attributesObject(p.attributes) });
+            const point: MetricPoint = {
+              time: nsToMs(p.timeUnixNano),
+              start: nsToMs(p.startTimeUnixNano),
+              name: m.name,
+              unit: m.unit,
+              service,
+              value: 'value' in p ? Number(p.value) : 'count' in p ? Number(p.count) : NaN,
+              attributes: attributesObject(p.attributes),
+              temporality: kind,
+              resource,
+            };
+            if ('explicitBounds' in p) {
+              point.bounds = p.explicitBounds;
+              point.buckets = p.bucketCounts.map(Number);
+            }
+            this.points.push(point);
+            if (keptLong(m.name)) this.history.add(point);
           }
         }
       }
@@ -134,6 +169,15 @@ export class LiveStore {
 
   recentPoints(): Iterable<MetricPoint> {
     return this.points.newest();
+  }
+
+  /** The hourly history of the metrics `keptLong` names. */
+  pointHistory(): Iterable<MetricPoint> {
+    return this.history.points();
+  }
+
+  recentFlakyTests(): Iterable<LogRow> {
+    return this.flaky.newest();
   }
 
   get sizes(): { spans: number; logs: number; points: number } {

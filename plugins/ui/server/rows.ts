@@ -28,14 +28,27 @@ export interface LogRow {
   traceId: string;
   spanId: string;
   attributes: Record<string, string>;
+  /** The record's `event_name` (e.g. `cicd.test.flaky`); empty when it has none. */
+  eventName?: string;
 }
 
 export interface MetricPoint {
   time: number;
   name: string;
   service: string;
+  /** A number's value; a histogram's count. */
   value: number;
   attributes: Record<string, string>;
+  /** The point's start time (ms): a cumulative series that restarted has a new one. */
+  start: number;
+  /** Sums and histograms: what `value` (and `buckets`) add up — since `start`, or since the previous point. */
+  temporality: 'cumulative' | 'delta' | 'gauge';
+  unit: string;
+  /** The resource's attributes (one object shared by the points of a resource). */
+  resource: Record<string, string>;
+  /** Explicit-bucket histograms: upper bounds and the counts per bucket (one more than bounds). */
+  bounds?: number[];
+  buckets?: number[];
 }
 
 export const nsToMs = (ns: bigint) => Number(ns / 1000n) / 1000;

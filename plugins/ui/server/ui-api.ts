@@ -1,18 +1,22 @@
-/** The JSON API the pages call (`/ui/api/…`): issues and triage, traces, logs, services, CI runs. */
+/** The JSON API the pages call (`/ui/api/…`): issues and triage, traces, logs, services, CI runs, flaky tests and DORA, releases. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { exceptions } from 'summit';
+import { cicd, type exceptions } from 'summit';
 import { HttpError, numberParam, pairsParam, readJson, sendJson } from './http.js';
 import { parseIssueSearch, SearchError } from './issue-search.js';
 import type { Lake } from './lake.js';
 import type { LiveStore } from './live-store.js';
+import { buildsOf, doraTrends, FLAKY_EVENT, flakyTests, releaseHealth, servicegraphMap, spanmetricsGolden } from './metric-views.js';
 import type { LogRow, SpanRow } from './rows.js';
 import { uiChange } from './triage.js';
-import { ciGantt, ciRuns, durationHistogram, goldenSignals, serviceMap, spanMatches, traceResults, type TraceFilter } from './views.js';
+import { ciGantt, ciRuns, durationHistogram, goldenSignals, serviceMap, spanMatches, traceResults, type CiRun, type TraceFilter } from './views.js';
 
 const PAGE = 50;
 const HOUR = 3_600_000;
 /** Spans of one trace the waterfall gets at most. */
 const MAX_TRACE_SPANS = 20_000;
+/** Pipeline runs the CI page lists and releases are matched against. */
+const MAX_RUNS = 200;
+const LAKE_RUN_DAYS = 30;
 
 export interface UiSources {
   live: LiveStore;
@@ -20,6 +24,8 @@ export interface UiSources {
   /** Undefined when no issue_store is configured. */
   issues(): exceptions.IssueQueries | undefined;
   apdexMs: number;
+  /** The spanmetrics connector's namespace (its metrics' prefix). */
+  spanmetricsNamespace: string;
 }
 
 const SORTS = new Set(['last_seen', 'first_seen', 'events', 'users']);
@@ -46,13 +52,20 @@ export class UiApi {
     if (req.method === 'GET' && path === '/traces') return sendJson(res, 200, await this.traceSearch(p)), true;
     if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})$/.exec(path))) return sendJson(res, 200, { spans: await this.trace(m[1]) }), true;
     if (req.method === 'GET' && path === '/logs') return sendJson(res, 200, await this.logSearch(p)), true;
-    if (req.method === 'GET' && path === '/services') {
-      const windowMs = (numberParam(p, 'minutes') ?? 60) * 60_000;
-      return sendJson(res, 200, { golden: goldenSignals(this.src.live.recentSpans(), windowMs, this.src.apdexMs), map: serviceMap(this.src.live.recentSpans(), windowMs) }), true;
+    if (req.method === 'GET' && path === '/services') return sendJson(res, 200, this.services(p)), true;
+    if (req.method === 'GET' && path === '/ci/runs') return sendJson(res, 200, { runs: await this.ciRuns() }), true;
+    if (req.method === 'GET' && path === '/ci/flaky') return sendJson(res, 200, { tests: await this.flakyTests() }), true;
+    if (req.method === 'GET' && path === '/ci/dora') {
+      const days = numberParam(p, 'days') ?? 30;
+      if (!Number.isInteger(days) || days < 1 || days > 35) throw new HttpError(400, `days: expected a whole number from 1 to 35, got ${days}`);
+      return sendJson(res, 200, { days: doraTrends(this.src.live.pointHistory(), days, p.get('repository') || undefined) }), true;
     }
-    if (req.method === 'GET' && path === '/ci/runs') return sendJson(res, 200, { runs: ciRuns(this.src.live.recentSpans(), 200) }), true;
-    if (req.method === 'GET' && (m = /^\/ci\/runs\/([0-9a-f]{32})$/.exec(path))) return sendJson(res, 200, { bars: ciGantt(await this.trace(m[1])) }), true;
-    if (req.method === 'GET' && path === '/releases') return sendJson(res, 200, this.releases()), true;
+    if (req.method === 'GET' && (m = /^\/ci\/runs\/([0-9a-f]{32})$/.exec(path))) {
+      const runId = m[1];
+      const built = (await this.releases()).releases.filter((r) => r.builds.some((b) => b.traceId === runId));
+      return sendJson(res, 200, { bars: ciGantt(await this.trace(runId)), releases: built.map(({ builds: _, ...r }) => r) }), true;
+    }
+    if (req.method === 'GET' && path === '/releases') return sendJson(res, 200, await this.releases()), true;
     return false;
   }
 
@@ -159,11 +172,40 @@ export class UiApi {
     return { logs: out, cursor: Math.max(cursor, after ?? 0) };
   }
 
-  private releases() {
-    const store = this.src.issues();
-    if (!store) return { releases: [] };
+  /**
+   * Golden signals from the spanmetrics connector's metrics and the map from servicegraph's when
+   * they sent any within the window, else both computed from the live spans; `sources` says which.
+   */
+  private services(p: URLSearchParams) {
+    const windowMs = (numberParam(p, 'minutes') ?? 60) * 60_000;
+    const live = this.src.live;
+    const fromMetrics = spanmetricsGolden(live.recentPoints(), this.src.spanmetricsNamespace, windowMs, this.src.apdexMs);
+    const graph = servicegraphMap(live.recentPoints(), windowMs);
+    return {
+      golden: fromMetrics.length ? fromMetrics : goldenSignals(live.recentSpans(), windowMs, this.src.apdexMs),
+      map: graph ?? serviceMap(live.recentSpans(), windowMs),
+      sources: { golden: fromMetrics.length ? 'spanmetrics' : 'spans', map: graph ? 'servicegraph' : 'spans' },
+    };
+  }
+
+  /** Pipeline runs held live and, with a lake, those of its last 30 days (its date partitions bound the scan), newest first. */
+  private async ciRuns(): Promise<CiRun[]> {
+    const spans: SpanRow[] = [...this.src.live.recentSpans()];
+    const from = Date.now() - LAKE_RUN_DAYS * 24 * HOUR;
+    if (this.src.lake) spans.push(...(await this.src.lake.searchSpans({ attributes: [[cicd.CICD_SPAN_TYPE, 'pipeline_run']], from }, MAX_RUNS)));
+    return ciRuns(spans, MAX_RUNS);
+  }
+
+  private async flakyTests() {
+    const records: LogRow[] = [...this.src.live.recentFlakyTests()];
+    if (this.src.lake) records.push(...(await this.src.lake.searchLogs({ eventName: FLAKY_EVENT }, 1000)));
+    return flakyTests(records);
+  }
+
+  /** Per release: its new issues and their events, release health from its sessions, and the CI runs that built it. */
+  private async releases() {
     const perRelease = new Map<string, { release: string; newIssues: number; events: number; firstSeen: number }>();
-    for (const i of store.listIssues({ sort: 'first_seen', limit: 5000 })) {
+    for (const i of this.src.issues()?.listIssues({ sort: 'first_seen', limit: 5000 }) ?? []) {
       const r = i.firstRelease ?? '(none)';
       const row = perRelease.get(r) ?? { release: r, newIssues: 0, events: 0, firstSeen: i.firstSeen };
       row.newIssues++;
@@ -171,6 +213,12 @@ export class UiApi {
       row.firstSeen = Math.min(row.firstSeen, i.firstSeen);
       perRelease.set(r, row);
     }
-    return { releases: [...perRelease.values()].sort((a, b) => b.firstSeen - a.firstSeen), windowHours: 24 * 14, hour: HOUR };
+    const health = releaseHealth(this.src.live.pointHistory());
+    for (const h of health.values()) if (!perRelease.has(h.release)) perRelease.set(h.release, { release: h.release, newIssues: 0, events: 0, firstSeen: Infinity });
+    const runs = await this.ciRuns();
+    const releases = [...perRelease.values()].map((r) => ({ ...r, firstSeen: Number.isFinite(r.firstSeen) ? r.firstSeen : null, health: health.get(r.release) ?? null, builds: buildsOf(r.release, runs) }));
+    // newest first; releases with sessions but no issue yet lead
+    const order = (r: { firstSeen: number | null }) => r.firstSeen ?? Number.MAX_SAFE_INTEGER;
+    return { releases: releases.sort((a, b) => order(b) - order(a)), windowHours: 24 * 14, hour: HOUR };
   }
 }

@@ -124,8 +124,12 @@ export function goldenSignals(spans: Iterable<SpanRow>, windowMs: number, apdexM
       series,
     });
   }
-  return out.sort((a, b) => a.service.localeCompare(b.service) || (a.operation === '*' ? -1 : b.operation === '*' ? 1 : b.requests - a.requests));
+  return out.sort(compareGolden);
 }
+
+/** By service; within one, the whole service first, then its busiest operations. */
+export const compareGolden = (a: Golden, b: Golden): number =>
+  a.service.localeCompare(b.service) || (a.operation === '*' ? -1 : b.operation === '*' ? 1 : b.requests - a.requests);
 
 export interface Edge {
   from: string;

@@ -1,16 +1,38 @@
-/** Releases: new issues and their events per release (a release is where an issue was first seen). */
+/**
+ * Releases: per release its sessions and crash-free rate (the sentry receiver's release health),
+ * its new issues and their events (a release is where an issue was first seen), and the CI runs
+ * that built it (its commit).
+ */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorText } from '../components.js';
-import { ago } from '../format.js';
+import { ago, pct } from '../format.js';
 
+interface Build {
+  traceId: string;
+  name: string;
+  status: string;
+  commit: string;
+}
+interface Health {
+  sessions: number;
+  errored: number;
+  crashed: number;
+  crashFreeSessions: number | null;
+  healthySessions: number | null;
+  environments: string[];
+}
 interface Release {
   release: string;
   newIssues: number;
   events: number;
-  firstSeen: number;
+  firstSeen: number | null;
+  health: Health | null;
+  builds: Build[];
 }
+
+const rate = (x: number | null | undefined) => (x === null || x === undefined ? '—' : pct(x));
 
 export function Releases() {
   const [releases, setReleases] = useState<Release[]>();
@@ -21,11 +43,25 @@ export function Releases() {
   return html`<section>
     <h1>Releases</h1>
     <${ErrorText} error=${error} />
-    <table class="list">
-      <thead><tr><th>Release</th><th>New issues</th><th>Their events</th><th>First issue</th></tr></thead>
+    <table class="list releases">
+      <thead><tr><th>Release</th><th>Sessions</th><th>Crash-free sessions</th><th>Error-free sessions</th><th>New issues</th><th>Their events</th><th>Built by</th><th>First issue</th></tr></thead>
       <tbody>
-        ${(releases ?? []).map((r) => html`<tr><td><a href=${`/issues?q=${encodeURIComponent(`release:"${r.release}"`)}`}>${r.release}</a></td><td>${r.newIssues}</td><td>${r.events}</td><td>${ago(r.firstSeen)}</td></tr>`)}
+        ${(releases ?? []).map(
+          (r) => html`<tr>
+            <td><a href=${`/issues?q=${encodeURIComponent(`release:"${r.release}"`)}`}>${r.release}</a></td>
+            <td>${r.health?.sessions ?? '—'}</td>
+            <td class="crash-free">${rate(r.health?.crashFreeSessions)}</td>
+            <td>${rate(r.health?.healthySessions)}</td>
+            <td>${r.newIssues}</td><td>${r.events}</td>
+            <td class="builds">${r.builds.map((b) => html`<a href=${`/ci/${b.traceId}`} title=${b.commit}>${b.name} <span class=${`status ${b.status}`}>${b.status}</span></a> `)}</td>
+            <td>${r.firstSeen === null ? '—' : ago(r.firstSeen)}</td>
+          </tr>`,
+        )}
       </tbody>
     </table>
+    <p class="muted">
+      Sessions come from Sentry SDKs' release health (the sentry receiver's <code>sentry.sessions</code>) seen within 35 days; crash-free users are not shown: the receiver keeps no user
+      ids. A release is built by the CI runs of the commit its name holds (the sha, or 7+ hex digits of it).
+    </p>
   </section>`;
 }

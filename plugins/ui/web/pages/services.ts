@@ -1,4 +1,8 @@
-/** Service health: rate, error rate, p50/p95/p99 and Apdex per service and operation, charts over time, the service map. */
+/**
+ * Service health: rate, error rate, p50/p95/p99 and Apdex per service and operation, charts over
+ * time, the service map — from the spanmetrics and servicegraph connectors' metrics when they are
+ * wired, else from the spans held.
+ */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
@@ -25,6 +29,8 @@ interface Edge {
   requests: number;
 }
 
+const SOURCE: Record<string, string> = { spans: 'the spans held', spanmetrics: 'spanmetrics metrics', servicegraph: 'servicegraph metrics' };
+
 function ServiceMap({ services, edges }: { services: string[]; edges: Edge[] }) {
   const w = 560;
   const h = 320;
@@ -48,7 +54,7 @@ function ServiceMap({ services, edges }: { services: string[]; edges: Edge[] }) 
 }
 
 export function Services() {
-  const [data, setData] = useState<{ golden: Golden[]; map: { services: string[]; edges: Edge[] } }>();
+  const [data, setData] = useState<{ golden: Golden[]; map: { services: string[]; edges: Edge[] }; sources: { golden: string; map: string } }>();
   const [error, setError] = useState<string>();
   const [minutes, setMinutes] = useState(60);
   useEffect(() => {
@@ -63,6 +69,7 @@ export function Services() {
       </select>
     </div>
     <${ErrorText} error=${error} />
+    ${data ? html`<p class="muted sources">Golden signals from <b class="golden-source">${SOURCE[data.sources.golden]}</b>; the map from <b class="map-source">${SOURCE[data.sources.map]}</b>.</p>` : null}
     <h2>Service map</h2>
     ${data ? html`<${ServiceMap} services=${data.map.services} edges=${data.map.edges} />` : null}
     <h2>Golden signals</h2>
