@@ -10,6 +10,7 @@ import {
   type JSONSchema,
   type ServerTlsConfig,
 } from 'summit';
+import type { LiveStoreLimits } from './live-store.js';
 
 export interface UiUser {
   name: string;
@@ -35,7 +36,7 @@ export interface UiConfig extends Partial<HttpServerSettings> {
   organization: string;
   /** Apdex threshold T of the service pages. */
   apdex_threshold: string;
-  store: { max_spans: number; max_logs: number; max_points: number };
+  store: LiveStoreLimits;
 }
 
 export const DEFAULT_ENDPOINT = 'localhost:8800';
@@ -75,6 +76,7 @@ export const uiConfigSchema: JSONSchema = {
         max_spans: { type: 'integer', minimum: 1, default: 100_000 },
         max_logs: { type: 'integer', minimum: 1, default: 50_000 },
         max_points: { type: 'integer', minimum: 1, default: 50_000 },
+        max_value_bytes: { type: 'integer', minimum: 16, default: 4096, description: 'texts kept for the live views longer than this (UTF-8 bytes) are cut and marked' },
       },
     },
   },

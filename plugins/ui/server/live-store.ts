@@ -1,9 +1,11 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines. History beyond the rings is the Parquet lake's.
+ * sparklines. History beyond the rings is the Parquet lake's. Every text a row keeps (names, ids,
+ * attribute keys and values, log bodies) is cut to `max_value_bytes`: a ring holds rows for
+ * minutes, and without the cut 100,000 spans could each hold a 20 MB attribute.
  */
-import { anyValueAsString, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metrics, type Traces } from 'summit';
+import { anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metrics, type Traces } from 'summit';
 import { nsToMs, type LogRow, type MetricPoint, type SpanRow } from './rows.js';
 
 class Ring<T> {
@@ -36,10 +38,17 @@ const SPARK_HOURS = 14 * 24;
 /** Issues whose counts are kept; beyond, the one updated least recently is forgotten. */
 const MAX_SPARK_ISSUES = 20_000;
 
-export function attributesObject(attrs: Attributes): Record<string, string> {
+export function attributesObject(attrs: Attributes, maxValueBytes = Infinity): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of attrs) out[k] = anyValueAsString(v);
+  for (const [k, v] of attrs) out[cutText(k, maxValueBytes)] = cutText(anyValueAsString(v), maxValueBytes);
   return out;
+}
+
+export interface LiveStoreLimits {
+  max_spans: number;
+  max_logs: number;
+  max_points: number;
+  max_value_bytes: number;
 }
 
 export class LiveStore {
@@ -50,35 +59,46 @@ export class LiveStore {
   /** issue id → hour number → events; a Map keeps insertion order, so re-inserting marks recent use. */
   private readonly issueHours = new Map<string, Map<number, number>>();
 
-  constructor(limits: { max_spans: number; max_logs: number; max_points: number }) {
+  private readonly maxValueBytes: number;
+
+  constructor(limits: LiveStoreLimits) {
+    this.maxValueBytes = limits.max_value_bytes;
     this.spans = new Ring(limits.max_spans);
     this.logs = new Ring(limits.max_logs);
     this.points = new Ring(limits.max_points);
   }
 
+  private cut(s: string): string {
+    return cutText(s, this.maxValueBytes);
+  }
+
+  private attributes(attrs: Attributes): Record<string, string> {
+    return attributesObject(attrs, this.maxValueBytes);
+  }
+
   addTraces(data: Traces): void {
     for (const rs of data.resourceSpans) {
-      const resource = attributesObject(rs.resource.attributes);
+      const resource = this.attributes(rs.resource.attributes);
       const service = resource['service.name'] ?? 'unknown_service';
       for (const ss of rs.scopeSpans) {
         for (const s of ss.spans) {
-          const events = s.events.map((e) => ({ time: nsToMs(e.timeUnixNano), name: e.name, attributes: attributesObject(e.attributes) }));
+          const events = s.events.map((e) => ({ time: nsToMs(e.timeUnixNano), name: this.cut(e.name), attributes: this.attributes(e.attributes) }));
           for (const e of events) if (e.attributes[exceptions.ISSUE_ID]) this.countIssue(e.attributes[exceptions.ISSUE_ID], e.time);
           this.spans.push({
-            traceId: s.traceId,
-            spanId: s.spanId,
-            parentSpanId: s.parentSpanId,
-            name: s.name,
+            traceId: this.cut(s.traceId),
+            spanId: this.cut(s.spanId),
+            parentSpanId: this.cut(s.parentSpanId),
+            name: this.cut(s.name),
             service,
             kind: SpanKind[s.kind] ?? String(s.kind),
             start: nsToMs(s.startTimeUnixNano),
             durationMs: Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6,
             status: (StatusCode[s.status.code] ?? 'Unset') as SpanRow['status'],
-            statusMessage: s.status.message,
-            attributes: attributesObject(s.attributes),
+            statusMessage: this.cut(s.status.message),
+            attributes: this.attributes(s.attributes),
             resource,
             events,
-            links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+            links: s.links.map((l) => ({ traceId: this.cut(l.traceId), spanId: this.cut(l.spanId) })),
           });
         }
       }
@@ -87,22 +107,22 @@ export class LiveStore {
 
   addLogs(data: Logs): void {
     for (const rl of data.resourceLogs) {
-      const service = anyValueAsString(rl.resource.attributes.get('service.name') ?? 'unknown_service');
+      const service = this.cut(anyValueAsString(rl.resource.attributes.get('service.name') ?? 'unknown_service'));
       for (const sl of rl.scopeLogs) {
         for (const r of sl.logRecords) {
           const time = nsToMs(r.timeUnixNano || r.observedTimeUnixNano);
-          const attributes = attributesObject(r.attributes);
+          const attributes = this.attributes(r.attributes);
           if (attributes[exceptions.ISSUE_ID]) this.countIssue(attributes[exceptions.ISSUE_ID], time);
           this.logs.push({
             seq: ++this.logSeq,
             time,
-            severityText: r.severityText,
+            severityText: this.cut(r.severityText),
             severityNumber: r.severityNumber,
             // a Sentry event's body is the whole event: the issue pages show it, the log list its message
-            body: r.eventName === exceptions.SENTRY_EVENT_NAME ? (attributes['exception.message'] ?? attributes['issue.title'] ?? r.eventName) : anyValueAsString(r.body),
+            body: r.eventName === exceptions.SENTRY_EVENT_NAME ? (attributes['exception.message'] ?? attributes['issue.title'] ?? r.eventName) : this.cut(anyValueAsString(r.body)),
             service,
-            traceId: r.traceId,
-            spanId: r.spanId,
+            traceId: this.cut(r.traceId),
+            spanId: this.cut(r.spanId),
             attributes,
           });
         }
@@ -112,12 +132,13 @@ export class LiveStore {
 
   addMetrics(data: Metrics): void {
     for (const rm of data.resourceMetrics) {
-      const service = anyValueAsString(rm.resource.attributes.get('service.name') ?? 'unknown_service');
+      const service = this.cut(anyValueAsString(rm.resource.attributes.get('service.name') ?? 'unknown_service'));
       for (const sm of rm.scopeMetrics) {
         for (const m of sm.metrics) {
+          const name = this.cut(m.name);
           for (const p of m.data.dataPoints) {
             const value = 'value' in p ? Number(p.value) : 'count' in p ? Number(p.count) : NaN;
-            this.points.push({ time: nsToMs(p.timeUnixNano), name: m.name, service, value, attributes: attributesObject(p.attributes) });
+            this.points.push({ time: nsToMs(p.timeUnixNano), name, service, value, attributes: this.attributes(p.attributes) });
           }
         }
       }
