@@ -77,6 +77,7 @@ export const uiConfigSchema: JSONSchema = {
         max_logs: { type: 'integer', minimum: 1, default: 50_000 },
         max_points: { type: 'integer', minimum: 1, default: 50_000 },
         max_value_bytes: { type: 'integer', minimum: 16, default: 4096, description: 'texts kept for the live views longer than this (UTF-8 bytes) are cut and marked' },
+        max_bytes: { type: 'integer', minimum: 65536, default: 64 * 1024 * 1024, description: "per ring (spans, logs, points): the oldest rows go once the texts kept pass this" },
       },
     },
   },

@@ -12,7 +12,7 @@ function collect(): void {
   gc();
 }
 
-const LIMITS = { max_spans: 1000, max_logs: 1000, max_points: 1000, max_value_bytes: 64 };
+const LIMITS = { max_spans: 1000, max_logs: 1000, max_points: 1000, max_value_bytes: 64, max_bytes: 1 << 30 };
 /** A flat text of its own: not one V8 shares between calls, nor a rope of repeated pieces (as padEnd's). */
 function big(i: number, bytes: number): string {
   const b = Buffer.alloc(bytes, 'x');
@@ -42,6 +42,22 @@ describe('the live store', () => {
     // short texts are kept as they are
     store.addTraces(tracesOf([newSpan({ name: 'GET /', attributes: attrs({ 'http.route': '/' }) })]));
     expect(store.recentSpans()[Symbol.iterator]().next().value).toMatchObject({ name: 'GET /', attributes: { 'http.route': '/' } });
+  });
+
+  it('drops its oldest rows once their texts pass max_bytes, as it does past max_spans', () => {
+    const store = new LiveStore({ ...LIMITS, max_value_bytes: 4096, max_bytes: 65536 });
+    // each span keeps 4 values cut to ~4.1 KB: 3 such rows fit in 64 KiB, far below max_spans
+    for (let i = 0; i < 100; i++) {
+      store.addTraces(tracesOf([newSpan({ name: `span ${i}`, attributes: attrs({ a: big(i, 5000), b: big(i, 5000), c: big(i, 5000), d: big(i, 5000) }) })]));
+    }
+    const kept = [...store.recentSpans()].map((s) => s.name);
+    expect(kept.length).toBeGreaterThan(1);
+    expect(kept.length).toBeLessThanOrEqual(65536 / (4 * 4096));
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `span ${99 - i}`));
+    // short rows: the count is the bound again
+    const counted = new LiveStore({ ...LIMITS, max_spans: 10 });
+    for (let i = 0; i < 20; i++) counted.addTraces(tracesOf([newSpan({ name: `span ${i}` })]));
+    expect([...counted.recentSpans()].map((s) => s.name)).toEqual(Array.from({ length: 10 }, (_, i) => `span ${19 - i}`));
   });
 
   it('does not hold the large texts of the rows it keeps', () => {

@@ -2,25 +2,44 @@
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
  * sparklines. History beyond the rings is the Parquet lake's. Every text a row keeps (names, ids,
- * attribute keys and values, log bodies) is cut to `max_value_bytes`: a ring holds rows for
- * minutes, and without the cut 100,000 spans could each hold a 20 MB attribute.
+ * attribute keys and values, log bodies) is cut to `max_value_bytes`, and each ring also drops
+ * its oldest rows once their texts pass `max_bytes`: a ring holds rows for minutes, and a count
+ * alone bounds nothing when each of 100,000 spans may carry many long attributes.
  */
 import { anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metrics, type Traces } from 'summit';
 import { nsToMs, type LogRow, type MetricPoint, type SpanRow } from './rows.js';
 
 class Ring<T> {
   private readonly items: (T | undefined)[];
+  /** Each row's text length, what `maxBytes` bounds. */
+  private readonly sizes: Float64Array;
   private next = 0;
   private count = 0;
+  private bytes = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly maxBytes: number,
+  ) {
     this.items = new Array(capacity);
+    this.sizes = new Float64Array(capacity);
   }
 
-  push(item: T): void {
+  push(item: T, bytes: number): void {
+    if (this.count === this.capacity) this.dropOldest();
+    while (this.count > 0 && this.bytes + bytes > this.maxBytes) this.dropOldest();
     this.items[this.next] = item;
+    this.sizes[this.next] = bytes;
+    this.bytes += bytes;
     this.next = (this.next + 1) % this.capacity;
-    this.count = Math.min(this.count + 1, this.capacity);
+    this.count++;
+  }
+
+  private dropOldest(): void {
+    const oldest = (this.next - this.count + this.capacity) % this.capacity;
+    this.bytes -= this.sizes[oldest];
+    this.items[oldest] = undefined;
+    this.count--;
   }
 
   get size(): number {
@@ -37,10 +56,12 @@ const HOUR_MS = 3_600_000;
 const SPARK_HOURS = 14 * 24;
 /** Issues whose counts are kept; beyond, the one updated least recently is forgotten. */
 const MAX_SPARK_ISSUES = 20_000;
+/** What a row costs beyond its texts (objects, numbers), counted against max_bytes. */
+const ROW_OVERHEAD_BYTES = 200;
 
-export function attributesObject(attrs: Attributes, maxValueBytes = Infinity): Record<string, string> {
+export function attributesObject(attrs: Attributes, cut: (text: string) => string = (t) => t): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of attrs) out[cutText(k, maxValueBytes)] = cutText(anyValueAsString(v), maxValueBytes);
+  for (const [k, v] of attrs) out[cut(k)] = cut(anyValueAsString(v));
   return out;
 }
 
@@ -49,6 +70,8 @@ export interface LiveStoreLimits {
   max_logs: number;
   max_points: number;
   max_value_bytes: number;
+  /** Per ring: the texts its rows keep (string lengths, about bytes for ASCII). */
+  max_bytes: number;
 }
 
 export class LiveStore {
@@ -60,20 +83,31 @@ export class LiveStore {
   private readonly issueHours = new Map<string, Map<number, number>>();
 
   private readonly maxValueBytes: number;
+  /** The length of the texts kept since the last row was pushed: that row's size. */
+  private rowBytes = 0;
 
   constructor(limits: LiveStoreLimits) {
     this.maxValueBytes = limits.max_value_bytes;
-    this.spans = new Ring(limits.max_spans);
-    this.logs = new Ring(limits.max_logs);
-    this.points = new Ring(limits.max_points);
+    this.spans = new Ring(limits.max_spans, limits.max_bytes);
+    this.logs = new Ring(limits.max_logs, limits.max_bytes);
+    this.points = new Ring(limits.max_points, limits.max_bytes);
   }
 
-  private cut(s: string): string {
-    return cutText(s, this.maxValueBytes);
-  }
+  private readonly cut = (s: string): string => {
+    const kept = cutText(s, this.maxValueBytes);
+    this.rowBytes += kept.length;
+    return kept;
+  };
 
   private attributes(attrs: Attributes): Record<string, string> {
-    return attributesObject(attrs, this.maxValueBytes);
+    return attributesObject(attrs, this.cut);
+  }
+
+  /** The size of the row about to be pushed (a fixed share for its numbers and object), counting restarts. */
+  private takeRowBytes(): number {
+    const bytes = this.rowBytes + ROW_OVERHEAD_BYTES;
+    this.rowBytes = 0;
+    return bytes;
   }
 
   addTraces(data: Traces): void {
@@ -99,7 +133,7 @@ export class LiveStore {
             resource,
             events,
             links: s.links.map((l) => ({ traceId: this.cut(l.traceId), spanId: this.cut(l.spanId) })),
-          });
+          }, this.takeRowBytes());
         }
       }
     }
@@ -124,7 +158,7 @@ export class LiveStore {
             traceId: this.cut(r.traceId),
             spanId: this.cut(r.spanId),
             attributes,
-          });
+          }, this.takeRowBytes());
         }
       }
     }
@@ -138,7 +172,7 @@ export class LiveStore {
           const name = this.cut(m.name);
           for (const p of m.data.dataPoints) {
             const value = 'value' in p ? Number(p.value) : 'count' in p ? Number(p.count) : NaN;
-            this.points.push({ time: nsToMs(p.timeUnixNano), name, service, value, attributes: this.attributes(p.attributes) });
+            this.points.push({ time: nsToMs(p.timeUnixNano), name, service, value, attributes: this.attributes(p.attributes) }, this.takeRowBytes());
           }
         }
       }
