@@ -15,6 +15,8 @@ export * from './exporterhelper/index.js';
 export * as exceptions from './exceptions/index.js';
 export * from './auth.js';
 export * from './client-info.js';
+// texts a plugin keeps (the ui exporter's live store) are cut as built-in components cut theirs
+export { cutText } from './text-limit.js';
 // HTTP servers of plugins (the ui exporter) get the same timeouts, connection cap and TLS keys as built-in ones
 export { createHttpServer, httpServerSchema, httpServerSettings, HTTP_SERVER_DEFAULTS, type HttpServerSettings } from './http-server.js';
 export { closeServer, endpointProblems, listen, splitHostPort } from './net.js';

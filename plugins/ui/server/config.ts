@@ -10,6 +10,7 @@ import {
   type JSONSchema,
   type ServerTlsConfig,
 } from 'summit';
+import type { LiveStoreLimits } from './live-store.js';
 
 export interface UiUser {
   name: string;
@@ -37,7 +38,7 @@ export interface UiConfig extends Partial<HttpServerSettings> {
   organization: string;
   /** Apdex threshold T of the service pages. */
   apdex_threshold: string;
-  store: { max_spans: number; max_logs: number; max_points: number };
+  store: LiveStoreLimits;
 }
 
 export const DEFAULT_ENDPOINT = 'localhost:8800';
@@ -78,6 +79,8 @@ export const uiConfigSchema: JSONSchema = {
         max_spans: { type: 'integer', minimum: 1, default: 100_000 },
         max_logs: { type: 'integer', minimum: 1, default: 50_000 },
         max_points: { type: 'integer', minimum: 1, default: 50_000 },
+        max_value_bytes: { type: 'integer', minimum: 16, default: 4096, description: 'texts kept for the live views longer than this (UTF-8 bytes) are cut and marked' },
+        max_bytes: { type: 'integer', minimum: 65536, default: 64 * 1024 * 1024, description: "per ring (spans, logs, points): the oldest rows go once the texts kept pass this" },
       },
     },
   },

@@ -3,25 +3,47 @@
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
  * sparklines; apart from the rings, an hourly history of release-health and DORA metrics and the
  * latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
+ * Every text a row keeps (names, ids, attribute keys and values, log bodies) is cut to
+ * `max_value_bytes`, and each ring also drops its oldest rows once their texts pass `max_bytes`:
+ * a ring holds rows for minutes, and a count alone bounds nothing when each of 100,000 spans may
+ * carry many long attributes.
  */
-import { AggregationTemporality, anyValueAsString, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
+import { AggregationTemporality, anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
 import { FLAKY_EVENT, keptLong } from './metric-views.js';
 import { nsToMs, type LogRow, type MetricPoint, type SpanRow } from './rows.js';
 import { SeriesHistory } from './series-history.js';
 
 class Ring<T> {
   private readonly items: (T | undefined)[];
+  /** Each row's text length, what `maxBytes` bounds. */
+  private readonly sizes: Float64Array;
   private next = 0;
   private count = 0;
+  private bytes = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly maxBytes: number,
+  ) {
     this.items = new Array(capacity);
+    this.sizes = new Float64Array(capacity);
   }
 
-  push(item: T): void {
+  push(item: T, bytes: number): void {
+    if (this.count === this.capacity) this.dropOldest();
+    while (this.count > 0 && this.bytes + bytes > this.maxBytes) this.dropOldest();
     this.items[this.next] = item;
+    this.sizes[this.next] = bytes;
+    this.bytes += bytes;
     this.next = (this.next + 1) % this.capacity;
-    this.count = Math.min(this.count + 1, this.capacity);
+    this.count++;
+  }
+
+  private dropOldest(): void {
+    const oldest = (this.next - this.count + this.capacity) % this.capacity;
+    this.bytes -= this.sizes[oldest];
+    this.items[oldest] = undefined;
+    this.count--;
   }
 
   get size(): number {
@@ -43,16 +65,27 @@ const HISTORY_DAYS = 35;
 const MAX_HISTORY_SERIES = 2000;
 /** Flaky-test findings held apart from the log ring, so other logs do not push them out. */
 const MAX_FLAKY = 1000;
+/** What a row costs beyond its texts (objects, numbers), counted against max_bytes. */
+const ROW_OVERHEAD_BYTES = 200;
 
 function temporality(m: Metric): MetricPoint['temporality'] {
   if (m.data.type === 'gauge' || m.data.type === 'summary') return 'gauge';
   return m.data.aggregationTemporality === AggregationTemporality.Delta ? 'delta' : 'cumulative';
 }
 
-export function attributesObject(attrs: Attributes): Record<string, string> {
+export function attributesObject(attrs: Attributes, cut: (text: string) => string = (t) => t): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of attrs) out[k] = anyValueAsString(v);
+  for (const [k, v] of attrs) out[cut(k)] = cut(anyValueAsString(v));
   return out;
+}
+
+export interface LiveStoreLimits {
+  max_spans: number;
+  max_logs: number;
+  max_points: number;
+  max_value_bytes: number;
+  /** Per ring: the texts its rows keep (string lengths, about bytes for ASCII). */
+  max_bytes: number;
 }
 
 export class LiveStore {
@@ -60,41 +93,64 @@ export class LiveStore {
   private readonly logs: Ring<LogRow>;
   private readonly points: Ring<MetricPoint>;
   private readonly history = new SeriesHistory(HOUR_MS, HISTORY_DAYS * 24 * HOUR_MS, MAX_HISTORY_SERIES);
-  private readonly flaky = new Ring<LogRow>(MAX_FLAKY);
+  private readonly flaky: Ring<LogRow>;
   private logSeq = 0;
   /** issue id → hour number → events; a Map keeps insertion order, so re-inserting marks recent use. */
   private readonly issueHours = new Map<string, Map<number, number>>();
 
-  constructor(limits: { max_spans: number; max_logs: number; max_points: number }) {
-    this.spans = new Ring(limits.max_spans);
-    this.logs = new Ring(limits.max_logs);
-    this.points = new Ring(limits.max_points);
+  private readonly maxValueBytes: number;
+  /** The length of the texts kept since the last row was pushed: that row's size. */
+  private rowBytes = 0;
+
+  constructor(limits: LiveStoreLimits) {
+    this.maxValueBytes = limits.max_value_bytes;
+    this.spans = new Ring(limits.max_spans, limits.max_bytes);
+    this.logs = new Ring(limits.max_logs, limits.max_bytes);
+    this.points = new Ring(limits.max_points, limits.max_bytes);
+    this.flaky = new Ring(MAX_FLAKY, limits.max_bytes);
+  }
+
+  private readonly cut = (s: string): string => {
+    const kept = cutText(s, this.maxValueBytes);
+    this.rowBytes += kept.length;
+    return kept;
+  };
+
+  private attributes(attrs: Attributes): Record<string, string> {
+    return attributesObject(attrs, this.cut);
+  }
+
+  /** The size of the row about to be pushed (a fixed share for its numbers and object), counting restarts. */
+  private takeRowBytes(): number {
+    const bytes = this.rowBytes + ROW_OVERHEAD_BYTES;
+    this.rowBytes = 0;
+    return bytes;
   }
 
   addTraces(data: Traces): void {
     for (const rs of data.resourceSpans) {
-      const resource = attributesObject(rs.resource.attributes);
+      const resource = this.attributes(rs.resource.attributes);
       const service = resource['service.name'] ?? 'unknown_service';
       for (const ss of rs.scopeSpans) {
         for (const s of ss.spans) {
-          const events = s.events.map((e) => ({ time: nsToMs(e.timeUnixNano), name: e.name, attributes: attributesObject(e.attributes) }));
+          const events = s.events.map((e) => ({ time: nsToMs(e.timeUnixNano), name: this.cut(e.name), attributes: this.attributes(e.attributes) }));
           for (const e of events) if (e.attributes[exceptions.ISSUE_ID]) this.countIssue(e.attributes[exceptions.ISSUE_ID], e.time);
           this.spans.push({
-            traceId: s.traceId,
-            spanId: s.spanId,
-            parentSpanId: s.parentSpanId,
-            name: s.name,
+            traceId: this.cut(s.traceId),
+            spanId: this.cut(s.spanId),
+            parentSpanId: this.cut(s.parentSpanId),
+            name: this.cut(s.name),
             service,
             kind: SpanKind[s.kind] ?? String(s.kind),
             start: nsToMs(s.startTimeUnixNano),
             durationMs: Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6,
             status: (StatusCode[s.status.code] ?? 'Unset') as SpanRow['status'],
-            statusMessage: s.status.message,
-            attributes: attributesObject(s.attributes),
+            statusMessage: this.cut(s.status.message),
+            attributes: this.attributes(s.attributes),
             resource,
             events,
-            links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
-          });
+            links: s.links.map((l) => ({ traceId: this.cut(l.traceId), spanId: this.cut(l.spanId) })),
+          }, this.takeRowBytes());
         }
       }
     }
@@ -102,27 +158,28 @@ export class LiveStore {
 
   addLogs(data: Logs): void {
     for (const rl of data.resourceLogs) {
-      const service = anyValueAsString(rl.resource.attributes.get('service.name') ?? 'unknown_service');
+      const service = this.cut(anyValueAsString(rl.resource.attributes.get('service.name') ?? 'unknown_service'));
       for (const sl of rl.scopeLogs) {
         for (const r of sl.logRecords) {
           const time = nsToMs(r.timeUnixNano || r.observedTimeUnixNano);
-          const attributes = attributesObject(r.attributes);
+          const attributes = this.attributes(r.attributes);
           if (attributes[exceptions.ISSUE_ID]) this.countIssue(attributes[exceptions.ISSUE_ID], time);
           const row: LogRow = {
             seq: ++this.logSeq,
             time,
-            severityText: r.severityText,
+            severityText: this.cut(r.severityText),
             severityNumber: r.severityNumber,
             // a Sentry event's body is the whole event: the issue pages show it, the log list its message
-            body: r.eventName === exceptions.SENTRY_EVENT_NAME ? (attributes['exception.message'] ?? attributes['issue.title'] ?? r.eventName) : anyValueAsString(r.body),
+            body: r.eventName === exceptions.SENTRY_EVENT_NAME ? (attributes['exception.message'] ?? attributes['issue.title'] ?? r.eventName) : this.cut(anyValueAsString(r.body)),
             service,
-            traceId: r.traceId,
-            spanId: r.spanId,
+            traceId: this.cut(r.traceId),
+            spanId: this.cut(r.spanId),
             attributes,
             eventName: r.eventName,
           };
-          this.logs.push(row);
-          if (r.eventName === FLAKY_EVENT) this.flaky.push(row);
+          const bytes = this.takeRowBytes();
+          this.logs.push(row, bytes);
+          if (r.eventName === FLAKY_EVENT) this.flaky.push(row, bytes);
         }
       }
     }
@@ -130,20 +187,21 @@ export class LiveStore {
 
   addMetrics(data: Metrics): void {
     for (const rm of data.resourceMetrics) {
-      const resource = attributesObject(rm.resource.attributes);
+      const resource = this.attributes(rm.resource.attributes);
       const service = resource['service.name'] ?? 'unknown_service';
       for (const sm of rm.scopeMetrics) {
         for (const m of sm.metrics) {
           const kind = temporality(m);
+          const name = this.cut(m.name);
           for (const p of m.data.dataPoints) {
             const point: MetricPoint = {
               time: nsToMs(p.timeUnixNano),
               start: nsToMs(p.startTimeUnixNano),
-              name: m.name,
-              unit: m.unit,
+              name,
+              unit: this.cut(m.unit),
               service,
               value: 'value' in p ? Number(p.value) : 'count' in p ? Number(p.count) : NaN,
-              attributes: attributesObject(p.attributes),
+              attributes: this.attributes(p.attributes),
               temporality: kind,
               resource,
             };
@@ -151,7 +209,7 @@ export class LiveStore {
               point.bounds = p.explicitBounds;
               point.buckets = p.bucketCounts.map(Number);
             }
-            this.points.push(point);
+            this.points.push(point, this.takeRowBytes());
             if (keptLong(m.name)) this.history.add(point);
           }
         }
