@@ -161,8 +161,16 @@ export function toAnyValue(v: unknown): AnyValue {
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
   if (v instanceof Uint8Array) return v;
   if (Array.isArray(v)) return v.map(toAnyValue);
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [String(k), toAnyValue(x)]));
-  if (typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [k, toAnyValue(x)]));
+  // Loops rather than entries().map(): a whole Sentry event is converted per error, and the pair arrays were most of its garbage
+  const out = new Map<string, AnyValue>();
+  if (v instanceof Map) {
+    for (const [k, x] of v) out.set(String(k), toAnyValue(x));
+    return out;
+  }
+  if (typeof v === 'object') {
+    for (const k of Object.keys(v as object)) out.set(k, toAnyValue((v as Record<string, unknown>)[k]));
+    return out;
+  }
   return String(v);
 }
 
@@ -176,6 +184,11 @@ export function fromAnyValue(v: AnyValue): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map(fromAnyValue);
-  // fromEntries defines own properties, so a `__proto__` key stays a key
-  return Object.fromEntries([...v].map(([k, x]) => [k, fromAnyValue(x)]));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of v) {
+    // defined, not assigned, so a `__proto__` key stays a key
+    if (k === '__proto__') Object.defineProperty(out, k, { value: fromAnyValue(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = fromAnyValue(x);
+  }
+  return out;
 }
