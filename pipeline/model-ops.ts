@@ -161,16 +161,8 @@ export function toAnyValue(v: unknown): AnyValue {
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
   if (v instanceof Uint8Array) return v;
   if (Array.isArray(v)) return v.map(toAnyValue);
-  // Loops rather than entries().map(): a whole Sentry event is converted per error, and the pair arrays were most of its garbage
-  const out = new Map<string, AnyValue>();
-  if (v instanceof Map) {
-    for (const [k, x] of v) out.set(String(k), toAnyValue(x));
-    return out;
-  }
-  if (typeof v === 'object') {
-    for (const k of Object.keys(v as object)) out.set(k, toAnyValue((v as Record<string, unknown>)[k]));
-    return out;
-  }
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [String(k), toAnyValue(x)]));
+  if (typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [k, toAnyValue(x)]));
   return String(v);
 }
 
