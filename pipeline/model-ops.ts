@@ -176,6 +176,11 @@ export function fromAnyValue(v: AnyValue): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map(fromAnyValue);
-  // fromEntries defines own properties, so a `__proto__` key stays a key
-  return Object.fromEntries([...v].map(([k, x]) => [k, fromAnyValue(x)]));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of v) {
+    // defined, not assigned, so a `__proto__` key stays a key
+    if (k === '__proto__') Object.defineProperty(out, k, { value: fromAnyValue(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = fromAnyValue(x);
+  }
+  return out;
 }

@@ -49,6 +49,31 @@ describe('attribute values as (type, text)', () => {
     expect(roundTrip(v)).toEqual(v);
   });
 
+  it('kvlists keep every key in its order: array-index keys, __proto__ and $ keys too', () => {
+    const v = new Map<string, AnyValue>([
+      ['b', 1n],
+      ['2', 'two'],
+      ['1', 1.5],
+      ['__proto__', new Map<string, AnyValue>([['x', true]])],
+      ['$ref', [9_007_199_254_740_991n, -0.25, null]],
+    ]);
+    expect(json(v)).toBe('{"b":1,"2":"two","1":1.5,"__proto__":{"x":true},"$$ref":[9007199254740991,-0.25,null]}');
+    const back = roundTrip(v) as Map<string, AnyValue>;
+    expect(back).toEqual(v);
+    expect([...back.keys()]).toEqual(['b', '2', '1', '__proto__', '$ref']);
+  });
+
+  it('a kvlist of plain JSON data (a Sentry event) is written as JSON, ints without a fraction', () => {
+    const v = new Map<string, AnyValue>([
+      ['event_id', 'ab"c'],
+      ['timestamp', 1_700_000_000.25],
+      ['exception', new Map<string, AnyValue>([['values', [new Map<string, AnyValue>([['lineno', 42n], ['in_app', false], ['$x', 'y']])]]])],
+      ['extra', new Map<string, AnyValue>([['big', 2n ** 60n], ['half', 0.5]])],
+    ]);
+    expect(json(v)).toBe('{"event_id":"ab\\"c","timestamp":1700000000.25,"exception":{"values":[{"lineno":42,"in_app":false,"$$x":"y"}]},"extra":{"big":1152921504606846976,"half":0.5}}');
+    expect(roundTrip(v)).toEqual(v);
+  });
+
   it('strings are JSON-escaped inside Slice and Map, and kept verbatim at the top', () => {
     const s = 'quote " backslash \\ newline \n tab \t nul \u0000 emoji 🦆';
     expect(valueText(s)).toBe(s);

@@ -31,7 +31,8 @@ type Json = Record<string, unknown>;
 
 const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
-const hex = (v: unknown, digits: number): string => (typeof v === 'string' && new RegExp(`^[0-9a-f]{${digits}}$`, 'i').test(v) && !/^0+$/.test(v) ? v.toLowerCase() : '');
+const HEX_ID: Record<16 | 32, RegExp> = { 16: /^[0-9a-f]{16}$/i, 32: /^[0-9a-f]{32}$/i };
+const hex = (v: unknown, digits: 16 | 32): string => (typeof v === 'string' && HEX_ID[digits].test(v) && !/^0+$/.test(v) ? v.toLowerCase() : '');
 
 export const mapEvent: ItemMapper = (payload, ctx) => {
   const event = obj(payload);
