@@ -359,13 +359,13 @@ describe('escalation', () => {
     expect(state.incident(1)!.status).toBe('open');
   });
 
-  it('after a restart, an incident whose alerts are not reported again resolves after resolve_timeout', async () => {
+  it('after a restart without its rule, an incident whose alerts are not reported again resolves after resolve_timeout', async () => {
     now = T0;
     const first = await escalating();
     await drive(first.engine, new Traffic(), T0 + 2 * M);
     expect(first.state.incident(1)!.status).toBe('open');
-    // a new engine on the same state file: the rule's windows are gone, nothing fires again
-    const second = await testEngine({ ...config(), route: { receiver: 'team', escalation_policy: 'oncall' }, receivers: [{ name: 'team', webhook_configs: [{ url: `${rx.url}/hook` }] }, { name: 'primary', webhook_configs: [{ url: `${rx.url}/primary` }] }], escalation_policies: [{ name: 'oncall', tiers: [{ receiver: 'primary', escalate_after: '1h' }] }] }, join(dir, 'alerts.sqlite'));
+    // a new engine on the same state file, its config without the rule: nothing reports the alert again
+    const second = await testEngine({ ...config(), rules: [], route: { receiver: 'team', escalation_policy: 'oncall' }, receivers: [{ name: 'team', webhook_configs: [{ url: `${rx.url}/hook` }] }, { name: 'primary', webhook_configs: [{ url: `${rx.url}/primary` }] }], escalation_policies: [{ name: 'oncall', tiers: [{ receiver: 'primary', escalate_after: '1h' }] }] }, join(dir, 'alerts.sqlite'));
     closers.push(() => second.delivery.shutdown());
     for (const end = now + 6 * M; now <= end; now += 10 * S) await second.engine.tick(now);
     expect(second.state.incident(1)).toMatchObject({ status: 'resolved', resolvedBy: 'alerts no longer reported' });

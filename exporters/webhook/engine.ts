@@ -7,7 +7,8 @@
 import type { Logs, Metrics, Traces } from '../../pipeline/model.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Escalation } from './escalation.js';
-import type { Rule } from './rules.js';
+import type { RuleStateFile } from './rule-state.js';
+import type { ForStateRestore, Rule } from './rules.js';
 import type { SeriesStore } from './series.js';
 
 export class AlertingEngine {
@@ -21,7 +22,17 @@ export class AlertingEngine {
     readonly dispatcher: Dispatcher,
     readonly escalation: Escalation,
     private readonly evaluationIntervalMs: number,
+    private readonly ruleState?: { file: RuleStateFile; restore: ForStateRestore },
   ) {}
+
+  /** Puts back the rules' windows and alerts from the state file; before any telemetry arrives. */
+  restore(now: number): void {
+    if (!this.ruleState) return;
+    const owners = new Set([...this.store.owners, ...this.rules.flatMap((r) => r.owners)]);
+    const saved = this.ruleState.file.load(owners, new Set(this.rules.map((r) => r.name)));
+    this.store.restore(saved.windows);
+    for (const r of this.rules) r.restore(saved, now, this.ruleState.restore);
+  }
 
   ingestMetrics(m: Metrics, now: number): void {
     this.store.ingest(m, now);
@@ -49,9 +60,16 @@ export class AlertingEngine {
     await this.escalation.tick(now);
   }
 
-  /** Evaluates every rule and hands the alerts to the dispatcher (synchronous: CPU only). */
+  /**
+   * Evaluates every rule and hands the alerts to the dispatcher, then writes what changed in the
+   * rules' state in one transaction (synchronous: CPU and one commit).
+   */
   evaluate(now: number): void {
     for (const r of this.rules) this.dispatcher.put(r.evaluate(this.store, now), now);
     this.store.prune(now);
+    this.ruleState?.file.save(now, (file) => {
+      this.store.saveTo(file);
+      for (const r of this.rules) r.saveTo(file);
+    });
   }
 }

@@ -9,9 +9,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { matchesAll, parseMatchers, type Labels } from './matchers.js';
+import { RULE_STATE_SCHEMA, RuleStateFile } from './rule-state.js';
 
-const SCHEMA_VERSION = 1;
-const SCHEMA = [
+/** Each entry upgrades the file from the version of its index to the next (index 0 creates it). */
+const MIGRATIONS: string[][] = [
+  [
   'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
   'CREATE TABLE silences (id TEXT PRIMARY KEY, matchers TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, created_by TEXT NOT NULL, comment TEXT NOT NULL, created_at INTEGER NOT NULL)',
   'CREATE TABLE nflog (group_key TEXT NOT NULL, receiver TEXT NOT NULL, firing TEXT NOT NULL, resolved TEXT NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (group_key, receiver))',
@@ -23,7 +25,10 @@ const SCHEMA = [
   'CREATE TABLE incident_events (incident_id INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)',
   'CREATE INDEX incident_events_by_incident ON incident_events (incident_id, at)',
   'CREATE TABLE used_tokens (nonce TEXT PRIMARY KEY, used_at INTEGER NOT NULL)',
+  ],
+  RULE_STATE_SCHEMA,
 ];
+const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface Silence {
   id: string;
@@ -126,14 +131,16 @@ export class AlertState {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version === 0 && create) {
+      const version = () => db.pragma('user_version', { simple: true }) as number;
+      if (version() > SCHEMA_VERSION || (version() === 0 && !create)) {
+        throw new StateError(`${path} is not an alerting state file of schema version ${SCHEMA_VERSION} or older (found ${version()})`);
+      }
+      if (version() < SCHEMA_VERSION) {
+        // the exporter and the CLI may open an old file at the same moment: the version is read again inside the lock
         db.transaction(() => {
-          for (const ddl of SCHEMA) db.exec(ddl);
+          for (let v = version(); v < SCHEMA_VERSION; v++) for (const ddl of MIGRATIONS[v]) db.exec(ddl);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
-      } else if (version !== SCHEMA_VERSION) {
-        throw new StateError(`${path} is not an alerting state file of schema version ${SCHEMA_VERSION} (found ${version})`);
       }
     } catch (err) {
       db.close();
@@ -144,6 +151,11 @@ export class AlertState {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** The rules' windows and pending/firing alerts, in the same file. */
+  ruleState(): RuleStateFile {
+    return new RuleStateFile(this.db);
   }
 
   /** A random secret made once and kept in the file, for ack URLs when the config sets none. */

@@ -19,5 +19,5 @@ export function buildEngine(r: ResolvedWebhookConfig, state: AlertState, deliver
     notify: (n) => delivery.deliver({ ...n, externalURL: r.externalURL }),
     flushed: (g, now) => escalation.groupFlushed(g, now),
   });
-  return new AlertingEngine(r.rules, store, dispatcher, escalation, r.evaluationIntervalMs);
+  return new AlertingEngine(r.rules, store, dispatcher, escalation, r.evaluationIntervalMs, { file: state.ruleState(), restore: r.forStateRestore });
 }
