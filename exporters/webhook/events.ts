@@ -136,7 +136,7 @@ export class EventCounter {
       key += `${v}\u0000`;
     }
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = { labels, samples: [], total: 0, id: 0, firstSeq: 0, unsaved: 0, trimmed: false }));
+    if (!g) this.groups.set(key, (g = { labels, samples: [], total: 0, id: 0, firstSeq: 0, unsaved: 0, headSavedAt: 0 }));
     g.total++;
     const last = g.samples[g.samples.length - 1];
     if (last?.t === now) {
@@ -148,18 +148,18 @@ export class EventCounter {
     }
   }
 
-  /** Writes the counts that changed since the last save under `owner` (the rule's). */
-  saveTo(file: RuleStateFile, owner: string): void {
-    for (const g of this.groups.values()) if (g.unsaved || g.trimmed || !g.id) file.window(owner, g);
+  /** Writes the counts that changed since the last save, as the rule `alert`'s. */
+  saveTo(file: RuleStateFile, alert: string): void {
+    for (const g of this.groups.values()) file.window('rule', alert, g);
     for (const id of this.emptied.splice(0)) file.removeWindow(id);
   }
 
   /** Puts back the groups saved before a restart. */
   restore(windows: readonly LoadedWindow[]): void {
-    for (const { id, firstSeq, labels, samples } of windows) {
+    for (const { id, firstSeq, labels, samples, headSavedAt } of windows) {
       const counts = samples as NumberSample[];
       const key = this.groupBy.map((name) => `${labels[name] ?? ''}\u0000`).join('');
-      this.groups.set(key, { labels, samples: counts, total: counts.reduce((n, x) => n + x.v, 0), id, firstSeq, unsaved: 0, trimmed: false });
+      this.groups.set(key, { labels, samples: counts, total: counts.reduce((n, x) => n + x.v, 0), id, firstSeq, unsaved: 0, headSavedAt });
     }
   }
 }

@@ -5,6 +5,7 @@
  * a real process killed by SIGKILL. A loopback server stands in for the webhook receiver.
  */
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import type { WebhookExporterConfig } from './config.js';
@@ -45,14 +46,15 @@ async function start(c: WebhookExporterConfig, now: number) {
   return e.engine;
 }
 
-/** Cumulative request counter of checkout, failing at `share` from now on. */
+/** Cumulative request counter of a service, failing at `share` from now on. */
 class Traffic {
   total = 0;
   errors = 0;
+  constructor(private readonly service = 'checkout') {}
   step(share: number) {
     this.total += 100;
     this.errors += 100 * share;
-    return counter('http.requests', 'checkout', [
+    return counter('http.requests', this.service, [
       { attrs: { outcome: 'ok' }, value: this.total - this.errors },
       { attrs: { outcome: 'error' }, value: this.errors },
     ]);
@@ -162,6 +164,35 @@ describe('a restart keeps', () => {
     // the window moves on: the old events leave it after 10 minutes, and the alert resolves
     for (let t = T0 + 40 * S; t <= T0 + 11 * M; t += 10 * S) await second.tick(t);
     expect(rx.at('/hook').map((r) => r.body.status)).toEqual(['firing', 'resolved']);
+  });
+});
+
+describe('the sample log', () => {
+  it('is cut to twice the longest window, keeping the last sample of a series that went quiet (dead man’s switch)', async () => {
+    const rules: WebhookExporterConfig['rules'] = [{ alert: 'Quiet', group_by: ['service.name'], expr: { metric: 'http.requests', function: 'absent', window: '1m' } }];
+    const first = await start(config(rules), T0);
+    const cart = new Traffic('cart');
+    const checkout = new Traffic('checkout');
+    for (let t = T0; t <= T0 + 30 * M; t += 10 * S) {
+      first.ingestMetrics(cart.step(0), t);
+      if (t <= T0 + 10 * S) first.ingestMetrics(checkout.step(0), t);
+      await first.tick(t);
+    }
+    expect(rx.at('/hook').map((r) => [r.body.status, r.body.alerts[0].labels['service.name']])).toEqual([['firing', 'checkout']]);
+    const db = new Database(join(dir, 'alerts.sqlite'), { readonly: true });
+    closers.push(() => db.close());
+    // cart: two series (ok, error) × one sample per 10 s over at most 2 minutes and one save; checkout: its last sample
+    const rows = (db.prepare('SELECT count(*) AS n FROM rule_samples').get() as { n: number }).n;
+    expect(rows).toBeLessThanOrEqual(2 * 14 + 2);
+    expect(rows).toBeGreaterThan(2 * 6);
+
+    // restarted: checkout is still known (and still absent), so its alert neither resolves nor is notified again
+    const second = await start(config(rules), T0 + 31 * M);
+    for (let t = T0 + 31 * M; t <= T0 + 40 * M; t += 10 * S) {
+      second.ingestMetrics(cart.step(0), t);
+      await second.tick(t);
+    }
+    expect(rx.at('/hook')).toHaveLength(1);
   });
 });
 

@@ -4,11 +4,15 @@
  * samples of metric windows, the counts of event-rule windows, and each rule's pending and
  * firing alerts with their active-since times.
  *
- * Written once per evaluation in one transaction, and only what changed: every window numbers
- * its samples (`seq`), so new samples are an INSERT of the window's tail and a prune is a DELETE
- * below the first kept number; an alert row changes when the alert appears, fires, starts or
- * stops holding, or goes. Samples that arrived after the last evaluation are lost on a crash
- * (at most one `evaluation_interval`).
+ * Written once per evaluation in one transaction, and only what changed. Samples are an
+ * append-only log: each window numbers its samples (`seq`) and a save appends the windows' new
+ * tails at the end of the table (a handful of pages per commit, whatever the number of series);
+ * the log is cut from the front by whole saves once they are older than twice the longest
+ * window, after writing again the one sample a window still needs from them (the value a
+ * counter's rate starts from, the last sample of a series that went quiet). Loading sorts the
+ * log by window and sequence, the latest copy of a sample winning. An alert row changes when
+ * the alert appears, fires, starts or stops holding, or goes. Samples that arrived after the
+ * last evaluation are lost on a crash (at most one `evaluation_interval`).
  */
 import type Database from 'better-sqlite3';
 import type { HistogramSample, NumberSample } from './series.js';
@@ -17,7 +21,10 @@ export const RULE_STATE_SCHEMA = [
   // owner: `metric NAME` (a series of the metric windows) or `rule ALERT` (a group of an event rule)
   'CREATE TABLE rule_windows (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, labels TEXT NOT NULL, kind TEXT NOT NULL, cumulative INTEGER NOT NULL, gauge INTEGER NOT NULL)',
   // v: a number sample or an event count; h: a histogram sample (see encodeHistogram)
-  'CREATE TABLE rule_samples (window_id INTEGER NOT NULL, seq INTEGER NOT NULL, t INTEGER NOT NULL, v REAL, h BLOB, PRIMARY KEY (window_id, seq)) WITHOUT ROWID',
+  // AUTOINCREMENT: ids only grow, so a cut by id never takes a row written after it
+  'CREATE TABLE rule_samples (id INTEGER PRIMARY KEY AUTOINCREMENT, window_id INTEGER NOT NULL, seq INTEGER NOT NULL, t INTEGER NOT NULL, v REAL, h BLOB)',
+  // each save: when, and the last sample id it wrote (where the log can be cut once it is old)
+  'CREATE TABLE rule_saves (saved_at INTEGER PRIMARY KEY, last_id INTEGER NOT NULL)',
   // last_held NULL: the condition held at the evaluation of meta.rules_evaluated_at
   `CREATE TABLE rule_alerts (rule TEXT NOT NULL, group_key TEXT NOT NULL, labels TEXT NOT NULL, active_at INTEGER NOT NULL, fired_at INTEGER, last_held INTEGER, value REAL,
      PRIMARY KEY (rule, group_key)) WITHOUT ROWID`,
@@ -33,8 +40,8 @@ export interface TrackedWindow {
   firstSeq: number;
   /** How many samples at the end are not saved as they are (new ones, or the last one changed in place). */
   unsaved: number;
-  /** Samples were dropped from the front since the last save. */
-  trimmed: boolean;
+  /** No later than the save that last wrote samples[0] (when the log is cut before it, it is written again). */
+  headSavedAt: number;
   labels: Record<string, string>;
   kind?: 'number' | 'histogram';
   cumulative?: boolean;
@@ -106,22 +113,33 @@ interface AlertRow {
 /** Reads and writes the rules' state; `save` runs the owners' writes in one transaction. */
 export class RuleStateFile {
   private readonly insertWindow: Database.Statement;
-  private readonly trim: Database.Statement;
   private readonly insertSample: Database.Statement;
-  private readonly deleteSamples: Database.Statement;
   private readonly deleteWindow: Database.Statement;
   private readonly upsertAlert: Database.Statement;
   private readonly deleteAlert: Database.Statement;
+  private readonly logSave: Database.Statement;
+  private readonly cutPoint: Database.Statement;
+  private readonly cutSamples: Database.Statement;
+  private readonly cutSaves: Database.Statement;
   private readonly setEvaluatedAt: Database.Statement;
+  /** During a save: its time, and the time of the last save the log is cut after (its samples are deleted). */
+  private now = 0;
+  private cutAt?: number;
 
-  constructor(private readonly db: Database.Database) {
+  /** `retentionMs`: the longest window of any rule (the log keeps twice that). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly retentionMs: number,
+  ) {
     this.insertWindow = db.prepare('INSERT INTO rule_windows (owner, labels, kind, cumulative, gauge) VALUES (?, ?, ?, ?, ?)');
-    this.trim = db.prepare('DELETE FROM rule_samples WHERE window_id = ? AND seq < ?');
-    this.insertSample = db.prepare('INSERT OR REPLACE INTO rule_samples (window_id, seq, t, v, h) VALUES (?, ?, ?, ?, ?)');
-    this.deleteSamples = db.prepare('DELETE FROM rule_samples WHERE window_id = ?');
+    this.insertSample = db.prepare('INSERT INTO rule_samples (window_id, seq, t, v, h) VALUES (?, ?, ?, ?, ?)');
     this.deleteWindow = db.prepare('DELETE FROM rule_windows WHERE id = ?');
     this.upsertAlert = db.prepare('INSERT OR REPLACE INTO rule_alerts (rule, group_key, labels, active_at, fired_at, last_held, value) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.deleteAlert = db.prepare('DELETE FROM rule_alerts WHERE rule = ? AND group_key = ?');
+    this.logSave = db.prepare("INSERT OR REPLACE INTO rule_saves (saved_at, last_id) VALUES (?, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'rule_samples'), 0))");
+    this.cutPoint = db.prepare('SELECT saved_at, last_id FROM rule_saves WHERE saved_at <= ? ORDER BY saved_at DESC LIMIT 1');
+    this.cutSamples = db.prepare('DELETE FROM rule_samples WHERE id <= ?');
+    this.cutSaves = db.prepare('DELETE FROM rule_saves WHERE saved_at <= ?');
     this.setEvaluatedAt = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('rules_evaluated_at', ?)");
   }
 
@@ -136,23 +154,29 @@ export class RuleStateFile {
       const windows = new Map<string, LoadedWindow[]>();
       for (const r of this.db.prepare('SELECT * FROM rule_windows').all() as WindowRow[]) {
         if (!owners.has(r.owner)) {
-          this.removeWindow(r.id);
+          this.deleteWindow.run(r.id);
           continue;
         }
-        const w: LoadedWindow = { id: r.id, owner: r.owner, labels: JSON.parse(r.labels) as Record<string, string>, kind: r.kind, cumulative: !!r.cumulative, gauge: !!r.gauge, firstSeq: -1, unsaved: 0, trimmed: false, samples: [] };
+        const w: LoadedWindow = { id: r.id, owner: r.owner, labels: JSON.parse(r.labels) as Record<string, string>, kind: r.kind, cumulative: !!r.cumulative, gauge: !!r.gauge, firstSeq: 0, unsaved: 0, headSavedAt: 0, samples: [] };
         byId.set(r.id, w);
         let list = windows.get(r.owner);
         if (!list) windows.set(r.owner, (list = []));
         list.push(w);
       }
-      const samples = this.db.prepare('SELECT window_id, seq, t, v, h FROM rule_samples ORDER BY window_id, seq').iterate() as IterableIterator<{ window_id: number; seq: number; t: number; v: number | null; h: Buffer | null }>;
-      for (const s of samples) {
-        const w = byId.get(s.window_id);
-        if (!w) continue;
-        if (w.firstSeq < 0) w.firstSeq = s.seq;
-        w.samples.push(s.h ? decodeHistogram(s.t, s.h) : { t: s.t, v: s.v ?? 0 });
+      const rows = this.db.prepare('SELECT window_id, seq, t, v, h FROM rule_samples ORDER BY window_id, seq, id').iterate() as IterableIterator<{ window_id: number; seq: number; t: number; v: number | null; h: Buffer | null }>;
+      for (const r of rows) {
+        const w = byId.get(r.window_id);
+        if (!w) continue; // a window removed since: its samples go when the log is cut
+        const sample = r.h ? decodeHistogram(r.t, r.h) : { t: r.t, v: r.v ?? 0 };
+        const next = w.firstSeq + w.samples.length;
+        if (w.samples.length && r.seq === next - 1) w.samples[w.samples.length - 1] = sample; // a later copy
+        else {
+          // a gap: what comes before it was pruned from the window before the crash
+          if (r.seq !== next) (w.firstSeq = r.seq), (w.samples = []);
+          w.samples.push(sample);
+        }
       }
-      for (const w of byId.values()) if (w.firstSeq < 0) w.firstSeq = 0;
+      for (const w of byId.values()) w.headSavedAt = w.samples[0]?.t ?? 0;
       const alerts = new Map<string, Map<string, SavedAlert>>();
       for (const r of this.db.prepare('SELECT * FROM rule_alerts').all() as AlertRow[]) {
         if (!rules.has(r.rule)) {
@@ -173,29 +197,50 @@ export class RuleStateFile {
     }).immediate();
   }
 
-  /** Runs `write` (the owners calling window/removeWindow/alert/removeAlert) in one transaction stamped `now`. */
+  /**
+   * Runs `write` (the owners calling window — for every window they hold — removeWindow, alert,
+   * removeAlert) in one transaction stamped `now`, then cuts the log.
+   */
   save(now: number, write: (file: RuleStateFile) => void): void {
     this.db.transaction(() => {
+      this.now = now;
+      const cut = this.cutPoint.get(now - 2 * this.retentionMs) as { saved_at: number; last_id: number } | undefined;
+      this.cutAt = cut?.saved_at;
       write(this);
+      if (cut) {
+        this.cutSamples.run(cut.last_id);
+        this.cutSaves.run(cut.saved_at);
+      }
+      this.logSave.run(now);
       this.setEvaluatedAt.run(String(now));
     }).immediate();
   }
 
-  /** Writes what changed in a window since its last save, and marks it saved. */
-  window(owner: string, w: TrackedWindow): void {
-    if (w.id === 0) w.id = Number(this.insertWindow.run(owner, JSON.stringify(w.labels), w.kind ?? 'number', w.cumulative ? 1 : 0, w.gauge ? 1 : 0).lastInsertRowid);
-    else if (w.trimmed) this.trim.run(w.id, w.firstSeq);
-    w.trimmed = false;
-    for (let i = w.samples.length - w.unsaved; i < w.samples.length; i++) {
-      const s = w.samples[i];
-      if ('count' in s) this.insertSample.run(w.id, w.firstSeq + i, s.t, null, encodeHistogram(s));
-      else this.insertSample.run(w.id, w.firstSeq + i, s.t, s.v, null);
+  /**
+   * Writes what changed in a window since its last save (and its first sample again when the
+   * log is cut past it). `owner` and `name` make its owner (`metric NAME`, `rule ALERT`).
+   */
+  window(owner: 'metric' | 'rule', name: string, w: TrackedWindow): void {
+    if (w.id === 0) w.id = Number(this.insertWindow.run(`${owner} ${name}`, JSON.stringify(w.labels), w.kind ?? 'number', w.cumulative ? 1 : 0, w.gauge ? 1 : 0).lastInsertRowid);
+    const n = w.samples.length;
+    if (!n) return;
+    if (w.unsaved === n) w.headSavedAt = this.now;
+    else if (this.cutAt !== undefined && w.headSavedAt <= this.cutAt) {
+      this.writeSample(w, 0);
+      w.headSavedAt = this.now;
     }
+    for (let i = n - w.unsaved; i < n; i++) this.writeSample(w, i);
     w.unsaved = 0;
   }
 
+  private writeSample(w: TrackedWindow, i: number): void {
+    const s = w.samples[i];
+    if ('count' in s) this.insertSample.run(w.id, w.firstSeq + i, s.t, null, encodeHistogram(s));
+    else this.insertSample.run(w.id, w.firstSeq + i, s.t, s.v, null);
+  }
+
+  /** Forgets a window; its samples leave the log when it is cut. */
   removeWindow(id: number): void {
-    this.deleteSamples.run(id);
     this.deleteWindow.run(id);
   }
 
@@ -208,9 +253,10 @@ export class RuleStateFile {
   }
 }
 
-/** The window's changes since its last save: after a prune dropped `drop` samples from the front. */
+/** Keeps a window's bookkeeping right after a prune dropped `drop` samples from its front. */
 export function trimmed(w: TrackedWindow, drop: number): void {
   w.firstSeq += drop;
-  w.trimmed = true;
   if (w.unsaved > w.samples.length) w.unsaved = w.samples.length;
+  // saved no earlier than it arrived: a cut after that writes it again (at worst once too often)
+  if (w.samples.length) w.headSavedAt = w.samples[0].t;
 }

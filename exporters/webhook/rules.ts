@@ -128,7 +128,7 @@ export class Rule {
 
   /** Writes the alerts and event windows that changed since the last save. */
   saveTo(file: RuleStateFile): void {
-    this.events?.saveTo(file, ruleOwner(this.name));
+    this.events?.saveTo(file, this.name);
     for (const key of this.gone.splice(0)) file.removeAlert(this.name, key);
     for (const [key, a] of this.active) {
       if (!a.dirty) continue;

@@ -132,7 +132,7 @@ export class SeriesStore {
 
   /** Writes the samples that arrived and the series forgotten since the last save. */
   saveTo(file: RuleStateFile): void {
-    for (const s of this.byKey.values()) if (s.unsaved || s.trimmed || !s.id) file.window(metricOwner(s.metric), s);
+    for (const s of this.byKey.values()) file.window('metric', s.metric, s);
     for (const id of this.forgotten.splice(0)) file.removeWindow(id);
   }
 
@@ -142,7 +142,7 @@ export class SeriesStore {
       for (const w of windows.get(metricOwner(metric)) ?? []) {
         if (!w.samples.length) continue;
         const { id, firstSeq, labels, samples } = w;
-        const s: Series = { id, firstSeq, unsaved: 0, trimmed: false, metric, labels, kind: w.kind ?? 'number', cumulative: !!w.cumulative, gauge: !!w.gauge, samples, lastSeen: samples[samples.length - 1].t };
+        const s: Series = { id, firstSeq, unsaved: 0, headSavedAt: w.headSavedAt, metric, labels, kind: w.kind ?? 'number', cumulative: !!w.cumulative, gauge: !!w.gauge, samples, lastSeen: samples[samples.length - 1].t };
         this.add(s, seriesKey(metric, labels));
       }
     }
@@ -150,7 +150,7 @@ export class SeriesStore {
 
   private series(metric: string, labels: Record<string, string>, kind: Series['kind'], cumulative: boolean, now: number, gauge = false): Series {
     const key = seriesKey(metric, labels);
-    const s = this.byKey.get(key) ?? this.add({ metric, labels, kind, cumulative, gauge, samples: [], lastSeen: now, id: 0, firstSeq: 0, unsaved: 0, trimmed: false }, key);
+    const s = this.byKey.get(key) ?? this.add({ metric, labels, kind, cumulative, gauge, samples: [], lastSeen: now, id: 0, firstSeq: 0, unsaved: 0, headSavedAt: 0 }, key);
     s.lastSeen = now;
     return s;
   }

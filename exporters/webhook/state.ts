@@ -153,9 +153,9 @@ export class AlertState {
     if (this.db.open) this.db.close();
   }
 
-  /** The rules' windows and pending/firing alerts, in the same file. */
-  ruleState(): RuleStateFile {
-    return new RuleStateFile(this.db);
+  /** The rules' windows and pending/firing alerts, in the same file; `retentionMs`: the longest window. */
+  ruleState(retentionMs: number): RuleStateFile {
+    return new RuleStateFile(this.db, retentionMs);
   }
 
   /** A random secret made once and kept in the file, for ack URLs when the config sets none. */
