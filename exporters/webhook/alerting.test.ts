@@ -403,6 +403,14 @@ describe('escalation', () => {
     const traffic = new Traffic();
     await drive(engine, traffic, T0 + 4 * M);
     expect(state.incidents()).toHaveLength(1);
+    for (const end = now + 3 * M; now <= end; now += 10 * S) {
+      engine.ingestMetrics(traffic.step(100, 0.6), now);
+      await engine.tick(now);
+    }
+    // the error rate as it rose, in the timeline (the post-mortem's metric values): 0.3 when it opened, 0.6 at the end
+    const values = state.events(1).flatMap((e) => ((e.detail.alerts ?? []) as { value: number }[]).map((a) => [e.kind, a.value]));
+    expect(values[0]).toEqual(['opened', 0.3]);
+    expect(values.at(-1)).toEqual(['values', 0.6]);
     for (const end = now + 5 * M; now <= end; now += 10 * S) {
       engine.ingestMetrics(traffic.step(100, 0), now);
       await engine.tick(now);

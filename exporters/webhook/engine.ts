@@ -7,6 +7,7 @@
 import type { Logs, Metrics, Traces } from '../../pipeline/model.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Escalation } from './escalation.js';
+import { deploymentsIn, type Deployment } from './deployments.js';
 import type { RuleStateFile } from './rule-state.js';
 import type { ForStateRestore, Rule } from './rules.js';
 import type { SeriesStore } from './series.js';
@@ -15,6 +16,8 @@ export class AlertingEngine {
   private nextEvaluation = -Infinity;
   /** Ticks run one at a time: a slow flush delays the next tick instead of overlapping it. */
   private running: Promise<void> = Promise.resolve();
+  /** Deployment spans seen since the last evaluation (written with it). */
+  private readonly deployments: Deployment[] = [];
 
   constructor(
     readonly rules: readonly Rule[],
@@ -22,7 +25,7 @@ export class AlertingEngine {
     readonly dispatcher: Dispatcher,
     readonly escalation: Escalation,
     private readonly evaluationIntervalMs: number,
-    private readonly ruleState?: { file: RuleStateFile; restore: ForStateRestore },
+    private readonly ruleState?: { file: RuleStateFile; restore: ForStateRestore; recordDeployments(d: Deployment[], now: number): void },
   ) {}
 
   /** Puts back the rules' windows and alerts from the state file; before any telemetry arrives. */
@@ -44,6 +47,7 @@ export class AlertingEngine {
 
   ingestTraces(t: Traces, now: number): void {
     for (const r of this.rules) r.ingestTraces(t, now);
+    if (this.ruleState) this.deployments.push(...deploymentsIn(t));
   }
 
   tick(now: number): Promise<void> {
@@ -71,5 +75,6 @@ export class AlertingEngine {
       this.store.saveTo(file);
       for (const r of this.rules) r.saveTo(file);
     });
+    if (this.deployments.length) this.ruleState?.recordDeployments(this.deployments.splice(0), now);
   }
 }

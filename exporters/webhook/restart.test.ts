@@ -65,20 +65,39 @@ service:
   extensions: [file_storage/queue]
   pipelines:
     logs: { receivers: [otlp], exporters: [webhook] }
+    traces: { receivers: [otlp], exporters: [webhook] }
   telemetry: { metrics: { level: none } }
 `;
   const sendNewIssue = async (id: string) => {
     const res = await fetch(`http://127.0.0.1:${otlp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: newIssueLog(id) });
     expect(res.status).toBe(200);
   };
-  return { dir, rx, db, yaml, sendNewIssue };
+  /** A deployment span as the github receiver makes it (what the cicd connector counts). */
+  const sendDeployment = async (endedAt: number) => {
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const span = {
+      traceId: 'ab'.repeat(16),
+      spanId: 'cd'.repeat(8),
+      name: 'deploy production',
+      kind: 2,
+      startTimeUnixNano: String((endedAt - 60_000) * 1e6),
+      endTimeUnixNano: String(endedAt * 1e6),
+      attributes: [attr('summit.cicd.span.type', 'deployment'), attr('deployment.id', '4242'), attr('deployment.status', 'failed'), attr('deployment.environment.name', 'production'), attr('vcs.ref.head.revision', 'abc123def4567890')],
+    };
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [attr('vcs.repository.name', 'shop/checkout')] }, scopeSpans: [{ spans: [span] }] }] });
+    const res = await fetch(`http://127.0.0.1:${otlp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+  };
+  return { dir, rx, db, yaml, sendNewIssue, sendDeployment };
 }
 
 it('escalation survives kill -9: tier 2 is paged after the restart, tier 1 not paged again', async () => {
-  const { dir, rx, db, yaml, sendNewIssue } = await setup();
+  const { dir, rx, db, yaml, sendNewIssue, sendDeployment } = await setup();
   try {
     const first = await startSummit(dir, yaml);
     running.push(first);
+    const deployedAt = Date.now() - 5 * 60_000;
+    await sendDeployment(deployedAt);
     await sendNewIssue('9f8e7d');
     await until(() => rx.at('/primary').length > 0, 'tier 1 paged');
     expect(rx.at('/team')[0].body.alerts[0].labels).toMatchObject({ alertname: 'NewIssue', 'issue.id': '9f8e7d' });
@@ -113,6 +132,11 @@ it('escalation survives kill -9: tier 2 is paged after the restart, tier 1 not p
     }
     expect(pm.stdout).toContain('issue `9f8e7d`');
     expect(pm.stdout).toContain('Paged tier 2 (receiver `secondary`)');
+    // the deployment the exporter saw, in the timeline and among the suspects of the root cause
+    expect(pm.stdout).toContain('Deployment 4242 of `shop/checkout` to production failed at `abc123def456`');
+    expect(pm.stdout).toMatch(/\((5|6) min before the alert fired\): Deployment 4242/);
+    // the alert's value when it fired (one new-issue event in its window)
+    expect(pm.stdout).toMatch(/\| NewIssue \{issue\.id=9f8e7d\} \| 1 \| 1 \| 1 \|/);
   } finally {
     await rx.close();
   }

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { matchesAll, parseMatchers, type Labels } from './matchers.js';
+import { DEPLOYMENT_RETENTION_MS, DEPLOYMENTS_SCHEMA, type Deployment } from './deployments.js';
 import { RULE_STATE_SCHEMA, RuleStateFile } from './rule-state.js';
 
 /** Each entry upgrades the file from the version of its index to the next (index 0 creates it). */
@@ -26,7 +27,7 @@ const MIGRATIONS: string[][] = [
   'CREATE INDEX incident_events_by_incident ON incident_events (incident_id, at)',
   'CREATE TABLE used_tokens (nonce TEXT PRIMARY KEY, used_at INTEGER NOT NULL)',
   ],
-  RULE_STATE_SCHEMA,
+  [...RULE_STATE_SCHEMA, ...DEPLOYMENTS_SCHEMA],
 ];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -69,7 +70,7 @@ export interface Incident {
 
 export interface IncidentEvent {
   at: number;
-  kind: 'opened' | 'paged' | 'acknowledged' | 'resolved' | 'alert';
+  kind: 'opened' | 'paged' | 'acknowledged' | 'resolved' | 'alert' | 'values';
   detail: Record<string, unknown>;
 }
 
@@ -301,6 +302,22 @@ export class AlertState {
     return (this.db.prepare('SELECT at, kind, detail FROM incident_events WHERE incident_id = ? ORDER BY at, rowid').all(id) as { at: number; kind: IncidentEvent['kind']; detail: string }[]).map(
       (r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) as Record<string, unknown> }),
     );
+  }
+
+  // ---------- deployments ----------
+
+  /** Records deployments seen (one transaction), and forgets those older than the retention. */
+  recordDeployments(list: readonly Deployment[], now: number): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO deployments (id, status, at, environment, repository, service, revision) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const d of list) insert.run(d.id, d.status, d.at, d.environment, d.repository, d.service, d.revision);
+      this.db.prepare('DELETE FROM deployments WHERE at < ?').run(now - DEPLOYMENT_RETENTION_MS);
+    }).immediate();
+  }
+
+  /** Deployments that reached their status in [from, to], oldest first. */
+  deployments(from: number, to: number): Deployment[] {
+    return this.db.prepare('SELECT * FROM deployments WHERE at BETWEEN ? AND ? ORDER BY at, id').all(from, to) as Deployment[];
   }
 
   /** Marks an ack token's nonce used; false when it was used before (single use). */

@@ -20,5 +20,9 @@ export function buildEngine(r: ResolvedWebhookConfig, state: AlertState, deliver
     notify: (n) => delivery.deliver({ ...n, externalURL: r.externalURL }),
     flushed: (g, now) => escalation.groupFlushed(g, now),
   });
-  return new AlertingEngine(r.rules, store, dispatcher, escalation, r.evaluationIntervalMs, { file: state.ruleState(retentionMs), restore: r.forStateRestore });
+  return new AlertingEngine(r.rules, store, dispatcher, escalation, r.evaluationIntervalMs, {
+    file: state.ruleState(retentionMs),
+    restore: r.forStateRestore,
+    recordDeployments: (d, now) => state.recordDeployments(d, now),
+  });
 }
