@@ -202,6 +202,18 @@ export class RuleStateFile {
    * removeAlert) in one transaction stamped `now`, then cuts the log.
    */
   save(now: number, write: (file: RuleStateFile) => void): void {
+    // no fsync for this commit: WAL without it survives kill -9 (the OS has the pages), only a
+    // power cut can take the last saves — seconds of samples, not worth a disk flush per
+    // evaluation; the incidents and notification log written on this connection keep FULL
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.saveNow(now, write);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private saveNow(now: number, write: (file: RuleStateFile) => void): void {
     this.db.transaction(() => {
       this.now = now;
       const cut = this.cutPoint.get(now - 2 * this.retentionMs) as { saved_at: number; last_id: number } | undefined;
