@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import type { WebhookExporterConfig } from './config.js';
 import { restoredActiveAt } from './rules.js';
+import { AlertState } from './state.js';
 import { counter, histogram, LoopbackReceiver, logRecord, testEngine } from './testing.js';
 
 const S = 1000;
@@ -225,4 +226,22 @@ describe('for-state after an outage, as Prometheus restores it', () => {
     // from before the outage is where the rate starts), not at T0 + 10s
     expect(firingTimes()).toEqual([['firing', T0 + 9 * M]]);
   });
+});
+
+it('a state file from before rule state (schema 1) is upgraded when opened, its incidents kept', () => {
+  const path = join(dir, 'old.sqlite');
+  const state = AlertState.open(path, { create: true });
+  state.createIncident({ groupKey: 'g', policy: 'p', title: 'Old', labels: {}, openedAt: T0 }, {});
+  state.close();
+  const db = new Database(path);
+  for (const table of ['rule_windows', 'rule_samples', 'rule_alerts', 'rule_saves', 'deployments']) db.exec(`DROP TABLE ${table}`);
+  db.pragma('user_version = 1');
+  db.close();
+
+  const upgraded = AlertState.open(path, { create: false });
+  closers.push(() => upgraded.close());
+  expect(upgraded.incident(1)!.title).toBe('Old');
+  upgraded.recordDeployments([{ id: '1', status: 'succeeded', at: T0, environment: 'production', repository: 'r', service: '', revision: 'abc' }], T0);
+  expect(upgraded.deployments(T0 - 1, T0 + 1)).toHaveLength(1);
+  expect(upgraded.ruleState(60_000).load(new Set(), new Set())).toMatchObject({ evaluatedAt: undefined, windows: new Map(), alerts: new Map() });
 });
