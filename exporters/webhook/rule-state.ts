@@ -233,7 +233,7 @@ export class RuleStateFile {
    * log is cut past it). `owner` and `name` make its owner (`metric NAME`, `rule ALERT`).
    */
   window(owner: 'metric' | 'rule', name: string, w: TrackedWindow): void {
-    if (w.id === 0) w.id = Number(this.insertWindow.run(`${owner} ${name}`, JSON.stringify(w.labels), w.kind ?? 'number', w.cumulative ? 1 : 0, w.gauge ? 1 : 0).lastInsertRowid);
+    if (w.id === 0) w.id = Number(this.insertWindow.run(owner === 'metric' ? metricOwner(name) : ruleOwner(name), JSON.stringify(w.labels), w.kind ?? 'number', w.cumulative ? 1 : 0, w.gauge ? 1 : 0).lastInsertRowid);
     const n = w.samples.length;
     if (!n) return;
     if (w.unsaved === n) w.headSavedAt = this.now;
