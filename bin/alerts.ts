@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../pipeline/duration.js';
 import { WEBHOOK_DEFAULTS } from '../exporters/webhook/config.js';
-import { postmortemMarkdown } from '../exporters/webhook/postmortem.js';
+import { deploymentWindow, postmortemMarkdown } from '../exporters/webhook/postmortem.js';
 import { AlertState, StateError, type Incident, type IncidentStatus } from '../exporters/webhook/state.js';
 import type { IssuesIo } from './issues.js';
 import { formatTable } from './table.js';
@@ -191,7 +191,9 @@ export function incidentsCommand(argv: string[], io: IssuesIo = processIo): Prom
     }
     if (command === 'postmortem') {
       return (state) => {
-        const text = postmortemMarkdown(found(state, id), state.events(id));
+        const incident = found(state, id);
+        const events = state.events(id);
+        const text = postmortemMarkdown(incident, events, state.deployments(...deploymentWindow(incident, events, Date.now())));
         if (values.output) {
           writeFileSync(values.output, text);
           io.stderr(`wrote ${values.output}\n`);

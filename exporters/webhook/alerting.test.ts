@@ -63,6 +63,7 @@ function config(extra: Partial<WebhookExporterConfig> = {}): WebhookExporterConf
         slack_configs: [{ api_url: `${rx.url}/slack`, channel: '#alerts' }],
         pagerduty_configs: [{ url: `${rx.url}/pd`, routing_key: 'R0UT1NGKEY0123456789' }],
         msteams_configs: [{ webhook_url: `${rx.url}/teams` }],
+        msteamsv2_configs: [{ webhook_url: `${rx.url}/teams-workflow`, title: '{{ .labels.service.name }} fails ({{ .labels.severity }})' }],
         discord_configs: [{ webhook_url: `${rx.url}/discord` }],
       },
     ],
@@ -108,7 +109,7 @@ describe('metric rule → grouped notification', () => {
     await run(T0 + 90 * S, 0.2);
     expect(rx.received).toHaveLength(0);
     await run(T0 + 100 * S, 0.2);
-    expect(rx.received.map((r) => r.path).sort()).toEqual(['/discord', '/hook', '/pd', '/slack', '/teams']);
+    expect(rx.received.map((r) => r.path).sort()).toEqual(['/discord', '/hook', '/pd', '/slack', '/teams', '/teams-workflow']);
 
     const [hook] = rx.at('/hook');
     const ts = Number(hook.headers[TIMESTAMP_HEADER]);
@@ -139,12 +140,34 @@ describe('metric rule → grouped notification', () => {
 
     const [teams] = rx.at('/teams');
     expect(teams.body).toMatchObject({ '@type': 'MessageCard', title: '[FIRING:1] HighErrorRate', text: '🔥 error rate of checkout is 0.2' });
+    // Teams Workflows (a Power Automate webhook): an Adaptive Card in a message, as Alertmanager's
+    // msteamsv2 sends it, with this receiver's own title template over the group's common labels
+    const [workflow] = rx.at('/teams-workflow');
+    expect(workflow.body).toEqual({
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            type: 'AdaptiveCard',
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            version: '1.2',
+            body: [
+              { type: 'TextBlock', text: 'checkout fails (critical)', weight: 'Bolder', size: 'Medium', wrap: true, style: 'heading', color: 'Attention' },
+              { type: 'TextBlock', text: '🔥 error rate of checkout is 0.2', wrap: true },
+            ],
+            msteams: { width: 'full' },
+          },
+        },
+      ],
+    });
     const [discord] = rx.at('/discord');
     expect(discord.body.embeds).toEqual([{ title: '[FIRING:1] HighErrorRate', description: '🔥 error rate of checkout is 0.2', color: 0x992d22 }]);
 
     // still failing for an hour: group_interval flushes find nothing new before repeat_interval (4h)
     await run(T0 + 60 * M, 0.2);
-    expect(rx.received).toHaveLength(5);
+    expect(rx.received).toHaveLength(6);
 
     // healthy again: resolved at the next evaluation, sent at the next group_interval flush
     await run(T0 + 70 * M, 0);
@@ -156,6 +179,7 @@ describe('metric rule → grouped notification', () => {
     expect(pds[1].body).toEqual({ routing_key: 'R0UT1NGKEY0123456789', event_action: 'resolve', dedup_key: pd.body.dedup_key });
     // Slack's send_resolved defaults to false, as in Alertmanager
     expect(rx.at('/slack')).toHaveLength(1);
+    expect(rx.at('/teams-workflow')[1].body.attachments[0].content.body[0]).toMatchObject({ text: 'checkout fails (critical)', color: 'Good' });
   });
 
   it('repeats a firing group after repeat_interval', async () => {
@@ -359,13 +383,13 @@ describe('escalation', () => {
     expect(state.incident(1)!.status).toBe('open');
   });
 
-  it('after a restart, an incident whose alerts are not reported again resolves after resolve_timeout', async () => {
+  it('after a restart without its rule, an incident whose alerts are not reported again resolves after resolve_timeout', async () => {
     now = T0;
     const first = await escalating();
     await drive(first.engine, new Traffic(), T0 + 2 * M);
     expect(first.state.incident(1)!.status).toBe('open');
-    // a new engine on the same state file: the rule's windows are gone, nothing fires again
-    const second = await testEngine({ ...config(), route: { receiver: 'team', escalation_policy: 'oncall' }, receivers: [{ name: 'team', webhook_configs: [{ url: `${rx.url}/hook` }] }, { name: 'primary', webhook_configs: [{ url: `${rx.url}/primary` }] }], escalation_policies: [{ name: 'oncall', tiers: [{ receiver: 'primary', escalate_after: '1h' }] }] }, join(dir, 'alerts.sqlite'));
+    // a new engine on the same state file, its config without the rule: nothing reports the alert again
+    const second = await testEngine({ ...config(), rules: [], route: { receiver: 'team', escalation_policy: 'oncall' }, receivers: [{ name: 'team', webhook_configs: [{ url: `${rx.url}/hook` }] }, { name: 'primary', webhook_configs: [{ url: `${rx.url}/primary` }] }], escalation_policies: [{ name: 'oncall', tiers: [{ receiver: 'primary', escalate_after: '1h' }] }] }, join(dir, 'alerts.sqlite'));
     closers.push(() => second.delivery.shutdown());
     for (const end = now + 6 * M; now <= end; now += 10 * S) await second.engine.tick(now);
     expect(second.state.incident(1)).toMatchObject({ status: 'resolved', resolvedBy: 'alerts no longer reported' });
@@ -379,6 +403,14 @@ describe('escalation', () => {
     const traffic = new Traffic();
     await drive(engine, traffic, T0 + 4 * M);
     expect(state.incidents()).toHaveLength(1);
+    for (const end = now + 3 * M; now <= end; now += 10 * S) {
+      engine.ingestMetrics(traffic.step(100, 0.6), now);
+      await engine.tick(now);
+    }
+    // the error rate as it rose, in the timeline (the post-mortem's metric values): 0.3 when it opened, 0.6 at the end
+    const values = state.events(1).flatMap((e) => ((e.detail.alerts ?? []) as { value: number }[]).map((a) => [e.kind, a.value]));
+    expect(values[0]).toEqual(['opened', 0.3]);
+    expect(values.at(-1)).toEqual(['values', 0.6]);
     for (const end = now + 5 * M; now <= end; now += 10 * S) {
       engine.ingestMetrics(traffic.step(100, 0), now);
       await engine.tick(now);

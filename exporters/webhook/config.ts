@@ -10,10 +10,12 @@ import { buildPolicy, type EscalationPolicyConfig } from './escalation.js';
 import { eventConditionSchema } from './events.js';
 import { buildTargets, receiverSchema, type ReceiverConfig, type Target } from './receivers.js';
 import { allRoutes, buildRoute, ROUTE_DEFAULTS, type Route, type RouteConfig } from './routes.js';
-import { Rule, SEVERITIES, type RuleConfig } from './rules.js';
+import { Rule, SEVERITIES, type ForStateRestore, type RuleConfig } from './rules.js';
 
 export interface WebhookExporterConfig extends ExporterHelperConfig, Partial<HttpServerSettings> {
   evaluation_interval?: string;
+  for_outage_tolerance?: string;
+  for_grace_period?: string;
   resolve_timeout?: string;
   external_url?: string;
   endpoint?: string;
@@ -29,6 +31,8 @@ export interface WebhookExporterConfig extends ExporterHelperConfig, Partial<Htt
 
 export const WEBHOOK_DEFAULTS = {
   evaluation_interval: '10s',
+  for_outage_tolerance: '1h',
+  for_grace_period: '10m',
   resolve_timeout: '5m',
   external_url: 'http://localhost:9095',
   state_path: './data/alerts.sqlite',
@@ -61,6 +65,8 @@ export const webhookExporterSchema: JSONSchema = {
   required: ['route', 'receivers'],
   properties: {
     evaluation_interval: durationSchema(WEBHOOK_DEFAULTS.evaluation_interval),
+    for_outage_tolerance: durationSchema(WEBHOOK_DEFAULTS.for_outage_tolerance),
+    for_grace_period: durationSchema(WEBHOOK_DEFAULTS.for_grace_period),
     resolve_timeout: durationSchema(WEBHOOK_DEFAULTS.resolve_timeout),
     external_url: { type: 'string', pattern: '^https?://', default: WEBHOOK_DEFAULTS.external_url, description: 'base of the ack/resolve links in pages' },
     endpoint: { type: 'string', description: 'host:port serving the ack/resolve links; unset: no server (acknowledge with summit incidents ack)' },
@@ -119,6 +125,7 @@ export const webhookExporterSchema: JSONSchema = {
 
 export interface ResolvedWebhookConfig {
   evaluationIntervalMs: number;
+  forStateRestore: ForStateRestore;
   resolveTimeoutMs: number;
   linkTtlMs: number;
   externalURL: string;
@@ -148,6 +155,10 @@ function build(c: WebhookExporterConfig, configDir: string, cwd: string): Resolv
   }
   return {
     evaluationIntervalMs: parseDuration(c.evaluation_interval ?? WEBHOOK_DEFAULTS.evaluation_interval),
+    forStateRestore: {
+      outageToleranceMs: parseDuration(c.for_outage_tolerance ?? WEBHOOK_DEFAULTS.for_outage_tolerance),
+      gracePeriodMs: parseDuration(c.for_grace_period ?? WEBHOOK_DEFAULTS.for_grace_period),
+    },
     resolveTimeoutMs: parseDuration(c.resolve_timeout ?? WEBHOOK_DEFAULTS.resolve_timeout),
     linkTtlMs: parseDuration(c.link_ttl ?? WEBHOOK_DEFAULTS.link_ttl),
     externalURL,

@@ -87,10 +87,9 @@ export class Dispatcher {
         const labels = groupLabels(route, alert.labels);
         const key = `${route.id}:${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
         let g = this.groups.get(key);
-        if (!g) {
-          if (isResolved(alert, now)) continue; // nothing to say about an alert no group saw firing
-          this.groups.set(key, (g = { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWaitMs }));
-        }
+        // a resolved alert with no group fired before a restart: the flush tells the receivers the
+        // notification log says were told it fired, and nobody else
+        if (!g) this.groups.set(key, (g = { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWaitMs }));
         g.alerts.set(alert.fingerprint, alert);
       }
     }

@@ -57,9 +57,13 @@ export function actionURL(s: LinkSigner, action: IncidentAction, incident: numbe
   return `${s.externalURL.replace(/\/+$/, '')}/incidents/${incident}/${action}?${signActionQuery(s.secret, action, incident, now + s.ttlMs)}`;
 }
 
+const valuesKey = (alerts: Alert[]): string => alerts.map((a) => `${a.fingerprint}=${a.value}`).join(',');
+
 export class Escalation {
   /** The latest firing alerts of each group, for the text of pages. */
   private readonly alertsOf = new Map<string, Alert[]>();
+  /** The alert values last written to each open incident's timeline, by group. */
+  private readonly valuesOf = new Map<string, string>();
   private startedAt?: number;
 
   constructor(
@@ -79,18 +83,31 @@ export class Escalation {
     const open = this.state.openIncident(g.groupKey);
     if (g.firing.length === 0) {
       this.alertsOf.delete(g.groupKey);
+      this.valuesOf.delete(g.groupKey);
       if (open && this.state.setStatus(open.id, 'resolved', 'alerts resolved', now)) this.logger.info({ incident: open.id }, 'incident resolved: its alerts resolved');
       return;
     }
     this.alertsOf.set(g.groupKey, g.firing);
-    if (open) return;
+    if (open) return this.recordValues(open.id, g, now);
     const names = [...new Set(g.firing.map((a) => a.labels.alertname))].join(', ');
     const label = Object.values(g.groupLabels).join(' ');
     const incident = this.state.createIncident(
       { groupKey: g.groupKey, policy, title: `${names}${label ? ` (${label})` : ''}`, labels: g.groupLabels, openedAt: now },
       { alerts: g.firing.map((a) => ({ labels: a.labels, annotations: a.annotations, value: a.value, startsAt: a.startsAt })) },
     );
+    this.valuesOf.set(g.groupKey, valuesKey(g.firing));
     this.logger.info({ incident: incident.id, policy }, 'incident opened');
+  }
+
+  /** The metric values of the incident's alerts, into its timeline when they changed (for the post-mortem). */
+  private recordValues(incident: number, g: FlushedGroup, now: number): void {
+    const key = valuesKey(g.firing);
+    const last = this.valuesOf.get(g.groupKey);
+    this.valuesOf.set(g.groupKey, key);
+    // unknown after a restart: what is in the timeline is as good a start as any
+    if (last === undefined || last === key) return;
+    const alerts = g.firing.filter((a) => a.value !== undefined).map((a) => ({ labels: a.labels, value: a.value }));
+    if (alerts.length) this.state.addEvent(incident, { at: now, kind: 'values', detail: { alerts } });
   }
 
   /** Pages the next tier of every incident that is due; tells those paged of acks and resolutions. */

@@ -7,7 +7,8 @@ import { parseDuration } from '../../pipeline/duration.js';
 import type { Attributes, Logs, Traces } from '../../pipeline/model.js';
 import { compileConditions, type Predicate } from '../../pipeline/ottl/index.js';
 import { COMPARISONS, type Comparison, type Evaluation, type GroupResult } from './condition.js';
-import { labelText } from './series.js';
+import { trimmed, type LoadedWindow, type RuleStateFile, type TrackedWindow } from './rule-state.js';
+import { labelText, type NumberSample } from './series.js';
 
 export const EVENT_CONTEXTS = ['log', 'span', 'spanevent'] as const;
 export type EventContext = (typeof EVENT_CONTEXTS)[number];
@@ -34,9 +35,11 @@ export const eventConditionSchema = {
   },
 };
 
-interface Group {
-  labels: Record<string, string>;
-  times: number[];
+/** A group's matching events: a count per arrival time (one batch's events arrive at once). */
+interface Group extends TrackedWindow {
+  samples: NumberSample[];
+  /** The sum of the counts in `samples`. */
+  total: number;
 }
 
 /** Counts matching events per group; one per event rule. */
@@ -46,6 +49,8 @@ export class EventCounter {
   private readonly match: Predicate<unknown>;
   private readonly groups = new Map<string, Group>();
   private readonly holdsFor: (n: number) => boolean;
+  /** State-file ids of groups whose window emptied since the last save. */
+  private readonly emptied: number[] = [];
   /** OTTL runtime errors (indexing a non-map...) count as no match; how many there were. */
   runtimeErrors = 0;
 
@@ -105,14 +110,18 @@ export class EventCounter {
     const known = new Map<string, Record<string, string>>();
     for (const [key, g] of this.groups) {
       let drop = 0;
-      while (drop < g.times.length && g.times[drop] <= from) drop++;
-      if (drop) g.times.splice(0, drop);
-      if (g.times.length === 0) {
+      while (drop < g.samples.length && g.samples[drop].t <= from) g.total -= g.samples[drop++].v;
+      if (drop) {
+        g.samples.splice(0, drop);
+        trimmed(g, drop);
+      }
+      if (g.samples.length === 0) {
+        if (g.id) this.emptied.push(g.id);
         this.groups.delete(key);
         continue;
       }
       known.set(key, g.labels);
-      if (this.holdsFor(g.times.length)) holds.set(key, { labels: g.labels, value: g.times.length });
+      if (this.holdsFor(g.total)) holds.set(key, { labels: g.labels, value: g.total });
     }
     return { holds, known };
   }
@@ -127,7 +136,30 @@ export class EventCounter {
       key += `${v}\u0000`;
     }
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = { labels, times: [] }));
-    g.times.push(now);
+    if (!g) this.groups.set(key, (g = { labels, samples: [], total: 0, id: 0, firstSeq: 0, unsaved: 0, headSavedAt: 0 }));
+    g.total++;
+    const last = g.samples[g.samples.length - 1];
+    if (last?.t === now) {
+      last.v++;
+      g.unsaved ||= 1;
+    } else {
+      g.samples.push({ t: now, v: 1 });
+      g.unsaved++;
+    }
+  }
+
+  /** Writes the counts that changed since the last save, as the rule `alert`'s. */
+  saveTo(file: RuleStateFile, alert: string): void {
+    for (const g of this.groups.values()) file.window('rule', alert, g);
+    for (const id of this.emptied.splice(0)) file.removeWindow(id);
+  }
+
+  /** Puts back the groups saved before a restart. */
+  restore(windows: readonly LoadedWindow[]): void {
+    for (const { id, firstSeq, labels, samples, headSavedAt } of windows) {
+      const counts = samples as NumberSample[];
+      const key = this.groupBy.map((name) => `${labels[name] ?? ''}\u0000`).join('');
+      this.groups.set(key, { labels, samples: counts, total: counts.reduce((n, x) => n + x.v, 0), id, firstSeq, unsaved: 0, headSavedAt });
+    }
   }
 }

@@ -44,6 +44,7 @@ export const webhookExporterFactory: ComponentFactory<WebhookExporterConfig> = {
         state = AlertState.open(resolved.statePath, { create: true });
         const secret = config.signing_secret ?? state.generatedSecret();
         engine = buildEngine(resolved, state, delivery, secret, ctx.logger);
+        engine.restore(clock());
         await delivery.start(host);
         if (config.endpoint) {
           server = createHttpServer(httpServerSettings(config), ackHandler({ state, secret, clock }), { owner: ctx });

@@ -1,13 +1,15 @@
 /**
  * What each kind of receiver is sent: the documented payload of Alertmanager's webhook
- * (version 4), Slack's Block Kit, PagerDuty Events API v2, Microsoft Teams (MessageCard),
- * Discord (embeds) and Alertmanager's API v2, built from a notification.
+ * (version 4), Slack's Block Kit, PagerDuty Events API v2, Microsoft Teams (a MessageCard for
+ * Office 365 connectors, an Adaptive Card for Workflows), Discord (embeds) and Alertmanager's
+ * API v2, built from a notification.
  */
 import { createHash } from 'node:crypto';
 import type { Alert } from './alert.js';
 import type { Labels } from './matchers.js';
+import type { Template } from './template.js';
 
-export const INTEGRATION_KINDS = ['webhook', 'slack', 'pagerduty', 'msteams', 'discord', 'alertmanager'] as const;
+export const INTEGRATION_KINDS = ['webhook', 'slack', 'pagerduty', 'msteams', 'msteamsv2', 'discord', 'alertmanager'] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 
 /** Links of an escalated incident, put into the message so whoever is paged can act. */
@@ -38,6 +40,14 @@ export interface IntegrationSettings {
   channel?: string;
   max_alerts?: number;
   severity?: string;
+  /** The receiver's own title and text (Slack, Teams Workflows, Discord), over Summit's defaults. */
+  title?: Template;
+  text?: Template;
+}
+
+/** What a receiver's title/text template sees: the group's common labels, as Alertmanager's `.CommonLabels`. */
+function rendered(t: Template | undefined, m: Message, fallback: () => string): string {
+  return t ? t({ labels: common(m.alerts, 'labels'), value: undefined, externalURL: m.externalURL }) : fallback();
 }
 
 const iso = (ms: number | undefined): string => new Date(ms ?? 0).toISOString();
@@ -68,7 +78,7 @@ export function buildBody(kind: IntegrationKind, m: Message, s: IntegrationSetti
     case 'webhook':
       return webhookBody(m, s.max_alerts ?? 0);
     case 'slack':
-      return slackBody(m, s.channel);
+      return slackBody(m, s);
     case 'pagerduty':
       return pagerDutyBody(m, s.routing_key ?? '', s.severity);
     case 'msteams':
@@ -81,12 +91,14 @@ export function buildBody(kind: IntegrationKind, m: Message, s: IntegrationSetti
         text: m.alerts.map(alertLine).join('\n\n'),
         ...(m.incident ? { potentialAction: [{ '@type': 'OpenUri', name: 'Acknowledge', targets: [{ os: 'default', uri: m.incident.ackURL }] }] } : {}),
       };
+    case 'msteamsv2':
+      return adaptiveCardBody(m, s);
     case 'discord':
       return {
         embeds: [
           {
-            title: title(m).slice(0, 256),
-            description: [...m.alerts.map(alertLine), ...(m.incident ? [`[Acknowledge](${m.incident.ackURL})`] : [])].join('\n').slice(0, 4096),
+            title: rendered(s.title, m, () => title(m)).slice(0, 256),
+            description: [rendered(s.text, m, () => m.alerts.map(alertLine).join('\n')), ...(m.incident ? [`[Acknowledge](${m.incident.ackURL})`] : [])].join('\n').slice(0, 4096),
             color: m.status === 'firing' ? 0x992d22 : 0x2ecc71,
           },
         ],
@@ -128,14 +140,52 @@ function webhookBody(m: Message, maxAlerts: number): unknown {
   };
 }
 
-function slackBody(m: Message, channel: string | undefined): unknown {
-  const text = title(m);
+/**
+ * Teams Workflows (Power Automate) webhooks take an Adaptive Card in a message, as Alertmanager's
+ * msteamsv2 sends it: a bold title coloured by status, then the text; Summit adds the incident's
+ * Acknowledge/Resolve links as actions.
+ */
+function adaptiveCardBody(m: Message, s: IntegrationSettings): unknown {
+  const color = m.status === 'resolved' ? 'Good' : 'Attention';
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          type: 'AdaptiveCard',
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          version: '1.2',
+          body: [
+            { type: 'TextBlock', text: rendered(s.title, m, () => title(m)), weight: 'Bolder', size: 'Medium', wrap: true, style: 'heading', color },
+            { type: 'TextBlock', text: rendered(s.text, m, () => m.alerts.map(alertLine).join('\n\n')), wrap: true },
+          ],
+          ...(m.incident
+            ? {
+                actions: [
+                  { type: 'Action.OpenUrl', title: 'Acknowledge', url: m.incident.ackURL },
+                  { type: 'Action.OpenUrl', title: 'Resolve', url: m.incident.resolveURL },
+                ],
+              }
+            : {}),
+          msteams: { width: 'full' },
+        },
+      },
+    ],
+  };
+}
+
+function slackBody(m: Message, s: IntegrationSettings): unknown {
+  const text = rendered(s.title, m, () => title(m));
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: text.slice(0, 150), emoji: true } },
-    ...m.alerts.slice(0, 20).map((a) => ({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `${alertLine(a)}\n${Object.entries(a.labels).map(([k, v]) => `\`${k}=${v}\``).join(' ')}`.slice(0, 3000) },
-    })),
+    ...(s.text
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: rendered(s.text, m, () => '').slice(0, 3000) } }]
+      : m.alerts.slice(0, 20).map((a) => ({
+          type: 'section',
+          text: { type: 'mrkdwn', text: `${alertLine(a)}\n${Object.entries(a.labels).map(([k, v]) => `\`${k}=${v}\``).join(' ')}`.slice(0, 3000) },
+        }))),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `${m.alerts.length} alert(s) · <${m.externalURL}|Summit>` }] },
   ];
   if (m.incident) {
@@ -147,7 +197,7 @@ function slackBody(m: Message, channel: string | undefined): unknown {
       ],
     });
   }
-  return { ...(channel ? { channel } : {}), text, blocks };
+  return { ...(s.channel ? { channel: s.channel } : {}), text, blocks };
 }
 
 const PD_SEVERITIES = new Set(['critical', 'error', 'warning', 'info']);

@@ -1,9 +1,16 @@
 /**
  * A blameless post-mortem draft in Markdown from an incident's timeline, following the usual
  * template (summary, impact, timeline, root cause, action items): what the state file knows is
- * filled in, the rest is left as prompts for the people who write it.
+ * filled in — pages and acks, the alerts' metric values as the incident went on, deployments
+ * seen before and during it, related issues — the rest is left as prompts for the people who
+ * write it.
  */
+import type { Deployment } from './deployments.js';
+import { formatValue } from './template.js';
 import type { Incident, IncidentEvent } from './state.js';
+
+/** How long before the alert fired a deployment is listed as a suspect. */
+export const DEPLOYMENTS_BEFORE_MS = 24 * 3_600_000;
 
 const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 
@@ -30,16 +37,60 @@ function describe(e: IncidentEvent): string {
       return `Acknowledged by ${String(d.by)}`;
     case 'resolved':
       return `Resolved by ${String(d.by)}`;
+    case 'values':
+      return `Values: ${((d.alerts as OpenedAlert[] | undefined) ?? []).map((a) => `${a.labels.alertname} ${formatValue(a.value)}`).join(', ')}`;
     default:
       return JSON.stringify(d);
   }
 }
 
-export function postmortemMarkdown(i: Incident, events: IncidentEvent[]): string {
+/** The alert first fired: when the incident's alerts started (the opening, when it does not say). */
+export function firstFiredAt(i: Incident, events: IncidentEvent[]): number {
+  const alerts = (events.find((e) => e.kind === 'opened')?.detail.alerts as OpenedAlert[] | undefined) ?? [];
+  return alerts.length ? Math.min(...alerts.map((a) => a.startsAt)) : i.openedAt;
+}
+
+/** The span of time whose deployments a post-mortem lists: a day before the alert fired, to the resolution (or now). */
+export function deploymentWindow(i: Incident, events: IncidentEvent[], now: number): [number, number] {
+  return [firstFiredAt(i, events) - DEPLOYMENTS_BEFORE_MS, i.resolvedAt ?? now];
+}
+
+function deploymentLine(d: Deployment): string {
+  return `Deployment ${d.id}${d.repository ? ` of \`${d.repository}\`` : ''}${d.service ? ` (${d.service})` : ''} to ${d.environment || 'an unnamed environment'} ${d.status || 'reported'}${d.revision ? ` at \`${d.revision.slice(0, 12)}\`` : ''}`;
+}
+
+/** Each alert's values over the incident (when it fired, then as they changed), as recorded in the timeline. */
+function valueHistory(events: IncidentEvent[]): string[] {
+  const byAlert = new Map<string, { at: number; value: number }[]>();
+  for (const e of events) {
+    if (e.kind !== 'opened' && e.kind !== 'values') continue;
+    for (const a of (e.detail.alerts as OpenedAlert[] | undefined) ?? []) {
+      if (a.value === undefined) continue;
+      const name = Object.entries(a.labels).filter(([k]) => k !== 'alertname' && k !== 'severity').map(([k, v]) => `${k}=${v}`).join(', ');
+      const key = `${a.labels.alertname}${name ? ` {${name}}` : ''}`;
+      let list = byAlert.get(key);
+      if (!list) byAlert.set(key, (list = []));
+      list.push({ at: e.at, value: a.value });
+    }
+  }
+  if (!byAlert.size) return [];
+  const rows = [...byAlert].map(([key, xs]) => {
+    const values = xs.map((x) => x.value);
+    return `| ${key} | ${formatValue(values[0])} | ${formatValue(Math.max(...values))} | ${formatValue(values[values.length - 1])} | ${xs.map((x) => `${time(x.at).slice(11, 16)} ${formatValue(x.value)}`).join(' → ')} |`;
+  });
+  return ['Metric values of the alerts (as the rules evaluated them):', '', '| alert | when it fired | peak | last | over time (UTC) |', '|---|---|---|---|---|', ...rows, ''];
+}
+
+export function postmortemMarkdown(i: Incident, events: IncidentEvent[], deployments: readonly Deployment[] = []): string {
   const opened = events.find((e) => e.kind === 'opened');
   const alerts = (opened?.detail.alerts as OpenedAlert[] | undefined) ?? [];
   const labelValues = (name: string): string[] => [...new Set(alerts.map((a) => a.labels[name]).filter((v): v is string => !!v))];
-  const firstFired = alerts.length ? Math.min(...alerts.map((a) => a.startsAt)) : i.openedAt;
+  const firstFired = firstFiredAt(i, events);
+  const timeline = [
+    ...events.map((e) => ({ at: e.at, text: describe(e) })),
+    ...deployments.map((d) => ({ at: d.at, text: deploymentLine(d) })),
+    ...(firstFired < i.openedAt ? [{ at: firstFired, text: 'Alert started firing' }] : []),
+  ].sort((a, b) => a.at - b.at);
   const services = labelValues('service.name');
   const issues = labelValues('issue.id');
   const versions = [...labelValues('service.version'), ...labelValues('deployment.id')];
@@ -63,6 +114,7 @@ export function postmortemMarkdown(i: Incident, events: IncidentEvent[]): string
     '',
     ...alerts.map((a) => `- **${a.labels.alertname}**${a.annotations.summary ? `: ${a.annotations.summary}` : ''}${a.value !== undefined ? ` (value when it fired: ${a.value})` : ''}`),
     '',
+    ...valueHistory(events),
     '_Summarise in two or three sentences what went wrong and how it was fixed._',
     '',
     '## User impact',
@@ -76,13 +128,19 @@ export function postmortemMarkdown(i: Incident, events: IncidentEvent[]): string
     '',
     '| time | event |',
     '|---|---|',
-    ...(firstFired < i.openedAt ? [`| ${time(firstFired)} | Alert started firing |`] : []),
-    ...events.map((e) => `| ${time(e.at)} | ${describe(e)} |`),
+    ...timeline.map((e) => `| ${time(e.at)} | ${e.text} |`),
     '',
     '## Root cause',
     '',
     ...(issues.length ? ['Related issues:', ...issues.map((id) => `- issue \`${id}\` (\`summit issues show ${id}\`)`), ''] : []),
     ...(versions.length ? [`Versions / deployments around the incident: ${versions.map((v) => `\`${v}\``).join(', ')}.`, ''] : []),
+    ...(deployments.length
+      ? [
+          'Deployments in the day before the alert fired and during the incident (is one of them the change that caused it?):',
+          ...deployments.map((d) => `- ${time(d.at)} (${d.at <= firstFired ? `${minutes(firstFired - d.at)} before the alert fired` : 'during the incident'}): ${deploymentLine(d)}`),
+          '',
+        ]
+      : ['No deployment seen in the day before the alert fired (deployment spans reach this exporter from the `github`/`gitlab` receivers through a traces pipeline).', '']),
     '_Why did it happen? Ask "why" until you reach something the team can change._',
     '',
     '## What went well / what went badly',

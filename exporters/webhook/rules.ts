@@ -8,6 +8,7 @@ import type { Logs, Traces } from '../../pipeline/model.js';
 import { fingerprintOf, type Alert } from './alert.js';
 import { compileCondition, type CompiledCondition, type ConditionConfig } from './condition.js';
 import { EventCounter, type EventConditionConfig } from './events.js';
+import { ruleOwner, type LoadedRuleState, type RuleStateFile, type SavedAlert } from './rule-state.js';
 import type { SeriesStore } from './series.js';
 import { compileTemplate, type Template } from './template.js';
 
@@ -32,8 +33,18 @@ interface ActiveGroup {
   firedAt?: number;
   firing: boolean;
   lastHeld: number;
+  /** Whether the condition held at the last evaluation. */
+  held: boolean;
+  /** Changed in a way the state file does not know yet (appeared, fired, started or stopped holding). */
+  dirty: boolean;
   value?: number;
   alert?: Alert;
+}
+
+/** Prometheus's `--rules.alert.for-outage-tolerance` and `--rules.alert.for-grace-period`. */
+export interface ForStateRestore {
+  outageToleranceMs: number;
+  gracePeriodMs: number;
 }
 
 export class Rule {
@@ -45,6 +56,8 @@ export class Rule {
   private readonly staticLabels: Record<string, string>;
   private readonly annotations: [string, Template][];
   private readonly active = new Map<string, ActiveGroup>();
+  /** Group keys of alerts gone since the last save. */
+  private readonly gone: string[] = [];
 
   constructor(
     c: RuleConfig,
@@ -86,25 +99,76 @@ export class Rule {
     const out: Alert[] = [];
     for (const [key, g] of holds) {
       let a = this.active.get(key);
-      if (!a) this.active.set(key, (a = { labels: g.labels, activeAt: now, firing: false, lastHeld: now }));
+      if (!a) this.active.set(key, (a = { labels: g.labels, activeAt: now, firing: false, lastHeld: now, held: true, dirty: true }));
       a.lastHeld = now;
+      if (!a.held) a.held = a.dirty = true;
       a.value = g.value;
       if (!a.firing && now - a.activeAt >= this.forMs) {
-        a.firing = true;
+        a.firing = a.dirty = true;
         a.firedAt = now;
       }
       if (a.firing) out.push(this.alertOf(a));
     }
     for (const [key, a] of this.active) {
       if (holds.has(key)) continue;
+      if (a.held) {
+        a.held = false;
+        a.dirty = true;
+      }
       if (a.firing && now - a.lastHeld < this.keepFiringMs) {
         out.push(this.alertOf(a));
         continue;
       }
       this.active.delete(key);
+      this.gone.push(key);
       if (a.firing) out.push({ ...this.alertOf(a), endsAt: now });
     }
     return out;
+  }
+
+  /** Writes the alerts and event windows that changed since the last save. */
+  saveTo(file: RuleStateFile): void {
+    this.events?.saveTo(file, this.name);
+    for (const key of this.gone.splice(0)) file.removeAlert(this.name, key);
+    for (const [key, a] of this.active) {
+      if (!a.dirty) continue;
+      file.alert(this.name, key, { labels: a.labels, activeAt: a.activeAt, firedAt: a.firedAt, lastHeld: a.held ? undefined : a.lastHeld, value: a.value });
+      a.dirty = false;
+    }
+  }
+
+  /**
+   * Puts back the event windows and alerts saved before a restart at `now`. A firing alert
+   * fires on (a restart sends it as the same alert, and resolves it when it stops holding); a
+   * pending one keeps its `for` clock as Prometheus restores it (see restoredActiveAt), or
+   * starts over after an outage longer than the tolerance.
+   */
+  restore(saved: LoadedRuleState, now: number, o: ForStateRestore): void {
+    this.events?.restore(saved.windows.get(ruleOwner(this.name)) ?? []);
+    const downAt = saved.evaluatedAt ?? now;
+    for (const [key, s] of saved.alerts.get(this.name) ?? []) {
+      const firing = s.firedAt !== undefined;
+      if (!firing && now - downAt > o.outageToleranceMs) {
+        this.gone.push(key);
+        continue;
+      }
+      const activeAt = firing ? s.activeAt : restoredActiveAt(s, this.forMs, downAt, now, o.gracePeriodMs);
+      this.active.set(key, {
+        labels: s.labels,
+        activeAt,
+        firedAt: s.firedAt,
+        firing,
+        lastHeld: s.lastHeld ?? downAt,
+        held: s.lastHeld === undefined,
+        dirty: activeAt !== s.activeAt,
+        value: s.value,
+      });
+    }
+  }
+
+  /** The state-file owners this rule keeps windows under. */
+  get owners(): string[] {
+    return this.events ? [ruleOwner(this.name)] : [];
   }
 
   private alertOf(a: ActiveGroup): Alert {
@@ -117,6 +181,19 @@ export class Rule {
     a.alert.annotations = Object.fromEntries(this.annotations.map(([k, t]) => [k, t(data)]));
     return a.alert;
   }
+}
+
+/**
+ * Prometheus's RestoreForState: the time pending before the outage counts; the outage counts too
+ * when `for` is within the grace period; otherwise the outage is not counted, and the alert
+ * waits at least the grace period after the restart before it fires.
+ */
+export function restoredActiveAt(s: SavedAlert, forMs: number, downAt: number, now: number, graceMs: number): number {
+  if (forMs <= graceMs) return s.activeAt;
+  const remaining = forMs - (downAt - s.activeAt);
+  if (remaining <= 0) return s.activeAt;
+  if (remaining < graceMs) return now + graceMs - forMs;
+  return s.activeAt + (now - downAt);
 }
 
 function duration(text: string, path: string): number {

@@ -4,6 +4,7 @@
  * clock when they arrived, kept for the longest window a rule uses.
  */
 import { AggregationTemporality, type AnyValue, type Attributes, type Metrics } from '../../pipeline/model.js';
+import { metricOwner, trimmed, type LoadedWindow, type RuleStateFile, type TrackedWindow } from './rule-state.js';
 
 export interface NumberSample {
   t: number;
@@ -19,7 +20,7 @@ export interface HistogramSample {
   bounds: number[];
 }
 
-export interface Series {
+export interface Series extends TrackedWindow {
   metric: string;
   labels: Record<string, string>;
   kind: 'number' | 'histogram';
@@ -59,6 +60,8 @@ function seriesKey(metric: string, labels: Record<string, string>): string {
 export class SeriesStore {
   private readonly byKey = new Map<string, Series>();
   private readonly byMetric = new Map<string, Series[]>();
+  /** State-file ids of series forgotten since the last save. */
+  private readonly forgotten: number[] = [];
 
   /** `retentionMs`: the longest window any rule reads. `names`: metrics some rule reads (others are not kept). */
   constructor(
@@ -68,6 +71,11 @@ export class SeriesStore {
 
   get size(): number {
     return this.byKey.size;
+  }
+
+  /** The state-file owners of the series kept: one per metric some rule reads. */
+  get owners(): string[] {
+    return [...this.names].map(metricOwner);
   }
 
   seriesOf(metric: string): readonly Series[] {
@@ -83,12 +91,12 @@ export class SeriesStore {
           if (d.type === 'gauge' || d.type === 'sum') {
             const cumulative = d.type === 'sum' && d.isMonotonic && d.aggregationTemporality === AggregationTemporality.Cumulative;
             for (const p of d.dataPoints) {
-              this.series(m.name, mergeLabels(rm.resource.attributes, p.attributes), 'number', cumulative, now, d.type === 'gauge').samples.push({ t: now, v: Number(p.value) });
+              append(this.series(m.name, mergeLabels(rm.resource.attributes, p.attributes), 'number', cumulative, now, d.type === 'gauge'), { t: now, v: Number(p.value) });
             }
           } else if (d.type === 'histogram') {
             const cumulative = d.aggregationTemporality === AggregationTemporality.Cumulative;
             for (const p of d.dataPoints) {
-              this.series(m.name, mergeLabels(rm.resource.attributes, p.attributes), 'histogram', cumulative, now).samples.push({
+              append(this.series(m.name, mergeLabels(rm.resource.attributes, p.attributes), 'histogram', cumulative, now), {
                 t: now,
                 count: p.count,
                 sum: p.sum ?? 0,
@@ -109,8 +117,12 @@ export class SeriesStore {
       let drop = 0;
       // keep one sample before the window: rates over a cumulative counter need the value it started from
       while (drop < s.samples.length - 1 && s.samples[drop + 1].t <= oldest) drop++;
-      if (drop) s.samples.splice(0, drop);
+      if (drop) {
+        s.samples.splice(0, drop);
+        trimmed(s, drop);
+      }
       if (now - s.lastSeen > SERIES_FORGET_MS) {
+        if (s.id) this.forgotten.push(s.id);
         this.byKey.delete(key);
         const list = this.byMetric.get(s.metric)!;
         list.splice(list.indexOf(s), 1);
@@ -118,17 +130,41 @@ export class SeriesStore {
     }
   }
 
+  /** Writes the samples that arrived and the series forgotten since the last save. */
+  saveTo(file: RuleStateFile): void {
+    for (const s of this.byKey.values()) file.window('metric', s.metric, s);
+    for (const id of this.forgotten.splice(0)) file.removeWindow(id);
+  }
+
+  /** Puts back the series saved before a restart (before any new sample arrives). */
+  restore(windows: ReadonlyMap<string, LoadedWindow[]>): void {
+    for (const metric of this.names) {
+      for (const w of windows.get(metricOwner(metric)) ?? []) {
+        if (!w.samples.length) continue;
+        const { id, firstSeq, labels, samples } = w;
+        const s: Series = { id, firstSeq, unsaved: 0, headSavedAt: w.headSavedAt, metric, labels, kind: w.kind ?? 'number', cumulative: !!w.cumulative, gauge: !!w.gauge, samples, lastSeen: samples[samples.length - 1].t };
+        this.add(s, seriesKey(metric, labels));
+      }
+    }
+  }
+
   private series(metric: string, labels: Record<string, string>, kind: Series['kind'], cumulative: boolean, now: number, gauge = false): Series {
     const key = seriesKey(metric, labels);
-    let s = this.byKey.get(key);
-    if (!s) {
-      s = { metric, labels, kind, cumulative, gauge, samples: [], lastSeen: now };
-      this.byKey.set(key, s);
-      let list = this.byMetric.get(metric);
-      if (!list) this.byMetric.set(metric, (list = []));
-      list.push(s);
-    }
+    const s = this.byKey.get(key) ?? this.add({ metric, labels, kind, cumulative, gauge, samples: [], lastSeen: now, id: 0, firstSeq: 0, unsaved: 0, headSavedAt: 0 }, key);
     s.lastSeen = now;
     return s;
   }
+
+  private add(s: Series, key: string): Series {
+    this.byKey.set(key, s);
+    let list = this.byMetric.get(s.metric);
+    if (!list) this.byMetric.set(s.metric, (list = []));
+    list.push(s);
+    return s;
+  }
+}
+
+function append(s: Series, sample: NumberSample | HistogramSample): void {
+  s.samples.push(sample);
+  s.unsaved++;
 }

@@ -9,9 +9,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { matchesAll, parseMatchers, type Labels } from './matchers.js';
+import { DEPLOYMENT_RETENTION_MS, DEPLOYMENTS_SCHEMA, type Deployment } from './deployments.js';
+import { RULE_STATE_SCHEMA, RuleStateFile } from './rule-state.js';
 
-const SCHEMA_VERSION = 1;
-const SCHEMA = [
+/** Each entry upgrades the file from the version of its index to the next (index 0 creates it). */
+const MIGRATIONS: string[][] = [
+  [
   'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
   'CREATE TABLE silences (id TEXT PRIMARY KEY, matchers TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, created_by TEXT NOT NULL, comment TEXT NOT NULL, created_at INTEGER NOT NULL)',
   'CREATE TABLE nflog (group_key TEXT NOT NULL, receiver TEXT NOT NULL, firing TEXT NOT NULL, resolved TEXT NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (group_key, receiver))',
@@ -23,7 +26,10 @@ const SCHEMA = [
   'CREATE TABLE incident_events (incident_id INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)',
   'CREATE INDEX incident_events_by_incident ON incident_events (incident_id, at)',
   'CREATE TABLE used_tokens (nonce TEXT PRIMARY KEY, used_at INTEGER NOT NULL)',
+  ],
+  [...RULE_STATE_SCHEMA, ...DEPLOYMENTS_SCHEMA],
 ];
+const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface Silence {
   id: string;
@@ -64,7 +70,7 @@ export interface Incident {
 
 export interface IncidentEvent {
   at: number;
-  kind: 'opened' | 'paged' | 'acknowledged' | 'resolved' | 'alert';
+  kind: 'opened' | 'paged' | 'acknowledged' | 'resolved' | 'alert' | 'values';
   detail: Record<string, unknown>;
 }
 
@@ -126,14 +132,16 @@ export class AlertState {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version === 0 && create) {
+      const version = () => db.pragma('user_version', { simple: true }) as number;
+      if (version() > SCHEMA_VERSION || (version() === 0 && !create)) {
+        throw new StateError(`${path} is not an alerting state file of schema version ${SCHEMA_VERSION} or older (found ${version()})`);
+      }
+      if (version() < SCHEMA_VERSION) {
+        // the exporter and the CLI may open an old file at the same moment: the version is read again inside the lock
         db.transaction(() => {
-          for (const ddl of SCHEMA) db.exec(ddl);
+          for (let v = version(); v < SCHEMA_VERSION; v++) for (const ddl of MIGRATIONS[v]) db.exec(ddl);
           db.pragma(`user_version = ${SCHEMA_VERSION}`);
         }).immediate();
-      } else if (version !== SCHEMA_VERSION) {
-        throw new StateError(`${path} is not an alerting state file of schema version ${SCHEMA_VERSION} (found ${version})`);
       }
     } catch (err) {
       db.close();
@@ -144,6 +152,11 @@ export class AlertState {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** The rules' windows and pending/firing alerts, in the same file; `retentionMs`: the longest window. */
+  ruleState(retentionMs: number): RuleStateFile {
+    return new RuleStateFile(this.db, retentionMs);
   }
 
   /** A random secret made once and kept in the file, for ack URLs when the config sets none. */
@@ -289,6 +302,22 @@ export class AlertState {
     return (this.db.prepare('SELECT at, kind, detail FROM incident_events WHERE incident_id = ? ORDER BY at, rowid').all(id) as { at: number; kind: IncidentEvent['kind']; detail: string }[]).map(
       (r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) as Record<string, unknown> }),
     );
+  }
+
+  // ---------- deployments ----------
+
+  /** Records deployments seen (one transaction), and forgets those older than the retention. */
+  recordDeployments(list: readonly Deployment[], now: number): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO deployments (id, status, at, environment, repository, service, revision) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const d of list) insert.run(d.id, d.status, d.at, d.environment, d.repository, d.service, d.revision);
+      this.db.prepare('DELETE FROM deployments WHERE at < ?').run(now - DEPLOYMENT_RETENTION_MS);
+    }).immediate();
+  }
+
+  /** Deployments that reached their status in [from, to], oldest first. */
+  deployments(from: number, to: number): Deployment[] {
+    return this.db.prepare('SELECT * FROM deployments WHERE at BETWEEN ? AND ? ORDER BY at, id').all(from, to) as Deployment[];
   }
 
   /** Marks an ack token's nonce used; false when it was used before (single use). */

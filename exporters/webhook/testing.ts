@@ -50,14 +50,19 @@ export class LoopbackReceiver {
   }
 }
 
-/** The engine on a clock the test moves, delivering for real (no queue: a tick returns once sent). */
-export async function testEngine(config: WebhookExporterConfig, statePath: string): Promise<{ engine: AlertingEngine; state: AlertState; secret: string; delivery: Delivery }> {
+/**
+ * The engine on a clock the test moves, delivering for real (no queue: a tick returns once sent);
+ * it starts from the rule state in the file, as at `now`.
+ */
+export async function testEngine(config: WebhookExporterConfig, statePath: string, now = 0): Promise<{ engine: AlertingEngine; state: AlertState; secret: string; delivery: Delivery }> {
   const resolved = resolveWebhookConfig({ ...config, state_path: statePath }, '.');
   const state = AlertState.open(statePath, { create: true });
   const delivery = new Delivery(testContext({ id: 'webhook', kind: 'exporter' }), { sending_queue: { enabled: false }, retry_on_failure: { enabled: false } }, resolved.targets);
   await delivery.start(testHost());
   const secret = config.signing_secret ?? state.generatedSecret();
-  return { engine: buildEngine(resolved, state, delivery, secret, pino({ level: 'silent' })), state, secret, delivery };
+  const engine = buildEngine(resolved, state, delivery, secret, pino({ level: 'silent' }));
+  engine.restore(now);
+  return { engine, state, secret, delivery };
 }
 
 const resource = (attrs: Record<string, string>) => ({ attributes: new Map<string, AnyValue>(Object.entries(attrs)), droppedAttributesCount: 0 });

@@ -9,7 +9,8 @@ import { SeriesStore } from './series.js';
 import type { AlertState } from './state.js';
 
 export function buildEngine(r: ResolvedWebhookConfig, state: AlertState, delivery: Pick<Delivery, 'deliver'>, secret: string, logger: Logger): AlertingEngine {
-  const store = new SeriesStore(Math.max(0, ...r.rules.map((x) => x.windowMs)), new Set(r.rules.flatMap((x) => x.metric?.metrics ?? [])));
+  const retentionMs = Math.max(0, ...r.rules.map((x) => x.windowMs));
+  const store = new SeriesStore(retentionMs, new Set(r.rules.flatMap((x) => x.metric?.metrics ?? [])));
   const escalation = new Escalation(r.policies, state, delivery, { secret, externalURL: r.externalURL, ttlMs: r.linkTtlMs }, logger, r.resolveTimeoutMs);
   const dispatcher = new Dispatcher({
     route: r.route,
@@ -19,5 +20,9 @@ export function buildEngine(r: ResolvedWebhookConfig, state: AlertState, deliver
     notify: (n) => delivery.deliver({ ...n, externalURL: r.externalURL }),
     flushed: (g, now) => escalation.groupFlushed(g, now),
   });
-  return new AlertingEngine(r.rules, store, dispatcher, escalation, r.evaluationIntervalMs);
+  return new AlertingEngine(r.rules, store, dispatcher, escalation, r.evaluationIntervalMs, {
+    file: state.ruleState(retentionMs),
+    restore: r.forStateRestore,
+    recordDeployments: (d, now) => state.recordDeployments(d, now),
+  });
 }
