@@ -194,7 +194,7 @@ async function delivered(caseName: string) {
 }
 
 function post(body: Buffer | string, type: string) {
-  return fetch(`${httpIn}/v1development/profiles`, { method: 'POST', headers: { 'content-type': type }, body });
+  return fetch(`${httpIn}/v1development/profiles`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 }
 
 describe('OTLP profiles through summit', () => {
