@@ -1,4 +1,4 @@
-import type { Signal } from '../pipeline/model.js';
+import type { PipelineSignal } from '../pipeline/model.js';
 import type { Definitions } from './components.js';
 import type { PipelineRefs } from './pipelines.js';
 import type { ProblemList } from './problems.js';
@@ -18,7 +18,7 @@ export function checkConnectors(pipelines: PipelineRefs[], defs: Definitions, pr
   for (const { id, factory } of defs.connectors.values()) {
     if (!factory) continue;
     const pairs = factory.connects ?? [];
-    const supports = (a: Signal, b: Signal): boolean => pairs.some(([x, y]) => x === a && y === b);
+    const supports = (a: PipelineSignal, b: PipelineSignal): boolean => pairs.some(([x, y]) => x === a && y === b);
     const pairText = pairs.length ? pairs.map(([a, b]) => `${a} -> ${b}`).join(', ') : 'none';
     const asExporter = pipelines.filter((p) => p.pipeline.exporters.includes(id));
     const asReceiver = pipelines.filter((p) => p.pipeline.receivers.includes(id));

@@ -17,7 +17,7 @@ export const FEATURE_GATES: readonly FeatureGate[] = [
     id: 'service.profilesSupport',
     stage: 'alpha',
     enabledByDefault: false,
-    description: 'allow profiles pipelines; Summit has no profiles signal yet, so such a pipeline is refused naming each component that cannot take profiles',
+    description: 'allow profiles pipelines: OTLP profiles pass through the components that take them (otlp receiver; otlp, otlphttp, debug and nop exporters)',
   },
   {
     id: 'processor.filter.defaultErrorModeIgnore',

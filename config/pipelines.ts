@@ -1,4 +1,4 @@
-import { SIGNALS, type Signal } from '../pipeline/model.js';
+import { PIPELINE_SIGNALS, SIGNALS, type PipelineSignal } from '../pipeline/model.js';
 import type { DefinedComponent, Definitions } from './components.js';
 import { describeValue } from './describe.js';
 import type { ComponentSection, ProblemList } from './problems.js';
@@ -59,13 +59,10 @@ function resolvePipeline(id: string, body: unknown, defs: Definitions, problems:
     problems.error(path, `invalid pipeline id "${id}": expected "<signal>" or "<signal>/<name>", e.g. traces or traces/2`);
     return undefined;
   }
-  if (signal === PROFILES && gates.has(PROFILES_GATE)) {
-    refuseProfiles(path, body, defs, problems, used);
-    return undefined;
-  }
-  if (!(SIGNALS as readonly string[]).includes(signal)) {
+  const known = gates.has(PROFILES_GATE) ? PIPELINE_SIGNALS : SIGNALS;
+  if (!(known as readonly string[]).includes(signal)) {
     const gate = signal === PROFILES ? ` without --feature-gates=${PROFILES_GATE}` : '';
-    problems.error(path, `signal "${signal}" is not supported${gate}; supported: ${SIGNALS.join(', ')}${didYouMean(signal, SIGNALS)}`);
+    problems.error(path, `signal "${signal}" is not supported${gate}; supported: ${known.join(', ')}${didYouMean(signal, known)}`);
     // Its components are still "used": warning that they are not would only add noise.
     if (isMap(body)) for (const list of LISTS) for (const ref of asArray(body[list])) markUsed(ref, list, defs, used);
     return undefined;
@@ -80,10 +77,10 @@ function resolvePipeline(id: string, body: unknown, defs: Definitions, problems:
   const index = new Map<string, number>();
   const lists = {} as Record<PipelineList, string[]>;
   for (const list of LISTS) {
-    lists[list] = readList(list, map[list], path, signal as Signal, defs, problems, used, index);
+    lists[list] = readList(list, map[list], path, signal as PipelineSignal, defs, problems, used, index);
   }
   return {
-    pipeline: { id, signal: signal as Signal, ...lists, location: problems.locate(path) },
+    pipeline: { id, signal: signal as PipelineSignal, ...lists, location: problems.locate(path) },
     entry: (list, ref) => [...path, list, String(index.get(`${list}\u0000${ref}`) ?? 0)],
   };
 }
@@ -92,7 +89,7 @@ function readList(
   list: PipelineList,
   raw: unknown,
   path: string[],
-  signal: Signal,
+  signal: PipelineSignal,
   defs: Definitions,
   problems: ProblemList,
   used: Set<string>,
@@ -137,25 +134,6 @@ function readList(
 
 const PROFILES = 'profiles';
 const PROFILES_GATE = 'service.profilesSupport';
-
-/**
- * With upstream's gate on, a profiles pipeline is judged like any other, but no Summit component
- * takes profiles yet: each one listed (connectors included) is named as the reason.
- */
-function refuseProfiles(path: string[], body: unknown, defs: Definitions, problems: ProblemList, used: Set<string>): void {
-  if (!isMap(body)) {
-    problems.error(path, `expected a map with receivers, processors and exporters; got ${describeValue(body)}`);
-    return;
-  }
-  for (const list of LISTS) {
-    asArray(body[list]).forEach((ref: unknown, i) => {
-      const def = markUsed(ref, list, defs, used);
-      if (typeof ref !== 'string') problems.error([...path, list, String(i)], `expected a component id, got ${describeValue(ref)}`);
-      else if (!def) problems.error([...path, list, String(i)], undefinedMessage(list, ref, defs));
-      else if (def.factory) problems.error([...path, list, String(i)], `${def.kind} "${ref}" does not support profiles (no Summit component does yet); remove it from this pipeline or remove the pipeline`);
-    });
-  }
-}
 
 function markUsed(ref: unknown, list: PipelineList, defs: Definitions, used: Set<string>): DefinedComponent | undefined {
   if (typeof ref !== 'string') return undefined;

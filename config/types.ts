@@ -1,5 +1,5 @@
 import type { ComponentFactory, ComponentKind } from '../pipeline/component.js';
-import type { Signal } from '../pipeline/model.js';
+import type { PipelineSignal } from '../pipeline/model.js';
 
 /** Where a config value came from: a file position, or a `--set` flag. */
 export interface SourceLocation {
@@ -33,7 +33,7 @@ export interface ResolvedComponent {
 export interface ResolvedPipeline {
   /** e.g. `traces`, `traces/2`. */
   id: string;
-  signal: Signal;
+  signal: PipelineSignal;
   receivers: string[];
   processors: string[];
   exporters: string[];

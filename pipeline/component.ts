@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConsumerError } from './errors.js';
-import type { Signal, SignalData } from './model.js';
+import type { PipelineSignal, Signal, SignalData } from './model.js';
 import type { SelfTelemetry } from './telemetry.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
@@ -13,12 +13,12 @@ export type Stability = 'development' | 'alpha' | 'beta' | 'stable' | 'deprecate
  * Takes a whole batch of one signal and resolves once it has been delivered or safely queued.
  * A rejection is backpressure or failure; see {@link ConsumerError} for retryability.
  */
-export interface Consumer<S extends Signal = Signal> {
+export interface Consumer<S extends PipelineSignal = Signal> {
   consume(data: SignalData[S]): Promise<void>;
 }
 
 /** Downstream consumers handed to a component, one per signal it feeds. */
-export type NextConsumers = { [S in Signal]?: Consumer<S> };
+export type NextConsumers = { [S in PipelineSignal]?: Consumer<S> };
 
 /**
  * The extension a config key names (`issue_store: issue_store`), when it is what `is` accepts;
@@ -99,13 +99,13 @@ export interface ShutdownContext {
    */
   readonly deadline: number;
   /** Data that was acknowledged upstream and is dropped while stopping; the process then exits non-zero. */
-  dropped(signal: Signal, items: number): void;
+  dropped(signal: PipelineSignal, items: number): void;
   /**
    * Set when the component stops for good while its data can still go elsewhere (a backend a
    * load balancer no longer routes to): what it still holds is passed here at once instead of
    * being waited for, kept or dropped. Resolves once the data is accepted elsewhere.
    */
-  handOver?<S extends Signal>(signal: S, data: SignalData[S]): Promise<void>;
+  handOver?<S extends PipelineSignal>(signal: S, data: SignalData[S]): Promise<void>;
 }
 
 export interface CreateContext {
@@ -114,6 +114,8 @@ export interface CreateContext {
   kind: ComponentKind;
   /** Signals this instance is wired for. For a connector, the input (exporter-side) signals. */
   signals: Signal[];
+  /** Also wired for profiles: only a component whose factory lists profiles is. */
+  profiles?: boolean;
   /** For connectors: the output (receiver-side) signals. */
   outputSignals: Signal[];
   /** The pipeline this instance belongs to (processors only: one instance per pipeline). */
@@ -129,6 +131,11 @@ export interface CreateContext {
   configDir: string;
 }
 
+/** Every signal an instance is wired for, profiles included. */
+export function wiredSignals(ctx: Pick<CreateContext, 'signals' | 'profiles'>): PipelineSignal[] {
+  return ctx.profiles ? [...ctx.signals, 'profiles'] : ctx.signals;
+}
+
 /** JSON schema (draft-07 subset, as ajv understands it). */
 export type JSONSchema = Record<string, unknown>;
 
@@ -137,8 +144,8 @@ export interface ComponentFactory<C = any> {
   /** Upstream's other names for this type, e.g. `otlp_grpc` for exporter `otlp`. */
   aliases?: string[];
   kind: ComponentKind;
-  /** Signals supported. Connectors use `connects` instead. */
-  signals?: Signal[];
+  /** Signals supported (profiles: see {@link CreateContext.profiles}). Connectors use `connects` instead. */
+  signals?: PipelineSignal[];
   /** Connectors: supported [from exporter-side signal, to receiver-side signal] pairs. */
   connects?: [Signal, Signal][];
   stability: Stability;

@@ -1,9 +1,9 @@
 import type { Consumer } from './component.js';
 import { ConsumerError, isRetryable } from './errors.js';
-import type { Signal, SignalData } from './model.js';
+import type { PipelineSignal, SignalData } from './model.js';
 import { cloneData } from './model-ops.js';
 
-export interface Branch<S extends Signal> {
+export interface Branch<S extends PipelineSignal> {
   consumer: Consumer<S>;
   /** The branch changes the data it is given, so it must not share it with others. */
   mutates: boolean;
@@ -19,7 +19,7 @@ export interface Branch<S extends Signal> {
  * sender retries and nothing acknowledged is lost — at the cost of duplicates in the branches
  * that did succeed.
  */
-export function fanOut<S extends Signal>(signal: S, branches: Branch<S>[]): Consumer<S> & { mutates: boolean } {
+export function fanOut<S extends PipelineSignal>(signal: S, branches: Branch<S>[]): Consumer<S> & { mutates: boolean } {
   if (branches.length === 1) return { consume: (d) => branches[0].consumer.consume(d), mutates: branches[0].mutates };
   const mutating = branches.filter((b) => b.mutates);
   const readOnly = branches.filter((b) => !b.mutates);

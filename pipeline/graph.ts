@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ComponentFactory, ComponentInstance, ComponentKind, Consumer, CreateContext, NextConsumers } from './component.js';
 import { fanOut, type Branch } from './fanout.js';
-import type { Signal } from './model.js';
+import type { PipelineSignal, Signal } from './model.js';
 import { countItems } from './model-ops.js';
 import type { SelfTelemetry } from './telemetry.js';
 import { currentTransport } from './receiver-transport.js';
@@ -16,7 +16,7 @@ export interface ComponentSpec {
 
 export interface PipelineSpec {
   id: string;
-  signal: Signal;
+  signal: PipelineSignal;
   receivers: string[];
   processors: string[];
   exporters: string[];
@@ -40,17 +40,17 @@ export interface GraphNode {
   pipelineId?: string;
   instance: ComponentInstance;
   spec: ComponentSpec;
-  signals: Signal[];
+  signals: PipelineSignal[];
   /** Receivers: where each signal's data goes, re-pointed when a reload keeps the receiver. */
-  switches?: Partial<Record<Signal, Switch>>;
+  switches?: Partial<Record<PipelineSignal, Switch>>;
 }
 
 /** A consumer whose target can change while senders hold on to it. */
-interface Switch extends Consumer<Signal> {
-  target: Consumer<Signal>;
+interface Switch extends Consumer<PipelineSignal> {
+  target: Consumer<PipelineSignal>;
 }
 
-function switchTo(target: Consumer<Signal>): Switch {
+function switchTo(target: Consumer<PipelineSignal>): Switch {
   return {
     target,
     consume(data) {
@@ -73,7 +73,7 @@ export interface Graph {
   activate(): void;
 }
 
-type Entry<S extends Signal> = Branch<S>;
+type Entry<S extends PipelineSignal> = Branch<S>;
 
 export class GraphError extends Error {
   constructor(readonly componentId: string, message: string, options?: { cause?: unknown }) {
@@ -99,7 +99,7 @@ class GraphBuilder {
   private readonly exporters = new Map<string, GraphNode>();
   private readonly connectors = new Map<string, GraphNode>();
   private readonly connectorMutates = new Map<string, boolean>();
-  private readonly pipelineEntries = new Map<string, Entry<Signal>>();
+  private readonly pipelineEntries = new Map<string, Entry<PipelineSignal>>();
   private readonly processorNodes = new Map<string, GraphNode[]>();
   /** Pipelines and connectors in the order their entries finished building: downstream first. */
   private readonly downstreamFirst: ({ pipeline: string } | { connector: string })[] = [];
@@ -126,14 +126,14 @@ class GraphBuilder {
     for (const [id, rspec] of this.spec.receivers) {
       const using = this.spec.pipelines.filter((p) => p.receivers.includes(id));
       if (using.length === 0) continue;
-      const switches: Partial<Record<Signal, Switch>> = {};
+      const switches: Partial<Record<PipelineSignal, Switch>> = {};
       for (const signal of unique(using.map((p) => p.signal))) {
         const branches = using.filter((p) => p.signal === signal).map((p) => this.pipelineEntries.get(p.id)!);
         switches[signal] = switchTo(this.countReceived(id, signal, fanOut(signal, branches)));
       }
-      const node = await this.create('receiver', rspec, Object.keys(switches) as Signal[], [], switches as NextConsumers);
+      const node = await this.create('receiver', rspec, Object.keys(switches) as PipelineSignal[], [], switches as NextConsumers);
       if (this.reused.has(node)) {
-        for (const [signal, sw] of Object.entries(switches)) retargets.push(() => (node.switches![signal as Signal]!.target = sw.target));
+        for (const [signal, sw] of Object.entries(switches)) retargets.push(() => (node.switches![signal as PipelineSignal]!.target = sw.target));
       } else {
         node.switches = switches;
       }
@@ -154,11 +154,11 @@ class GraphBuilder {
   }
 
   /** The consumer at the head of a pipeline: its first processor, or its exporters' fan-out. */
-  private async pipelineEntry(pipelineId: string): Promise<Entry<Signal>> {
+  private async pipelineEntry(pipelineId: string): Promise<Entry<PipelineSignal>> {
     const done = this.pipelineEntries.get(pipelineId);
     if (done) return done;
     const p = this.spec.pipelines.find((x) => x.id === pipelineId)!;
-    const branches: Branch<Signal>[] = [];
+    const branches: Branch<PipelineSignal>[] = [];
     for (const id of p.exporters) {
       if (this.spec.connectors.has(id)) {
         const node = await this.connector(id);
@@ -171,7 +171,7 @@ class GraphBuilder {
       }
     }
     const tail = fanOut(p.signal, branches);
-    let entry: Entry<Signal> = { consumer: tail, mutates: tail.mutates };
+    let entry: Entry<PipelineSignal> = { consumer: tail, mutates: tail.mutates };
     const nodes: GraphNode[] = [];
     for (const id of [...p.processors].reverse()) {
       const next = { [p.signal]: this.countProcessor(id, p.signal, 'outgoing', entry.consumer) } as NextConsumers;
@@ -206,7 +206,7 @@ class GraphBuilder {
     const pipelineConsumers: Record<string, Record<string, Consumer>> = {};
     let mutates = false;
     for (const signal of unique(downstream.map((p) => p.signal))) {
-      const branches: Branch<Signal>[] = [];
+      const branches: Branch<PipelineSignal>[] = [];
       pipelineConsumers[signal] = {};
       for (const p of downstream.filter((x) => x.signal === signal)) {
         const entry = await this.pipelineEntry(p.id);
@@ -215,9 +215,9 @@ class GraphBuilder {
       }
       const fan = fanOut(signal, branches);
       mutates ||= fan.mutates;
-      (next as Record<Signal, Consumer>)[signal] = this.countReceived(id, signal, fan);
+      (next as Record<PipelineSignal, Consumer<PipelineSignal>>)[signal] = this.countReceived(id, signal, fan);
     }
-    const node = await this.create('connector', this.must(this.spec.connectors, id, 'connector'), inputs, Object.keys(next) as Signal[], next, undefined, pipelineConsumers);
+    const node = await this.create('connector', this.must(this.spec.connectors, id, 'connector'), inputs, Object.keys(next) as PipelineSignal[], next, undefined, pipelineConsumers);
     this.connectors.set(id, node);
     // A connector that passes batches through hands them to downstream pipelines that may mutate.
     this.connectorMutates.set(id, mutates || !!node.instance.mutatesData);
@@ -228,8 +228,8 @@ class GraphBuilder {
   private async create(
     kind: ComponentKind,
     spec: ComponentSpec,
-    signals: Signal[],
-    outputSignals: Signal[],
+    signals: PipelineSignal[],
+    outputSignals: PipelineSignal[],
     next: NextConsumers,
     pipelineId?: string,
     pipelineConsumers?: CreateContext['pipelineConsumers'],
@@ -239,8 +239,9 @@ class GraphBuilder {
     const ctx: CreateContext = {
       id: spec.id,
       kind,
-      signals,
-      outputSignals,
+      signals: signals.filter(isModelSignal),
+      ...(signals.includes('profiles') && { profiles: true }),
+      outputSignals: outputSignals.filter(isModelSignal),
       pipelineId,
       pipelineConsumers,
       logger: this.deps.logger.child({ [kind]: spec.id, ...(pipelineId ? { pipeline: pipelineId } : {}) }),
@@ -260,7 +261,7 @@ class GraphBuilder {
   }
 
   /** The running node of the previous graph that this one may take over unchanged, if any. */
-  private keep(kind: ComponentKind, spec: ComponentSpec, signals: Signal[]): GraphNode | undefined {
+  private keep(kind: ComponentKind, spec: ComponentSpec, signals: PipelineSignal[]): GraphNode | undefined {
     if (!this.previous || !REUSABLE.has(kind)) return undefined;
     const old = this.previous.stopOrder.find((n) => n.kind === kind && n.id === spec.id);
     if (!old || old.spec.factory !== spec.factory || !sameValue(old.spec.config, spec.config)) return undefined;
@@ -269,8 +270,8 @@ class GraphBuilder {
     return old;
   }
 
-  private input(node: GraphNode, signal: Signal): Consumer<Signal> {
-    return node.instance.consumers![signal] as Consumer<Signal>;
+  private input(node: GraphNode, signal: PipelineSignal): Consumer<PipelineSignal> {
+    return node.instance.consumers![signal] as Consumer<PipelineSignal>;
   }
 
   private must(map: Map<string, ComponentSpec>, id: string, kind: string): ComponentSpec {
@@ -279,15 +280,15 @@ class GraphBuilder {
     return spec;
   }
 
-  private countReceived(id: string, signal: Signal, inner: Consumer<Signal>): Consumer<Signal> {
+  private countReceived(id: string, signal: PipelineSignal, inner: Consumer<PipelineSignal>): Consumer<PipelineSignal> {
     return counted(signal, inner, (n, ok) => this.deps.telemetry.receiverResult(signal, id, currentTransport(), n, ok));
   }
 
-  private countExported(id: string, signal: Signal, inner: Consumer<Signal>): Consumer<Signal> {
+  private countExported(id: string, signal: PipelineSignal, inner: Consumer<PipelineSignal>): Consumer<PipelineSignal> {
     return counted(signal, inner, (n, ok) => this.deps.telemetry.exporterResult(signal, id, n, ok));
   }
 
-  private countProcessor(id: string, signal: Signal, direction: 'incoming' | 'outgoing', inner: Consumer<Signal>): Consumer<Signal> {
+  private countProcessor(id: string, signal: PipelineSignal, direction: 'incoming' | 'outgoing', inner: Consumer<PipelineSignal>): Consumer<PipelineSignal> {
     const t = this.deps.telemetry;
     return {
       consume(data) {
@@ -299,7 +300,7 @@ class GraphBuilder {
 }
 
 /** Wraps a consumer to report how many items it took or refused. */
-function counted(signal: Signal, inner: Consumer<Signal>, report: (items: number, ok: boolean) => void): Consumer<Signal> {
+function counted(signal: PipelineSignal, inner: Consumer<PipelineSignal>, report: (items: number, ok: boolean) => void): Consumer<PipelineSignal> {
   return {
     async consume(data) {
       const n = countItems(signal, data);
@@ -316,6 +317,10 @@ function counted(signal: Signal, inner: Consumer<Signal>, report: (items: number
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+}
+
+function isModelSignal(s: PipelineSignal): s is Signal {
+  return s !== 'profiles';
 }
 
 function unique<T>(xs: T[]): T[] {

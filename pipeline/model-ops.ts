@@ -7,17 +7,20 @@ import type {
   Metric,
   MetricData,
   Metrics,
+  PipelineSignal,
+  Profiles,
   Resource,
-  Signal,
   SignalData,
   Span,
   Traces,
 } from './model.js';
 
-/** Items as the Collector counts them: spans, metric data points, log records. */
-export function countItems<S extends Signal>(signal: S, data: SignalData[S]): number {
+/** Items as the Collector counts them: spans, metric data points, log records, profile samples. */
+export function countItems<S extends PipelineSignal>(signal: S, data: SignalData[S]): number {
   let n = 0;
-  if (signal === 'traces') {
+  if (signal === 'profiles') {
+    for (const rp of (data as Profiles).resourceProfiles) for (const sp of rp.scopeProfiles) for (const p of sp.profiles) n += p.sampleCount;
+  } else if (signal === 'traces') {
     for (const rs of (data as Traces).resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
   } else if (signal === 'logs') {
     for (const rl of (data as Logs).resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
@@ -29,14 +32,20 @@ export function countItems<S extends Signal>(signal: S, data: SignalData[S]): nu
 }
 
 /** The Collector's self-telemetry noun for a signal's items. */
-export const ITEM_NOUN: Record<Signal, string> = {
+export const ITEM_NOUN: Record<PipelineSignal, string> = {
   traces: 'spans',
   metrics: 'metric_points',
   logs: 'log_records',
+  profiles: 'profile_samples',
 };
 
-export function emptyData<S extends Signal>(signal: S): SignalData[S] {
-  const empty: SignalData = { traces: { resourceSpans: [] }, metrics: { resourceMetrics: [] }, logs: { resourceLogs: [] } };
+export function emptyData<S extends PipelineSignal>(signal: S): SignalData[S] {
+  const empty: SignalData = {
+    traces: { resourceSpans: [] },
+    metrics: { resourceMetrics: [] },
+    logs: { resourceLogs: [] },
+    profiles: { resourceProfiles: [], dictionary: new Uint8Array(0) },
+  };
   return empty[signal] as SignalData[S];
 }
 
@@ -122,7 +131,19 @@ function cloneMetric(m: Metric): Metric {
 }
 
 /** A deep copy, for handing one batch to several consumers of which some mutate it. */
-export function cloneData<S extends Signal>(signal: S, data: SignalData[S]): SignalData[S] {
+export function cloneData<S extends PipelineSignal>(signal: S, data: SignalData[S]): SignalData[S] {
+  if (signal === 'profiles') {
+    // Profile and dictionary bytes are never changed in place (nothing reads inside them): shared.
+    const p = data as Profiles;
+    return {
+      dictionary: p.dictionary,
+      resourceProfiles: p.resourceProfiles.map((rp) => ({
+        resource: cloneResource(rp.resource),
+        schemaUrl: rp.schemaUrl,
+        scopeProfiles: rp.scopeProfiles.map((sp) => ({ scope: cloneScope(sp.scope), schemaUrl: sp.schemaUrl, profiles: [...sp.profiles] })),
+      })),
+    } as SignalData[S];
+  }
   if (signal === 'traces') {
     return {
       resourceSpans: (data as Traces).resourceSpans.map((rs) => ({

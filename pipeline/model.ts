@@ -252,15 +252,56 @@ export interface Metrics {
   resourceMetrics: ResourceMetrics[];
 }
 
+// ---------- profiles ----------
+
+/**
+ * One profile (opentelemetry.proto.profiles.v1development.Profile) kept as its protobuf bytes,
+ * checked against the schema when received. Profiles pass through Summit: no component reads
+ * inside one, and its indexes point into the request's dictionary, so it is not decoded into
+ * objects (pipeline/otlpproto/profiles.ts says how, and how JSON is carried).
+ */
+export interface Profile {
+  encoded: Uint8Array;
+  /** Samples in it: the Collector counts profiles in samples. */
+  sampleCount: number;
+}
+
+export interface ScopeProfiles {
+  scope: InstrumentationScope;
+  schemaUrl: string;
+  profiles: Profile[];
+}
+
+export interface ResourceProfiles {
+  resource: Resource;
+  schemaUrl: string;
+  scopeProfiles: ScopeProfiles[];
+}
+
+export interface Profiles {
+  resourceProfiles: ResourceProfiles[];
+  /** ProfilesDictionary as protobuf bytes (the tables every profile indexes into); empty when absent. */
+  dictionary: Uint8Array;
+}
+
 // ---------- signals ----------
 
+/** The signals Summit decodes into its model, which every kind of component may handle. */
 export type Signal = 'traces' | 'metrics' | 'logs';
 export const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
+
+/**
+ * Every signal a pipeline may carry: profiles (upstream's development-stability signal, behind
+ * the service.profilesSupport gate) only through the components whose factory lists it.
+ */
+export type PipelineSignal = Signal | 'profiles';
+export const PIPELINE_SIGNALS: readonly PipelineSignal[] = [...SIGNALS, 'profiles'];
 
 export interface SignalData {
   traces: Traces;
   metrics: Metrics;
   logs: Logs;
+  profiles: Profiles;
 }
 
 export type AnySignalData = SignalData[Signal];

@@ -6,7 +6,7 @@ import { clientInfo } from './client-info.js';
 import { grpcClientOptions, type GrpcClientSettings } from './grpc-client.js';
 import { permanentError, retryableError } from './errors.js';
 import { backendTextScrubber } from './exporterhelper/index.js';
-import type { Signal, SignalData } from './model.js';
+import type { PipelineSignal, SignalData } from './model.js';
 import { EXPORT_METHOD, decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from './otlpproto/index.js';
 import { warnPartialSuccess } from './partial-success.js';
 import { clientTlsOptions, type ClientTlsConfig } from './tlsconfig.js';
@@ -65,7 +65,7 @@ export class OtlpGrpcTransport {
     for (const [k, v] of Object.entries(opts.headers)) this.metadata.set(k.toLowerCase(), v);
   }
 
-  async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+  async send<S extends PipelineSignal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
     const encoded = encodeSignal(signal, data);
     // A view, not a copy: a copy of a large export was a third of its encoding time.
     const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
@@ -111,7 +111,7 @@ export class OtlpGrpcTransport {
     this.client.close();
   }
 
-  private logPartialSuccess(signal: Signal, response: Buffer | undefined): void {
+  private logPartialSuccess(signal: PipelineSignal, response: Buffer | undefined): void {
     if (!response?.length) return;
     try {
       warnPartialSuccess(this.opts.logger, decodeExportResponse(signal, response));

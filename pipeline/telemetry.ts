@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Signal } from './model.js';
+import type { PipelineSignal } from './model.js';
 import { ITEM_NOUN } from './model-ops.js';
 
 /**
@@ -39,20 +39,20 @@ export class SelfTelemetry {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 
-  receiverResult(signal: Signal, receiver: string, transport: string, items: number, accepted: boolean): void {
+  receiverResult(signal: PipelineSignal, receiver: string, transport: string, items: number, accepted: boolean): void {
     const verb = accepted ? 'accepted' : 'refused';
     const what = accepted ? 'successfully pushed into the pipeline' : 'that could not be pushed into the pipeline';
     this.counter(`otelcol_receiver_${verb}_${ITEM_NOUN[signal]}_total`, `Number of ${ITEM_NOUN[signal]} ${what}.`, ['receiver', 'transport'])
       .inc({ receiver, transport }, items);
   }
 
-  exporterResult(signal: Signal, exporter: string, items: number, sent: boolean): void {
+  exporterResult(signal: PipelineSignal, exporter: string, items: number, sent: boolean): void {
     const name = sent ? `otelcol_exporter_sent_${ITEM_NOUN[signal]}_total` : `otelcol_exporter_send_failed_${ITEM_NOUN[signal]}_total`;
     const help = sent ? 'successfully sent to destination' : 'in failed attempts to send to destination';
     this.counter(name, `Number of ${ITEM_NOUN[signal]} ${help}.`, ['exporter']).inc({ exporter }, items);
   }
 
-  processorItems(signal: Signal, processor: string, items: number, direction: 'incoming' | 'outgoing'): void {
+  processorItems(signal: PipelineSignal, processor: string, items: number, direction: 'incoming' | 'outgoing'): void {
     this.counter(`otelcol_processor_${direction}_items_total`, `Number of items ${direction === 'incoming' ? 'passed to' : 'emitted from'} the processor.`, [
       'processor',
       'otel_signal',

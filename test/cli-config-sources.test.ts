@@ -73,7 +73,7 @@ describe('--config URIs and feature gates', () => {
     expect((await load([`${base}/nope.yaml`], { allowHttp: true })).lines[0]).toContain('the server answered 404');
   });
 
-  it('warns on an unknown gate, and with service.profilesSupport refuses a profiles pipeline naming each component', async () => {
+  it('warns on an unknown gate, and with service.profilesSupport judges a profiles pipeline, naming each component that cannot take profiles', async () => {
     const profiles = `${PIPELINE}    profiles:\n      receivers: [nop]\n      exporters: [debug]\n`;
     const without = await load(['env:C'], { env: { C: profiles } });
     expect(without.lines.join('\n')).toContain('signal "profiles" is not supported without --feature-gates=service.profilesSupport');
@@ -81,8 +81,7 @@ describe('--config URIs and feature gates', () => {
     expect(gated.loaded?.config).toBeUndefined();
     expect(gated.lines).toEqual([
       expect.stringMatching(/^warning: --feature-gates: unknown feature gate "made.up"/),
-      'error: env:C:15:19: service::pipelines::profiles: receivers[0]: receiver "nop" does not support profiles (no Summit component does yet); remove it from this pipeline or remove the pipeline',
-      'error: env:C:16:19: service::pipelines::profiles: exporters[0]: exporter "debug" does not support profiles (no Summit component does yet); remove it from this pipeline or remove the pipeline',
+      'error: env:C:15:19: service::pipelines::profiles: receivers[0]: receiver "nop" does not support profiles; it supports: traces, metrics, logs',
     ]);
   });
 });

@@ -34,7 +34,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('debug exporter factory', () => {
   it('declares upstream type, signals, stability and defaults', () => {
-    expect(debugExporterFactory).toMatchObject({ type: 'debug', kind: 'exporter', signals: ['traces', 'metrics', 'logs'], stability: 'development' });
+    expect(debugExporterFactory).toMatchObject({ type: 'debug', kind: 'exporter', signals: ['traces', 'metrics', 'logs', 'profiles'], stability: 'development' });
     const props = debugExporterFactory.configSchema.properties as Record<string, { default: unknown }>;
     expect(Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.default]))).toEqual(DEFAULTS);
     expect(debugExporterFactory.configSchema.additionalProperties).toBe(false);

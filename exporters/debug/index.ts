@@ -1,6 +1,6 @@
 /** The `debug` exporter (upstream debugexporter): prints what flows through a pipeline. */
-import type { ComponentFactory, ComponentInstance, CreateContext, NextConsumers } from '../../pipeline/component.js';
-import type { Signal, SignalData } from '../../pipeline/model.js';
+import { wiredSignals, type ComponentFactory, type ComponentInstance, type CreateContext, type NextConsumers } from '../../pipeline/component.js';
+import type { PipelineSignal, SignalData } from '../../pipeline/model.js';
 import { render, type Verbosity } from './render.js';
 import { Sampler } from './sampler.js';
 
@@ -35,7 +35,7 @@ export function createDebugExporter(ctx: CreateContext, config: DebugConfig, out
   // Summary and dump of one batch are kept or dropped together, so output never shows half a batch.
   const sampler = new Sampler(config.sampling_initial, config.sampling_thereafter);
 
-  const consumerFor = <S extends Signal>(signal: S) => ({
+  const consumerFor = <S extends PipelineSignal>(signal: S) => ({
     consume(data: SignalData[S]): Promise<void> {
       try {
         if (sampler.allow(signal)) for (const text of render(config.verbosity, signal, data)) write(text);
@@ -48,14 +48,14 @@ export function createDebugExporter(ctx: CreateContext, config: DebugConfig, out
   });
 
   const consumers: NextConsumers = {};
-  for (const signal of ctx.signals) (consumers as Record<Signal, unknown>)[signal] = consumerFor(signal);
+  for (const signal of wiredSignals(ctx)) (consumers as Record<PipelineSignal, unknown>)[signal] = consumerFor(signal);
   return { consumers, mutatesData: false };
 }
 
 export const debugExporterFactory: ComponentFactory<DebugConfig> = {
   type: 'debug',
   kind: 'exporter',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'development',
   configSchema: debugConfigSchema,
   create: (ctx, config) => createDebugExporter(ctx, config),

@@ -1,5 +1,5 @@
 /** Basic verbosity: the one-line count per batch that upstream logs at every verbosity. */
-import type { Logs, Metrics, Signal, SignalData, Traces } from '../../pipeline/model.js';
+import type { Logs, Metrics, PipelineSignal, Profiles, SignalData, Traces } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
 
 /** zap's console encoder renders fields as `{"key": value, ...}`. */
@@ -7,9 +7,14 @@ function line(message: string, fields: [string, number][]): string {
   return `${message} {${fields.map(([k, v]) => `"${k}": ${v}`).join(', ')}}`;
 }
 
-export function renderSummary<S extends Signal>(signal: S, data: SignalData[S]): string {
+export function renderSummary<S extends PipelineSignal>(signal: S, data: SignalData[S]): string {
   const items = countItems(signal, data);
   switch (signal) {
+    case 'profiles':
+      return line('Profiles', [
+        ['resource profiles', (data as Profiles).resourceProfiles.length],
+        ['sample records', items],
+      ]);
     case 'traces':
       return line('Traces', [
         ['resource spans', (data as Traces).resourceSpans.length],

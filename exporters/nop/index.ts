@@ -6,8 +6,8 @@ const accept = { consume: () => Promise.resolve() };
 export const nopExporterFactory: ComponentFactory<Record<string, never>> = {
   type: 'nop',
   kind: 'exporter',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'beta',
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
-  create: () => ({ consumers: { traces: accept, metrics: accept, logs: accept } }),
+  create: () => ({ consumers: { traces: accept, metrics: accept, logs: accept, profiles: accept } }),
 };

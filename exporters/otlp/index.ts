@@ -15,7 +15,7 @@ export const otlpExporterFactory: ComponentFactory<OtlpExporterConfig> = {
   type: 'otlp',
   aliases: ['otlp_grpc'],
   kind: 'exporter',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'stable',
   configSchema: otlpExporterSchema,
   validate: (c) => validateOtlpGrpcExporterConfig(c),

@@ -1,8 +1,8 @@
-import type { ComponentFactory, JSONSchema } from '../../pipeline/component.js';
+import { wiredSignals, type ComponentFactory, type JSONSchema } from '../../pipeline/component.js';
 import { createExporterHelper, exporterHelperSchemaProperties, validateExporterHelperConfig, type ExporterHelperConfig } from '../../pipeline/exporterhelper/index.js';
 import { clientAuthenticator } from '../../pipeline/auth.js';
 import { httpClientSchema, type HttpClientSettings } from '../../pipeline/http-client.js';
-import type { Signal } from '../../pipeline/model.js';
+import type { PipelineSignal } from '../../pipeline/model.js';
 import { checkTls, clientTlsSchema, type ClientTlsConfig } from '../../pipeline/tlsconfig.js';
 import { OtlpHttpTransport } from './transport.js';
 
@@ -11,6 +11,7 @@ export interface OtlpHttpExporterConfig extends ExporterHelperConfig, HttpClient
   traces_endpoint?: string;
   metrics_endpoint?: string;
   logs_endpoint?: string;
+  profiles_endpoint?: string;
   tls?: ClientTlsConfig;
   headers: Record<string, string>;
   compression: 'gzip' | 'none' | '';
@@ -26,10 +27,11 @@ export const otlpHttpExporterSchema: JSONSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    endpoint: url('base URL; /v1/traces, /v1/metrics, /v1/logs are appended'),
+    endpoint: url('base URL; /v1/traces, /v1/metrics, /v1/logs, /v1development/profiles are appended'),
     traces_endpoint: url('full URL for traces, overriding endpoint'),
     metrics_endpoint: url('full URL for metrics, overriding endpoint'),
     logs_endpoint: url('full URL for logs, overriding endpoint'),
+    profiles_endpoint: url('full URL for profiles, overriding endpoint'),
     tls: clientTlsSchema,
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     compression: { type: 'string', enum: ['gzip', 'none', ''], default: 'gzip' },
@@ -39,12 +41,12 @@ export const otlpHttpExporterSchema: JSONSchema = {
   },
 };
 
-const SIGNAL_PATH: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+const SIGNAL_PATH: Record<PipelineSignal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs', profiles: 'v1development/profiles' };
 
 /** Each signal's URL: its own *_endpoint, or the base endpoint with the signal's path appended. */
-export function signalUrls(c: OtlpHttpExporterConfig): Partial<Record<Signal, URL>> {
-  const out: Partial<Record<Signal, URL>> = {};
-  for (const signal of Object.keys(SIGNAL_PATH) as Signal[]) {
+export function signalUrls(c: OtlpHttpExporterConfig): Partial<Record<PipelineSignal, URL>> {
+  const out: Partial<Record<PipelineSignal, URL>> = {};
+  for (const signal of Object.keys(SIGNAL_PATH) as PipelineSignal[]) {
     const own = c[`${signal}_endpoint` as const];
     if (own) out[signal] = new URL(own);
     else if (c.endpoint) out[signal] = new URL(`${c.endpoint.replace(/\/+$/, '')}/${SIGNAL_PATH[signal]}`);
@@ -57,13 +59,13 @@ export const otlpHttpExporterFactory: ComponentFactory<OtlpHttpExporterConfig> =
   type: 'otlphttp',
   aliases: ['otlp_http'],
   kind: 'exporter',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'stable',
   configSchema: otlpHttpExporterSchema,
   validate(c) {
     const problems = [...checkTls(c.tls, 'tls'), ...validateExporterHelperConfig(c)];
-    if (!c.endpoint && !c.traces_endpoint && !c.metrics_endpoint && !c.logs_endpoint) {
-      problems.push({ path: 'endpoint', message: 'set endpoint, or traces_endpoint / metrics_endpoint / logs_endpoint' });
+    if (!c.endpoint && !c.traces_endpoint && !c.metrics_endpoint && !c.logs_endpoint && !c.profiles_endpoint) {
+      problems.push({ path: 'endpoint', message: 'set endpoint, or traces_endpoint / metrics_endpoint / logs_endpoint / profiles_endpoint' });
     }
     try {
       signalUrls(c);
@@ -74,10 +76,10 @@ export const otlpHttpExporterFactory: ComponentFactory<OtlpHttpExporterConfig> =
   },
   create(ctx, config) {
     const urls = signalUrls(config);
-    const missing = ctx.signals.filter((s) => !urls[s]);
+    const missing = wiredSignals(ctx).filter((s) => !urls[s]);
     if (missing.length) throw new Error(`no URL for ${missing.join(', ')}: set endpoint or ${missing.map((s) => `${s}_endpoint`).join(' / ')}`);
     const transport = new OtlpHttpTransport({
-      urls: urls as Record<Signal, URL>,
+      urls,
       encoding: config.encoding ?? 'proto',
       compression: config.compression === 'gzip' || config.compression === undefined ? 'gzip' : 'none',
       headers: config.headers ?? {},

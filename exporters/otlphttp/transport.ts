@@ -8,7 +8,7 @@ import { clientInfo } from '../../pipeline/client-info.js';
 import { CookieJar, httpClientAgent, type HttpClientSettings } from '../../pipeline/http-client.js';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import { backendTextScrubber } from '../../pipeline/exporterhelper/index.js';
-import type { Signal, SignalData } from '../../pipeline/model.js';
+import type { PipelineSignal, SignalData } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeExportResponse, decodeStatus, encodeSignal as encodeProto, type PartialSuccess } from '../../pipeline/otlpproto/index.js';
 import { warnPartialSuccess } from '../../pipeline/partial-success.js';
@@ -24,7 +24,7 @@ const gzipAsync = promisify(gzip);
 const SYNC_GZIP_MAX_BYTES = 256 * 1024;
 
 export interface HttpTransportOptions {
-  urls: Record<Signal, URL>;
+  urls: Partial<Record<PipelineSignal, URL>>;
   encoding: 'proto' | 'json';
   compression: 'gzip' | 'none';
   headers: Record<string, string>;
@@ -57,11 +57,11 @@ export class OtlpHttpTransport {
     if (opts.client?.cookies?.enabled) this.cookies = new CookieJar();
   }
 
-  async send<S extends Signal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+  async send<S extends PipelineSignal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
     const format = this.opts.encoding;
     let body: Uint8Array | Buffer =
       format === 'proto' ? encodeProto(signal, data) : Buffer.from(JSON.stringify(encodeJson(signal, data)));
-    const url = this.opts.urls[signal];
+    const url = this.opts.urls[signal]!;
     const headers: Record<string, string> = { ...this.opts.headers };
     await this.auth?.applyHeaders(headers, clientInfo());
     headers['content-type'] = format === 'proto' ? 'application/x-protobuf' : 'application/json';
@@ -112,7 +112,7 @@ export class OtlpHttpTransport {
     });
   }
 
-  private logPartialSuccess(signal: Signal, res: Answer): void {
+  private logPartialSuccess(signal: PipelineSignal, res: Answer): void {
     if (res.body.length === 0) return;
     try {
       warnPartialSuccess(

@@ -4,7 +4,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DurableQueue, StorageExtension } from '../../pipeline/exporterhelper/storage.js';
-import type { Signal } from '../../pipeline/model.js';
+import type { PipelineSignal } from '../../pipeline/model.js';
 import type { SelfTelemetry } from '../../pipeline/telemetry.js';
 import type { ResolvedFileStorageConfig } from './config.js';
 import { FileQueue } from './file-queue.js';
@@ -15,7 +15,7 @@ import type { QueueHealth } from './outage.js';
  * `exporter/otlp/backend` + traces → `exporter%2Fotlp%2Fbackend.traces`: every id maps to its
  * own directory name, on every platform.
  */
-export function queueDirName(ownerId: string, signal: Signal): string {
+export function queueDirName(ownerId: string, signal: PipelineSignal): string {
   const safe = ownerId.replace(/[^A-Za-z0-9_-]/g, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
   return `${safe}.${signal}`;
 }
@@ -37,7 +37,7 @@ export class FileStorage implements StorageExtension {
     await this.ensureDirectory();
   }
 
-  async openQueue(ownerId: string, signal: Signal): Promise<DurableQueue> {
+  async openQueue(ownerId: string, signal: PipelineSignal): Promise<DurableQueue> {
     await this.ensureDirectory();
     const dir = join(this.config.directory, queueDirName(ownerId, signal));
     let release: (() => Promise<void>) | undefined;
@@ -62,7 +62,7 @@ export class FileStorage implements StorageExtension {
   }
 
   /** Self-telemetry of one queue: whether it refuses new data because its disk cannot be written, and failed writes. */
-  private health(owner: string, signal: Signal): QueueHealth {
+  private health(owner: string, signal: PipelineSignal): QueueHealth {
     const labels = { extension: this.id, owner, data_type: signal };
     const unwritable = this.telemetry.gauge(
       'otelcol_file_storage_unwritable',

@@ -1,13 +1,13 @@
 /** How batches are turned into bytes for a persistent queue: OTLP protobuf, or OTLP/JSON. */
-import type { Signal, SignalData } from '../model.js';
+import type { PipelineSignal, SignalData } from '../model.js';
 import { decodeSignal, encodeSignal } from '../otlpjson/index.js';
 import { decodeSignal as decodeProto, encodeSignal as encodeProto } from '../otlpproto/index.js';
 
 export interface QueueCodec {
   /** Stored with every record, so records written by another codec are recognised after a change. */
   readonly name: string;
-  encode<S extends Signal>(signal: S, data: SignalData[S]): Uint8Array;
-  decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalData[S];
+  encode<S extends PipelineSignal>(signal: S, data: SignalData[S]): Uint8Array;
+  decode<S extends PipelineSignal>(signal: S, bytes: Uint8Array): SignalData[S];
 }
 
 export const otlpJsonCodec: QueueCodec = {

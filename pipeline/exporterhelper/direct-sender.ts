@@ -1,13 +1,13 @@
 /** sending_queue.enabled: false — the caller waits for the export, retries included. */
 import type { ShutdownContext } from '../component.js';
 import { retryableError } from '../errors.js';
-import type { Signal, SignalData } from '../model.js';
+import type { PipelineSignal, SignalData } from '../model.js';
 import { countItems } from '../model-ops.js';
 import { CancelSwitch } from './cancel.js';
 import { failureError, failureReason, reportDrop, retryObserver, type SenderEnv } from './env.js';
 import { sendWithRetry } from './retry.js';
 
-export class DirectSender<S extends Signal> {
+export class DirectSender<S extends PipelineSignal> {
   private accepting = true;
   private readonly control = { stop: new CancelSwitch(), cancel: new CancelSwitch() };
   private readonly inFlight = new Set<Promise<unknown>>();

@@ -1,7 +1,7 @@
 /** What both senders share, and how a failed send is reported. */
 import type { Logger } from 'pino';
 import { permanentError, retryableError, type ConsumerError } from '../errors.js';
-import type { Signal } from '../model.js';
+import type { PipelineSignal } from '../model.js';
 import { ITEM_NOUN } from '../model-ops.js';
 import type { QueueCodec } from './codec.js';
 import type { ResolvedHelperConfig } from './config.js';
@@ -13,7 +13,7 @@ export interface SenderEnv {
   exporterId: string;
   logger: Logger;
   config: ResolvedHelperConfig;
-  send: SendFunction;
+  send: SendFunction<PipelineSignal>;
   metrics: HelperMetrics;
   limiter: LogLimiter;
   codec: QueueCodec;
@@ -25,7 +25,7 @@ export interface SenderEnv {
 export type Failure = Extract<SendOutcome, { ok: false }>;
 
 /** Counts retries and logs the first of a series, rate-limited. */
-export function retryObserver(env: SenderEnv, signal: Signal, inner: Partial<SendObserver> = {}): SendObserver {
+export function retryObserver(env: SenderEnv, signal: PipelineSignal, inner: Partial<SendObserver> = {}): SendObserver {
   return {
     attemptStarted: () => inner.attemptStarted?.(),
     attemptEnded: () => inner.attemptEnded?.(),
@@ -60,7 +60,7 @@ export function failureError(env: SenderEnv, f: Failure): ConsumerError {
 }
 
 /** The only place a queued batch is dropped: counted and logged with who, how many and why. */
-export function reportDrop(env: SenderEnv, signal: Signal, items: number, why: string, verb = 'Dropping data.'): void {
+export function reportDrop(env: SenderEnv, signal: PipelineSignal, items: number, why: string, verb = 'Dropping data.'): void {
   env.metrics.result(signal, items, false);
   env.limiter.hit(`drop:${verb}`, items, (f) =>
     env.logger.error(

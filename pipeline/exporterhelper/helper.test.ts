@@ -4,7 +4,7 @@ import { Service } from '../service.js';
 import { describe, expect, it } from 'vitest';
 import { newSpan, tracesOf } from '../builders.js';
 import { ConsumerError, permanentError, retryableError } from '../errors.js';
-import type { Signal, Traces } from '../model.js';
+import type { PipelineSignal, Traces } from '../model.js';
 import { testContext, testHost } from '../testing.js';
 import type { ExporterHelperConfig } from './config.js';
 import { createExporterHelper, type ExporterHelper } from './helper.js';
@@ -67,7 +67,7 @@ function gatedSend() {
 
 /** A ShutdownContext that records what the component reports dropped. */
 function shutdownContext(deadline: number) {
-  const dropped: [Signal, number][] = [];
+  const dropped: [PipelineSignal, number][] = [];
   const ctx: ShutdownContext = { deadline, dropped: (signal, items) => void dropped.push([signal, items]) };
   return { ctx, dropped };
 }

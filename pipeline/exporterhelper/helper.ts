@@ -2,8 +2,8 @@
  * createExporterHelper: what every exporter wraps its network call in — sending queue →
  * retry → timeout → send, as upstream's exporterhelper orders them.
  */
-import type { ComponentInstance, Consumer, CreateContext, Host, NextConsumers, ShutdownContext } from '../component.js';
-import type { Signal, SignalData } from '../model.js';
+import { wiredSignals, type ComponentInstance, type Consumer, type CreateContext, type Host, type NextConsumers, type ShutdownContext } from '../component.js';
+import type { PipelineSignal, SignalData } from '../model.js';
 import { otlpJsonCodec, otlpProtoCodec, type QueueCodec } from './codec.js';
 import { resolveExporterHelperConfig, type ExporterHelperConfig, type ExporterHelperDefaults } from './config.js';
 import { DirectSender } from './direct-sender.js';
@@ -33,7 +33,7 @@ export interface ExporterHelper extends ComponentInstance {
   reportsOwnSendResults: true;
 }
 
-interface Sender<S extends Signal> {
+interface Sender<S extends PipelineSignal> {
   readonly signal: S;
   start(host: Host): Promise<void>;
   consume(data: SignalData[S]): Promise<void>;
@@ -52,7 +52,8 @@ export function createExporterHelper(ctx: CreateContext, config: ExporterHelperC
     exporterId: ctx.id,
     logger: ctx.logger,
     config: resolved,
-    send,
+    // profiles reach `send` only with ctx.profiles, set only for factories that list profiles
+    send: send as SendFunction<PipelineSignal>,
     metrics: new HelperMetrics(ctx.telemetry, ctx.id),
     limiter: new LogLimiter(options.logIntervalMs),
     codec,
@@ -64,13 +65,13 @@ export function createExporterHelper(ctx: CreateContext, config: ExporterHelperC
     ctx.logger.warn(`exporter "${ctx.id}": sending_queue.storage is ignored because sending_queue.enabled is false`);
   }
 
-  const senders: Sender<Signal>[] = ctx.signals.map((signal) =>
+  const senders: Sender<PipelineSignal>[] = wiredSignals(ctx).map((signal) =>
     resolved.queue.enabled ? new QueuedSender(env, signal) : new DirectSender(env, signal),
   );
   const consumers: NextConsumers = {};
   for (const s of senders) {
-    const consumer: Consumer<Signal> = { consume: (data) => s.consume(data) };
-    (consumers as Record<Signal, Consumer<Signal>>)[s.signal] = consumer;
+    const consumer: Consumer<PipelineSignal> = { consume: (data) => s.consume(data) };
+    (consumers as Record<PipelineSignal, Consumer<PipelineSignal>>)[s.signal] = consumer;
   }
   let stopping: Promise<void> | undefined;
   return {

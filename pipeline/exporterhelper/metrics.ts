@@ -1,5 +1,5 @@
 /** The helper's self-telemetry, with upstream's names and labels. */
-import type { Signal } from '../model.js';
+import type { PipelineSignal } from '../model.js';
 import { ITEM_NOUN } from '../model-ops.js';
 import type { SelfTelemetry } from '../telemetry.js';
 
@@ -9,32 +9,32 @@ export class HelperMetrics {
     private readonly exporter: string,
   ) {}
 
-  queueSize(signal: Signal, size: number): void {
+  queueSize(signal: PipelineSignal, size: number): void {
     this.t
       .gauge('otelcol_exporter_queue_size', 'Current size of the retry queue (in batches, or items with sizer: items).', ['exporter', 'data_type'])
       .set({ exporter: this.exporter, data_type: signal }, size);
   }
 
-  queueCapacity(signal: Signal, capacity: number): void {
+  queueCapacity(signal: PipelineSignal, capacity: number): void {
     this.t
       .gauge('otelcol_exporter_queue_capacity', 'Fixed capacity of the retry queue (in batches, or items with sizer: items).', ['exporter', 'data_type'])
       .set({ exporter: this.exporter, data_type: signal }, capacity);
   }
 
-  enqueueFailed(signal: Signal, items: number): void {
+  enqueueFailed(signal: PipelineSignal, items: number): void {
     const noun = ITEM_NOUN[signal];
     this.t
       .counter(`otelcol_exporter_enqueue_failed_${noun}_total`, `Number of ${noun} failed to be added to the sending queue.`, ['exporter'])
       .inc({ exporter: this.exporter }, items);
   }
 
-  retried(signal: Signal): void {
+  retried(signal: PipelineSignal): void {
     this.t
       .counter('otelcol_exporter_retries_total', 'Number of send attempts that failed and were scheduled for a retry.', ['exporter', 'data_type'])
       .inc({ exporter: this.exporter, data_type: signal });
   }
 
-  result(signal: Signal, items: number, sent: boolean): void {
+  result(signal: PipelineSignal, items: number, sent: boolean): void {
     this.t.exporterResult(signal, this.exporter, items, sent);
   }
 }

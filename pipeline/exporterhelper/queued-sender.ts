@@ -5,7 +5,7 @@
 import { clientInfo, withClientInfo, type ClientInfo } from '../client-info.js';
 import type { Host, ShutdownContext } from '../component.js';
 import { permanentError, retryableError, type ConsumerError } from '../errors.js';
-import type { Signal, SignalData } from '../model.js';
+import type { PipelineSignal, SignalData } from '../model.js';
 import { countItems, ITEM_NOUN } from '../model-ops.js';
 import { CancelSwitch } from './cancel.js';
 import { unwrapRecord, wrapRecord } from './codec.js';
@@ -14,7 +14,7 @@ import { BoundedQueue, QueueClosedError, QueueFullError } from './queue.js';
 import { sendWithRetry, type SendOutcome } from './retry.js';
 import { isStorageExtension, type DurableQueue } from './storage.js';
 
-interface Entry<S extends Signal> {
+interface Entry<S extends PipelineSignal> {
   /** The record in durable storage, when the queue is persistent. */
   id?: number;
   /** Absent for records that are only on disk (recovered, or queued behind a backlog). */
@@ -27,7 +27,7 @@ interface Entry<S extends Signal> {
   client?: ClientInfo;
 }
 
-export class QueuedSender<S extends Signal> {
+export class QueuedSender<S extends PipelineSignal> {
   private readonly queue: BoundedQueue<Entry<S>>;
   private durable?: DurableQueue;
   private accepting = false;

@@ -1,6 +1,6 @@
 /** The retry and timeout layers: retry → timeout → send, as upstream orders them. */
 import { ConsumerError, isRetryable, retryableError } from '../errors.js';
-import type { Signal, SignalData } from '../model.js';
+import type { PipelineSignal, Signal, SignalData } from '../model.js';
 import { ExponentialBackoff, STOP } from './backoff.js';
 import type { CancelSwitch } from './cancel.js';
 import type { ResolvedHelperConfig } from './config.js';
@@ -9,7 +9,7 @@ import type { ResolvedHelperConfig } from './config.js';
  * The exporter's own network call. Reject with a permanent ConsumerError for data the backend
  * will never take, with retryAfterMs when the backend asked to slow down; anything else is retried.
  */
-export type SendFunction = <S extends Signal>(signal: S, data: SignalData[S], abortSignal: AbortSignal) => Promise<void>;
+export type SendFunction<T extends PipelineSignal = Signal> = <S extends T>(signal: S, data: SignalData[S], abortSignal: AbortSignal) => Promise<void>;
 
 export type SendOutcome =
   | { ok: true; attempts: number }
@@ -27,7 +27,7 @@ const NO_OBSERVER: SendObserver = { attemptStarted() {}, attemptEnded() {}, back
 
 export interface RetryDeps {
   config: ResolvedHelperConfig;
-  send: SendFunction;
+  send: SendFunction<PipelineSignal>;
   random?: () => number;
 }
 
@@ -41,7 +41,7 @@ export interface SendControl {
  * Sends until success, a permanent error, max_elapsed_time, or `control` ends it. Never
  * rejects: the outcome says what happened so the queue can decide what to keep.
  */
-export async function sendWithRetry<S extends Signal>(
+export async function sendWithRetry<S extends PipelineSignal>(
   deps: RetryDeps,
   signal: S,
   data: SignalData[S],
@@ -86,8 +86,8 @@ export async function sendWithRetry<S extends Signal>(
  * One attempt, abandoned (and its AbortSignal fired) when the timeout passes or `cancel` fires.
  * The send may still settle after that; its late result is deliberately ignored.
  */
-export function attemptWithTimeout<S extends Signal>(
-  send: SendFunction,
+export function attemptWithTimeout<S extends PipelineSignal>(
+  send: SendFunction<PipelineSignal>,
   signal: S,
   data: SignalData[S],
   timeoutMs: number,
@@ -116,7 +116,7 @@ function cancelled(): ConsumerError {
 }
 
 /** A send that throws synchronously is a failed attempt like any other. */
-function invoke<S extends Signal>(send: SendFunction, signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
+function invoke<S extends PipelineSignal>(send: SendFunction<PipelineSignal>, signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
   try {
     return Promise.resolve(send(signal, data, abort));
   } catch (err) {

@@ -4,7 +4,7 @@
  * these members can back a persistent sending queue.
  */
 import type { ComponentInstance } from '../component.js';
-import type { Signal } from '../model.js';
+import type { PipelineSignal } from '../model.js';
 
 /** A record that was appended and not yet acknowledged. */
 export interface PendingRecord {
@@ -45,7 +45,7 @@ export interface StorageExtension extends ComponentInstance {
    * Opens (creating when needed) the queue of one component and signal. Each (owner, signal)
    * pair may be open once at a time.
    */
-  openQueue(ownerId: string, signal: Signal): Promise<DurableQueue>;
+  openQueue(ownerId: string, signal: PipelineSignal): Promise<DurableQueue>;
 }
 
 export function isStorageExtension(x: unknown): x is StorageExtension {

@@ -107,6 +107,9 @@ export interface Envelope<Item> {
   items: string;
   decodeItem(m: Msg): Item;
   encodeItem(item: Item): object;
+  /** Request fields beside the resources (the profiles dictionary), in both directions. */
+  decodeExtra?(root: Msg): object;
+  encodeExtra?(data: object): object;
 }
 
 interface ScopeGroup {
@@ -122,8 +125,10 @@ interface ResourceGroup {
 }
 
 export function decodeEnvelope<Item>(env: Envelope<Item>, json: unknown, limits?: DecodeLimits): unknown {
+  const root = Msg.root(json, limits);
   return {
-    [env.resources]: Msg.root(json, limits).messages(env.resources, 'items', (r) => ({
+    ...env.decodeExtra?.(root),
+    [env.resources]: root.messages(env.resources, 'items', (r) => ({
       resource: decodeResource(r.message('resource')),
       schemaUrl: r.get('schemaUrl', STRING),
       [env.scopes]: r.messages(env.scopes, 'items', (s) => ({
@@ -147,5 +152,6 @@ export function encodeEnvelope<Item>(env: Envelope<Item>, data: object): object 
       })),
       schemaUrl: str(r.schemaUrl),
     })),
+    ...env.encodeExtra?.(data),
   };
 }

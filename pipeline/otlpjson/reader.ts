@@ -146,6 +146,11 @@ export class Msg {
     return out;
   }
 
+  /** Whether a field is set (present and not null), for fields whose presence matters. */
+  has(name: string): boolean {
+    return this.raw(name) !== undefined;
+  }
+
   /** A nested message; an absent one reads as all defaults. */
   message(name: string): Msg {
     const v = this.raw(name);

@@ -319,7 +319,7 @@ export function decodeEnvelope<Data, RG extends ResourceGroup, SG extends ScopeG
   return env.data(resources);
 }
 
-function readResourceGroup<Data, RG extends ResourceGroup, SG extends ScopeGroup, Item>(
+export function readResourceGroup<Data, RG extends ResourceGroup, SG extends ScopeGroup, Item>(
   env: Envelope<Data, RG, SG, Item>,
   r: Reader,
   end: number,
@@ -366,6 +366,16 @@ export function encodeEnvelope<Data, RG extends ResourceGroup, SG extends ScopeG
   data: Data,
 ): Uint8Array {
   const w = Writer.acquire();
+  writeResourceGroups(env, w, data);
+  return w.finish();
+}
+
+/** The request's repeated ResourceX = 1 fields. */
+export function writeResourceGroups<Data, RG extends ResourceGroup, SG extends ScopeGroup, Item>(
+  env: Envelope<Data, RG, SG, Item>,
+  w: Writer,
+  data: Data,
+): void {
   for (const rg of env.resourcesOf(data)) {
     w.uint32((1 << 3) | LEN);
     const rgAt = w.open();
@@ -381,5 +391,4 @@ export function encodeEnvelope<Data, RG extends ResourceGroup, SG extends ScopeG
     writeStringField(w, 3, rg.schemaUrl);
     w.close(rgAt);
   }
-  return w.finish();
 }

@@ -5,9 +5,10 @@
  * {@link OtlpProtoError} on malformed input; see README.md for guarantees and figures.
  */
 import type { DecodeLimits } from '../decode-limits.js';
-import type { Signal, SignalData } from '../model.js';
+import type { PipelineSignal, SignalData } from '../model.js';
 import { decodeLogs, encodeLogs } from './logs.js';
 import { decodeMetrics, encodeMetrics } from './metrics.js';
+import { decodeProfiles, encodeProfiles } from './profiles.js';
 import { decodeTraces, encodeTraces } from './traces.js';
 
 export { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
@@ -25,19 +26,20 @@ export {
   type RpcStatus,
   type StatusDetail,
 } from './rpc.js';
-export { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces };
+export { decodeLogs, decodeMetrics, decodeProfiles, decodeTraces, encodeLogs, encodeMetrics, encodeProfiles, encodeTraces };
 
-const CODECS: { [S in Signal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array, limits?: DecodeLimits): SignalData[S] } } = {
+const CODECS: { [S in PipelineSignal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array, limits?: DecodeLimits): SignalData[S] } } = {
   traces: { encode: encodeTraces, decode: decodeTraces },
   metrics: { encode: encodeMetrics, decode: decodeMetrics },
   logs: { encode: encodeLogs, decode: decodeLogs },
+  profiles: { encode: encodeProfiles, decode: decodeProfiles },
 };
 
-export function encodeSignal<S extends Signal>(signal: S, data: SignalData[S]): Uint8Array {
+export function encodeSignal<S extends PipelineSignal>(signal: S, data: SignalData[S]): Uint8Array {
   return CODECS[signal].encode(data);
 }
 
 /** Untrusted bytes to the model; with `limits`, a request holding more throws {@link DecodeLimitError}. */
-export function decodeSignal<S extends Signal>(signal: S, buf: Uint8Array, limits?: DecodeLimits): SignalData[S] {
+export function decodeSignal<S extends PipelineSignal>(signal: S, buf: Uint8Array, limits?: DecodeLimits): SignalData[S] {
   return CODECS[signal].decode(buf, limits);
 }

@@ -3,14 +3,14 @@
  * google.rpc.Status (the gRPC status details / the OTLP/HTTP error body) and
  * google.rpc.RetryInfo (how long a throttled sender should wait).
  */
-import type { Signal } from '../model.js';
+import type { PipelineSignal } from '../model.js';
 import { writeInt32Field, writeMessageField, writeStringField } from './common.js';
 import { OtlpProtoError } from './errors.js';
 import { LEN, Reader, VARINT } from './reader.js';
 import { Writer } from './writer.js';
 
 export interface PartialSuccess {
-  /** rejected_spans / rejected_data_points / rejected_log_records (int64; exact to 2^53). */
+  /** rejected_spans / rejected_data_points / rejected_log_records / rejected_profiles (int64; exact to 2^53). */
   rejected: number;
   errorMessage: string;
 }
@@ -29,10 +29,11 @@ export interface RpcStatus {
 export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
 /** The gRPC method each signal is exported through (the collector services of OTLP). */
-export const EXPORT_METHOD: Record<Signal, string> = {
+export const EXPORT_METHOD: Record<PipelineSignal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+  profiles: '/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export',
 };
 
 /** Runs `read` for each field of a whole top-level message, then checks nothing straddles the end. */
@@ -57,7 +58,7 @@ function writeInt64Field(w: Writer, field: number, n: number): void {
  * three signals, so `signal` only documents which count `rejected` is. Without a partial
  * success the response is empty, which senders read as full success.
  */
-export function encodeExportResponse(_signal: Signal, partialSuccess?: PartialSuccess): Uint8Array {
+export function encodeExportResponse(_signal: PipelineSignal, partialSuccess?: PartialSuccess): Uint8Array {
   const w = Writer.acquire();
   if (partialSuccess) {
     writeMessageField(w, 1, partialSuccess, (w, p) => {
@@ -69,7 +70,7 @@ export function encodeExportResponse(_signal: Signal, partialSuccess?: PartialSu
 }
 
 /** The partial success, or undefined when the response carries none. */
-export function decodeExportResponse(_signal: Signal, buf: Uint8Array): PartialSuccess | undefined {
+export function decodeExportResponse(_signal: PipelineSignal, buf: Uint8Array): PartialSuccess | undefined {
   let out: PartialSuccess | undefined;
   readMessage(buf, (r, tag, end) => {
     if (tag !== ((1 << 3) | LEN)) return r.skip(tag, end);

@@ -179,6 +179,13 @@ export class Writer {
     this.pos += len;
   }
 
+  /** Bytes that are already encoded fields (a message kept as protobuf), without a length. */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   bytes(b: Uint8Array): void {
     this.uint32(b.length);
     this.ensure(b.length);

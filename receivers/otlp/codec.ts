@@ -1,5 +1,5 @@
 import type { DecodeLimits } from '../../pipeline/decode-limits.js';
-import type { Signal, SignalData } from '../../pipeline/model.js';
+import type { PipelineSignal, SignalData } from '../../pipeline/model.js';
 import { decodeSignal as decodeJson, parseJson } from '../../pipeline/otlpjson/index.js';
 import { decodeSignal as decodeProto, encodeExportResponse, encodeStatus } from '../../pipeline/otlpproto/index.js';
 import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
@@ -17,14 +17,14 @@ export function formatOf(contentType: string | undefined): Format | undefined {
 }
 
 /** Throws on malformed data, and DecodeLimitError for more than `limits` allow (see limits.ts). */
-export function decodeRequest<S extends Signal>(signal: S, format: Format, body: Buffer, limits: DecodeLimits): SignalData[S] {
+export function decodeRequest<S extends PipelineSignal>(signal: S, format: Format, body: Buffer, limits: DecodeLimits): SignalData[S] {
   if (format === 'proto') return decodeProto(signal, body, limits) as SignalData[S];
   return decodeJson(signal, parseJson(body, limits), limits) as SignalData[S];
 }
 
-const PARTIAL_FIELD: Record<Signal, string> = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' };
+const PARTIAL_FIELD: Record<PipelineSignal, string> = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords', profiles: 'rejectedProfiles' };
 
-export function encodeResponse(signal: Signal, format: Format, partial?: PartialSuccess): Uint8Array | string {
+export function encodeResponse(signal: PipelineSignal, format: Format, partial?: PartialSuccess): Uint8Array | string {
   if (format === 'proto') return encodeExportResponse(signal, partial);
   if (!partial) return '{}';
   return JSON.stringify({ partialSuccess: { [PARTIAL_FIELD[signal]]: String(partial.rejected), errorMessage: partial.errorMessage } });

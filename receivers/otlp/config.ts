@@ -41,6 +41,9 @@ export interface OtlpReceiverConfig {
   protocols: { grpc?: GrpcConfig | null; http?: HttpConfig | null };
 }
 
+/** Where OTLP/HTTP profiles are posted: fixed, as upstream's otlpreceiver has no key for it. */
+export const PROFILES_URL_PATH = '/v1development/profiles';
+
 /** Connections each OTLP server holds at most: a Summit key; see the README. */
 const MAX_CONNECTIONS = 1000;
 

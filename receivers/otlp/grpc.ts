@@ -10,7 +10,7 @@ import type { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
-import type { Signal } from '../../pipeline/model.js';
+import type { PipelineSignal } from '../../pipeline/model.js';
 import { grpcKeepaliveOptions, grpcServerInterceptors, listenGrpc, withCallClient } from '../../pipeline/grpc-server.js';
 import { boundAddress, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
@@ -25,7 +25,7 @@ import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 const identity = (b: Buffer) => b;
 
 /** The request stays raw bytes until the handler, so a decode error becomes INVALID_ARGUMENT. */
-function serviceDefinition(signal: Signal): ServiceDefinition {
+function serviceDefinition(signal: PipelineSignal): ServiceDefinition {
   return {
     Export: {
       path: EXPORT_METHOD[signal],
@@ -57,7 +57,7 @@ export function grpcFailure(err: unknown): GrpcFailure {
   return { code: status.UNAVAILABLE, details, metadata };
 }
 
-/** OTLP/gRPC: the three Export services, gzip as grpc-js negotiates it. */
+/** OTLP/gRPC: the Export services of the signals wired (profiles: v1development), gzip as grpc-js negotiates it. */
 export class OtlpGrpcServer {
   private server?: Server;
   private listener?: NetServer;
@@ -82,7 +82,7 @@ export class OtlpGrpcServer {
       ...grpcKeepaliveOptions(this.config.keepalive),
       interceptors: grpcServerInterceptors(this.config, host),
     });
-    for (const signal of Object.keys(EXPORT_METHOD) as Signal[]) {
+    for (const signal of Object.keys(EXPORT_METHOD) as PipelineSignal[]) {
       const next = this.next[signal] as Consumer<typeof signal> | undefined;
       if (!next) continue;
       server.addService(serviceDefinition(signal), {
@@ -118,7 +118,7 @@ export class OtlpGrpcServer {
     server?.tryShutdown(() => undefined);
   }
 
-  private async export(signal: Signal, next: Consumer<Signal>, request: Buffer, host: Host): Promise<Uint8Array> {
+  private async export(signal: PipelineSignal, next: Consumer<PipelineSignal>, request: Buffer, host: Host): Promise<Uint8Array> {
     const refusal = host.checkAdmission();
     if (refusal) throw grpcFailure(refusal);
     let data;

@@ -2,13 +2,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
-import type { Signal } from '../../pipeline/model.js';
+import type { PipelineSignal } from '../../pipeline/model.js';
 import { createHttpServer } from '../../pipeline/http-server.js';
 import { boundAddress, listenEndpoint, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { BodyError, lingerThenClose, readBody } from '../../pipeline/http-body.js';
 import { CONTENT_TYPE, decodeRequest, encodeResponse, encodeStatusBody, formatOf, RPC_CODE, type Format } from './codec.js';
-import type { CorsConfig, HttpConfig } from './config.js';
+import { PROFILES_URL_PATH, type CorsConfig, type HttpConfig } from './config.js';
 import { deliver } from './intake.js';
 import { decodeFailure, decodeLimitsFor, inFlightLimitFor } from './limits.js';
 import { InFlightRecords } from './in-flight.js';
@@ -19,7 +19,7 @@ const DEFAULT_CORS_HEADERS = ['accept', 'content-type', 'x-requested-with'];
 /** OTLP/HTTP: POST protobuf or JSON to the signal paths, answers in the request's format. */
 export class OtlpHttpServer {
   private server?: Server;
-  private readonly routes = new Map<string, Signal>();
+  private readonly routes = new Map<string, PipelineSignal>();
   private readonly originAllowed: (origin: string) => boolean;
   private readonly decodeLimits: DecodeLimits;
   private readonly inFlight: InFlightRecords;
@@ -31,8 +31,14 @@ export class OtlpHttpServer {
     private readonly configDir: string,
     private readonly owner: ServerOwner,
   ) {
-    const paths: Record<Signal, string> = { traces: config.traces_url_path, metrics: config.metrics_url_path, logs: config.logs_url_path };
-    for (const signal of Object.keys(paths) as Signal[]) if (next[signal]) this.routes.set(paths[signal], signal);
+    const paths: Record<PipelineSignal, string> = {
+      traces: config.traces_url_path,
+      metrics: config.metrics_url_path,
+      logs: config.logs_url_path,
+      // upstream has no key for it
+      profiles: PROFILES_URL_PATH,
+    };
+    for (const signal of Object.keys(paths) as PipelineSignal[]) if (next[signal]) this.routes.set(paths[signal], signal);
     this.originAllowed = originMatcher(config.cors?.allowed_origins ?? []);
     this.decodeLimits = decodeLimitsFor(config.max_request_body_size, config);
     this.inFlight = new InFlightRecords(inFlightLimitFor(config));

@@ -8,7 +8,7 @@
  */
 import { DecodeLimitError, type DecodeLimits } from '../../pipeline/decode-limits.js';
 import { retryableError, type ConsumerError } from '../../pipeline/errors.js';
-import type { Logs, Metrics, Signal, SignalData, Traces } from '../../pipeline/model.js';
+import type { Logs, Metrics, PipelineSignal, Profiles, SignalData, Traces } from '../../pipeline/model.js';
 
 export class InFlightRecords {
   private held = 0;
@@ -39,7 +39,7 @@ export class InFlightRecords {
   }
 
   /** Counts a decoded request's records as held until the returned release is called. */
-  hold(signal: Signal, data: SignalData[Signal]): () => void {
+  hold(signal: PipelineSignal, data: SignalData[PipelineSignal]): () => void {
     const n = countRecords(signal, data);
     this.held += n;
     let released = false;
@@ -52,9 +52,14 @@ export class InFlightRecords {
 }
 
 /** Records as the decoders count them against `max_request_items`: resource and scope entries too. */
-export function countRecords(signal: Signal, data: SignalData[Signal]): number {
+export function countRecords(signal: PipelineSignal, data: SignalData[PipelineSignal]): number {
   let n = 0;
-  if (signal === 'traces') {
+  if (signal === 'profiles') {
+    for (const rp of (data as Profiles).resourceProfiles) {
+      n += 1 + rp.scopeProfiles.length;
+      for (const sp of rp.scopeProfiles) n += sp.profiles.length;
+    }
+  } else if (signal === 'traces') {
     for (const rs of (data as Traces).resourceSpans) {
       n += 1 + rs.scopeSpans.length;
       for (const ss of rs.scopeSpans) for (const s of ss.spans) n += 1 + s.events.length + s.links.length;

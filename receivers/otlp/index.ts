@@ -11,7 +11,7 @@ export type { OtlpReceiverConfig } from './config.js';
 export const otlpReceiverFactory: ComponentFactory<OtlpReceiverConfig> = {
   type: 'otlp',
   kind: 'receiver',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'stable',
   configSchema: otlpReceiverSchema,
   validate(config) {

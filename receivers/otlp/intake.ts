@@ -1,6 +1,7 @@
 import type { Consumer } from '../../pipeline/component.js';
 import { consumeVia } from '../../pipeline/receiver-transport.js';
-import type { Metrics, Signal, SignalData, Span, Traces } from '../../pipeline/model.js';
+import type { Metrics, PipelineSignal, SignalData, Span, Traces } from '../../pipeline/model.js';
+import { countItems } from '../../pipeline/model-ops.js';
 import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
 
 /**
@@ -8,7 +9,7 @@ import type { PartialSuccess } from '../../pipeline/otlpproto/index.js';
  * through partial_success instead of the whole request failing: spans without a trace or span
  * id, metrics without a name (with all their data points).
  */
-export function rejectInvalid<S extends Signal>(signal: S, data: SignalData[S]): PartialSuccess | undefined {
+export function rejectInvalid<S extends PipelineSignal>(signal: S, data: SignalData[S]): PartialSuccess | undefined {
   let rejected = 0;
   let reason = '';
   if (signal === 'traces') {
@@ -40,7 +41,9 @@ function validSpan(s: Span): boolean {
 }
 
 /** Hands a decoded request to the pipeline; resolves with what to tell the sender about rejects. */
-export async function deliver<S extends Signal>(signal: S, data: SignalData[S], next: Consumer<S>, transport: 'grpc' | 'http'): Promise<PartialSuccess | undefined> {
+export async function deliver<S extends PipelineSignal>(signal: S, data: SignalData[S], next: Consumer<S>, transport: 'grpc' | 'http'): Promise<PartialSuccess | undefined> {
+  // As upstream's profiles receiver: a request without samples is answered, not passed on.
+  if (signal === 'profiles' && countItems(signal, data) === 0) return undefined;
   const partial = rejectInvalid(signal, data);
   await consumeVia(transport, () => next.consume(data));
   return partial;

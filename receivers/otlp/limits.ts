@@ -1,6 +1,6 @@
 import { v8HeapLimit } from '../../pipeline/heap-limit.js';
 import { DecodeLimitError, type DecodeLimits } from '../../pipeline/decode-limits.js';
-import type { Signal } from '../../pipeline/model.js';
+import type { PipelineSignal } from '../../pipeline/model.js';
 import { RPC_CODE } from './codec.js';
 
 /**
@@ -42,18 +42,20 @@ export function decodeLimitsFor(
 
 const CONTAINERS = 'JSON objects and arrays, more than a request within the items and values limits holds';
 
-const COUNTED: Record<DecodeLimitError['limit'], Record<Signal, string>> = {
+const COUNTED: Record<DecodeLimitError['limit'], Record<PipelineSignal, string>> = {
   items: {
     traces: 'spans, span events and links, resource and scope entries',
     metrics: 'metrics, data points, exemplars, resource and scope entries',
     logs: 'log records, resource and scope entries',
+    profiles: 'profiles, resource and scope entries',
   },
   values: {
     traces: 'attributes and array values',
     metrics: 'attributes, array values and summary quantiles',
     logs: 'attributes and array values',
+    profiles: 'attributes, array values, samples and dictionary table entries',
   },
-  containers: { traces: CONTAINERS, metrics: CONTAINERS, logs: CONTAINERS },
+  containers: { traces: CONTAINERS, metrics: CONTAINERS, logs: CONTAINERS, profiles: CONTAINERS },
 };
 
 export interface DecodeFailure {
@@ -68,7 +70,7 @@ export interface DecodeFailure {
  * or JSON paths and what was expected, never request content; the length is bounded too, as a
  * path through 100 nested values runs to kilobytes.
  */
-export function decodeFailure(signal: Signal, err: unknown, configPrefix: string): DecodeFailure {
+export function decodeFailure(signal: PipelineSignal, err: unknown, configPrefix: string): DecodeFailure {
   if (err instanceof DecodeLimitError) {
     const limit =
       err.limit === 'containers'
