@@ -145,6 +145,8 @@ beforeAll(async () => {
     protocols:
       grpc: {endpoint: "${grpcIn}"}
       http: {endpoint: "127.0.0.1:${inHttp}"}
+processors:
+  memory_limiter: {check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20}
 exporters:
   otlp_grpc/out: {endpoint: "127.0.0.1:${sinkGrpc}", tls: {insecure: true}, sending_queue: {enabled: false}}
   otlphttp/proto: {endpoint: "http://127.0.0.1:${sinkHttp}", compression: none}
@@ -155,6 +157,7 @@ service:
   pipelines:
     profiles:
       receivers: [otlp]
+      processors: [memory_limiter]
       exporters: [otlp_grpc/out, otlphttp/proto, otlphttp/json, debug]
 `,
   );

@@ -1,7 +1,7 @@
-import type { ComponentFactory, ComponentInstance, Consumer, CreateContext, NextConsumers } from '../../pipeline/component.js';
+import { wiredSignals, type ComponentFactory, type ComponentInstance, type Consumer, type CreateContext, type NextConsumers } from '../../pipeline/component.js';
 import { parseDuration } from '../../pipeline/duration.js';
 import { countItems, ITEM_NOUN } from '../../pipeline/model-ops.js';
-import type { Signal, SignalData } from '../../pipeline/model.js';
+import type { PipelineSignal, SignalData } from '../../pipeline/model.js';
 import type { SelfTelemetry } from '../../pipeline/telemetry.js';
 import { downstreamFor } from '../internal/downstream.js';
 import { problemsError, type Problem } from '../internal/values.js';
@@ -83,7 +83,7 @@ export function createMemoryLimiterProcessorFactory(deps: MemoryLimiterDeps = {}
   return {
     type: 'memory_limiter',
     kind: 'processor',
-    signals: ['traces', 'metrics', 'logs'],
+    signals: ['traces', 'metrics', 'logs', 'profiles'],
     stability: 'beta',
     configSchema: memoryLimiterConfigSchema,
     validate: problemsOf,
@@ -93,8 +93,8 @@ export function createMemoryLimiterProcessorFactory(deps: MemoryLimiterDeps = {}
       if (problems.length) throw problemsError(ctx.id, problems);
       const limiter = limiterFor(ctx, c);
       const consumers: NextConsumers = {};
-      for (const signal of ctx.signals) {
-        (consumers as Record<Signal, Consumer>)[signal] = gatedConsumer(ctx, signal, limiter, downstreamFor(ctx.id, signal, next));
+      for (const signal of wiredSignals(ctx)) {
+        (consumers as Record<PipelineSignal, Consumer<PipelineSignal>>)[signal] = gatedConsumer(ctx, signal, limiter, downstreamFor(ctx.id, signal, next));
       }
       let started = false;
       return {
@@ -193,7 +193,7 @@ function newLimiter(ctx: CreateContext, c: MemoryLimiterConfig, deps: MemoryLimi
 }
 
 /** Forwards while memory is fine; refuses (counted) while above the soft limit. */
-function gatedConsumer<S extends Signal>(ctx: CreateContext, signal: S, limiter: MemoryLimiter, down: Consumer<S>): Consumer<S> {
+function gatedConsumer<S extends PipelineSignal>(ctx: CreateContext, signal: S, limiter: MemoryLimiter, down: Consumer<S>): Consumer<S> {
   const refused = ctx.telemetry
     .counter(`otelcol_processor_refused_${ITEM_NOUN[signal]}_total`, `Number of ${ITEM_NOUN[signal]} that were rejected by the processor.`, ['processor'])
     .labels({ processor: ctx.id });

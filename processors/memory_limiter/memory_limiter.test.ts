@@ -103,7 +103,7 @@ describe('memory_limiter processor', () => {
     const f = createMemoryLimiterProcessorFactory({});
     expect(f.type).toBe('memory_limiter');
     expect(f.kind).toBe('processor');
-    expect(f.signals).toEqual(['traces', 'metrics', 'logs']);
+    expect(f.signals).toEqual(['traces', 'metrics', 'logs', 'profiles']);
   });
 
   it('below the soft limit, forces a GC once memory held has doubled since the last one and is at least 256 MiB (GC pacing)', async () => {
