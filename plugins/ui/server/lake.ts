@@ -70,9 +70,12 @@ export class Lake {
 
   private async connect(): Promise<DuckDBConnection> {
     // DuckDB is loaded on the first query: `summit validate` and a UI that never reads history skip its native module
-    this.connection ??= import('@duckdb/node-api')
-      .then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', { parquet_metadata_cache: 'true' }))
-      .then((i) => i.connect());
+    this.connection ??= import('@duckdb/node-api').then(async ({ DuckDBInstance }) => {
+      const c = await (await DuckDBInstance.create(':memory:')).connect();
+      await c.run('LOAD parquet');
+      await c.run('SET parquet_metadata_cache = true');
+      return c;
+    });
     return this.connection;
   }
 
