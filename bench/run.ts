@@ -14,6 +14,7 @@ import { groupingCorpusSuite } from './grouping-corpus.js';
 import { redactionSuite } from './redaction.js';
 import { issueStoreSuite } from './issue-store.js';
 import { uiSuite } from './ui.js';
+import { uiTracesSuite } from './ui-traces.js';
 import { sentryIngestSuite } from './sentry-ingest.js';
 import { cicdSuite } from './cicd.js';
 import { sourcemapsSuite } from './sourcemaps.js';
@@ -47,6 +48,7 @@ const suites: [string, () => Promise<string>][] = [
   ['prometheus-receiver', prometheusReceiverSuite],
   ['tail-sampling', tailSamplingSuite],
   ['ui', uiSuite],
+  ['ui-traces', uiTracesSuite],
   ['transform', transformSuite],
   ['testbed', testbedSuite],
   ['fuzz', fuzzSuite],

@@ -3,9 +3,9 @@
  * issue store of 100,000 issues and 1,000,000 events — request latency (p50 / p95, measured at
  * the client over loopback, so it bounds the server time) of the issue list, a search, a
  * filter and an issue's detail, against the same queries run in-process on the database (the
- * floor); a 10,000-span trace's waterfall rendered in Chromium; and the process's memory at
- * idle and under a 5,000 spans/s feed.
- * Targets (issue 13): list p95 ≤ 100 ms, detail p95 ≤ 150 ms, waterfall ≤ 1 s.
+ * floor); and the process's memory at idle and under a 5,000 spans/s feed. The trace pages are
+ * the `ui-traces` suite.
+ * Targets (issue 13): list p95 ≤ 100 ms, detail p95 ≤ 150 ms.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { IssueDatabase } from '../extensions/issue_store/db.js';
 import { getIssue, listIssues } from '../extensions/issue_store/queries.js';
 import { encodeSignal } from '../pipeline/otlpproto/index.js';
-import { chromium } from 'playwright-core';
-import { SpanKind, StatusCode, type Traces } from '../pipeline/model.js';
 import { generateLoad } from './loadgen.js';
 import { freePort, procStatusMiB, startProcess, stopProcess } from './processes.js';
 import { syntheticTraces } from './synthetic.js';
@@ -52,54 +50,6 @@ function seed(path: string): void {
     }
   })();
   db.close();
-}
-
-const WATERFALL_TRACE = 'abcdef0123456789abcdef0123456789';
-
-/** One trace of `n` spans: a root, 100 children, each with its share of the rest beneath it. */
-function bigTrace(n: number): Traces {
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  const spanId = (i: number) => (i + 1).toString(16).padStart(16, '0');
-  const spans = Array.from({ length: n }, (_, i) => ({
-    traceId: WATERFALL_TRACE,
-    spanId: spanId(i),
-    traceState: '',
-    parentSpanId: i === 0 ? '' : i <= 100 ? spanId(0) : spanId(1 + (i % 100)),
-    flags: 0,
-    name: `op ${i % 50}`,
-    kind: SpanKind.Internal,
-    startTimeUnixNano: t0 + BigInt(i) * 100_000n,
-    endTimeUnixNano: t0 + BigInt(i) * 100_000n + 5_000_000n,
-    attributes: new Map(),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: i % 97 === 0 ? StatusCode.Error : StatusCode.Unset, message: '' },
-  }));
-  return {
-    resourceSpans: [{ resource: { attributes: new Map([['service.name', 'batch']]), droppedAttributesCount: 0 }, schemaUrl: '', scopeSpans: [{ scope: { name: 'bench', version: '', attributes: new Map(), droppedAttributesCount: 0 }, schemaUrl: '', spans }] }],
-  };
-}
-
-/** Median ms from navigation to the waterfall's first rows of the 10,000-span trace, over 5 loads. */
-async function waterfallMs(base: string): Promise<number> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
-  try {
-    const page = await browser.newPage();
-    await page.setExtraHTTPHeaders({ authorization: `Bearer ${TOKEN}` });
-    const ms: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const t = performance.now();
-      await page.goto(`${base}/traces/${WATERFALL_TRACE}`);
-      await page.locator('.span-row').first().waitFor({ timeout: 30_000 });
-      if (i > 0) ms.push(performance.now() - t); // the first load warms the browser's caches
-    }
-    return ms.sort((a, b) => a - b)[2];
-  } finally {
-    await browser.close();
-  }
 }
 
 async function latencies(fn: () => Promise<unknown> | unknown): Promise<{ p50: number; p95: number }> {
@@ -161,9 +111,6 @@ service:
       rows.push(`| ${name} | ${http.p50.toFixed(1)} ms | ${http.p95.toFixed(1)} ms | ${direct.p95.toFixed(1)} ms |`);
     }
     local.close();
-    const sent = await fetch(`http://127.0.0.1:${otlp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(encodeSignal('traces', bigTrace(10_000))) });
-    if (sent.status !== 200) throw new Error(`the 10,000-span trace was refused: ${sent.status}`);
-    rows.push(`| 10,000-span trace: navigation to the waterfall drawn in Chromium (median of 5) | ${(await waterfallMs(`http://127.0.0.1:${ui}`)).toFixed(0)} ms | | |`);
     const idle = procStatusMiB(child.pid!, 'VmRSS');
     const body = encodeSignal('traces', syntheticTraces(100));
     const load = await generateLoad({ endpoint: `http://127.0.0.1:${otlp}`, protocol: 'http', durationMs: 10_000, rate: 50, concurrency: 4, body, spansPerRequest: 100 });

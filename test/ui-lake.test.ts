@@ -78,14 +78,15 @@ describe('ui history from the Parquet lake', () => {
       expect([path, res.status]).toEqual([path, 200]);
       return (await res.json()) as any;
     };
-    const { spans } = await get(`/ui/api/traces/${TRACE}`);
-    expect(spans.map((s: any) => [s.name, s.service, s.parentSpanId, s.status, s.durationMs])).toEqual([
-      ['nightly export', 'archive', '', 'Error', 250],
-      ['write chunk', 'archive', '0000000000000001', 'Unset', 1],
+    const w = await get(`/ui/api/traces/${TRACE}`);
+    expect(w.rows.map(([spanId, depth, , name, service, offset, ms, flags]: any[]) => [spanId, depth, w.names[name], w.services[service], offset, ms, flags])).toEqual([
+      ['0000000000000001', 0, 'nightly export', 'archive', 0, 250, 3], // error, on the critical path
+      ['0000000000000002', 1, 'write chunk', 'archive', 1, 1, 2],
     ]);
-    expect(spans[1].attributes).toEqual({ chunk: '7' });
-    expect(spans[1].events).toEqual([{ time: Number(t0 / 1000n + 1500n) / 1000, name: 'retry', attributes: { attempt: '2' } }]);
-    expect(spans[0].start).toBe(Number(t0 / 1000n) / 1000);
+    expect(w.t0).toBe(Number(t0 / 1000n) / 1000);
+    const chunk = await get(`/ui/api/traces/${TRACE}/spans/0000000000000002`);
+    expect([chunk.name, chunk.parentSpanId, chunk.status, chunk.attributes]).toEqual(['write chunk', '0000000000000001', 'Unset', { chunk: '7' }]);
+    expect(chunk.events).toEqual([{ time: Number(t0 / 1000n + 1500n) / 1000, name: 'retry', attributes: { attempt: '2' } }]);
 
     const search = await get('/ui/api/traces?service=archive&status=Error&minMs=100');
     expect(search.traces.map((t: any) => t.traceId)).toEqual([TRACE]);

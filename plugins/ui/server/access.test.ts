@@ -1,13 +1,23 @@
 import type { IncomingMessage } from 'node:http';
 import bcrypt from 'bcryptjs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from './admin-login.js';
 import { Access, cookieValue, sameSiteRequest, SESSION_COOKIE, sessionCookie } from './access.js';
+import { SessionStore } from './sessions.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 
 describe('access', () => {
-  const access = new Access([{ name: 'alice', password_hash: bcrypt.hashSync('pw', 4) }], sha256Hex('the-api-token-123'), 60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'summit-ui-access-'));
+  const sessions = new SessionStore(join(dir, 'sessions.sqlite'));
+  const access = new Access([{ name: 'alice', password_hash: bcrypt.hashSync('pw', 4) }], sha256Hex('the-api-token-123'), 60_000, sessions);
+  afterAll(() => {
+    sessions.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('logs a user in with the right password only, and knows the session by its cookie', async () => {
     expect(await access.login('alice', 'wrong')).toBeUndefined();

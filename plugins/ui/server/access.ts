@@ -8,10 +8,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import bcrypt from 'bcryptjs';
 import type { UiUser } from './config.js';
+import type { SessionStore } from './sessions.js';
 
 export const SESSION_COOKIE = 'summit_ui_session';
-/** Sessions kept at most; the oldest is forgotten beyond (a login flood cannot grow memory). */
-const MAX_SESSIONS = 10_000;
 /** Compared against when the user is unknown, so a wrong name takes as long as a wrong password (made at the first login). */
 let dummyHash: string | undefined;
 
@@ -32,7 +31,6 @@ export function sameSecret(a: string, b: string): boolean {
 }
 
 export class Access {
-  private readonly sessions = new Map<string, Session>();
   private readonly tokenDigest: Buffer;
 
   constructor(
@@ -40,6 +38,7 @@ export class Access {
     /** SHA-256 of the API token, hex. */
     tokenSha256: string,
     private readonly ttlMs: number,
+    private readonly sessions: SessionStore,
   ) {
     this.tokenDigest = Buffer.from(tokenSha256, 'hex');
   }
@@ -50,8 +49,7 @@ export class Access {
     const ok = await bcrypt.compare(password, user?.password_hash ?? dummyHash);
     if (!ok || !user) return undefined;
     const session: Session = { id: randomBytes(32).toString('base64url'), user: user.name, csrf: randomBytes(32).toString('base64url'), expires: Date.now() + this.ttlMs };
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(session.id, session);
+    this.sessions.put(session.id, session);
     return session;
   }
 
@@ -64,13 +62,8 @@ export class Access {
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== undefined) return timingSafeEqual(digest(bearer), this.tokenDigest) ? { kind: 'token' } : undefined;
     const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    const session = id === undefined ? undefined : this.sessions.get(id);
-    if (!session) return undefined;
-    if (session.expires <= Date.now()) {
-      this.sessions.delete(session.id);
-      return undefined;
-    }
-    return { kind: 'session', session };
+    const stored = id === undefined ? undefined : this.sessions.get(id);
+    return stored && { kind: 'session', session: { id: id!, user: stored.user, csrf: stored.csrf, expires: stored.expires } };
   }
 }
 

@@ -27,6 +27,8 @@ export interface UiConfig extends Partial<HttpServerSettings> {
   api_token?: string;
   /** Where the generated admin login and API token are kept, hashed. */
   admin_file?: string;
+  /** SQLite file of the login sessions (hashed ids), so they survive a restart. */
+  session_file?: string;
   session_timeout: string;
   /** The issue_store extension the Issues pages read and triage; empty: no issue pages. */
   issue_store: string;
@@ -65,6 +67,7 @@ export const uiConfigSchema: JSONSchema = {
     },
     api_token: { type: 'string', minLength: 16, description: 'bearer token for the APIs; default: made at the first start and kept hashed in admin_file' },
     admin_file: { type: 'string', minLength: 1, description: 'the generated admin login and API token, hashed; default ./data/ui-admin.json under the working directory' },
+    session_file: { type: 'string', minLength: 1, description: 'SQLite file of the login sessions (ids kept hashed), so a restart keeps users logged in; default ui-sessions.sqlite beside admin_file' },
     session_timeout: durationSchema('12h'),
     issue_store: { type: 'string', default: '', description: 'id of the issue_store extension; empty: no issue pages' },
     spanmetrics_namespace: { type: 'string', default: 'traces.span.metrics', description: "the spanmetrics connector's namespace, whose calls and duration metrics the service pages read" },

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   closeServer,
   createHttpServer,
@@ -30,6 +30,8 @@ import { INDEX_HTML, loadAssets, type Asset } from './assets.js';
 import type { UiConfig } from './config.js';
 import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
 import { Lake } from './lake.js';
+import { LoginLimiter, loginKeys } from './login-limiter.js';
+import { SessionStore } from './sessions.js';
 import { LiveStore } from './live-store.js';
 import { SentryApi } from './sentry-api.js';
 import { UiApi } from './ui-api.js';
@@ -46,6 +48,8 @@ export class UiExporter implements ComponentInstance {
   private readonly lake?: Lake;
   private issueQueries?: exceptions.IssueQueries;
   private access?: Access;
+  private sessions?: SessionStore;
+  private readonly loginLimiter = new LoginLimiter();
   private assets?: Map<string, Asset>;
   private readonly ttlMs: number;
   private readonly secure: boolean;
@@ -88,6 +92,13 @@ export class UiExporter implements ComponentInstance {
     await closeServer(this.server);
     this.server = undefined;
     await this.lake?.close();
+    this.sessions?.close();
+    this.sessions = undefined;
+  }
+
+  /** A path of the config: unset, the default under the working directory; relative, against the config's directory. */
+  private configPath(path: string | undefined, fallback: string): string {
+    return path === undefined ? resolve(fallback) : isAbsolute(path) ? path : resolve(this.ctx.configDir, path);
   }
 
   private makeAccess(): Access {
@@ -95,7 +106,7 @@ export class UiExporter implements ComponentInstance {
     let users = c.users;
     let tokenSha256 = c.api_token === undefined ? undefined : sha256Hex(c.api_token);
     if (users.length === 0 || tokenSha256 === undefined) {
-      const file = c.admin_file === undefined ? resolve(DEFAULT_ADMIN_FILE) : isAbsolute(c.admin_file) ? c.admin_file : resolve(this.ctx.configDir, c.admin_file);
+      const file = this.configPath(c.admin_file, DEFAULT_ADMIN_FILE);
       const announceUser = users.length === 0;
       const announceToken = tokenSha256 === undefined;
       const login = loadOrCreateAdminLogin(file, (text) => {
@@ -106,7 +117,9 @@ export class UiExporter implements ComponentInstance {
       if (users.length === 0) users = login.users;
       tokenSha256 ??= login.tokenSha256;
     }
-    return new Access(users, tokenSha256, this.ttlMs);
+    // beside the admin login by default: the data directory, or a test's own directory
+    this.sessions = new SessionStore(c.session_file === undefined ? join(dirname(this.configPath(c.admin_file, DEFAULT_ADMIN_FILE)), 'ui-sessions.sqlite') : this.configPath(c.session_file, ''));
+    return new Access(users, tokenSha256, this.ttlMs, this.sessions);
   }
 
   private baseUrl(req: IncomingMessage): string {
@@ -162,8 +175,14 @@ export class UiExporter implements ComponentInstance {
     if (!sameSiteRequest(req, undefined)) return sendError(res, 403, 'refused: log in from the UI itself');
     const body = await readJson(req);
     if (typeof body.name !== 'string' || typeof body.password !== 'string') throw new HttpError(400, 'expected {"name": string, "password": string}');
+    const keys = loginKeys(req.socket.remoteAddress ?? '', body.name);
+    const wait = this.loginLimiter.retryAfter(keys);
+    if (wait > 0) return sendJson(res, 429, { detail: `too many failed logins: try again in ${wait} s` }, { 'retry-after': String(wait) });
     const session = await this.access!.login(body.name, body.password);
-    if (!session) return sendError(res, 401, 'wrong user name or password');
+    if (!session) {
+      this.loginLimiter.failed(keys);
+      return sendError(res, 401, 'wrong user name or password');
+    }
     sendJson(res, 200, { user: session.user, csrf: session.csrf }, { 'set-cookie': sessionCookie(session, this.secure, this.ttlMs) });
   }
 

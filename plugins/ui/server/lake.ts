@@ -1,27 +1,62 @@
 /**
  * History from the parquet exporter's files, read with DuckDB as `summit query` reads them
- * (hive partitions `<path>/<signal>/date=…/hour=…/*.parquet`). Filters are bound parameters;
- * the time range also prunes partitions.
+ * (hive partitions `<path>/<signal>/date=…/hour=…/*.parquet`). Searches list the hour
+ * partitions themselves: a time range keeps only its hours' files, and a search for the newest
+ * matches reads the newest hours first (1 hour, then 4 more, 16 more…) until it has enough, so
+ * a 10 M-span lake is not read whole for a page of results. Searches read only the columns the
+ * results show; filters are bound parameters. File footers are cached between queries.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { LogRow, SpanRow } from './rows.js';
 import type { TraceFilter } from './views.js';
 
-function hasParquet(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.')) continue;
-    if (e.isFile() && e.name.endsWith('.parquet')) return true;
-    if (e.isDirectory() && hasParquet(join(dir, e.name))) return true;
-  }
-  return false;
+const HOUR = 3_600_000;
+/** How many times more hour partitions each next query of a search reads than the one before (the first reads the newest hour). */
+const GROWTH = 4;
+
+/** An hour partition's files; `hour` is its start (ms since the epoch), NaN for files outside `date=…/hour=…`. */
+interface Partition {
+  hour: number;
+  files: string[];
 }
+
+/** The signal's Parquet files by hour partition, newest first (files outside partitions last). */
+export function partitions(dir: string): Partition[] {
+  const byDir = new Map<string, Partition>();
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true, recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  for (const e of entries) {
+    if (!e.isFile() || !e.name.endsWith('.parquet')) continue;
+    const rel = e.parentPath.slice(dir.length);
+    if (/(^|\/)\./.test(rel)) continue; // .tmp and other hidden directories, as engines skip them
+    let part = byDir.get(e.parentPath);
+    if (!part) {
+      const m = /date=(\d{4}-\d{2}-\d{2})\/hour=(\d{1,2})$/.exec(e.parentPath);
+      byDir.set(e.parentPath, (part = { hour: m ? Date.parse(`${m[1]}T00:00:00Z`) + Number(m[2]) * HOUR : NaN, files: [] }));
+    }
+    part.files.push(join(e.parentPath, e.name));
+  }
+  return [...byDir.values()].sort((a, b) => (Number.isNaN(a.hour) ? 1 : Number.isNaN(b.hour) ? -1 : b.hour - a.hour));
+}
+
+/** Partitions that can hold items of [from, to] (ms); files outside partitions always can. */
+const inRange = (p: Partition, from: number | undefined, to: number | undefined) =>
+  Number.isNaN(p.hour) || ((from === undefined || p.hour + HOUR > from) && (to === undefined || p.hour <= to));
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const mapObject = (v: unknown): Record<string, string> =>
   Object.fromEntries(((v as { entries?: { key: string; value: string }[] } | null)?.entries ?? []).map((e) => [e.key, e.value]));
+
+/** What a search result needs of a span: no attribute maps, events or links. */
+const SPAN_SEARCH_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
+  kind, status_code, '' AS status_message, epoch_us(start_time) AS start_us, duration_ns`;
 
 const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
   kind, status_code, coalesce(status_message, '') AS status_message, epoch_us(start_time) AS start_us, duration_ns, attributes, resource_attributes,
@@ -35,18 +70,35 @@ export class Lake {
 
   private async connect(): Promise<DuckDBConnection> {
     // DuckDB is loaded on the first query: `summit validate` and a UI that never reads history skip its native module
-    this.connection ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:')).then((i) => i.connect());
+    this.connection ??= import('@duckdb/node-api').then(async ({ DuckDBInstance }) => {
+      const c = await (await DuckDBInstance.create(':memory:')).connect();
+      await c.run('LOAD parquet');
+      await c.run('SET parquet_metadata_cache = true');
+      return c;
+    });
     return this.connection;
   }
 
-  /** Rows of `sql` over the signal's view; none when the lake has no file of that signal yet. */
-  private async rows(signal: 'traces' | 'logs', sql: string, params: DuckDBValue[]): Promise<Record<string, unknown>[]> {
-    const dir = join(this.path, signal);
-    if (!hasParquet(dir)) return [];
+  /** Rows of `sql` over `files` (in place of `$source`). */
+  private async query(files: string[], sql: string, params: DuckDBValue[]): Promise<Record<string, unknown>[]> {
     const c = await this.connect();
-    const source = `read_parquet(${sqlString(`${dir}/**/*.parquet`)}, hive_partitioning = true, hive_types = {'date': DATE, 'hour': INTEGER}, union_by_name = true)`;
+    const source = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
     const reader = await c.runAndReadAll(sql.replace('$source', source), params);
     return reader.getRowObjects() as Record<string, unknown>[];
+  }
+
+  /**
+   * Up to `limit` rows of `sql` (which orders newest first and ends in `LIMIT $limit`) over the
+   * partitions of [from, to], reading the newest hours first and older ones only while short.
+   */
+  private async newest(signal: 'traces' | 'logs', range: { from?: number; to?: number }, sql: string, params: DuckDBValue[], limit: number): Promise<Record<string, unknown>[]> {
+    const parts = partitions(join(this.path, signal)).filter((p) => inRange(p, range.from, range.to));
+    const out: Record<string, unknown>[] = [];
+    for (let taken = 0, batch = 1; taken < parts.length && out.length < limit; taken += batch, batch *= GROWTH) {
+      const files = parts.slice(taken, taken + batch).flatMap((p) => p.files);
+      out.push(...(await this.query(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
+    }
+    return out;
   }
 
   async searchSpans(f: TraceFilter, limit: number): Promise<SpanRow[]> {
@@ -60,15 +112,18 @@ export class Lake {
     if (f.minMs !== undefined) bind('duration_ns >= ?', BigInt(Math.round(f.minMs * 1e6)));
     if (f.maxMs !== undefined) bind('duration_ns <= ?', BigInt(Math.round(f.maxMs * 1e6)));
     if (f.status) bind('status_code = ?', f.status);
-    if (f.from !== undefined) bind('date >= CAST(to_timestamp(?) AS DATE) AND epoch_ms(start_time) >= ?', f.from / 1000, f.from);
-    if (f.to !== undefined) bind('date <= CAST(to_timestamp(?) AS DATE) AND epoch_ms(start_time) <= ?', f.to / 1000, f.to);
+    // µs literals, not parameters: DuckDB prunes row groups by start_time's statistics only against constants
+    if (f.from !== undefined) where.push(`start_time >= make_timestamp(${Math.floor(f.from * 1000)})`);
+    if (f.to !== undefined) where.push(`start_time <= make_timestamp(${Math.ceil(f.to * 1000)})`);
     for (const [k, v] of f.attributes ?? []) bind('(attributes[?] = ? OR resource_attributes[?] = ?)', k, v, k, v);
-    const sql = `SELECT ${SPAN_COLUMNS} FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC LIMIT ${Math.floor(limit)}`;
-    return (await this.rows('traces', sql, params)).map(spanRow);
+    const sql = `SELECT ${SPAN_SEARCH_COLUMNS} FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC LIMIT $limit`;
+    return (await this.newest('traces', f, sql, params, limit)).map(spanRow);
   }
 
   async traceSpans(traceId: string): Promise<SpanRow[]> {
-    return (await this.rows('traces', `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = $1`, [traceId])).map(spanRow);
+    const files = partitions(join(this.path, 'traces')).flatMap((p) => p.files);
+    if (files.length === 0) return [];
+    return (await this.query(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = $1`, [traceId])).map(spanRow);
   }
 
   async searchLogs(f: { text?: string; minSeverity?: number; service?: string; attributes?: [string, string][]; from?: number; to?: number; eventName?: string }, limit: number): Promise<LogRow[]> {
@@ -84,8 +139,8 @@ export class Lake {
     if (f.eventName) bind('event_name = ?', f.eventName);
     const sql = `SELECT epoch_us(coalesce(time, observed_time)) AS time_us, coalesce(severity_text, '') AS severity_text, coalesce(severity_number, 0) AS severity_number,
       coalesce(body, '') AS body, coalesce(service_name, 'unknown_service') AS service, coalesce(trace_id, '') AS trace_id, coalesce(span_id, '') AS span_id, attributes, coalesce(event_name, '') AS event_name
-      FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY coalesce(time, observed_time) DESC LIMIT ${Math.floor(limit)}`;
-    return (await this.rows('logs', sql, params)).map((r) => ({
+      FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY coalesce(time, observed_time) DESC LIMIT $limit`;
+    return (await this.newest('logs', f, sql, params, limit)).map((r) => ({
       seq: 0,
       time: Number(r.time_us) / 1000,
       severityText: String(r.severity_text),

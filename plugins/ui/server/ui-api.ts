@@ -8,6 +8,7 @@ import type { LiveStore } from './live-store.js';
 import { buildsOf, doraTrends, FLAKY_EVENT, flakyTests, releaseHealth, servicegraphMap, spanmetricsGolden } from './metric-views.js';
 import type { LogRow, SpanRow } from './rows.js';
 import { uiChange } from './triage.js';
+import { waterfall } from './waterfall.js';
 import { ciGantt, ciRuns, durationHistogram, goldenSignals, serviceMap, spanMatches, traceResults, type CiRun, type TraceFilter } from './views.js';
 
 const PAGE = 50;
@@ -50,7 +51,13 @@ export class UiApi {
       return sendJson(res, 200, event), true;
     }
     if (req.method === 'GET' && path === '/traces') return sendJson(res, 200, await this.traceSearch(p)), true;
-    if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})$/.exec(path))) return sendJson(res, 200, { spans: await this.trace(m[1]) }), true;
+    if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})$/.exec(path))) return sendJson(res, 200, waterfall(await this.trace(m[1]))), true;
+    if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})\/spans\/([0-9a-f]{16})$/.exec(path))) {
+      const spanId = m[2];
+      const span = (await this.trace(m[1])).find((s) => s.spanId === spanId);
+      if (!span) throw new HttpError(404, `trace ${m[1]} has no span ${spanId} held or stored`);
+      return sendJson(res, 200, span), true;
+    }
     if (req.method === 'GET' && path === '/logs') return sendJson(res, 200, await this.logSearch(p)), true;
     if (req.method === 'GET' && path === '/services') return sendJson(res, 200, this.services(p)), true;
     if (req.method === 'GET' && path === '/ci/runs') return sendJson(res, 200, { runs: await this.ciRuns() }), true;
@@ -130,7 +137,7 @@ export class UiApi {
     const limit = Math.min(numberParam(p, 'limit') ?? 100, 1000);
     const spans: SpanRow[] = [...this.src.live.recentSpans()].filter((s) => spanMatches(s, f));
     if (this.src.lake) spans.push(...(await this.src.lake.searchSpans(f, limit * 20)));
-    const traces = traceResults(spans, f, limit);
+    const traces = traceResults(spans, limit);
     return { traces, histogram: durationHistogram(traces) };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SpanRow } from './rows.js';
-import { ciGantt, ciRuns, durationHistogram, goldenSignals, serviceMap, traceResults } from './views.js';
+import { ciGantt, ciRuns, durationHistogram, goldenSignals, serviceMap, spanMatches, traceResults } from './views.js';
 
 const NOW = Date.parse('2030-01-01T12:00:00Z');
 let n = 0;
@@ -47,7 +47,7 @@ describe('views of spans', () => {
 
   it('trace results: one per trace, named by its root, newest first, with a duration histogram', () => {
     const spans = [span({ traceId: 'a', parentSpanId: 'p', name: 'child', start: NOW - 10, status: 'Error' }), span({ traceId: 'a', name: 'root', start: NOW - 20, durationMs: 300 }), span({ traceId: 'b', start: NOW })];
-    const results = traceResults(spans, {}, 10);
+    const results = traceResults(spans, 10);
     expect(results.map((r) => [r.traceId, r.name, r.error])).toEqual([
       ['b', 'GET /', false],
       ['a', 'root', true],
@@ -56,7 +56,7 @@ describe('views of spans', () => {
       { le: 16, count: 1 },
       { le: 512, count: 1 },
     ]);
-    expect(traceResults(spans, { name: 'CHILD', status: 'Error' }, 10).map((r) => r.traceId)).toEqual(['a']);
+    expect(traceResults(spans.filter((s) => spanMatches(s, { name: 'CHILD', status: 'Error' })), 10).map((r) => r.traceId)).toEqual(['a']);
   });
 
   it('CI runs and a run Gantt from the CI/CD span types', () => {

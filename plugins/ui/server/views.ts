@@ -37,11 +37,10 @@ export interface TraceSummary {
   error: boolean;
 }
 
-/** One result per trace, newest first: its first matching span. */
-export function traceResults(spans: Iterable<SpanRow>, f: TraceFilter, limit: number): TraceSummary[] {
+/** One result per trace, newest first, from spans that matched the search: a trace's root when it matched, else its first match. */
+export function traceResults(matched: Iterable<SpanRow>, limit: number): TraceSummary[] {
   const byTrace = new Map<string, TraceSummary>();
-  for (const s of spans) {
-    if (!spanMatches(s, f)) continue;
+  for (const s of matched) {
     const seen = byTrace.get(s.traceId);
     if (seen && !(s.parentSpanId === '' && seen.start > s.start)) continue;
     if (!seen && byTrace.size >= limit) continue;

@@ -1,103 +1,93 @@
 /**
- * A trace's waterfall: spans as bars on the trace's time axis, children under parents, the
- * critical path marked, details of the chosen span. Only the rows in view are rendered, so a
- * trace of 10,000 spans stays responsive.
+ * A trace's waterfall: spans as bars on the trace's time axis, children under parents (subtrees
+ * fold), the critical path marked, details of the chosen span. The server lays the rows out
+ * (server/waterfall.ts) and sends only what they draw; the page renders only the rows in view
+ * and fetches a span's attributes when it is chosen, so a trace of 10,000 spans stays responsive.
  */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { SpanRow } from '../../server/rows.js';
+import { CRITICAL, ERROR, type Waterfall } from '../../server/waterfall.js';
 import { get } from '../api.js';
 import { ErrorText, KeyValues } from '../components.js';
 import { duration, time } from '../format.js';
 
 const ROW = 24;
+/** Rows drawn above and below the ones in view, so a scroll step rarely shows an empty band. */
+const OVERSCAN = 10;
 
-interface Placed {
-  span: SpanRow;
-  depth: number;
-}
-
-/** Spans depth-first in start order (orphans as roots). */
-function tree(spans: SpanRow[]): Placed[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const children = new Map<string, SpanRow[]>();
-  for (const s of spans) {
-    const parent = ids.has(s.parentSpanId) ? s.parentSpanId : '';
-    const list = children.get(parent);
-    if (list) list.push(s);
-    else children.set(parent, [s]);
-  }
-  const out: Placed[] = [];
-  const stack: Placed[] = (children.get('') ?? []).map((span) => ({ span, depth: 0 })).reverse();
-  while (stack.length) {
-    const p = stack.pop()!;
-    out.push(p);
-    for (const c of [...(children.get(p.span.spanId) ?? [])].reverse()) stack.push({ span: c, depth: p.depth + 1 });
-  }
+/** Indices of the rows shown: all but those inside a folded subtree. */
+function shownRows(w: Waterfall, folded: Set<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < w.rows.length; i = folded.has(i) ? w.rows[i][2] : i + 1) out.push(i);
   return out;
 }
 
-/** The critical path: from each root, the child that ends last, down to a leaf. */
-function criticalPath(spans: SpanRow[]): Set<string> {
-  const children = new Map<string, SpanRow[]>();
-  for (const s of spans) {
-    const list = children.get(s.parentSpanId);
-    if (list) list.push(s);
-    else children.set(s.parentSpanId, [s]);
-  }
-  const ids = new Set(spans.map((s) => s.spanId));
-  const path = new Set<string>();
-  for (const root of spans.filter((s) => !ids.has(s.parentSpanId))) {
-    let at: SpanRow | undefined = root;
-    while (at) {
-      path.add(at.spanId);
-      at = (children.get(at.spanId) ?? []).reduce<SpanRow | undefined>((best, c) => (!best || c.start + c.durationMs > best.start + best.durationMs ? c : best), undefined);
-    }
-  }
-  return path;
+function SpanDetail({ traceId, spanId }: { traceId: string; spanId: string }) {
+  const [span, setSpan] = useState<SpanRow>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    setSpan(undefined);
+    get<SpanRow>(`/ui/api/traces/${traceId}/spans/${spanId}`).then(setSpan, (e: Error) => setError(e.message));
+  }, [traceId, spanId]);
+  if (!span) return html`<${ErrorText} error=${error} />`;
+  return html`<div class="span-detail">
+    <h2>${span.name} <span class="muted">${span.service} · ${span.kind} · ${duration(span.durationMs)} · ${span.status}${span.statusMessage ? `: ${span.statusMessage}` : ''}</span></h2>
+    <h3>Attributes</h3><${KeyValues} data=${span.attributes} />
+    <h3>Resource</h3><${KeyValues} data=${span.resource} />
+    <h3>Events</h3>
+    ${span.events.length === 0 ? html`<p class="muted">none</p>` : span.events.map((e) => html`<div class="event"><b>${e.name}</b> <span class="muted">${time(e.time)}</span>${e.attributes['issue.id'] ? html` <a href=${`/issues/${e.attributes['issue.id']}`}>issue</a>` : null}<${KeyValues} data=${e.attributes} /></div>`)}
+    <h3>Links</h3>
+    ${span.links.length === 0 ? html`<p class="muted">none</p>` : span.links.map((l) => html`<div><a class="mono" href=${`/traces/${l.traceId}`}>${l.traceId}</a> <span class="mono">${l.spanId}</span></div>`)}
+  </div>`;
 }
 
 export function Trace({ id }: { id: string }) {
-  const [spans, setSpans] = useState<SpanRow[]>();
+  const [data, setData] = useState<Waterfall>();
   const [error, setError] = useState<string>();
-  const [chosen, setChosen] = useState<SpanRow>();
+  const [chosen, setChosen] = useState<string>();
+  const [folded, setFolded] = useState<Set<number>>(new Set());
   const [top, setTop] = useState(0);
+  const [height, setHeight] = useState(600);
   useEffect(() => {
-    get<{ spans: SpanRow[] }>(`/ui/api/traces/${id}`).then((d) => setSpans(d.spans), (e: Error) => setError(e.message));
+    setData(undefined);
+    setFolded(new Set());
+    get<Waterfall>(`/ui/api/traces/${id}`).then(setData, (e: Error) => setError(e.message));
   }, [id]);
-  const placed = useMemo(() => tree(spans ?? []), [spans]);
-  const critical = useMemo(() => criticalPath(spans ?? []), [spans]);
-  if (!spans) return html`<${ErrorText} error=${error} />`;
-  if (spans.length === 0) return html`<p class="muted">No spans of trace ${id} are held or stored.</p>`;
-  const t0 = Math.min(...spans.map((s) => s.start));
-  const total = Math.max(...spans.map((s) => s.start + s.durationMs)) - t0 || 1;
-  const first = Math.max(0, Math.floor(top / ROW) - 10);
-  const visible = placed.slice(first, first + 60);
+  const shown = useMemo(() => (data ? shownRows(data, folded) : []), [data, folded]);
+  if (!data) return html`<${ErrorText} error=${error} />`;
+  if (data.rows.length === 0) return html`<p class="muted">No spans of trace ${id} are held or stored.</p>`;
+  const total = data.totalMs || 1;
+  const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
+  const last = Math.min(shown.length, Math.ceil((top + height) / ROW) + OVERSCAN);
+  const fold = (i: number) => {
+    const next = new Set(folded);
+    if (!next.delete(i)) next.add(i);
+    setFolded(next);
+  };
+  const onScroll = (e: Event) => {
+    const box = e.target as HTMLElement;
+    setTop(box.scrollTop);
+    setHeight(box.clientHeight);
+  };
   return html`<section class="trace">
     <h1>Trace <span class="mono">${id}</span></h1>
-    <p class="muted">${spans.length} spans · ${duration(total)} · started ${time(t0)} · <span class="crit-key"></span> critical path</p>
-    <div class="waterfall" onScroll=${(e: Event) => setTop((e.target as HTMLElement).scrollTop)}>
-      <div style=${`height:${placed.length * ROW}px;position:relative`}>
-        ${visible.map(({ span: s, depth }, i) => {
-          const left = ((s.start - t0) / total) * 100;
-          const width = Math.max(0.2, (s.durationMs / total) * 100);
-          return html`<div key=${s.spanId} class=${`span-row ${chosen?.spanId === s.spanId ? 'focused' : ''}`} style=${`top:${(first + i) * ROW}px`} onClick=${() => setChosen(s)}>
-            <div class="label" style=${`padding-left:${Math.min(depth, 30) * 12}px`}>${s.service} <b>${s.name}</b></div>
-            <div class="lane"><div class=${`bar ${s.status === 'Error' ? 'error' : ''} ${critical.has(s.spanId) ? 'critical' : ''}`} style=${`left:${left}%;width:${width}%`}>${duration(s.durationMs)}</div></div>
+    <p class="muted">${data.rows.length} spans · ${duration(total)} · started ${time(data.t0)} · <span class="crit-key"></span> critical path</p>
+    <div class="waterfall" onScroll=${onScroll}>
+      <div style=${`height:${shown.length * ROW}px;position:relative`}>
+        ${shown.slice(first, last).map((i, k) => {
+          const [spanId, depth, end, name, service, offset, ms, flags] = data.rows[i];
+          const left = (offset / total) * 100;
+          const width = Math.max(0.2, (ms / total) * 100);
+          return html`<div key=${spanId} class=${`span-row ${chosen === spanId ? 'focused' : ''}`} style=${`top:${(first + k) * ROW}px`} onClick=${() => setChosen(spanId)}>
+            <div class="label" style=${`padding-left:${Math.min(depth, 30) * 12}px`}>${end > i + 1
+              ? html`<button class="fold" aria-label=${folded.has(i) ? 'Unfold' : 'Fold'} aria-expanded=${!folded.has(i)} onClick=${(e: Event) => (e.stopPropagation(), fold(i))}>${folded.has(i) ? '▸' : '▾'}</button>`
+              : html`<span class="fold-none"></span>`}${data.services[service]} <b>${data.names[name]}</b>${folded.has(i) ? html` <span class="muted">+${end - i - 1}</span>` : null}</div>
+            <div class="lane"><div class=${`bar ${flags & ERROR ? 'error' : ''} ${flags & CRITICAL ? 'critical' : ''}`} style=${`left:${left}%;width:${width}%`}>${duration(ms)}</div></div>
           </div>`;
         })}
       </div>
     </div>
-    ${chosen
-      ? html`<div class="span-detail">
-          <h2>${chosen.name} <span class="muted">${chosen.service} · ${chosen.kind} · ${duration(chosen.durationMs)} · ${chosen.status}${chosen.statusMessage ? `: ${chosen.statusMessage}` : ''}</span></h2>
-          <h3>Attributes</h3><${KeyValues} data=${chosen.attributes} />
-          <h3>Resource</h3><${KeyValues} data=${chosen.resource} />
-          <h3>Events</h3>
-          ${chosen.events.length === 0 ? html`<p class="muted">none</p>` : chosen.events.map((e) => html`<div class="event"><b>${e.name}</b> <span class="muted">${time(e.time)}</span>${e.attributes['issue.id'] ? html` <a href=${`/issues/${e.attributes['issue.id']}`}>issue</a>` : null}<${KeyValues} data=${e.attributes} /></div>`)}
-          <h3>Links</h3>
-          ${chosen.links.length === 0 ? html`<p class="muted">none</p>` : chosen.links.map((l) => html`<div><a class="mono" href=${`/traces/${l.traceId}`}>${l.traceId}</a> <span class="mono">${l.spanId}</span></div>`)}
-        </div>`
-      : html`<p class="muted">Click a span for its attributes, events and links.</p>`}
+    ${chosen ? html`<${SpanDetail} traceId=${id} spanId=${chosen} />` : html`<p class="muted">Click a span for its attributes, events and links.</p>`}
   </section>`;
 }
