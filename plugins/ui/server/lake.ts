@@ -101,7 +101,8 @@ export class Lake {
     return out;
   }
 
-  async searchSpans(f: TraceFilter, limit: number): Promise<SpanRow[]> {
+  /** Spans matching `f`, newest first; with their attributes, events and links only when `whole` (a result list needs none). */
+  async searchSpans(f: TraceFilter, limit: number, whole = false): Promise<SpanRow[]> {
     const where: string[] = [];
     const params: DuckDBValue[] = [];
     const bind = (clause: string, ...values: DuckDBValue[]) => {
@@ -116,7 +117,7 @@ export class Lake {
     if (f.from !== undefined) where.push(`start_time >= make_timestamp(${Math.floor(f.from * 1000)})`);
     if (f.to !== undefined) where.push(`start_time <= make_timestamp(${Math.ceil(f.to * 1000)})`);
     for (const [k, v] of f.attributes ?? []) bind('(attributes[?] = ? OR resource_attributes[?] = ?)', k, v, k, v);
-    const sql = `SELECT ${SPAN_SEARCH_COLUMNS} FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC LIMIT $limit`;
+    const sql = `SELECT ${whole ? SPAN_COLUMNS : SPAN_SEARCH_COLUMNS} FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC LIMIT $limit`;
     return (await this.newest('traces', f, sql, params, limit)).map(spanRow);
   }
 

@@ -199,7 +199,7 @@ export class UiApi {
   private async ciRuns(): Promise<CiRun[]> {
     const spans: SpanRow[] = [...this.src.live.recentSpans()];
     const from = Date.now() - LAKE_RUN_DAYS * 24 * HOUR;
-    if (this.src.lake) spans.push(...(await this.src.lake.searchSpans({ attributes: [[cicd.CICD_SPAN_TYPE, 'pipeline_run']], from }, MAX_RUNS)));
+    if (this.src.lake) spans.push(...(await this.src.lake.searchSpans({ attributes: [[cicd.CICD_SPAN_TYPE, 'pipeline_run']], from }, MAX_RUNS, true)));
     return ciRuns(spans, MAX_RUNS);
   }
 
