@@ -25,6 +25,9 @@ export function defaultEnvironment(env: NodeJS.ProcessEnv = process.env): Detect
 /** A failed detection is retried with backoff, from this pause, until the timeout (as upstream). */
 const FIRST_RETRY_MS = 100;
 
+/** Detectors that ask a cloud's metadata service: silence from it means "not on this cloud". */
+const CLOUD_DETECTORS = new Set<DetectorName>(['ec2', 'gcp', 'azure']);
+
 function detectorFor(name: DetectorName, c: ResourceDetectionConfig): Detector {
   switch (name) {
     case 'env':
@@ -72,8 +75,11 @@ export async function detectResource(
       try {
         return await Promise.race([detect({ signal, environment, enabled }), timedOut]);
       } catch (err) {
-        const message = signal.aborted ? `timed out after ${timeoutMs}ms` : (err as Error).message;
-        if (signal.aborted || Date.now() + pause >= deadline) {
+        const timedOutNow = signal.aborted || Date.now() >= deadline;
+        // a metadata service still silent at the deadline is no cloud, as one that does not answer at all
+        if (timedOutNow && CLOUD_DETECTORS.has(name)) return undefined;
+        const message = timedOutNow ? `timed out after ${timeoutMs}ms` : (err as Error).message;
+        if (timedOutNow || Date.now() + pause >= deadline) {
           warn(name, message);
           return undefined;
         }
