@@ -13,6 +13,8 @@ export interface Alert {
   endsAt?: number;
   /** The value that made it fire (the window function's result, or the event count). */
   value?: number;
+  /** Its values at each evaluation while pending, before it fired (for the post-mortem; not sent to receivers). */
+  pendingValues?: { at: number; value: number }[];
   generatorURL?: string;
 }
 

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { ackHandler } from './ack-server.js';
 import type { WebhookExporterConfig } from './config.js';
+import { postmortemMarkdown } from './postmortem.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBody } from './signing.js';
 import { counter, LoopbackReceiver, logRecord, spanWithException, testEngine } from './testing.js';
 
@@ -411,6 +412,15 @@ describe('escalation', () => {
     const values = state.events(1).flatMap((e) => ((e.detail.alerts ?? []) as { value: number }[]).map((a) => [e.kind, a.value]));
     expect(values[0]).toEqual(['opened', 0.3]);
     expect(values.at(-1)).toEqual(['values', 0.6]);
+    // and before it fired: its values at each evaluation of the 1 m it was pending
+    const opened = (state.events(1)[0].detail.alerts as { startsAt: number; pendingValues: { at: number; value: number }[] }[])[0];
+    expect(opened.pendingValues.length).toBeGreaterThanOrEqual(5);
+    expect(opened.pendingValues.every((p) => p.at < opened.startsAt && p.value === 0.3)).toBe(true);
+    expect(opened.startsAt - opened.pendingValues[0].at).toBeGreaterThanOrEqual(60_000);
+    const table = postmortemMarkdown(state.incident(1)!, state.events(1)).split('\n').find((l) => l.startsWith('| HighErrorRate'))!;
+    const [, before, fired, peak, last] = table.split(' | ').map((c) => c.trim());
+    expect(before.split(' → ')).toHaveLength(opened.pendingValues.length);
+    expect([fired, peak, last]).toEqual(['0.3', '0.6', '0.6']);
     for (const end = now + 5 * M; now <= end; now += 10 * S) {
       engine.ingestMetrics(traffic.step(100, 0), now);
       await engine.tick(now);

@@ -93,7 +93,16 @@ export class Escalation {
     const label = Object.values(g.groupLabels).join(' ');
     const incident = this.state.createIncident(
       { groupKey: g.groupKey, policy, title: `${names}${label ? ` (${label})` : ''}`, labels: g.groupLabels, openedAt: now },
-      { alerts: g.firing.map((a) => ({ labels: a.labels, annotations: a.annotations, value: a.value, startsAt: a.startsAt })) },
+      {
+        alerts: g.firing.map((a) => ({
+          labels: a.labels,
+          annotations: a.annotations,
+          value: a.value,
+          startsAt: a.startsAt,
+          // the values that led up to it: while it was pending, before it fired
+          ...(a.pendingValues?.length ? { pendingValues: a.pendingValues.filter((p) => p.at < a.startsAt) } : {}),
+        })),
+      },
     );
     this.valuesOf.set(g.groupKey, valuesKey(g.firing));
     this.logger.info({ incident: incident.id, policy }, 'incident opened');

@@ -24,6 +24,7 @@ interface OpenedAlert {
   annotations: Record<string, string>;
   value?: number;
   startsAt: number;
+  pendingValues?: { at: number; value: number }[];
 }
 
 function describe(e: IncidentEvent): string {
@@ -61,7 +62,7 @@ function deploymentLine(d: Deployment): string {
 
 /** Each alert's values over the incident (when it fired, then as they changed), as recorded in the timeline. */
 function valueHistory(events: IncidentEvent[]): string[] {
-  const byAlert = new Map<string, { at: number; value: number }[]>();
+  const byAlert = new Map<string, { at: number; value: number; before?: boolean }[]>();
   for (const e of events) {
     if (e.kind !== 'opened' && e.kind !== 'values') continue;
     for (const a of (e.detail.alerts as OpenedAlert[] | undefined) ?? []) {
@@ -70,15 +71,25 @@ function valueHistory(events: IncidentEvent[]): string[] {
       const key = `${a.labels.alertname}${name ? ` {${name}}` : ''}`;
       let list = byAlert.get(key);
       if (!list) byAlert.set(key, (list = []));
-      list.push({ at: e.at, value: a.value });
+      if (e.kind === 'opened') for (const p of a.pendingValues ?? []) list.push({ ...p, before: true });
+      list.push({ at: e.kind === 'opened' ? a.startsAt : e.at, value: a.value });
     }
   }
   if (!byAlert.size) return [];
   const rows = [...byAlert].map(([key, xs]) => {
-    const values = xs.map((x) => x.value);
-    return `| ${key} | ${formatValue(values[0])} | ${formatValue(Math.max(...values))} | ${formatValue(values[values.length - 1])} | ${xs.map((x) => `${time(x.at).slice(11, 16)} ${formatValue(x.value)}`).join(' → ')} |`;
+    const fired = xs.filter((x) => !x.before);
+    const values = fired.map((x) => x.value);
+    const series = (list: typeof xs) => list.map((x) => `${time(x.at).slice(11, 19)} ${formatValue(x.value)}`).join(' → ') || '—';
+    return `| ${key} | ${series(xs.filter((x) => x.before))} | ${formatValue(values[0])} | ${formatValue(Math.max(...values))} | ${formatValue(values[values.length - 1])} | ${series(fired)} |`;
   });
-  return ['Metric values of the alerts (as the rules evaluated them):', '', '| alert | when it fired | peak | last | over time (UTC) |', '|---|---|---|---|---|', ...rows, ''];
+  return [
+    'Metric values of the alerts (as the rules evaluated them; before it fired: while the condition held, pending `for`):',
+    '',
+    '| alert | before it fired (UTC) | when it fired | peak | last | since it fired (UTC) |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }
 
 export function postmortemMarkdown(i: Incident, events: IncidentEvent[], deployments: readonly Deployment[] = []): string {

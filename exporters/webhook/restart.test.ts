@@ -136,7 +136,7 @@ it('escalation survives kill -9: tier 2 is paged after the restart, tier 1 not p
     expect(pm.stdout).toContain('Deployment 4242 of `shop/checkout` to production failed at `abc123def456`');
     expect(pm.stdout).toMatch(/\((5|6) min before the alert fired\): Deployment 4242/);
     // the alert's value when it fired (one new-issue event in its window)
-    expect(pm.stdout).toMatch(/\| NewIssue \{issue\.id=9f8e7d\} \| 1 \| 1 \| 1 \|/);
+    expect(pm.stdout).toMatch(/\| NewIssue \{issue\.id=9f8e7d\} \| — \| 1 \| 1 \| 1 \|/);
   } finally {
     await rx.close();
   }

@@ -38,8 +38,13 @@ interface ActiveGroup {
   /** Changed in a way the state file does not know yet (appeared, fired, started or stopped holding). */
   dirty: boolean;
   value?: number;
+  /** Values while pending (in memory only: a restart starts it over), for the post-mortem. */
+  pendingValues: { at: number; value: number }[];
   alert?: Alert;
 }
+
+/** Pending values kept per alert: the latest, enough for a `for` of 10 minutes at a 5 s interval. */
+const MAX_PENDING_VALUES = 120;
 
 /** Prometheus's `--rules.alert.for-outage-tolerance` and `--rules.alert.for-grace-period`. */
 export interface ForStateRestore {
@@ -99,10 +104,14 @@ export class Rule {
     const out: Alert[] = [];
     for (const [key, g] of holds) {
       let a = this.active.get(key);
-      if (!a) this.active.set(key, (a = { labels: g.labels, activeAt: now, firing: false, lastHeld: now, held: true, dirty: true }));
+      if (!a) this.active.set(key, (a = { labels: g.labels, activeAt: now, firing: false, lastHeld: now, held: true, dirty: true, pendingValues: [] }));
       a.lastHeld = now;
       if (!a.held) a.held = a.dirty = true;
       a.value = g.value;
+      if (!a.firing && g.value !== undefined) {
+        a.pendingValues.push({ at: now, value: g.value });
+        if (a.pendingValues.length > MAX_PENDING_VALUES) a.pendingValues.shift();
+      }
       if (!a.firing && now - a.activeAt >= this.forMs) {
         a.firing = a.dirty = true;
         a.firedAt = now;
@@ -162,6 +171,7 @@ export class Rule {
         held: s.lastHeld === undefined,
         dirty: activeAt !== s.activeAt,
         value: s.value,
+        pendingValues: [],
       });
     }
   }
@@ -178,6 +188,7 @@ export class Rule {
     }
     const data = { labels: a.alert.labels, value: a.value, externalURL: this.externalURL };
     a.alert.value = a.value;
+    a.alert.pendingValues = a.pendingValues;
     a.alert.annotations = Object.fromEntries(this.annotations.map(([k, t]) => [k, t(data)]));
     return a.alert;
   }
