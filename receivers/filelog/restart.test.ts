@@ -1,4 +1,4 @@
-import { appendFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanedUpAfterEach, startSummit, until } from '../../test/delivery-helpers.js';
@@ -48,10 +48,9 @@ describe('filelog receiver across restarts (storage: file_storage)', () => {
     const first = await startSummit(dir, config);
     running.push(first);
     const output = new GrowingOutput(out);
-    await until(() => output.poll() > 0, 'the first records', 60_000);
-    // decoding keeps up with Summit only at a distance: wait on the output's size instead
-    const bytesPerRecord = output.offset / output.records;
-    await until(() => statSync(out).size >= (bytesPerRecord * n) / 4, 'a quarter of the file read', 60_000);
+    // the output's size, not its records: decoding keeps up with Summit only at a distance, and on a
+    // quiet machine Summit reads the whole file in about a second (its output is ~150 MB)
+    await until(() => existsSync(out) && statSync(out).size >= 20 * 2 ** 20, 'a part of the file read', 60_000);
     await first.stop('SIGKILL');
     const beforeKill = output.poll();
     expect(beforeKill).toBeLessThan(n);
