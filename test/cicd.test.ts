@@ -8,19 +8,15 @@
  * - two uploads for one commit, the test failing then passing: one flaky-test record with evidence;
  * - a known sequence of pushes, deployments and a new issue: the four DORA values, exactly.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logs, Span, Traces } from '../pipeline/model.js';
 import { decodeSignal } from '../pipeline/otlpjson/index.js';
-import { githubSignature } from '../receivers/internal/testing.js';
+import { deliverGithub, githubExample as example } from './github-deliveries.js';
 import { ROOT, SummitProcess, freePort, tempDir, writeFile } from './helpers.js';
 import { Prometheus, prometheusBinary, type Sample } from './prometheus-server.js';
 
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as { name: string; examples: Record<string, any>[] }[];
-const example = (event: string, pick: (e: Record<string, any>) => boolean) => structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
 
 const SECRET = 'webhook secret';
 const TOKEN = 'upload token';
@@ -104,14 +100,7 @@ afterAll(async () => {
   await summit?.stop();
 });
 
-async function deliver(event: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  return fetch(`http://127.0.0.1:${port.github}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': githubSignature(body, SECRET) },
-    body,
-  });
-}
+const deliver = (event: string, payload: unknown): Promise<Response> => deliverGithub(`http://127.0.0.1:${port.github}/events`, SECRET, event, payload);
 
 async function upload(report: string, params: Record<string, string | number>): Promise<Response> {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));

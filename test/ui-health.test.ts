@@ -8,8 +8,6 @@
  * test with its evidence, DORA's deployments and RED/map from the connectors' metrics; Chromium,
  * driven by Playwright, sees them on the pages.
  */
-import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -17,15 +15,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import bcrypt from 'bcryptjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubSignature } from '../receivers/internal/testing.js';
 import { startSummit } from './delivery-helpers.js';
 import { freePort, ROOT, tempDir, type SummitProcess } from './helpers.js';
+import { deliverGithub, githubExample as example } from './github-deliveries.js';
 import { waitFor } from './otlp-interop-helpers.js';
+import { screenshot, uiApi } from './ui-helpers.js';
 
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as { name: string; examples: Record<string, any>[] }[];
-const example = (event: string, pick: (e: Record<string, any>) => boolean) => structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
 
 const PASSWORD = 'correct horse battery staple';
 const API_TOKEN = 'summit-test-api-token-0123456789';
@@ -181,13 +178,7 @@ async function sendSentry(): Promise<void> {
 }
 
 async function webhook(event: string, payload: unknown): Promise<void> {
-  const body = JSON.stringify(payload);
-  const res = await fetch(`http://127.0.0.1:${port.github}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': githubSignature(body, WEBHOOK_SECRET) },
-    body,
-  });
-  expect(res.status).toBe(200);
+  expect((await deliverGithub(`http://127.0.0.1:${port.github}/events`, WEBHOOK_SECRET, event, payload)).status).toBe(200);
 }
 
 async function junit(runId: string, outcome: 'pass' | 'fail'): Promise<void> {
@@ -217,19 +208,10 @@ async function sendCi(): Promise<void> {
   runTraceId = await eventually(async () => (await api<{ runs: { traceId: string; commit: string }[] }>('/ui/api/ci/runs')).runs.find((r) => r.commit === COMMIT)?.traceId, 'the CI run');
 }
 
-async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-}
+const api = <T>(path: string): Promise<T> => uiApi<T>(base, API_TOKEN, path);
 
 /** The value `read` gives once it gives one (within 15 s: the connectors flush on timers). */
 const eventually = <T>(read: () => Promise<T | undefined>, what: string): Promise<T> => waitFor(what, read, 15_000);
-
-/** With UI_SCREENSHOTS=DIR (scripts/ui-screenshots.sh), the walk-through saves the README's screenshots there. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (process.env.UI_SCREENSHOTS) await page.screenshot({ path: join(process.env.UI_SCREENSHOTS, `${name}.png`), fullPage: true });
-}
 
 interface ReleaseRow {
   release: string;

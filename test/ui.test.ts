@@ -9,9 +9,7 @@
  * POST is refused; a hostile message renders as text.
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -25,13 +23,13 @@ import * as Sentry from '@sentry/node';
 import bcrypt from 'bcryptjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubSignature } from '../receivers/internal/testing.js';
 import { startSummit } from './delivery-helpers.js';
+import { deliverGithub, githubExample as example } from './github-deliveries.js';
 import { freePort, ROOT, tempDir, writeFile, type SummitProcess } from './helpers.js';
+import { waitFor } from './otlp-interop-helpers.js';
+import { screenshot, uiApi } from './ui-helpers.js';
 
 const run = promisify(execFile);
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as { name: string; examples: Record<string, any>[] }[];
-const example = (event: string, pick: (e: Record<string, any>) => boolean) => structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
 const SENTRY_CLI = join(ROOT, 'node_modules', '@sentry', 'cli', 'bin', 'sentry-cli');
 
 const PASSWORD = 'correct horse battery staple';
@@ -173,40 +171,16 @@ async function sendTelemetry(): Promise<void> {
   runPayload.workflow_run.id = job.workflow_job.run_id;
   runPayload.workflow_run.run_attempt = job.workflow_job.run_attempt;
   for (const [event, payload] of [['workflow_job', job], ['workflow_run', runPayload]] as const) {
-    const body = JSON.stringify(payload);
-    const res = await fetch(`http://127.0.0.1:${port.github}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': githubSignature(body, WEBHOOK_SECRET) },
-      body,
-    });
-    expect(res.status).toBe(200);
+    expect((await deliverGithub(`http://127.0.0.1:${port.github}/events`, WEBHOOK_SECRET, event, payload)).status).toBe(200);
   }
   runTraceId = await eventually(async () => ((await api('/ui/api/ci/runs')) as { runs: { traceId: string }[] }).runs[0]?.traceId, 'the CI run');
   await eventually(async () => ((await api('/ui/api/issues')) as { issues: unknown[] }).issues.length > 0 || undefined, 'the issue');
 }
 
-async function api(path: string): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-  expect(res.status).toBe(200);
-  return res.json();
-}
+const api = (path: string): Promise<unknown> => uiApi(base, API_TOKEN, path);
 
 /** The value `read` gives once it gives one (within 10 s). */
-async function eventually<T>(read: () => Promise<T | undefined>, what: string): Promise<T> {
-  let value: T | undefined;
-  const deadline = Date.now() + 10_000;
-  while ((value = await read()) === undefined) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return value;
-}
-
-/** With UI_SCREENSHOTS=DIR (scripts/ui-screenshots.sh), the walk-through saves the README's screenshots there. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.UI_SCREENSHOTS;
-  if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
-}
+const eventually = <T>(read: () => Promise<T | undefined>, what: string): Promise<T> => waitFor(what, read, 10_000);
 
 async function logIn(page: Page): Promise<void> {
   page.setDefaultTimeout(10_000); // a failed step says which, before the test's own timeout

@@ -8,6 +8,7 @@ import { get } from '../api.js';
 import { ErrorText, TimeChart, useListKeys } from '../components.js';
 import { duration, pct, time } from '../format.js';
 import { navigate } from '../router.js';
+import type { DoraDay, Evidence, FlakyTest } from '../../server/metric-views.js';
 
 interface Run {
   traceId: string;
@@ -55,16 +56,6 @@ export function CiRuns() {
   </section>`;
 }
 
-interface DoraDay {
-  day: number;
-  deployments: number;
-  failedDeployments: number;
-  changeFailures: number;
-  changeFailureRate: number | null;
-  leadTimeP50: number | null;
-  recoveryTimeP50: number | null;
-}
-
 const latest = (values: (number | null)[]) => values.filter((v) => v !== null).at(-1) ?? null;
 
 /** Seconds as the DORA report writes them. */
@@ -101,23 +92,6 @@ function Dora() {
   </div>`;
 }
 
-interface Evidence {
-  trace_id?: string;
-  run_id?: string;
-  run_attempt?: string;
-  test_attempt?: string;
-  time?: string;
-}
-interface Flaky {
-  repository: string;
-  test: string;
-  suite: string;
-  commit: string;
-  time: number;
-  failed: Evidence;
-  passed: Evidence;
-}
-
 /** Where an outcome was seen: the run (a link to its Gantt chart when its trace id is one) and the try. */
 function Where({ e }: { e: Evidence }) {
   const label = `${e.run_id ? `run ${e.run_id}${e.run_attempt ? ` attempt ${e.run_attempt}` : ''}` : 'a run'}${e.test_attempt ? ` (try ${e.test_attempt})` : ''}`;
@@ -125,10 +99,10 @@ function Where({ e }: { e: Evidence }) {
 }
 
 function FlakyTests() {
-  const [tests, setTests] = useState<Flaky[]>();
+  const [tests, setTests] = useState<FlakyTest[]>();
   const [error, setError] = useState<string>();
   useEffect(() => {
-    get<{ tests: Flaky[] }>('/ui/api/ci/flaky').then((d) => setTests(d.tests), (e: Error) => setError(e.message));
+    get<{ tests: FlakyTest[] }>('/ui/api/ci/flaky').then((d) => setTests(d.tests), (e: Error) => setError(e.message));
   }, []);
   return html`<div>
     <h2>Flaky tests</h2>

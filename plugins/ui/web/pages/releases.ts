@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorText } from '../components.js';
 import { ago, pct } from '../format.js';
+import type { ReleaseHealth } from '../../server/metric-views.js';
 
 interface Build {
   traceId: string;
@@ -15,20 +16,12 @@ interface Build {
   status: string;
   commit: string;
 }
-interface Health {
-  sessions: number;
-  errored: number;
-  crashed: number;
-  crashFreeSessions: number | null;
-  healthySessions: number | null;
-  environments: string[];
-}
 interface Release {
   release: string;
   newIssues: number;
   events: number;
   firstSeen: number | null;
-  health: Health | null;
+  health: ReleaseHealth | null;
   builds: Build[];
 }
 
