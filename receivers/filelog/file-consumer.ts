@@ -51,6 +51,7 @@ const HISTORY_POLLS = 3;
 interface Candidate {
   path: string;
   fd: FileHandle;
+  inode: number;
   size: number;
   fingerprint: Buffer;
 }
@@ -157,11 +158,11 @@ export class FileConsumer {
         if (info.size === 0) continue; // no fingerprint yet; read once it has content
         if (this.s.excludeOlderThanMs > 0 && Date.now() - info.mtimeMs > this.s.excludeOlderThanMs) continue;
         const fd = await open(path, 'r');
-        const size = (await fd.stat()).size;
+        const { size, ino: inode } = await fd.stat();
         const fpLen = Math.min(size, this.s.fingerprintSize);
         const fingerprint = Buffer.alloc(fpLen);
         await fd.read(fingerprint, 0, fpLen, 0);
-        out.push({ path, fd, size, fingerprint });
+        out.push({ path, fd, inode, size, fingerprint });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') continue; // vanished between listing and opening
@@ -176,10 +177,15 @@ export class FileConsumer {
     const prior = previous.find((f) => !matched.has(f) && isPrefix(f.fingerprint, c.fingerprint));
     if (prior) {
       matched.add(prior);
-      await prior.adopt(c.fd, c.path);
+      // a shorter copy (copytruncate copies before it truncates; lines written in between are read
+      // from the original but are not in the copy) continues at the offset; a file that shrank in place was rewritten
+      const shorter = !prior.gzip && c.size < prior.offset;
+      const shrankInPlace = shorter && c.inode === prior.inode;
+      await prior.adopt(c.fd, c.inode, c.path);
+      if (shorter && !shrankInPlace) prior.endsAt(c.size);
       // the file grew past its fingerprint's length: identify it by more bytes from now on
       if (prior.fingerprint.length < c.fingerprint.length) prior.fingerprint = c.fingerprint;
-      if (!prior.gzip && c.size < prior.offset) {
+      if (shrankInPlace) {
         this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
         prior.restart();
       }
@@ -199,7 +205,7 @@ export class FileConsumer {
       }
     } else if (this.polls === 1 && !this.s.startAtBeginning) offset = gzip ? Number.MAX_SAFE_INTEGER : c.size;
     const splitter = new Splitter(this.s.encoding, this.s.maxLogSize, this.s.multiline);
-    const f = new TrackedFile(c.fd, c.path, c.fingerprint, offset, splitter, gzip, header);
+    const f = new TrackedFile(c.fd, c.inode, c.path, c.fingerprint, offset, splitter, gzip, header);
     this.open.add(f);
     return f;
   }

@@ -186,6 +186,41 @@ multiline:
     expectExactlyOnce(out, n);
   });
 
+  it('copytruncate with lines written between the copy and the truncation: the shorter copy is not read again', async () => {
+    const dir = setup();
+    const file = join(dir, 'app.log');
+    writeFileSync(file, lines(0, 200));
+    running.push(await startSummit(dir, config(`include: [./app.log*]\npoll_interval: 50ms\nstart_at: beginning`)));
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 200);
+    // the copy (longer than the fingerprint) is taken now; the writer appends before the truncation, and those lines are read from the original
+    const copy = lines(0, 200);
+    appendFileSync(file, lines(200, 250));
+    await waitForRecords(out, 250);
+    writeFileSync(join(dir, 'app.log.1'), copy);
+    writeFileSync(file, '');
+    await sleep(300);
+    appendFileSync(file, lines(250, 300));
+    await waitForRecords(out, 300);
+    await sleep(300);
+    expectExactlyOnce(out, 300);
+  });
+
+  it('stops reading a handle whose file was truncated and rewritten under it: the new content is read once, from its start', async () => {
+    const dir = setup();
+    const file = join(dir, 'app.log');
+    writeFileSync(file, lines(0, 100, 'old'));
+    running.push(await startSummit(dir, config(`include: [./app.log]\npoll_interval: 50ms\nstart_at: beginning`)));
+    const out = join(dir, 'out.jsonl');
+    await waitForRecords(out, 100);
+    // longer than what was read: a reader that kept its offset would read the new content's tail as its own
+    writeFileSync(file, lines(0, 300, 'new'));
+    await waitForRecords(out, 400);
+    await sleep(300);
+    expectExactlyOnce(out, 100, 'old');
+    expectExactlyOnce(out, 300, 'new');
+  });
+
   it('reads a file that shrank from its start again', async () => {
     const dir = setup();
     const file = join(dir, 'app.log');

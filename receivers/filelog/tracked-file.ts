@@ -40,9 +40,16 @@ export class TrackedFile {
   private grewAt = Date.now();
   private gz?: { rawSize: number; data: Buffer };
   warnedInvalid = false;
+  /**
+   * The handle's file no longer starts with the fingerprint (truncated in place, as copytruncate
+   * does): nothing more is read from it; the copy, or the file's new content, is found by the next poll.
+   */
+  private replaced = false;
 
   constructor(
     public fd: FileHandle,
+    /** The inode of the handle's file: a file that shrank in place starts over, a shorter copy does not. */
+    public inode: number,
     public path: string,
     public fingerprint: Buffer,
     offset: number,
@@ -67,11 +74,20 @@ export class TrackedFile {
     this.gz = undefined;
   }
 
+  /** Continues in a copy shorter than what was read (all of it was read): from its end. */
+  endsAt(size: number): void {
+    this.offset = Math.min(this.offset, size);
+    this.committed = Math.min(this.committed, size);
+    this.pending = Buffer.alloc(0);
+  }
+
   /** Replaces the handle by a newer one of the same file (it was found again, maybe under a new name). */
-  async adopt(fd: FileHandle, path: string): Promise<void> {
+  async adopt(fd: FileHandle, inode: number, path: string): Promise<void> {
     if (fd !== this.fd) await this.fd.close().catch(() => undefined);
     this.fd = fd;
+    this.inode = inode;
     this.path = path;
+    this.replaced = false;
   }
 
   /**
@@ -82,8 +98,14 @@ export class TrackedFile {
   async read(flushAfterMs: number): Promise<Token[]> {
     if (this.gzip) return this.readGzip();
     for (;;) {
+      if (this.replaced) return [];
       const chunk = Buffer.allocUnsafe(READ_CHUNK);
       const { bytesRead } = await this.fd.read(chunk, 0, READ_CHUNK, this.offset + this.pending.length);
+      // checked after the read: a chunk read across a truncation is not the file's
+      if (bytesRead > 0 && !(await this.stillStartsWithFingerprint())) {
+        this.replaced = true;
+        return [];
+      }
       if (bytesRead > 0) {
         this.grewAt = Date.now();
         this.pending = this.pending.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]);
@@ -94,6 +116,12 @@ export class TrackedFile {
       this.pending = this.pending.subarray(consumed);
       if (tokens.length > 0 || bytesRead === 0) return tokens;
     }
+  }
+
+  private async stillStartsWithFingerprint(): Promise<boolean> {
+    const head = Buffer.allocUnsafe(this.fingerprint.length);
+    const { bytesRead } = await this.fd.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(this.fingerprint);
   }
 
   /** A gzip file is complete when it appears; it is read whole, again only if it grows (a new member appended). */
