@@ -69,16 +69,19 @@ function literalString(arg: CompiledValue | undefined, fallback: string): string
 // Cuts at most `limit` UTF-8 bytes without splitting a character.
 function truncateUtf8(s: string, limit: number): string {
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no byte count.
-  if (s.length * 3 <= limit || Buffer.byteLength(s) <= limit) return s;
+  if (s.length * 3 <= limit) return s;
   let bytes = 0;
   let i = 0;
-  for (const ch of s) {
-    const n = Buffer.byteLength(ch);
-    if (bytes + n > limit) break;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    // UTF-8 bytes of this code point (a lone surrogate is written as U+FFFD, 3 bytes)
+    const n = pair ? 4 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    if (bytes + n > limit) return s.slice(0, i);
     bytes += n;
-    i += ch.length;
+    i += pair ? 2 : 1;
   }
-  return s.slice(0, i);
+  return s;
 }
 
 function flattenInto(out: Attributes, prefix: string, v: AnyValue, depth: number, maxDepth: number, conflicts: boolean): void {

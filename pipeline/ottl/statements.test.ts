@@ -20,6 +20,13 @@ describe('editors', () => {
     expect(attrsOf(runOnLog('merge_maps(log.attributes, {"a": "new", "b": "x"}, "upsert")', base))).toEqual({ a: 'new', b: 'x' });
   });
 
+  it('truncate_all cuts at a UTF-8 byte limit without splitting a character', () => {
+    const values = { ascii: 'abcdef', two: 'ééé', three: '€€', four: 'a😀b', lone: 'a\ud800bc', short: 'ab', n: 5n };
+    expect(attrsOf(runOnLog('truncate_all(log.attributes, 3)', values))).toEqual({ ascii: 'abc', two: 'é', three: '€', four: 'a', lone: 'a', short: 'ab', n: 5n });
+    expect(attrsOf(runOnLog('truncate_all(log.attributes, 5)', values))).toMatchObject({ two: 'éé', three: '€', four: 'a😀', lone: 'a\ud800b' });
+    expect(attrsOf(runOnLog('truncate_all(log.attributes, 0)', { s: 'x' }))).toEqual({ s: '' });
+  });
+
   it('limit keeps priority keys first, then the earliest others', () => {
     expect(Object.keys(attrsOf(runOnLog('limit(log.attributes, 2, ["c"])', { a: 1, b: 2, c: 3, d: 4 })))).toEqual(['a', 'c']);
   });
