@@ -1,7 +1,7 @@
 /** decode(encode(x)) is x, for seeded random models and for the awkward values one by one. */
 import { describe, expect, it } from 'vitest';
 import type { AnyValue, Logs, Signal } from '../model.js';
-import { decodeLogs, decodeSignal, encodeLogs, encodeSignal } from './index.js';
+import { decodeLogs, decodeSignal, decodeSpanList, encodeLogs, encodeSignal, encodeSpanList } from './index.js';
 import { randomCases } from './testing/random.js';
 
 const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
@@ -17,6 +17,20 @@ describe.each(SIGNALS)('%s round trip', (signal) => {
     for (const { seed, data } of randomCases(signal, 50)) {
       const bytes = encodeSignal(signal, data);
       expect(Buffer.from(encodeSignal(signal, decodeSignal(signal, bytes))).equals(Buffer.from(bytes)), `seed ${seed}`).toBe(true);
+    }
+  });
+});
+
+describe('span lists (what tail_sampling holds)', () => {
+  it('random spans survive encodeSpanList → decodeSpanList exactly, and lists concatenated decode as one', () => {
+    for (const { seed, data } of randomCases('traces', 100)) {
+      const spans = data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+      const half = spans.length >> 1;
+      const copy = (b: Uint8Array) => b.slice();
+      const first = encodeSpanList(spans.slice(0, half), copy);
+      const second = encodeSpanList(spans.slice(half), copy);
+      expect(decodeSpanList(Buffer.concat([first, second])), `seed ${seed}`).toEqual(spans);
+      expect(decodeSpanList(second, decodeSpanList(first)), `seed ${seed}`).toEqual(spans);
     }
   });
 });

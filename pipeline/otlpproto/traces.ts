@@ -15,7 +15,7 @@ import {
   type Envelope,
 } from './common.js';
 import { I32, I64, LEN, Reader, VARINT } from './reader.js';
-import type { Writer } from './writer.js';
+import { Writer } from './writer.js';
 
 /** Event { time_unix_nano = 1 fixed64, name = 2, attributes = 3, dropped_attributes_count = 4 } */
 function readEvent(r: Reader, end: number): SpanEvent {
@@ -257,4 +257,29 @@ export function decodeTraces(buf: Uint8Array, limits?: DecodeLimits): Traces {
 /** The model as ExportTraceServiceRequest bytes. */
 export function encodeTraces(data: Traces): Uint8Array {
   return encodeEnvelope(TRACES, data);
+}
+
+/**
+ * Spans as the bytes of ScopeSpans' repeated `spans` field (field 2) alone: what a component
+ * holding spans for long keeps instead of the objects, which the garbage collector would copy
+ * and mark over and over. Buffers of several calls, concatenated, decode as one list. `take`
+ * gets the bytes for the length of the call, to copy where they are kept.
+ */
+export function encodeSpanList<T>(spans: readonly Span[], take: (bytes: Uint8Array) => T): T {
+  const w = Writer.acquire();
+  for (const s of spans) writeMessageField(w, 2, s, writeSpan);
+  return w.finishInto(take);
+}
+
+/** The spans of {@link encodeSpanList}'s bytes (trusted: written by this process). */
+export function decodeSpanList(buf: Uint8Array, into: Span[] = []): Span[] {
+  const r = new Reader(buf);
+  const end = r.len;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === ((2 << 3) | LEN)) into.push(readSpan(r, r.end(end)));
+    else r.skip(tag, end);
+  }
+  r.done(end);
+  return into;
 }

@@ -43,6 +43,15 @@ export class Writer {
     return out;
   }
 
+  /** Hands the bytes written to `take` (valid only during the call); the writer returns to the pool. */
+  finishInto<T>(take: (bytes: Uint8Array) => T): T {
+    try {
+      return take(this.buf.subarray(0, this.pos));
+    } finally {
+      if (this.buf.length <= MAX_RETAINED) spare = this;
+    }
+  }
+
   ensure(n: number): void {
     if (this.pos + n > this.buf.length) this.grow(n);
   }

@@ -6,7 +6,7 @@ const P = 'otelcol_processor_tail_sampling_';
 export function samplerMetrics(telemetry: SelfTelemetry, processor: string, traces: () => number, bytes: () => number) {
   const decisionLabels = ['processor', 'policy', 'sampled', 'decision'];
   telemetry.gauge(`${P}sampling_traces_on_memory`, 'Tracks the number of traces current on memory', ['processor'], (g) => g.set({ processor }, traces()));
-  telemetry.gauge(`${P}sampling_buffered_bytes`, 'Bytes of heap (estimated) held by traces buffered awaiting a decision, what memory_budget_bytes counts', ['processor'], (g) => g.set({ processor }, bytes()));
+  telemetry.gauge(`${P}sampling_buffered_bytes`, 'Bytes held by traces buffered awaiting a decision (their spans as OTLP bytes and the objects holding them), what memory_budget_bytes counts', ['processor'], (g) => g.set({ processor }, bytes()));
   return {
     tracesSampled: telemetry.counter(`${P}count_traces_sampled_total`, 'Count of traces that were sampled or not per sampling policy', decisionLabels),
     spansSampled: telemetry.counter(`${P}count_spans_sampled_total`, 'Count of spans that were sampled or not per sampling policy', decisionLabels),

@@ -1,15 +1,45 @@
 import type { Logger } from 'pino';
 import { Lru } from '../../pipeline/lru.js';
-import type { Traces } from '../../pipeline/model.js';
+import type { InstrumentationScope, Resource, Span, Traces } from '../../pipeline/model.js';
+import { decodeSpanList, encodeSpanList } from '../../pipeline/otlpproto/index.js';
 import type { TailSamplingConfig } from './config.js';
 import type { SamplerMetrics } from './metrics.js';
+import { Slabs } from './slabs.js';
 import { combine, type Decision, type Policy } from './policies.js';
-import { joinGroups, spanBytes, spanHeapBytes, splitByTrace, TRACE_HEAP_BYTES, type SpanGroup, type TraceData } from './trace.js';
+import { joinGroups, splitByTrace, CHUNK_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
 
-interface PendingTrace extends TraceData {
+/**
+ * Spans of a pending trace under one resource and scope, held as OTLP bytes (one chunk per
+ * batch they came in): a few objects a trace instead of a dozen a span, so buffering seconds
+ * of spans does not make every garbage collection copy and mark them.
+ */
+interface HeldGroup {
+  resource: Resource;
+  resourceSchemaUrl: string;
+  scope: InstrumentationScope;
+  scopeSchemaUrl: string;
+  chunks: Uint8Array[];
+}
+
+interface PendingTrace {
+  traceId: string;
+  held: HeldGroup[];
+  spanCount: number;
+  /** OTLP bytes of its spans. */
+  bytes: number;
+  /** What memory_budget_bytes counts: the bytes and what holding them costs besides. */
+  memoryBytes: number;
   arrivedMs: number;
-  /** Estimated heap its spans hold ({@link spanHeapBytes}), what memory_budget_bytes counts. */
-  heapBytes: number;
+}
+
+/** The trace as policies see it: its spans decoded again. */
+function traceData(trace: PendingTrace): TraceData {
+  const groups = trace.held.map((h): SpanGroup => {
+    const spans: Span[] = [];
+    for (const c of h.chunks) decodeSpanList(c, spans);
+    return { resource: h.resource, resourceSchemaUrl: h.resourceSchemaUrl, scope: h.scope, scopeSchemaUrl: h.scopeSchemaUrl, spans };
+  });
+  return { traceId: trace.traceId, groups, spanCount: trace.spanCount, bytes: trace.bytes };
 }
 
 type Final = 'sampled' | 'not_sampled' | 'dropped';
@@ -41,6 +71,8 @@ export class TailSampler {
   private readonly sampledCache?: Lru<number>;
   private readonly notSampledCache?: Lru<number>;
   private bufferedBytes = 0;
+  private readonly slabs = new Slabs();
+  private readonly keep = (bytes: Uint8Array) => this.slabs.copy(bytes);
   /** Policies that can only drop are asked first, so `sample_on_first_match` cannot skip a drop. */
   private readonly ordered: Policy[];
 
@@ -75,24 +107,19 @@ export class TailSampler {
       }
       let trace = this.pending.get(traceId);
       if (!trace) {
-        this.pending.set(traceId, (trace = { traceId, groups: [], spanCount: 0, bytes: 0, heapBytes: TRACE_HEAP_BYTES, arrivedMs: now }));
-        this.bufferedBytes += TRACE_HEAP_BYTES;
+        this.pending.set(traceId, (trace = { traceId, held: [], spanCount: 0, bytes: 0, memoryBytes: TRACE_OVERHEAD_BYTES, arrivedMs: now }));
+        this.bufferedBytes += TRACE_OVERHEAD_BYTES;
         this.o.metrics.newTraces.inc({ processor });
       }
       for (const g of groups) {
-        const same = trace.groups.find((x) => x.resource === g.resource && x.scope === g.scope);
-        if (same) for (const s of g.spans) same.spans.push(s);
-        else trace.groups.push(g);
+        const chunk = encodeSpanList(g.spans, this.keep);
+        const same = trace.held.find((x) => x.resource === g.resource && x.scope === g.scope);
+        if (same) same.chunks.push(chunk);
+        else trace.held.push({ resource: g.resource, resourceSchemaUrl: g.resourceSchemaUrl, scope: g.scope, scopeSchemaUrl: g.scopeSchemaUrl, chunks: [chunk] });
         trace.spanCount += g.spans.length;
-        let bytes = 0;
-        let heap = 0;
-        for (const s of g.spans) {
-          bytes += spanBytes(s);
-          heap += spanHeapBytes(s);
-        }
-        trace.bytes += bytes;
-        trace.heapBytes += heap;
-        this.bufferedBytes += heap;
+        trace.bytes += chunk.length;
+        trace.memoryBytes += chunk.length + CHUNK_OVERHEAD_BYTES;
+        this.bufferedBytes += chunk.length + CHUNK_OVERHEAD_BYTES;
       }
       const max = this.o.config.maximum_trace_size_bytes;
       if (max > 0 && trace.bytes > max) {
@@ -113,7 +140,7 @@ export class TailSampler {
     const sampled: SpanGroup[] = [];
     for (const trace of this.pending.values()) {
       if (trace.arrivedMs + this.o.decisionWaitMs > start) break;
-      if (this.decide(trace, start)) sampled.push(...trace.groups);
+      sampled.push(...this.decide(trace, start));
     }
     this.o.metrics.timerLatency.observe({ processor: this.o.id }, this.o.now() - start);
     if (sampled.length) await this.send(sampled);
@@ -132,7 +159,7 @@ export class TailSampler {
         dropped += trace.spanCount;
         this.o.metrics.droppedTooEarly.inc({ processor: this.o.id });
         this.remove(trace, now);
-      } else if (this.decide(trace, now)) sampled.push(...trace.groups);
+      } else sampled.push(...this.decide(trace, now));
     }
     if (dropped) this.o.logger.info({ spans: dropped }, 'drop_pending_traces_on_shutdown: pending traces dropped undecided');
     return sampled.length ? this.send(sampled) : 0;
@@ -158,7 +185,7 @@ export class TailSampler {
       const oldest = this.pending.values().next().value as PendingTrace;
       const reason = this.pending.size > num_traces ? 'num_traces' : 'memory_budget';
       this.o.metrics.decidedEarly.inc({ processor: this.o.id, reason });
-      if (this.decide(oldest, now)) out.push(...oldest.groups);
+      out.push(...this.decide(oldest, now));
     }
     return out;
   }
@@ -173,18 +200,19 @@ export class TailSampler {
     return undefined;
   }
 
-  /** Asks the policies, records the verdict, forgets the spans; true when sampled. */
-  private decide(trace: PendingTrace, now: number): boolean {
+  /** Asks the policies, records the verdict, forgets the spans; returns them when sampled. */
+  private decide(pending: PendingTrace, now: number): SpanGroup[] {
+    const trace = traceData(pending);
     const final = this.evaluate(trace);
     const sampled = final === 'sampled';
     const { id: processor } = this.o;
     this.o.metrics.globalSampled.inc({ processor, sampled: String(sampled), decision: final });
-    this.remove(trace, now);
+    this.remove(pending, now);
     this.remember(trace.traceId, sampled, now);
-    return sampled;
+    return sampled ? trace.groups : [];
   }
 
-  private evaluate(trace: PendingTrace): Final {
+  private evaluate(trace: TraceData): Final {
     const decisions: Decision[] = [];
     const { id: processor, metrics } = this.o;
     for (const policy of this.ordered) {
@@ -211,7 +239,7 @@ export class TailSampler {
 
   private remove(trace: PendingTrace, now: number): void {
     this.pending.delete(trace.traceId);
-    this.bufferedBytes -= trace.heapBytes;
+    this.bufferedBytes -= trace.memoryBytes;
     this.o.metrics.removalAge.observe({ processor: this.o.id }, (now - trace.arrivedMs) / 1000);
   }
 

@@ -5,7 +5,7 @@ import { newResource, newScope, newSpan } from '../../pipeline/builders.js';
 import type { Span } from '../../pipeline/model.js';
 import { configSchema, validateConfig, type TailSamplingConfig } from './config.js';
 import type { TraceData } from './trace.js';
-import { spanBytes } from './trace.js';
+import { encodeSpanList } from '../../pipeline/otlpproto/index.js';
 
 const withDefaults = new Ajv({ useDefaults: true, strict: false, allErrors: true }).compile(configSchema);
 
@@ -27,6 +27,6 @@ export function traceOf(spans: Partial<Span>[], resource: Record<string, unknown
     traceId,
     groups: [{ resource: newResource(resource), resourceSchemaUrl: '', scope: newScope('t'), scopeSchemaUrl: '', spans: full }],
     spanCount: full.length,
-    bytes: full.reduce((n, s) => n + spanBytes(s), 0),
+    bytes: encodeSpanList(full, (b) => b.length),
   };
 }
