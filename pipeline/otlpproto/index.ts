@@ -27,6 +27,7 @@ export {
   type StatusDetail,
 } from './rpc.js';
 export { decodeLogs, decodeMetrics, decodeProfiles, decodeTraces, encodeLogs, encodeMetrics, encodeProfiles, encodeTraces };
+export { dictionaryTables, profileFields, type DictionaryAttribute, type DictionaryTables, type ProfileFields, type ValueType } from './profile-fields.js';
 
 const CODECS: { [S in PipelineSignal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array, limits?: DecodeLimits): SignalData[S] } } = {
   traces: { encode: encodeTraces, decode: decodeTraces },
