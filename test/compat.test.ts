@@ -52,7 +52,7 @@ describe('Collector configs through the config machinery', () => {
 
     const { problems } = resolveConfig(src, registryFor(src));
     const errors = problems.filter((p) => p.severity === 'error');
-    // Summit has no profiles signal; that is the only error.
+    // without --feature-gates=service.profilesSupport the profiles pipeline is the only error
     expect(errors.map((e) => e.message)).toEqual(['signal "profiles" is not supported without --feature-gates=service.profilesSupport; supported: traces, metrics, logs']);
     expect(errors[0].location?.file).toMatch(/observability\.yml$/);
     const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `${p.componentId}: ${p.keyPath}`);
