@@ -12,6 +12,7 @@ import { decodeProfiles, encodeProfiles } from './profiles.js';
 import { decodeTraces, encodeTraces } from './traces.js';
 
 export { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
+export { dictionaryTables, profileFields, type DictionaryAttribute, type DictionaryTables, type ProfileFields, type ValueType } from './profile-fields.js';
 export { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
 export {
   EXPORT_METHOD,
@@ -27,7 +28,6 @@ export {
   type StatusDetail,
 } from './rpc.js';
 export { decodeLogs, decodeMetrics, decodeProfiles, decodeTraces, encodeLogs, encodeMetrics, encodeProfiles, encodeTraces };
-export { dictionaryTables, profileFields, type DictionaryAttribute, type DictionaryTables, type ProfileFields, type ValueType } from './profile-fields.js';
 
 const CODECS: { [S in PipelineSignal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array, limits?: DecodeLimits): SignalData[S] } } = {
   traces: { encode: encodeTraces, decode: decodeTraces },
