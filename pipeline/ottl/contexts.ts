@@ -138,7 +138,7 @@ const int = <T>(f: (it: T) => number, w?: (it: T, v: number) => void): PathSpec<
 });
 /**
  * A timestamp as upstream offers it: `<name>_unix_nano` (int) and `<name>` (a time in UTC, as
- * pdata's AsTime), each settable with its own type.
+ * pdata's AsTime), each settable with its own type when `w` is given.
  */
 function timestamp<T>(add: Add<T>, name: string, f: (it: T) => bigint, w?: (it: T, v: bigint) => void): void {
   add(`${name}_unix_nano`, { get: f, set: w && ((it, v) => typeof v === 'bigint' && w(it, v)) });
