@@ -16,6 +16,7 @@ import { routingConnectorFactory } from '../processors/routing/index.js';
 import { countConnectorFactory } from '../processors/count/index.js';
 import { serviceGraphConnectorFactory } from '../processors/servicegraph/index.js';
 import { cicdConnectorFactory } from '../processors/cicd/index.js';
+import { forwardConnectorFactory } from '../processors/forward/index.js';
 import { batchProcessorFactory } from '../processors/batch/index.js';
 import { attributesProcessorFactory } from '../processors/attributes/index.js';
 import { resourceProcessorFactory } from '../processors/resource/index.js';
@@ -80,6 +81,7 @@ export const builtinPlugin: Plugin = {
     countConnectorFactory,
     serviceGraphConnectorFactory,
     cicdConnectorFactory,
+    forwardConnectorFactory,
     debugExporterFactory,
     fileExporterFactory,
     nopExporterFactory,

@@ -17,7 +17,8 @@ export const FEATURE_GATES: readonly FeatureGate[] = [
     id: 'service.profilesSupport',
     stage: 'alpha',
     enabledByDefault: false,
-    description: 'allow profiles pipelines: OTLP profiles pass through the components that take them (otlp receiver; otlp, otlphttp, debug and nop exporters)',
+    description:
+      'allow profiles pipelines: OTLP profiles pass through the components that take them (otlp and nop receivers; memory_limiter, resourcedetection and filter processors; forward connector; otlp, otlphttp, debug and nop exporters)',
   },
   {
     id: 'processor.filter.defaultErrorModeIgnore',

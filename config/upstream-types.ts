@@ -69,7 +69,7 @@ const CORE: Record<ComponentKind, string[]> = {
   receiver: [],
   processor: [],
   exporter: [],
-  connector: ['forward'],
+  connector: [],
   extension: ['memory_limiter'],
 };
 

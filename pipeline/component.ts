@@ -147,7 +147,7 @@ export interface ComponentFactory<C = any> {
   /** Signals supported (profiles: see {@link CreateContext.profiles}). Connectors use `connects` instead. */
   signals?: PipelineSignal[];
   /** Connectors: supported [from exporter-side signal, to receiver-side signal] pairs. */
-  connects?: [Signal, Signal][];
+  connects?: [PipelineSignal, PipelineSignal][];
   stability: Stability;
   /** Schema of the component's config; `default` values are filled in by validation. */
   configSchema: JSONSchema;

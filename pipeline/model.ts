@@ -256,9 +256,10 @@ export interface Metrics {
 
 /**
  * One profile (opentelemetry.proto.profiles.v1development.Profile) kept as its protobuf bytes,
- * checked against the schema when received. Profiles pass through Summit: no component reads
- * inside one, and its indexes point into the request's dictionary, so it is not decoded into
- * objects (pipeline/otlpproto/profiles.ts says how, and how JSON is carried).
+ * checked against the schema when received. Profiles pass through Summit unchanged, and their
+ * indexes point into the request's dictionary, so they are not decoded into objects
+ * (pipeline/otlpproto/profiles.ts says how, and how JSON is carried); what reads inside one
+ * (OTTL's profile context) picks fields out with pipeline/otlpproto/profile-fields.ts.
  */
 export interface Profile {
   encoded: Uint8Array;

@@ -4,6 +4,8 @@ import type {
   Logs,
   Metric,
   Metrics,
+  PipelineSignal,
+  Profiles,
   Resource,
   Signal,
   SignalData,
@@ -35,9 +37,15 @@ export function forEachEntry<S extends Signal>(signal: S, data: SignalData[S], f
   }
 }
 
-/** Calls fn for the resource of every ResourceSpans / ResourceLogs / ResourceMetrics. */
-export function forEachResource<S extends Signal>(signal: S, data: SignalData[S], fn: (resource: Resource) => void): void {
+/** Calls fn for the resource of every ResourceSpans / ResourceLogs / ResourceMetrics / ResourceProfiles. */
+export function forEachResource<S extends PipelineSignal>(signal: S, data: SignalData[S], fn: (resource: Resource) => void): void {
   const list =
-    signal === 'traces' ? (data as Traces).resourceSpans : signal === 'logs' ? (data as Logs).resourceLogs : (data as Metrics).resourceMetrics;
+    signal === 'traces'
+      ? (data as Traces).resourceSpans
+      : signal === 'logs'
+        ? (data as Logs).resourceLogs
+        : signal === 'profiles'
+          ? (data as Profiles).resourceProfiles
+          : (data as Metrics).resourceMetrics;
   for (const r of list) fn(r.resource);
 }

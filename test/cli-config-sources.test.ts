@@ -74,14 +74,14 @@ describe('--config URIs and feature gates', () => {
   });
 
   it('warns on an unknown gate, and with service.profilesSupport judges a profiles pipeline, naming each component that cannot take profiles', async () => {
-    const profiles = `${PIPELINE}    profiles:\n      receivers: [nop]\n      exporters: [debug]\n`;
+    const profiles = `${PIPELINE}    profiles:\n      receivers: [nop]\n      processors: [batch]\n      exporters: [debug]\nprocessors:\n  batch:\n`;
     const without = await load(['env:C'], { env: { C: profiles } });
     expect(without.lines.join('\n')).toContain('signal "profiles" is not supported without --feature-gates=service.profilesSupport');
     const gated = await load(['env:C'], { env: { C: profiles }, featureGates: ['service.profilesSupport,made.up'] });
     expect(gated.loaded?.config).toBeUndefined();
     expect(gated.lines).toEqual([
       expect.stringMatching(/^warning: --feature-gates: unknown feature gate "made.up"/),
-      'error: env:C:15:19: service::pipelines::profiles: receivers[0]: receiver "nop" does not support profiles; it supports: traces, metrics, logs',
+      'error: env:C:16:20: service::pipelines::profiles: processors[0]: processor "batch" does not support profiles; it supports: traces, metrics, logs',
     ]);
   });
 });

@@ -52,7 +52,7 @@ describe('Collector configs through the config machinery', () => {
 
     const { problems } = resolveConfig(src, registryFor(src));
     const errors = problems.filter((p) => p.severity === 'error');
-    // Summit has no profiles signal; that is the only error.
+    // without --feature-gates=service.profilesSupport the profiles pipeline is the only error
     expect(errors.map((e) => e.message)).toEqual(['signal "profiles" is not supported without --feature-gates=service.profilesSupport; supported: traces, metrics, logs']);
     expect(errors[0].location?.file).toMatch(/observability\.yml$/);
     const warnings = problems.filter((p) => p.severity === 'warning').map((p) => `${p.componentId}: ${p.keyPath}`);
@@ -68,11 +68,11 @@ describe('Collector configs through the config machinery', () => {
   });
 });
 
-function missingTypes(files: string[], env: Record<string, string> = {}) {
+function missingTypes(files: string[], env: Record<string, string> = {}, featureGates?: ReadonlySet<string>) {
   const registry = new ComponentRegistry();
   registry.register(builtinPlugin);
   const src = loadSources({ files, env });
-  const errors = resolveConfig(src, registry).problems.filter((p) => p.severity === 'error');
+  const errors = resolveConfig(src, registry, { featureGates }).problems.filter((p) => p.severity === 'error');
   const unknown = errors.map((e) => /^unknown (\w+) type "([^"]+)"/.exec(e.message)).filter((m) => m !== null).map((m) => `${m![1]} ${m![2]}`);
   const other = errors.filter((e) => !/^unknown \w+ type/.test(e.message)).map((e) => `${e.componentId ?? ''}: ${e.keyPath ?? ''}: ${e.message}`);
   return { unknown: [...new Set(unknown)].sort(), other };
@@ -91,8 +91,9 @@ describe('Collector configs against Summit’s components', () => {
       'receiver docker_stats', 'receiver http_check', 'receiver nginx',
       'receiver postgresql', 'receiver redis',
     ]);
-    // Summit has no profiles signal (the filter processor accepts a profiles section but never runs it)
+    // profiles pipelines need the gate, as upstream; with it, its resource_detection, filter and memory_limiter take them
     expect(other).toEqual([PROFILES]);
+    expect(missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV, new Set(['service.profilesSupport'])).other).toEqual([]);
   });
 
   it('the demo with its full and observability overlays adds exactly their new types', () => {

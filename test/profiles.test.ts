@@ -3,7 +3,8 @@
  * protobufjs with the profiles protos (written out below from opentelemetry-proto
  * v1development), over OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, into otlp receiver →
  * otlp (gRPC) and otlphttp (protobuf and JSON) exporters → loopback servers that decode what
- * they get with the same protos.
+ * they get with the same protos. A second receiver's pipeline runs resourcedetection (env) and
+ * filter, as the OpenTelemetry demo's collector does, and hands on through a forward connector.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Client, credentials, Metadata, Server, ServerCredentials, type ServiceError } from '@grpc/grpc-js';
@@ -117,9 +118,12 @@ let httpSink: HttpServer;
 let summit: SummitProcess;
 let httpIn = '';
 let grpcIn = '';
+let filteredIn = '';
+/** What the env detector finds: Summit runs with OTEL_RESOURCE_ATTRIBUTES set to these. */
+const DETECTED = { 'deployment.environment.name': 'e2e', 'host.name': 'profiler-host' };
 
 beforeAll(async () => {
-  const [sinkGrpc, sinkHttp, inGrpc, inHttp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [sinkGrpc, sinkHttp, inGrpc, inHttp, inFiltered] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   grpcSink = new Server();
   grpcSink.addService(
     { Export: { path: GRPC_PATH, requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
@@ -137,6 +141,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => httpSink.listen(sinkHttp, '127.0.0.1', r));
   httpIn = `http://127.0.0.1:${inHttp}`;
   grpcIn = `127.0.0.1:${inGrpc}`;
+  filteredIn = `http://127.0.0.1:${inFiltered}`;
   const config = writeFile(
     tempDir(),
     'summit.yaml',
@@ -145,9 +150,24 @@ beforeAll(async () => {
     protocols:
       grpc: {endpoint: "${grpcIn}"}
       http: {endpoint: "127.0.0.1:${inHttp}"}
+  otlp/filtered:
+    protocols:
+      http: {endpoint: "127.0.0.1:${inFiltered}"}
 processors:
   memory_limiter: {check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20}
+  resource_detection: {detectors: [env]}
+  filter/sanitize_profiles:
+    error_mode: ignore
+    profiles:
+      resource:
+        - 'attributes["service.name"] == "profiler-self"'
+      profile:
+        - 'IsMatch(resource.attributes["service.name"], "containerd-shim-.*")'
+        - 'attributes["thread.name"] == "gc" and sample_type.type == "cpu"'
+connectors:
+  forward:
 exporters:
+  otlphttp/filtered: {profiles_endpoint: "http://127.0.0.1:${sinkHttp}/filtered", compression: none}
   otlp_grpc/out: {endpoint: "127.0.0.1:${sinkGrpc}", tls: {insecure: true}, sending_queue: {enabled: false}}
   otlphttp/proto: {endpoint: "http://127.0.0.1:${sinkHttp}", compression: none}
   otlphttp/json: {profiles_endpoint: "http://127.0.0.1:${sinkHttp}/json", encoding: json, compression: none}
@@ -159,9 +179,17 @@ service:
       receivers: [otlp]
       processors: [memory_limiter]
       exporters: [otlp_grpc/out, otlphttp/proto, otlphttp/json, debug]
+    profiles/sanitize:
+      receivers: [otlp/filtered]
+      processors: [resource_detection, filter/sanitize_profiles, memory_limiter]
+      exporters: [forward]
+    profiles/forwarded:
+      receivers: [forward]
+      exporters: [otlphttp/filtered]
 `,
   );
-  summit = new SummitProcess(['--config', config, '--feature-gates=service.profilesSupport']);
+  const env = { OTEL_RESOURCE_ATTRIBUTES: Object.entries(DETECTED).map(([k, v]) => `${k}=${v}`).join(',') };
+  summit = new SummitProcess(['--config', config, '--feature-gates=service.profilesSupport'], { env });
   await summit.waitForLog(/Everything is ready/);
 }, 30_000);
 
@@ -250,6 +278,79 @@ describe('OTLP profiles through summit', () => {
     const res2 = await post(JSON.stringify(badJson), 'application/json');
     expect(res2.status).toBe(400);
     expect(await res2.json()).toMatchObject({ code: 3, message: expect.stringContaining('dictionary.stackTable[1].locationIndices[0]: expected a 32-bit integer') });
+  });
+});
+
+describe('profiles through resourcedetection, filter and a forward connector (the OpenTelemetry demo\'s profiles pipeline)', () => {
+  const resourceOf = (service: string) => ({
+    attributes: [
+      { key: 'service.name', value: { stringValue: service } },
+      { key: 'case', value: { stringValue: 'filter' } },
+    ],
+  });
+  /** A profile of one sample, of a thread (an index into the attribute table), cpu time unless said otherwise. */
+  const profile = (id: string, thread: number, sampleType = { typeStrindex: 1, unitStrindex: 2 }) => ({
+    sampleType,
+    timeUnixNano: '1767225600000000000',
+    durationNano: '10000000000',
+    profileId: Buffer.from(id.repeat(32), 'hex'),
+    attributeIndices: [thread],
+    samples: [{ stackIndex: 1, values: ['10000000'] }],
+  });
+  const ALLOC = { typeStrindex: 7, unitStrindex: 8 };
+  const scoped = (...profiles: object[]) => [{ scope: { name: 'ebpf-profiler', version: '0.1' }, profiles }];
+  /** checkout: cpu profiles of threads main and gc, an allocation profile of gc; a containerd shim; the profiler itself. */
+  const filterRequest = () => ({
+    resourceProfiles: [
+      { resource: resourceOf('checkout'), scopeProfiles: scoped(profile('1', 1), profile('2', 2), profile('3', 2, ALLOC)) },
+      { resource: resourceOf('containerd-shim-runc-v2'), scopeProfiles: scoped(profile('4', 1)) },
+      { resource: resourceOf('profiler-self'), scopeProfiles: scoped(profile('5', 1)) },
+    ],
+    dictionary: {
+      stringTable: ['', 'cpu', 'nanoseconds', 'main', 'gc', 'app.go', 'thread.name', 'alloc_space', 'bytes'],
+      attributeTable: [{}, { keyStrindex: 6, value: { stringValue: 'main' } }, { keyStrindex: 6, value: { stringValue: 'gc' } }],
+      functionTable: [{}, { nameStrindex: 3, filenameStrindex: 5 }],
+      locationTable: [{}, { lines: [{ functionIndex: 1, line: '12' }] }],
+      stackTable: [{}, { locationIndices: [1] }],
+    },
+  });
+
+  it('drops a profile by a profile condition and resources by a resource condition and 047\'s condition, stamps the detected resource, and forwards the rest byte for byte', async () => {
+    const res = await fetch(`${filteredIn}/v1development/profiles`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: new Uint8Array(encode(filterRequest())),
+    });
+    expect(res.status).toBe(200);
+    const body = await until('the forwarded pipeline\'s otlphttp exporter', () => httpReceived.find((r) => r.path === '/filtered')?.body);
+
+    // what upstream would send on: checkout alone, its gc cpu profile gone, the env detector's attributes added
+    const expected = filterRequest();
+    const checkout = expected.resourceProfiles[0];
+    const [kept1, , kept3] = checkout.scopeProfiles[0].profiles;
+    checkout.scopeProfiles[0].profiles = [kept1, kept3];
+    checkout.resource.attributes.push(...Object.entries(DETECTED).map(([key, v]) => ({ key, value: { stringValue: v } })));
+    expected.resourceProfiles = [checkout];
+    expect(decode(body)).toEqual(decode(encode(expected)));
+    // and as the same bytes: the kept profiles and the dictionary are passed on as they arrived
+    expect(Buffer.from(body).equals(encode(expected))).toBe(true);
+    expect(httpReceived.filter((r) => r.path === '/filtered')).toHaveLength(1);
+  });
+
+  it('forwards nothing for a request filtered down to nothing, and still answers 200', async () => {
+    const before = httpReceived.length;
+    const onlyDropped = { ...filterRequest(), resourceProfiles: filterRequest().resourceProfiles.slice(1) };
+    const res = await fetch(`${filteredIn}/v1development/profiles`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(encode(onlyDropped)) });
+    expect(res.status).toBe(200);
+    // a request that does pass, sent after it, is the next thing the sink sees
+    const marker = filterRequest();
+    marker.resourceProfiles = [marker.resourceProfiles[0]];
+    marker.resourceProfiles[0].resource.attributes[1].value.stringValue = 'after-empty';
+    await fetch(`${filteredIn}/v1development/profiles`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(encode(marker)) });
+    await until('the marker request', () => httpReceived.slice(before).find((r) => r.path === '/filtered'));
+    const next = httpReceived.slice(before).filter((r) => r.path === '/filtered');
+    expect(next).toHaveLength(1);
+    expect(caseOf(decode(next[0].body))).toBe('after-empty');
   });
 });
 

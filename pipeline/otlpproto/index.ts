@@ -12,6 +12,7 @@ import { decodeProfiles, encodeProfiles } from './profiles.js';
 import { decodeTraces, encodeTraces } from './traces.js';
 
 export { MAX_VALUE_DEPTH, OtlpProtoError } from './errors.js';
+export { dictionaryTables, profileFields, type DictionaryAttribute, type DictionaryTables, type ProfileFields, type ValueType } from './profile-fields.js';
 export { DecodeLimitError, NO_DECODE_LIMITS, type DecodeLimit, type DecodeLimits } from '../decode-limits.js';
 export {
   EXPORT_METHOD,

@@ -273,7 +273,9 @@ class Compiler {
     const set = (it: unknown, v: Value): void => {
       if (v !== null && isAnyValue(v)) setIndexed(base(it), keys, cloneAnyValue(v));
     };
-    if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys), set };
+    // a read-only path stays read-only inside too (its value may be shared or computed)
+    const settable = spec.set !== undefined;
+    if (spec.index === 'value') return { get: (it) => indexValue(base(it), keys), set: settable ? set : undefined };
     const first = keys[0].value;
     if (typeof first !== 'string') this.fail(keys[0].col, `${name} is a map: index it with a string key, e.g. ${name}["key"]`);
     const rest = keys.slice(1);
@@ -283,9 +285,11 @@ class Compiler {
           const v = (base(it) as Attributes).get(first);
           return v === undefined ? null : v;
         },
-        set: (it, v) => {
-          if (v !== null && isAnyValue(v)) (base(it) as Attributes).set(first, cloneAnyValue(v));
-        },
+        set: settable
+          ? (it, v) => {
+              if (v !== null && isAnyValue(v)) (base(it) as Attributes).set(first, cloneAnyValue(v));
+            }
+          : undefined,
       };
     }
     return {
@@ -293,7 +297,7 @@ class Compiler {
         const v = (base(it) as Attributes).get(first);
         return v === undefined ? null : indexValue(v, rest);
       },
-      set,
+      set: settable ? set : undefined,
     };
   }
 

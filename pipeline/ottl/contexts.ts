@@ -6,13 +6,16 @@ import type {
   LogRecord,
   Metric,
   NumberDataPoint,
+  Profile,
   Resource,
   Span,
   SpanEvent,
   SummaryDataPoint,
 } from '../model.js';
 import { cloneAnyValue } from '../model-ops.js';
+import { dictionaryTables, profileFields, type ValueType } from '../otlpproto/profile-fields.js';
 import { METRIC_TYPE_VALUE } from './enums.js';
+import { OttlRuntimeError } from './errors.js';
 import { OttlTime, UTC } from './time.js';
 import { isAnyValue, toStringLike, type Value } from './values.js';
 
@@ -73,6 +76,19 @@ export interface DataPointItem {
   resource: Resource;
 }
 
+/**
+ * A profile is kept as its protobuf bytes (see the model); its paths decode the fields they need
+ * on first use, and resolve indexes through the batch's dictionary.
+ */
+export interface ProfileItem {
+  cache?: Attributes;
+  profile: Profile;
+  /** The batch's ProfilesDictionary bytes ({@link Profiles.dictionary}), which the profile indexes into. */
+  dictionary: Uint8Array;
+  scope: InstrumentationScope;
+  resource: Resource;
+}
+
 export interface ContextItems {
   resource: ResourceItem;
   scope: ScopeItem;
@@ -81,11 +97,12 @@ export interface ContextItems {
   log: LogItem;
   metric: MetricItem;
   datapoint: DataPointItem;
+  profile: ProfileItem;
 }
 
 /** Context names as the filter processor's config uses them. */
 export type OttlContext = keyof ContextItems;
-export const OTTL_CONTEXTS: readonly OttlContext[] = ['resource', 'scope', 'span', 'spanevent', 'log', 'metric', 'datapoint'];
+export const OTTL_CONTEXTS: readonly OttlContext[] = ['resource', 'scope', 'span', 'spanevent', 'log', 'metric', 'datapoint', 'profile'];
 
 export interface PathSpec<T> {
   get: (item: T) => Value;
@@ -121,11 +138,11 @@ const int = <T>(f: (it: T) => number, w?: (it: T, v: number) => void): PathSpec<
 });
 /**
  * A timestamp as upstream offers it: `<name>_unix_nano` (int) and `<name>` (a time in UTC, as
- * pdata's AsTime), each settable with its own type.
+ * pdata's AsTime), each settable with its own type when `w` is given.
  */
-function timestamp<T>(add: Add<T>, name: string, f: (it: T) => bigint, w: (it: T, v: bigint) => void): void {
-  add(`${name}_unix_nano`, { get: f, set: (it, v) => typeof v === 'bigint' && w(it, v) });
-  add(name, { get: (it) => new OttlTime(f(it), UTC), set: (it, v) => v instanceof OttlTime && v.unixNano >= 0n && w(it, v.unixNano) });
+function timestamp<T>(add: Add<T>, name: string, f: (it: T) => bigint, w?: (it: T, v: bigint) => void): void {
+  add(`${name}_unix_nano`, { get: f, set: w && ((it, v) => typeof v === 'bigint' && w(it, v)) });
+  add(name, { get: (it) => new OttlTime(f(it), UTC), set: w && ((it, v) => v instanceof OttlTime && v.unixNano >= 0n && w(it, v.unixNano)) });
 }
 const attrMap = <T>(f: (it: T) => Attributes, w?: (it: T, v: Attributes) => void): PathSpec<T> => ({
   get: f,
@@ -284,6 +301,62 @@ function dataPointPaths(add: Add<DataPointItem>): void {
   }
 }
 
+/**
+ * The profile's own paths, as upstream's ottlprofile context names them. Read-only: no Summit
+ * component changes profiles, which pass on as the bytes they arrived as.
+ */
+function profilePaths(add: Add<ProfileItem>): void {
+  const f = (it: ProfileItem) => profileFields(it.profile);
+  idPaths(add, 'profile_id', (it) => f(it).profileId, 16);
+  add('attributes', { get: profileAttributes, index: 'map' });
+  add('attribute_indices', { get: (it) => f(it).attributeIndices.map(toInt), index: 'value' });
+  add('dropped_attributes_count', int((it) => f(it).droppedAttributesCount));
+  timestamp(add, 'time', (it) => f(it).timeUnixNano);
+  // upstream reads both as int64 nanoseconds
+  const duration = (it: ProfileItem): bigint => BigInt.asIntN(64, f(it).durationNano);
+  add('duration_unix_nano', { get: duration });
+  add('duration', { get: duration });
+  add('period', { get: (it) => f(it).period });
+  for (const [name, of] of [
+    ['sample_type', (it: ProfileItem) => f(it).sampleType],
+    ['period_type', (it: ProfileItem) => f(it).periodType],
+  ] as const) {
+    for (const part of ['type', 'unit'] as const) {
+      const index = (vt: ValueType): number => (part === 'type' ? vt.typeStrindex : vt.unitStrindex);
+      add(`${name}.${part}`, str((it) => dictionaryString(it, index(of(it)), `${name}.${part}`)));
+    }
+  }
+  add('original_payload_format', str((it) => f(it).originalPayloadFormat));
+  add('original_payload', { get: (it) => f(it).originalPayload });
+}
+
+function dictionaryString(it: ProfileItem, index: number, path: string): string {
+  const { strings } = dictionaryTables(it.dictionary);
+  if (index < 0 || index >= strings.length) throw new OttlRuntimeError(`path "${path}" with strindex ${index} is out of range (the dictionary has ${strings.length} strings)`);
+  return strings[index];
+}
+
+const profileAttributesMemo = new WeakMap<Profile, { dictionary: Uint8Array; attributes: Attributes }>();
+
+/** pprofile's FromAttributeIndices: each index names a key (through the string table) and a value. */
+function profileAttributes(it: ProfileItem): Attributes {
+  const known = profileAttributesMemo.get(it.profile);
+  if (known?.dictionary === it.dictionary) return known.attributes;
+  const { strings, attributes: table } = dictionaryTables(it.dictionary);
+  const attributes: Attributes = new Map();
+  profileFields(it.profile).attributeIndices.forEach((index, i) => {
+    const entry = table[index];
+    if (!entry) throw new OttlRuntimeError(`profile attribute_indices[${i}] is ${index}, outside the dictionary's attribute_table (${table.length} entries)`);
+    const key = strings[entry.keyStrindex];
+    if (key === undefined) {
+      throw new OttlRuntimeError(`the dictionary's attribute_table[${index}] has key_strindex ${entry.keyStrindex}, outside its string_table (${strings.length} strings)`);
+    }
+    attributes.set(key, entry.value);
+  });
+  profileAttributesMemo.set(it.profile, { dictionary: it.dictionary, attributes });
+  return attributes;
+}
+
 function table<T>(build: (add: Add<T>, alias: Add<T>) => void): PathTable<T> {
   const t: PathTable<T> = { paths: new Map(), aliases: new Map() };
   build(
@@ -338,6 +411,10 @@ export const CONTEXT_PATHS: { [C in OttlContext]: PathTable<ContextItems[C]> } =
   datapoint: table<DataPointItem>((add, alias) => {
     dataPointPaths(add);
     metricPaths(add, 'metric.', (it) => it.metric);
+    resourceAndScope(add, alias);
+  }),
+  profile: table<ProfileItem>((add, alias) => {
+    profilePaths(add);
     resourceAndScope(add, alias);
   }),
 };

@@ -41,6 +41,7 @@ export const CONTEXT_ENUMS = {
   log: SEVERITY_ENUMS,
   metric: METRIC_ENUMS,
   datapoint: METRIC_ENUMS,
+  profile: {} as Record<string, bigint>,
 } as const;
 
 /** The model's metric data type tags mapped to METRIC_DATA_TYPE_* values. */

@@ -9,6 +9,7 @@ export {
   type LogItem,
   type MetricItem,
   type OttlContext,
+  type ProfileItem,
   type ResourceItem,
   type ScopeItem,
   type SpanEventItem,

@@ -13,6 +13,7 @@ const PREFIX_CONTEXT: Record<string, OttlContext> = {
   log: 'log',
   metric: 'metric',
   datapoint: 'datapoint',
+  profile: 'profile',
 };
 
 function visitValue(v: ValueNode, out: Set<string>): void {

@@ -10,7 +10,9 @@ import {
   type Span,
   type SpanEvent,
 } from '../model.js';
-import { compileCondition } from './compile.js';
+import { decodeProfiles as decodeProfilesJson } from '../otlpjson/index.js';
+import { compileCondition, compileStatement } from './compile.js';
+import { OttlParseError, OttlRuntimeError } from './errors.js';
 import { describePaths, type ContextItems, type DataPointItem, type OttlContext } from './contexts.js';
 import type { AnyValue as Value } from '../model.js';
 
@@ -406,5 +408,89 @@ describe('datapoint context', () => {
   it('knows metric enums but not span enums', () => {
     expect(compileCondition('metric.type == METRIC_DATA_TYPE_SUM', 'datapoint')(intPoint)).toBe(true);
     expect(() => compileCondition('metric.type == SPAN_KIND_SERVER', 'datapoint')).toThrow(/unknown enum SPAN_KIND_SERVER; the datapoint context knows/);
+  });
+});
+
+describe('profile context', () => {
+  const PROFILE_ID = '0123456789abcdef0123456789abcdef';
+  /** One profile with every field its paths read, and the dictionary they resolve through. */
+  const request = (profile: Record<string, unknown>, dictionary: Record<string, unknown>) =>
+    decodeProfilesJson({ resourceProfiles: [{ resource: {}, scopeProfiles: [{ scope: {}, profiles: [profile] }] }], dictionary });
+  const DICTIONARY = {
+    stringTable: ['', 'cpu', 'nanoseconds', 'thread.name', 'process.pid', 'wall'],
+    attributeTable: [{}, { keyStrindex: 3, value: { stringValue: 'main' } }, { keyStrindex: 4, value: { intValue: '42' } }],
+  };
+  const FULL = {
+    sampleType: { typeStrindex: 1, unitStrindex: 2 },
+    samples: [{ stackIndex: 0, values: ['5'] }],
+    timeUnixNano: '1767225600000000001',
+    durationNano: '10000000000',
+    periodType: { typeStrindex: 5, unitStrindex: 2 },
+    period: '10000000',
+    profileId: PROFILE_ID,
+    droppedAttributesCount: 3,
+    originalPayloadFormat: 'pprof',
+    originalPayload: Buffer.from([1, 2, 3]).toString('base64'),
+    attributeIndices: [1, 2],
+  };
+  const itemOf = (profiles: ReturnType<typeof decodeProfilesJson>): ContextItems['profile'] => ({
+    profile: profiles.resourceProfiles[0].scopeProfiles[0].profiles[0],
+    dictionary: profiles.dictionary,
+    scope,
+    resource,
+  });
+
+  it('reads every path from the profile bytes, resolving attributes and value types through the dictionary', () => {
+    const item = itemOf(request(FULL, DICTIONARY));
+    const before = Buffer.from(item.profile.encoded);
+    checkContext('profile', item, {
+      profile_id: hexBytes(PROFILE_ID),
+      'profile_id.string': PROFILE_ID,
+      'attributes["thread.name"]': 'main',
+      attribute_indices: { list: 2 },
+      dropped_attributes_count: 3n,
+      time_unix_nano: 1_767_225_600_000_000_001n,
+      time: { time: 1_767_225_600_000_000_001n },
+      duration_unix_nano: 10_000_000_000n,
+      duration: 10_000_000_000n,
+      period: 10_000_000n,
+      'sample_type.type': 'cpu',
+      'sample_type.unit': 'nanoseconds',
+      'period_type.type': 'wall',
+      'period_type.unit': 'nanoseconds',
+      original_payload_format: 'pprof',
+      original_payload: Uint8Array.from([1, 2, 3]),
+      ...RESOURCE_AND_SCOPE,
+    });
+    checkPath('profile', item, 'profile.attributes["process.pid"]', 42n);
+    checkPath('profile', item, 'profile.attributes', { map: 2 });
+    checkPath('profile', item, 'profile.attribute_indices[1]', 2n);
+    checkPath('profile', item, 'attributes["absent"]', null);
+    expect(Buffer.from(item.profile.encoded)).toEqual(before);
+  });
+
+  it('reads a profile without fields as upstream: zero id, zero times, the string at index 0, no attributes', () => {
+    const item = itemOf(request({}, DICTIONARY));
+    checkPath('profile', item, 'profile_id.string', '0'.repeat(32));
+    checkPath('profile', item, 'time_unix_nano', 0n);
+    checkPath('profile', item, 'sample_type.type', '');
+    checkPath('profile', item, 'attributes', { map: 0 });
+    expect(compileCondition('Len(original_payload) == 0', 'profile')(item)).toBe(true);
+  });
+
+  it('fails at run time, naming the index, when the profile points outside the dictionary', () => {
+    const item = itemOf(request({ attributeIndices: [7], sampleType: { typeStrindex: 9 } }, DICTIONARY));
+    expect(() => compileCondition('attributes["thread.name"] == "main"', 'profile')(item)).toThrow(
+      new OttlRuntimeError("profile attribute_indices[0] is 7, outside the dictionary's attribute_table (3 entries)", 'attributes["thread.name"] == "main"'),
+    );
+    expect(() => compileCondition('sample_type.type == "cpu"', 'profile')(item)).toThrow(/path "sample_type.type" with strindex 9 is out of range \(the dictionary has 6 strings\)/);
+    const noDictionary = itemOf(request({ sampleType: {} }, {}));
+    expect(() => compileCondition('sample_type.unit == ""', 'profile')(noDictionary)).toThrow(/strindex 0 is out of range \(the dictionary has 0 strings\)/);
+  });
+
+  it('is read-only: no statement can target a profile path', () => {
+    expect(() => compileStatement('set(attributes["k"], "v")', 'profile')).toThrow(OttlParseError);
+    expect(() => compileStatement('set(profile.original_payload_format, "x")', 'profile')).toThrow(OttlParseError);
+    expect(() => compileCondition('sample == 1', 'profile')).toThrow(/unknown path "sample" in the profile context; valid paths: profile_id, profile_id.string, attributes\[...\]/);
   });
 });

@@ -24,7 +24,7 @@ export interface CountConfig {
   metrics?: MetricInfos | null;
   datapoints?: MetricInfos | null;
   logs?: MetricInfos | null;
-  /** Accepted so upstream configs load; Summit has no profiles signal, so these never count. */
+  /** Accepted so upstream configs load; the count connector does not take profiles (yet), so these never count. */
   profiles?: MetricInfos | null;
 }
 
@@ -93,7 +93,7 @@ export const countConfigSchema: JSONSchema = {
     metrics: section('metrics'),
     datapoints: section('metric data points'),
     logs: section('log records'),
-    profiles: { ...section('profiles'), description: 'accepted for compatibility with upstream configs; Summit has no profiles signal, so these never count' },
+    profiles: { ...section('profiles'), description: 'accepted for compatibility with upstream configs; the count connector does not take profiles (yet), so these never count' },
   },
 };
 

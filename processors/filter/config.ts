@@ -17,7 +17,6 @@ export interface FilterConfig {
   metrics?: { resource?: string[]; metric?: string[]; datapoint?: string[] } & LegacyMatch;
   /** The legacy span match config (logs and metrics have theirs under `include` / `exclude` of their section). */
   spans?: LegacyMatch;
-  /** Accepted so upstream configs load; Summit has no profiles signal, so never evaluated. */
   profiles?: { resource?: string[]; profile?: string[] };
   trace_conditions?: FlatEntry[];
   log_conditions?: FlatEntry[];
@@ -30,11 +29,8 @@ export type FlatEntry = string | { context?: string; conditions?: string[]; erro
 
 type Section = 'traces' | 'logs' | 'metrics' | 'profiles';
 
-/**
- * Every condition list of the config, where it sits, and the OTTL context it is compiled in.
- * `context: undefined` lists are only syntax-checked (profiles: no such signal in Summit).
- */
-export const CONDITION_LISTS: readonly { section: Section; key: string; context: OttlContext | undefined }[] = [
+/** Every condition list of the config, where it sits, and the OTTL context it is compiled in. */
+export const CONDITION_LISTS: readonly { section: Section; key: string; context: OttlContext }[] = [
   { section: 'traces', key: 'resource', context: 'resource' },
   { section: 'traces', key: 'span', context: 'span' },
   { section: 'traces', key: 'spanevent', context: 'spanevent' },
@@ -43,8 +39,8 @@ export const CONDITION_LISTS: readonly { section: Section; key: string; context:
   { section: 'metrics', key: 'resource', context: 'resource' },
   { section: 'metrics', key: 'metric', context: 'metric' },
   { section: 'metrics', key: 'datapoint', context: 'datapoint' },
-  { section: 'profiles', key: 'resource', context: undefined },
-  { section: 'profiles', key: 'profile', context: undefined },
+  { section: 'profiles', key: 'resource', context: 'resource' },
+  { section: 'profiles', key: 'profile', context: 'profile' },
 ];
 
 export function conditionsOf(config: FilterConfig, section: Section, key: string): string[] {
@@ -107,10 +103,9 @@ export const configSchema: JSONSchema = {
     profiles: {
       type: 'object',
       additionalProperties: false,
-      description: 'accepted for compatibility with upstream configs; Summit has no profiles signal, so these conditions never run',
       properties: {
-        resource: conditions('resource', 'attributes["service.name"] == "noisy"'),
-        profile: { type: 'array', items: { type: 'string' }, description: 'profile conditions (syntax-checked only)' },
+        resource: RESOURCE,
+        profile: conditions('profile', 'original_payload_format == "jfr"'),
       },
     },
   },

@@ -82,7 +82,7 @@ function sampleTraces(): Traces {
 
 describe('factory', () => {
   it('declares the upstream identity', () => {
-    expect(filterProcessorFactory).toMatchObject({ type: 'filter', kind: 'processor', signals: ['traces', 'metrics', 'logs'], stability: 'alpha' });
+    expect(filterProcessorFactory).toMatchObject({ type: 'filter', kind: 'processor', signals: ['traces', 'metrics', 'logs', 'profiles'], stability: 'alpha' });
   });
 
   it('has a closed schema with upstream keys and defaults', () => {

@@ -1,5 +1,5 @@
-import type { Logs, Metrics, ResourceLogs, ResourceMetrics, ResourceSpans, Traces } from '../../pipeline/index.js';
-import type { DataPointItem, LogItem, MetricItem, Predicate, ResourceItem, SpanEventItem, SpanItem } from '../../pipeline/ottl/index.js';
+import type { Logs, Metrics, Profiles, ResourceLogs, ResourceMetrics, ResourceProfiles, ResourceSpans, Traces } from '../../pipeline/index.js';
+import type { DataPointItem, LogItem, MetricItem, Predicate, ProfileItem, ResourceItem, SpanEventItem, SpanItem } from '../../pipeline/ottl/index.js';
 
 /**
  * Keeps the elements `keep` accepts, compacting the array in place: the batch is mutated, not
@@ -16,6 +16,7 @@ function retain<T>(arr: T[], keep: (x: T) => boolean): void {
 
 const spansIn = (rs: ResourceSpans): number => rs.scopeSpans.reduce((n, ss) => n + ss.spans.length, 0);
 const recordsIn = (rl: ResourceLogs): number => rl.scopeLogs.reduce((n, sl) => n + sl.logRecords.length, 0);
+const samplesIn = (rp: ResourceProfiles): number => rp.scopeProfiles.reduce((n, sp) => n + sp.profiles.reduce((k, p) => k + p.sampleCount, 0), 0);
 const pointsIn = (rm: ResourceMetrics): number =>
   rm.scopeMetrics.reduce((n, sm) => n + sm.metrics.reduce((k, m) => k + m.data.dataPoints.length, 0), 0);
 
@@ -135,6 +136,43 @@ export function filterMetrics(data: Metrics, f: MetricsFilter): number {
       return sm.metrics.length > 0;
     });
     return rm.scopeMetrics.length > 0;
+  });
+  return dropped;
+}
+
+export interface ProfilesFilter {
+  resource?: Predicate<ResourceItem>;
+  profile?: Predicate<ProfileItem>;
+}
+
+/**
+ * Drops matching resources and profiles; removes emptied scopes and resources. The profiles
+ * kept, and the dictionary, stay the bytes they arrived as (entries only the dropped profiles
+ * used stay in the dictionary, as upstream leaves them). Returns samples dropped, which is how
+ * upstream counts filtered profiles.
+ */
+export function filterProfiles(data: Profiles, f: ProfilesFilter): number {
+  let dropped = 0;
+  const item = { profile: undefined, dictionary: data.dictionary, scope: undefined, resource: undefined } as unknown as ProfileItem;
+  const { resource: dropResource, profile: dropProfile } = f;
+  retain(data.resourceProfiles, (rp) => {
+    item.resource = rp.resource;
+    if (dropResource?.(item)) {
+      dropped += samplesIn(rp);
+      return false;
+    }
+    if (!dropProfile) return rp.scopeProfiles.length > 0;
+    retain(rp.scopeProfiles, (sp) => {
+      item.scope = sp.scope;
+      retain(sp.profiles, (profile) => {
+        item.profile = profile;
+        if (!dropProfile(item)) return true;
+        dropped += profile.sampleCount;
+        return false;
+      });
+      return sp.profiles.length > 0;
+    });
+    return rp.scopeProfiles.length > 0;
   });
   return dropped;
 }

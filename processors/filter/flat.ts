@@ -11,10 +11,11 @@ type Entry = string | { context?: string; conditions?: string[]; error_mode?: st
 export type FlatKey = 'trace_conditions' | 'log_conditions' | 'metric_conditions' | 'profile_conditions';
 
 /** Per flat key: the section its conditions join, and the list each context's conditions go to. */
-const PLACES: Record<Exclude<FlatKey, 'profile_conditions'>, { section: 'traces' | 'logs' | 'metrics'; lists: Partial<Record<OttlContext, string>> }> = {
+const PLACES: Record<FlatKey, { section: 'traces' | 'logs' | 'metrics' | 'profiles'; lists: Partial<Record<OttlContext, string>> }> = {
   trace_conditions: { section: 'traces', lists: { resource: 'resource', span: 'span', spanevent: 'spanevent' } },
   log_conditions: { section: 'logs', lists: { resource: 'resource', log: 'log_record' } },
   metric_conditions: { section: 'metrics', lists: { resource: 'resource', metric: 'metric', datapoint: 'datapoint' } },
+  profile_conditions: { section: 'profiles', lists: { resource: 'resource', profile: 'profile' } },
 };
 
 const entrySchema = {
@@ -59,10 +60,6 @@ export function withFlatConditions(config: FilterConfig): { config: FilterConfig
     });
     delete out[key];
   }
-  // profiles: no such signal in Summit; syntax-checked as the profiles section is
-  const profiles = (config.profile_conditions ?? []).flatMap((e) => (typeof e === 'string' ? [e] : (e.conditions ?? [])));
-  if (profiles.length) out.profiles = { ...out.profiles, profile: [...(out.profiles?.profile ?? []), ...profiles] };
-  delete out.profile_conditions;
   return { config: out, problems };
 }
 

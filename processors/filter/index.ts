@@ -1,23 +1,17 @@
 import {
+  wiredSignals,
   type ComponentFactory,
   type ComponentInstance,
   type Consumer,
   type CreateContext,
   type NextConsumers,
+  type PipelineSignal,
   type Signal,
   type SignalData,
 } from '../../pipeline/index.js';
-import {
-  compileCondition,
-  compileConditions,
-  OttlParseError,
-  parseCondition,
-  type ContextItems,
-  type OttlContext,
-  type Predicate,
-} from '../../pipeline/ottl/index.js';
+import { compileCondition, compileConditions, OttlParseError, type ContextItems, type OttlContext, type Predicate } from '../../pipeline/ottl/index.js';
 import { CONDITION_LISTS, conditionsOf, configSchema, DEFAULT_ERROR_MODE, type FilterConfig } from './config.js';
-import { filterLogs, filterMetrics, filterTraces } from './filter.js';
+import { filterLogs, filterMetrics, filterProfiles, filterTraces } from './filter.js';
 import { OttlErrors } from '../internal/ottl-errors.js';
 import { withFlatConditions } from './flat.js';
 import { compileLegacy, legacyProblems, type LegacyMatch } from './legacy.js';
@@ -30,8 +24,7 @@ function validate(raw: FilterConfig): { path: string; message: string }[] {
   for (const { section, key, context } of CONDITION_LISTS) {
     conditionsOf(config, section, key).forEach((condition, i) => {
       try {
-        if (context) compileCondition(condition, context);
-        else parseCondition(condition);
+        compileCondition(condition, context);
       } catch (err) {
         if (!(err instanceof OttlParseError)) throw err;
         problems.push({ path: `${section}.${key}[${i}]`, message: err.message });
@@ -61,15 +54,18 @@ function legacyOf(config: FilterConfig, signal: Signal): LegacyMatch | undefined
 }
 
 // The Collector's metric names (otelcol_processor_filter_spans.filtered, ...) as Prometheus shows them.
-const FILTERED_METRIC: Record<Signal, [name: string, help: string]> = {
+// Profiles count their samples, as upstream's profiles.filtered does.
+const FILTERED_METRIC: Record<PipelineSignal, [name: string, help: string]> = {
   traces: ['otelcol_processor_filter_spans_filtered_total', 'Number of spans dropped by the filter processor'],
   logs: ['otelcol_processor_filter_logs_filtered_total', 'Number of logs dropped by the filter processor'],
   metrics: ['otelcol_processor_filter_datapoints_filtered_total', 'Number of metric data points dropped by the filter processor'],
+  profiles: ['otelcol_processor_filter_profiles_filtered_total', 'Number of profiles dropped by the filter processor'],
 };
 
-function isEmpty(signal: Signal, data: SignalData[Signal]): boolean {
+function isEmpty(signal: PipelineSignal, data: SignalData[PipelineSignal]): boolean {
   if (signal === 'traces') return (data as SignalData['traces']).resourceSpans.length === 0;
   if (signal === 'logs') return (data as SignalData['logs']).resourceLogs.length === 0;
+  if (signal === 'profiles') return (data as SignalData['profiles']).resourceProfiles.length === 0;
   return (data as SignalData['metrics']).resourceMetrics.length === 0;
 }
 
@@ -82,7 +78,7 @@ function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): Com
   const errors = new OttlErrors(`filter processor ${ctx.id}`, ctx.logger, 'filter conditions failed to evaluate; treated as not matching');
   const onError = errors.onError(errorMode);
 
-  const compile = <C extends OttlContext>(section: 'traces' | 'logs' | 'metrics', key: string, context: C): Predicate<ContextItems[C]> | undefined => {
+  const compile = <C extends OttlContext>(section: 'traces' | 'logs' | 'metrics' | 'profiles', key: string, context: C): Predicate<ContextItems[C]> | undefined => {
     const sources = conditionsOf(config, section, key);
     return sources.length ? compileConditions(sources, context, { onError }) : undefined;
   };
@@ -97,15 +93,17 @@ function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): Com
     metric: compile('metrics', 'metric', 'metric') ?? compileLegacy('metrics', legacyOf(config, 'metrics')),
     datapoint: compile('metrics', 'datapoint', 'datapoint'),
   };
+  const profiles = { resource: compile('profiles', 'resource', 'resource'), profile: compile('profiles', 'profile', 'profile') };
   const any = (f: object): boolean => Object.values(f).some(Boolean);
 
-  const run: { [S in Signal]: ((data: SignalData[S]) => number) | undefined } = {
+  const run: { [S in PipelineSignal]: ((data: SignalData[S]) => number) | undefined } = {
     traces: any(traces) ? (d) => filterTraces(d, traces) : undefined,
     logs: any(logs) ? (d) => filterLogs(d, logs) : undefined,
     metrics: any(metrics) ? (d) => filterMetrics(d, metrics) : undefined,
+    profiles: any(profiles) ? (d) => filterProfiles(d, profiles) : undefined,
   };
 
-  const consumerFor = <S extends Signal>(signal: S): Consumer<S> => {
+  const consumerFor = <S extends PipelineSignal>(signal: S): Consumer<S> => {
     const downstream = next[signal] as Consumer<S> | undefined;
     if (!downstream) throw new Error(`filter processor ${ctx.id}: no next consumer for ${signal}`);
     const filter = run[signal] as ((data: SignalData[S]) => number) | undefined;
@@ -127,7 +125,7 @@ function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): Com
   };
 
   const consumers: NextConsumers = {};
-  for (const signal of ctx.signals) (consumers as Record<Signal, Consumer>)[signal] = consumerFor(signal);
+  for (const signal of wiredSignals(ctx)) (consumers as Record<PipelineSignal, Consumer<PipelineSignal>>)[signal] = consumerFor(signal);
   return { consumers, mutatesData: true };
 }
 
@@ -135,7 +133,7 @@ function create(ctx: CreateContext, raw: FilterConfig, next: NextConsumers): Com
 export const filterProcessorFactory: ComponentFactory<FilterConfig> = {
   type: 'filter',
   kind: 'processor',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'alpha',
   configSchema,
   validate,

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { permanentError } from '../../pipeline/errors.js';
-import type { Signal } from '../../pipeline/model.js';
+import type { PipelineSignal } from '../../pipeline/model.js';
 import { OttlRuntimeError } from '../../pipeline/ottl/index.js';
 
 export type ErrorMode = 'propagate' | 'ignore' | 'silent';
@@ -35,7 +35,7 @@ export class OttlErrors {
   }
 
   /** Evaluates one batch of `signal`: a failure that propagates becomes a permanent error; ignored ones are warned about once. */
-  run<T>(signal: Signal, evaluate: () => T): T {
+  run<T>(signal: PipelineSignal, evaluate: () => T): T {
     this.count = 0;
     this.first = undefined;
     let out: T;

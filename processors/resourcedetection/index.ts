@@ -1,6 +1,6 @@
-import type { ComponentFactory, Consumer, CreateContext, NextConsumers } from '../../pipeline/component.js';
+import { wiredSignals, type ComponentFactory, type Consumer, type CreateContext, type NextConsumers } from '../../pipeline/component.js';
 import { parseDuration } from '../../pipeline/duration.js';
-import type { Attributes, Resource, Signal, SignalData } from '../../pipeline/model.js';
+import type { Attributes, PipelineSignal, Resource, SignalData } from '../../pipeline/model.js';
 import { forEachResource } from '../../pipeline/walk.js';
 import { downstreamFor } from '../internal/downstream.js';
 import { compileGoRegex } from '../internal/goregex.js';
@@ -111,7 +111,7 @@ export function createResourceDetectionProcessor(ctx: CreateContext, config: Res
   const merge = (resource: Resource) => {
     for (const [k, v] of detected) if (override || !resource.attributes.has(k)) resource.attributes.set(k, v);
   };
-  const consumerFor = <S extends Signal>(signal: S): Consumer<S> => {
+  const consumerFor = <S extends PipelineSignal>(signal: S): Consumer<S> => {
     const downstream = downstreamFor(ctx.id, signal, next);
     return {
       async consume(data: SignalData[S]) {
@@ -121,7 +121,7 @@ export function createResourceDetectionProcessor(ctx: CreateContext, config: Res
     };
   };
   const consumers: NextConsumers = {};
-  for (const signal of ctx.signals) consumers[signal] = consumerFor(signal) as never;
+  for (const signal of wiredSignals(ctx)) consumers[signal] = consumerFor(signal) as never;
 
   return {
     consumers,
@@ -142,7 +142,7 @@ export const resourceDetectionProcessorFactory: ComponentFactory<ResourceDetecti
   type: 'resourcedetection',
   aliases: ['resource_detection'],
   kind: 'processor',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'beta',
   configSchema: resourceDetectionConfigSchema,
   validate: validateResourceDetectionConfig,

@@ -23,7 +23,7 @@ export interface TransformConfig {
   trace_statements?: StatementList;
   metric_statements?: StatementList;
   log_statements?: StatementList;
-  /** Accepted so upstream configs load; Summit has no profiles signal. */
+  /** Accepted so upstream configs load; the transform processor does not take profiles. */
   profile_statements?: StatementList;
   /** Accepted so upstream configs load; see README (log records keep sharing their resource). */
   flatten_data?: boolean;
@@ -72,7 +72,7 @@ export const configSchema: JSONSchema = {
     trace_statements: statementList('set(span.attributes["env"], "prod")'),
     metric_statements: statementList('convert_sum_to_gauge() where metric.name == "x"'),
     log_statements: statementList('set(log.severity_text, "FAIL") where log.body == "request failed"'),
-    profile_statements: { type: 'array', description: 'accepted for compatibility; Summit has no profiles signal, so these never run' },
+    profile_statements: { type: 'array', description: 'accepted for compatibility; the transform processor does not take profiles, so these never run' },
     flatten_data: { type: 'boolean', default: false, description: 'accepted for compatibility; not implemented (see README)' },
   },
 };

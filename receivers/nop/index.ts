@@ -4,7 +4,7 @@ import type { ComponentFactory } from '../../pipeline/index.js';
 export const nopReceiverFactory: ComponentFactory<Record<string, never>> = {
   type: 'nop',
   kind: 'receiver',
-  signals: ['traces', 'metrics', 'logs'],
+  signals: ['traces', 'metrics', 'logs', 'profiles'],
   stability: 'beta',
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   create: () => ({}),
