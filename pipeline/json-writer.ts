@@ -134,6 +134,7 @@ const scratch = new ScratchSink();
 
 /** `v` as JSON text in `flavour`. */
 export function anyValueJsonText(v: AnyValue, flavour: JsonFlavour): string {
+  scratch.pos = 0; // a value that threw midway (nested too deep for the stack) left its start behind
   writeAnyValueJson(v, scratch, flavour);
   return scratch.take();
 }

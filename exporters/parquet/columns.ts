@@ -200,7 +200,13 @@ export class Utf8Builder implements Builder, JsonSink {
   appendValue(v: AnyValue): void {
     if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return this.appendOrNull(valueText(v));
     this.ensureRows();
-    writeTypedJson(v, this);
+    const start = this.pos;
+    try {
+      writeTypedJson(v, this);
+    } catch (err) {
+      this.pos = start; // nothing of a value that failed midway may become part of the next row
+      throw err;
+    }
     this.offsets[++this.length] = this.pos;
   }
 
