@@ -20,4 +20,14 @@ describe('anyValueToJson', () => {
     ];
     for (const v of values) expect(anyValueToJson(v)).toBe(JSON.stringify(fromAnyValue(v)));
   });
+
+  it('keeps kvlist keys in their order, array-index keys too (an object would move those first)', () => {
+    const v = new Map<string, AnyValue>([
+      ['b', 1n],
+      ['2', 'two'],
+      ['__proto__', new Map<string, AnyValue>([['x', 'y'.repeat(100)]])],
+    ]);
+    expect(anyValueToJson(v)).toBe(`{"b":1,"2":"two","__proto__":{"x":"${'y'.repeat(100)}"}}`);
+    expect(JSON.parse(anyValueToJson(v))).toEqual(fromAnyValue(v));
+  });
 });

@@ -1,5 +1,5 @@
 import type { AnyValue } from './model.js';
-import { fromAnyValue } from './model-ops.js';
+import { anyValueJsonText, writeAscii, type JsonFlavour } from './json-writer.js';
 
 /** pcommon.ValueType.String(): upstream's name for an AnyValue's type. */
 export function anyValueTypeName(v: AnyValue): 'Empty' | 'Str' | 'Bool' | 'Int' | 'Double' | 'Bytes' | 'Slice' | 'Map' {
@@ -82,11 +82,24 @@ export function anyValueEqual(a: AnyValue, b: AnyValue): boolean {
   return true;
 }
 
+/** model-ops' fromAnyValue as a JSON flavour: int64 a number while exact, else its digits as a string; bytes base64. */
+const PLAIN: JsonFlavour = {
+  scalar(v, out) {
+    if (typeof v === 'bigint') {
+      const digits = v.toString();
+      writeAscii(v <= MAX_SAFE && v >= -MAX_SAFE ? digits : `"${digits}"`, out);
+    } else if (typeof v === 'number') writeAscii(Number.isFinite(v) ? String(v) : 'null', out);
+    else writeAscii(`"${base64(v)}"`, out);
+  },
+  key: (k) => k,
+};
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
- * model-ops' fromAnyValue(v) as JSON text. Through plain data and JSON.stringify, which writes
- * into one buffer: concatenating the text piece by piece made ten times its size in garbage,
- * and this runs on a whole Sentry event per error.
+ * What JSON.stringify(fromAnyValue(v)) writes, straight from `v` (this runs on a whole Sentry
+ * event per error) — except that kvlist keys keep their order, where an object would move
+ * array-index keys (`"2"`) first.
  */
 export function anyValueToJson(v: AnyValue): string {
-  return JSON.stringify(fromAnyValue(v));
+  return anyValueJsonText(v, PLAIN);
 }

@@ -180,11 +180,19 @@ export function toAnyValue(v: unknown): AnyValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : v;
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (typeof v !== 'object') return String(v);
   if (v instanceof Uint8Array) return v;
-  if (Array.isArray(v)) return v.map(toAnyValue);
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [String(k), toAnyValue(x)]));
-  if (typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [k, toAnyValue(x)]));
-  return String(v);
+  // Loops that fill the result directly: the pair arrays of entries() and map() were most of the
+  // garbage of converting a Sentry event.
+  if (Array.isArray(v)) {
+    const out: AnyValue[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = toAnyValue(v[i]);
+    return out;
+  }
+  const out = new Map<string, AnyValue>();
+  if (v instanceof Map) for (const [k, x] of v) out.set(String(k), toAnyValue(x));
+  else for (const k of Object.keys(v)) out.set(k, toAnyValue((v as Record<string, unknown>)[k]));
+  return out;
 }
 
 /**

@@ -9,7 +9,8 @@
  * per chunk, not once per span.
  */
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
-import { TRUNCATED, valueText, valueType, type ValueLimit } from './values.js';
+import type { JsonSink } from '../../pipeline/json-writer.js';
+import { TRUNCATED, valueText, valueType, writeTypedJson, type ValueLimit } from './values.js';
 
 export type ColumnType = 'utf8' | 'i64' | 'i32' | 'u32' | 'f64' | 'bool' | 'ts' | 'list' | 'struct' | 'map' | 'dict';
 
@@ -129,12 +130,13 @@ function grownCapacity(current: number, needed: number): number {
 
 // ---------------------------------------------------------------- strings
 
-export class Utf8Builder implements Builder {
+export class Utf8Builder implements Builder, JsonSink {
   length = 0;
   private offsets = offsetsFor(INITIAL);
   private bytes: Uint8Array;
-  private buf: Buffer;
-  private pos = 0;
+  /** JsonSink: the bytes, and where the next one goes (appendValue writes JSON straight in). */
+  buf: Buffer;
+  pos = 0;
   private readonly validity = new Validity();
 
   constructor(private initialBytes = 16 * 1024) {
@@ -188,6 +190,24 @@ export class Utf8Builder implements Builder {
     }
     this.pos = pos;
     this.offsets[++this.length] = pos;
+  }
+
+  reserve(bytes: number): void {
+    this.ensureBytes(bytes);
+  }
+
+  /** An AnyValue's text (valueText), a Slice or Map written as its JSON without making the text first. */
+  appendValue(v: AnyValue): void {
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return this.appendOrNull(valueText(v));
+    this.ensureRows();
+    const start = this.pos;
+    try {
+      writeTypedJson(v, this);
+    } catch (err) {
+      this.pos = start; // nothing of a value that failed midway may become part of the next row
+      throw err;
+    }
+    this.offsets[++this.length] = this.pos;
   }
 
   /** A string, or null for NULL. */

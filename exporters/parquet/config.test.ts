@@ -13,7 +13,7 @@ function withDefaults(c: Record<string, unknown>): { config: ParquetConfig; erro
 }
 
 describe('parquet exporter config', () => {
-  it('defaults: ./data, zstd, 200k rows / 128 MiB / 60 s per file, keep forever, own-hour partitions within a week, values cut at 64 KiB, compaction to 64 MiB files; no send timeout, 1000 senders', () => {
+  it('defaults: ./data, zstd, 200k rows / 32 MiB / 60 s per file, keep forever, own-hour partitions within a week, values cut at 64 KiB, compaction to 64 MiB files; no send timeout, 1000 senders', () => {
     const { config, errors } = withDefaults({});
     expect(errors).toEqual([]);
     expect(validateParquetConfig(config)).toEqual([]);
@@ -21,7 +21,7 @@ describe('parquet exporter config', () => {
       dir: '/home/me/data', // the default is under the working directory
       compression: 'zstd',
       maxRows: 200_000,
-      maxBytes: 128 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
       maxAgeMs: 60_000,
       retentionMs: 0,
       partitionWindowMs: 7 * 24 * 3_600_000,

@@ -369,7 +369,7 @@ export class LogsTable extends Table {
     this.observedTime.appendTime(l.observedTimeUnixNano);
     this.severityNumber.append(l.severityNumber);
     this.severityText.append(l.severityText);
-    this.body.appendOrNull(valueText(l.body));
+    this.body.appendValue(l.body);
     this.bodyType.append(valueType(l.body));
     this.eventName.append(l.eventName);
     this.traceId.appendId(l.traceId);

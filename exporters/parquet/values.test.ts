@@ -81,6 +81,18 @@ describe('attribute values as (type, text)', () => {
     expect(roundTrip(new Map([[s, s]]))).toEqual(new Map([[s, s]]));
   });
 
+  it('strings inside Slice and Map are written as JSON.stringify writes them, short or long, ASCII or not', () => {
+    const strings = ['', 'plain', 'del \u007f', 'é', '🦆', 'lone \ud800 high', 'lone \udc00 low', 'ctl \u001f', 'q"', 'b\\', 'x'.repeat(64), 'x'.repeat(65), `${'y'.repeat(70)}"`, `${'ü'.repeat(40)}🦆`];
+    for (const s of strings) {
+      expect(json([s]), s).toBe(`[${JSON.stringify(s)}]`);
+      expect(json(new Map([[s, s]])), s).toBe(`{${JSON.stringify(s.startsWith('$') ? `$${s}` : s)}:${JSON.stringify(s)}}`);
+    }
+    // the scratch buffer grows for a large value and the next value is written from its start
+    const big = 'z'.repeat(3 << 20);
+    expect(json([big])).toBe(`["${big}"]`);
+    expect(json([1n])).toBe('[1]');
+  });
+
   it('the empty value has no text', () => {
     expect(valueType(null)).toBe('Empty');
     expect(valueText(null)).toBeNull();

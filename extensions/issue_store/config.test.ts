@@ -8,9 +8,10 @@ describe('issue_store config', () => {
   it('has its documented defaults', () => {
     const c: Record<string, unknown> = {};
     expect(checkAgainstSchema(issueStoreExtensionFactory.configSchema, c)).toEqual([]);
-    expect(c).toEqual({ sample_events: 10, retention: { max_age: '2160h', max_issues: 100000 } });
+    expect(c).toEqual({ synchronous: 'NORMAL', sample_events: 10, retention: { max_age: '2160h', max_issues: 100000 } });
     expect(resolveIssueStoreConfig(c, '/etc/summit', '/srv/run')).toEqual({
       path: '/srv/run/data/issues.sqlite',
+      synchronous: 'NORMAL',
       sampleEvents: 10,
       maxAgeMs: 90 * 24 * 3600_000,
       maxIssues: 100000,
@@ -24,6 +25,7 @@ describe('issue_store config', () => {
 
   it('names bad values', () => {
     expect(checkAgainstSchema(issueStoreExtensionFactory.configSchema, { sample_events: -1, retention: { max_issues: 0, max_age: '3 days' } }).length).toBeGreaterThan(0);
+    expect(checkAgainstSchema(issueStoreExtensionFactory.configSchema, { synchronous: 'OFF' })).toHaveLength(1);
     expect(validateIssueStoreConfig({ retention: { max_age: '-1h' } })).toEqual([{ path: 'retention.max_age', message: 'must not be negative, got "-1h"' }]);
   });
 });

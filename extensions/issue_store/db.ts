@@ -1,7 +1,7 @@
 /**
  * Opening the issue database: SQLite in WAL mode, so other processes (`summit issues`, the UI)
- * read — and triage commands write — while Summit records; `synchronous = FULL`, so a commit
- * is on disk when it returns and survives `kill -9` and power loss.
+ * read — and triage commands write — while Summit records. `synchronous` is FULL unless the
+ * opener asks for NORMAL (the recording connection, by default: README "Durability").
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,6 +10,9 @@ import { SCHEMA, SCHEMA_VERSION, SQL } from './sql.js';
 
 /** How long a statement waits for another process's write to finish before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
+
+/** SQLite's `synchronous` levels the store offers (both keep every commit across `kill -9` in WAL mode). */
+export type Synchronous = 'FULL' | 'NORMAL';
 
 type Statement = Database.Statement<unknown[], unknown>;
 export type Statements = { [K in keyof typeof SQL]: (typeof SQL)[K] extends readonly string[] ? Statement[] : Statement };
@@ -30,7 +33,7 @@ export class IssueDatabase {
    * The database at `path`. `create`: make it (and its directory) when missing, and the tables
    * (what the extension does); otherwise it must exist already (what `summit issues` does).
    */
-  static open(path: string, opts: { create: boolean }): IssueDatabase {
+  static open(path: string, opts: { create: boolean; synchronous?: Synchronous }): IssueDatabase {
     if (!opts.create && !existsSync(path)) {
       throw new IssueDatabaseError(`no issue database at ${path}: the issue_store extension creates it when Summit starts with one configured`);
     }
@@ -44,7 +47,7 @@ export class IssueDatabase {
     try {
       sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
       // Sample events are written and replaced all the time: a larger page cache and fewer,
       // larger checkpoints write each hot page (issues, tags, indexes) once instead of per batch.
       sqlite.pragma('cache_size = -32000');

@@ -43,6 +43,24 @@ describe('issue_store extension', () => {
     expect((after as ConsumerError).retryable).toBe(true);
   });
 
+  it('answers calls that arrive while the thread records (sent together afterwards) each with its own verdicts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summit-issue-ext-'));
+    dirs.push(dir);
+    const ext = extension(join(dir, 'issues.sqlite'));
+    await ext.start!(testHost());
+    const [c, d] = ['c'.repeat(32), 'd'.repeat(32)];
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const first = ext.recordOccurrences([sentryOccurrence({ hash: c })]);
+    await nextTurn();
+    const later = [ext.recordOccurrences([sentryOccurrence({ hash: c })])];
+    await nextTurn();
+    later.push(ext.recordOccurrences([sentryOccurrence({ hash: d }), sentryOccurrence({ hash: c })]), ext.recordOccurrences([sentryOccurrence({ hash: d })]));
+    expect((await first).map((v) => v.new)).toEqual([true]);
+    expect((await Promise.all(later)).map((vs) => vs.map((v) => v.new))).toEqual([[false], [true, false], [false]]);
+    expect(listIssues(ext.database!).map((i) => i.events).sort()).toEqual([2, 3]);
+    await ext.shutdown!();
+  });
+
   it('fails to start with the reason when the file is not a database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'summit-issue-ext-'));
     dirs.push(dir);

@@ -80,8 +80,8 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore, Issue
   }
 
   async start(): Promise<void> {
-    const { path, sampleEvents, maxAgeMs, maxIssues } = this.config;
-    this.thread = await StoreThread.start({ path, options: { sampleEvents, maxAgeMs, maxIssues } });
+    const { path, synchronous, sampleEvents, maxAgeMs, maxIssues } = this.config;
+    this.thread = await StoreThread.start({ path, synchronous, options: { sampleEvents, maxAgeMs, maxIssues } });
     this.reader = IssueDatabase.open(path, { create: false });
     this.artifactIndex = new ArtifactIndex(path, join(dirname(path), 'artifacts'), this.ctx.logger);
     this.ctx.logger.info(`${this.ctx.id}: issue database ${path}`);

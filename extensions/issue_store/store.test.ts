@@ -305,6 +305,16 @@ describe('issue_store: the database', () => {
     expect(reader.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
+  it('opens with the synchronous level asked for, FULL unless told', () => {
+    const { path } = fixture();
+    const full = IssueDatabase.open(path, { create: false });
+    const normal = IssueDatabase.open(path, { create: false, synchronous: 'NORMAL' });
+    opened.push(full, normal);
+    // SQLite reports the level as a number: 1 NORMAL, 2 FULL
+    expect(full.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    expect(normal.sqlite.pragma('synchronous', { simple: true })).toBe(1);
+  });
+
   it('answers a retryable error while another process holds the write lock', async () => {
     const { record, path, db } = fixture();
     db.sqlite.pragma('busy_timeout = 50');

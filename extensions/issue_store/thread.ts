@@ -21,6 +21,8 @@ export class StoreThread {
   private readonly calls = new Map<number, { resolve(r: Done): void; reject(err: Error): void }>();
   private death?: Error;
   private pending?: Pending;
+  /** A record message is with the thread and not yet answered. */
+  private recording = false;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: StoreReply) => {
@@ -59,16 +61,18 @@ export class StoreThread {
   }
 
   /**
-   * Calls made in one turn of the event loop (one Sentry event per request: a call per request)
-   * go to the thread as one message: a message costs a structured clone and a wake-up of the
-   * thread, which per event were as much main-thread time as building the occurrence.
+   * Calls go to the thread as one message per event-loop turn, and while a message is being
+   * recorded, the calls that arrive meanwhile wait and go together once it is answered (they
+   * would wait for its transaction in the thread anyway). A message costs a structured clone
+   * and a wake-up of each thread, which with one Sentry event per request and a message per
+   * request was as much main-thread time as building the occurrence.
    */
   record(occurrences: StoredOccurrence[]): Promise<IssueVerdict[]> {
     if (this.death) return Promise.reject(this.death);
     return new Promise((resolve, reject) => {
       if (!this.pending) {
         this.pending = { occurrences: [], callers: [] };
-        setImmediate(() => this.sendPending());
+        if (!this.recording) setImmediate(() => this.sendPending());
       }
       for (const o of occurrences) this.pending.occurrences.push(o);
       this.pending.callers.push({ count: occurrences.length, resolve, reject });
@@ -79,15 +83,21 @@ export class StoreThread {
     if (!this.pending) return;
     const { occurrences, callers } = this.pending;
     this.pending = undefined;
-    this.call({ op: 'record', occurrences }).then(
-      ({ verdicts }) => {
-        let at = 0;
-        for (const c of callers) c.resolve(verdicts!.slice(at, (at += c.count)));
-      },
-      (err: Error) => {
-        for (const c of callers) c.reject(err);
-      },
-    );
+    this.recording = true;
+    this.call({ op: 'record', occurrences })
+      .then(
+        ({ verdicts }) => {
+          let at = 0;
+          for (const c of callers) c.resolve(verdicts!.slice(at, (at += c.count)));
+        },
+        (err: Error) => {
+          for (const c of callers) c.reject(err);
+        },
+      )
+      .finally(() => {
+        this.recording = false;
+        this.sendPending();
+      });
   }
 
   async retention(): Promise<RetentionResult> {

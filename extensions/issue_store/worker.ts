@@ -5,12 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
-import { IssueDatabase } from './db.js';
+import { IssueDatabase, type Synchronous } from './db.js';
 import type { StoredOccurrence } from './occurrence.js';
 import { SqliteIssueStore, type IssueStoreOptions, type RetentionResult } from './store.js';
 
 export interface StoreThreadData {
   path: string;
+  synchronous: Synchronous;
   options: IssueStoreOptions;
 }
 
@@ -24,10 +25,10 @@ export type StoreReply =
 
 function serve(): void {
   const port = parentPort!;
-  const { path, options } = workerData as StoreThreadData;
+  const { path, synchronous, options } = workerData as StoreThreadData;
   let store: SqliteIssueStore;
   try {
-    store = new SqliteIssueStore(IssueDatabase.open(path, { create: true }), options);
+    store = new SqliteIssueStore(IssueDatabase.open(path, { create: true, synchronous }), options);
   } catch (err) {
     port.postMessage({ op: 'failed', message: (err as Error).message } satisfies StoreReply);
     return;
