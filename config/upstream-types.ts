@@ -79,7 +79,7 @@ const CONTRIB: Record<ComponentKind, string[]> = {
     'activedirectoryds aerospike apache apachespark awscloudwatch awscloudwatchmetrics awscontainerinsightreceiver awsecscontainermetrics ' +
     'awsfirehose awslambda awss3 awsxray azureblob azureeventhub azuremonitor bigip carbon chrony cloudflare cloudfoundry collectd couchdb ' +
     'datadog docker_stats elasticsearch envoyals expvar faro filelog filestats flinkmetrics fluentforward github gitlab googlecloudmonitoring ' +
-    'googlecloudpubsub googlecloudspanner haproxy hostmetrics httpcheck huaweicloudces iis influxdb jaeger jmx journald k8s_cluster k8s_events ' +
+    'googlecloudpubsub googlecloudspanner haproxy hostmetrics http_check httpcheck huaweicloudces iis influxdb jaeger jmx journald k8s_cluster k8s_events ' +
     'k8sobjects kafka kafkametrics kubeletstats libhoney loki memcached mongodb mongodbatlas mysql namedpipe netflow nginx nsxt ntp oracledb osquery ' +
     'otelarrow otlpjsonfile podman_stats postgresql prometheus prometheus_simple pulsar purefa purefb rabbitmq receiver_creator redis riak saphana ' +
     'signalfx skywalking snmp snowflake solace splunk_hec splunkenterprise sqlquery sqlserver sshcheck statsd syslog systemd tcpcheck tcplog tlscheck ' +
