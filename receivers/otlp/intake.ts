@@ -1,6 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Consumer } from '../../pipeline/component.js';
-import { slicesOf } from '../../pipeline/item-split.js';
+import { consumeInSlices } from '../../pipeline/sliced-delivery.js';
 import { consumeVia } from '../../pipeline/receiver-transport.js';
 import type { Metrics, PipelineSignal, SignalData, Span, Traces } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
@@ -43,20 +42,14 @@ function validSpan(s: Span): boolean {
 }
 
 /**
- * Items handed to the pipeline in one event-loop turn. Every component behind a receiver does
- * work in proportion to the items it is given, synchronously (processors, the batch processor's
- * send, exporters' row building): a request of 100,000 items held the event loop for seconds
- * and every other request waited. The batch processor's default send_batch_size, so slices
- * fill batches as requests of that size would.
+ * Items handed to the pipeline in one event-loop turn (see pipeline/sliced-delivery.ts): the
+ * batch processor's default send_batch_size, so slices fill batches as requests of that size would.
  */
 export const SLICE_ITEMS = 8192;
 
 /**
- * Hands a decoded request to the pipeline; resolves with what to tell the sender about rejects.
- * A request of more than SLICE_ITEMS items goes on in slices, one per event-loop turn, all in
- * flight together (the batch processor may hold a slice until more comes); it is answered once
- * every slice is delivered, and fails with the first slice that fails (no later slice is sent).
- * Slices delivered before a retryable failure are delivered again when the sender retries.
+ * Hands a decoded request to the pipeline, in slices of SLICE_ITEMS items; resolves with what to
+ * tell the sender about rejects.
  */
 export async function deliver<S extends PipelineSignal>(signal: S, data: SignalData[S], next: Consumer<S>, transport: 'grpc' | 'http'): Promise<PartialSuccess | undefined> {
   // As upstream's profiles receiver: a request without samples is answered, not passed on.
@@ -65,18 +58,7 @@ export async function deliver<S extends PipelineSignal>(signal: S, data: SignalD
     return undefined;
   }
   const partial = rejectInvalid(signal, data);
-  const signalData = data as SignalData[Exclude<S, 'profiles'>];
-  let failed: { err: unknown } | undefined;
-  const deliveries: Promise<void>[] = [];
-  const slices = [...slicesOf(signal as Exclude<S, 'profiles'>, signalData, SLICE_ITEMS)];
-  for (const slice of slices) {
-    // the turn that decoded a large request does not also carry its first slice
-    if (slices.length > 1) await nextTurn();
-    if (failed) break;
-    // settled at once, so a slice failing while later ones are being sent is never unhandled
-    deliveries.push(consumeVia(transport, () => next.consume(slice as SignalData[S])).catch((err: unknown) => void (failed ??= { err })));
-  }
-  await Promise.all(deliveries);
-  if (failed) throw failed.err;
+  type Sliced = Exclude<S, 'profiles'>;
+  await consumeInSlices(signal as Sliced, data as SignalData[Sliced], SLICE_ITEMS, (slice) => consumeVia(transport, () => next.consume(slice as SignalData[S])));
   return partial;
 }

@@ -8,7 +8,7 @@ import { ConsumerError, permanentError, retryableError } from '../../pipeline/er
 import type { Signal, SignalData, Traces } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal as encodeProto } from '../../pipeline/otlpproto/index.js';
-import { testContext, testHost } from '../../pipeline/testing.js';
+import { countTurns, strictlyIncreasing, testContext, testHost } from '../../pipeline/testing.js';
 import { until } from '../../test/delivery-helpers.js';
 import { freePort } from '../../test/helpers.js';
 import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
@@ -166,24 +166,20 @@ describe('otlp receiver over HTTP', () => {
 
   it('hands a large request to the pipeline in slices of SLICE_ITEMS spans, one per event-loop turn, and answers once all are delivered', async () => {
     const h = await startReceiver();
-    // a turn counter: every slice must arrive in a turn of its own, so nothing else waits behind a whole request
-    let turn = 0;
-    let ticker = setImmediate(function tick() {
-      turn++;
-      ticker = setImmediate(tick);
-    });
+    // every slice must arrive in a turn of its own, so nothing else waits behind a whole request
+    const turn = countTurns();
     const turns: number[] = [];
-    h.behaviour.seen = () => turns.push(turn);
+    h.behaviour.seen = () => turns.push(turn.now());
     const n = 3 * SLICE_ITEMS + 5;
     try {
       const r = await post(h.http, '/v1/traces', jsonBody(traces(n)), JSON_HEADERS);
       expect(r.status).toBe(200);
     } finally {
-      clearImmediate(ticker);
+      turn.stop();
     }
     const sizes = h.received.map((t) => (t as Traces).resourceSpans.reduce((k, rs) => k + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0));
     expect(sizes).toEqual([SLICE_ITEMS, SLICE_ITEMS, SLICE_ITEMS, 5]);
-    expect(turns.every((t, i) => i === 0 || t > turns[i - 1])).toBe(true);
+    expect(strictlyIncreasing(turns)).toBe(true);
     const names = h.received.flatMap((t) => (t as Traces).resourceSpans[0].scopeSpans[0].spans.map((s) => s.name));
     expect(names).toEqual(Array.from({ length: n }, (_, i) => `span-${i}`));
   });
