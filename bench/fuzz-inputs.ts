@@ -27,6 +27,8 @@ export interface FuzzRequest {
   family: string;
   /** The body as sent (for HTTP with gzip: compressed). */
   body: Buffer;
+  /** For the sentry receiver (`signal` then means nothing): its envelope or store endpoint. */
+  sentry?: 'envelope' | 'store';
 }
 
 export interface FuzzLimits {
@@ -35,8 +37,10 @@ export interface FuzzLimits {
   grpcBytes: number;
   /** The most items one "many items" request holds. */
   maxItems: number;
-  /** Mutation families not to send (see MUTATION_FAMILIES). */
+  /** Mutation families not to send (see MUTATION_FAMILIES, SENTRY_MUTATION_FAMILIES). */
   skip?: readonly string[];
+  /** What to send: OTLP requests (the default) or Sentry envelopes (fuzz-sentry.ts). */
+  target?: 'otlp' | 'sentry';
 }
 
 export const DEFAULT_LIMITS: FuzzLimits = { httpBytes: 20 * 1024 * 1024, grpcBytes: 4 * 1024 * 1024, maxItems: 1_000_000 };
@@ -147,7 +151,7 @@ function pickMutation(r: Rng, encoding: Encoding, skip: readonly string[]): Muta
   return kinds[kinds.length - 1];
 }
 
-function flipBits(r: Rng, body: Buffer, n: number): Buffer {
+export function flipBits(r: Rng, body: Buffer, n: number): Buffer {
   const out = Buffer.from(body);
   if (out.length === 0) return out;
   for (let i = 0; i < n; i++) out[r.int(out.length)] ^= 1 << r.int(8);
@@ -253,7 +257,7 @@ function hugeVarint(r: Rng, body: Buffer): { name: string; body: Buffer } {
 const JSON_NUMBERS = ['1e400', '-1e400', '-9223372036854775809', '9223372036854775808', '18446744073709551616', '"NaN"', '"Infinity"', '"-Infinity"', '-0', '0.5', '"0x10"', '1' + '0'.repeat(400), '"-1"', '-1'];
 
 /** A number (or numeric string) in the text replaced by an edge case: out of range, fractional, NaN... */
-function corruptJsonNumber(r: Rng, body: Buffer): { name: string; body: Buffer } {
+export function corruptJsonNumber(r: Rng, body: Buffer): { name: string; body: Buffer } {
   const text = body.toString('utf8');
   const numbers = [...text.matchAll(/"?-?\d[\d.eE+-]*"?/g)];
   if (numbers.length === 0) return { name: 'number: none found', body };
@@ -263,7 +267,7 @@ function corruptJsonNumber(r: Rng, body: Buffer): { name: string; body: Buffer }
 }
 
 /** A value in the text replaced by one of another type. */
-function jsonWrongType(r: Rng, body: Buffer): { name: string; body: Buffer } {
+export function jsonWrongType(r: Rng, body: Buffer): { name: string; body: Buffer } {
   const text = body.toString('utf8');
   const colons = [...text.matchAll(/":/g)];
   if (colons.length === 0) return { name: 'type: no field found', body };
@@ -355,7 +359,7 @@ function nestedValue(levels: number, kind: 'array' | 'kvlist'): Uint8Array {
   return out;
 }
 
-const BAD_UTF8: [string, number[]][] = [
+export const BAD_UTF8: [string, number[]][] = [
   ['0xff', [0xff]],
   ['lone continuation', [0x80]],
   ['overlong NUL', [0xc0, 0x80]],
@@ -451,11 +455,21 @@ export interface RequestStreams {
 /** Requests made on this thread: for small limits (tests), where none takes long to build. */
 export function inlineRequests(seed: number, limits: FuzzLimits): RequestStreams {
   const streams = new Map<number, Rng>();
+  // the Sentry SDK is loaded, and its envelopes captured, only for that target
+  let sentry: Promise<(r: Rng) => FuzzRequest> | undefined;
+  const make = (r: Rng) => {
+    if (limits.target !== 'sentry') return fuzzRequest(r, limits);
+    sentry ??= import('./fuzz-sentry.js').then(async (m) => {
+      const envelopes = await m.captureSdkEnvelopes();
+      return (rr: Rng) => m.sentryRequest(rr, envelopes, limits);
+    });
+    return sentry.then((f) => f(r));
+  };
   return {
     async next(stream) {
       let r = streams.get(stream);
       if (!r) streams.set(stream, (r = rng(seed * 1000 + stream)));
-      return fuzzRequest(r, limits);
+      return make(r);
     },
     close: async () => undefined,
   };
@@ -494,7 +508,7 @@ export class WorkerRequests implements RequestStreams {
 if (!isMainThread && workerData?.fuzzRequestSource) {
   const { seed, limits } = workerData.fuzzRequestSource as { seed: number; limits: FuzzLimits };
   const requests = inlineRequests(seed, limits);
-  // fuzzRequest is synchronous, so requests go back in the order they were asked for
+  // requests are made, and go back, in the order they were asked for
   parentPort!.on('message', (stream: number) =>
     void requests.next(stream).then((req) => {
       const body = new Uint8Array(req.body).buffer as ArrayBuffer; // a copy of its own, to transfer

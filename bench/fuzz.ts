@@ -7,7 +7,10 @@
  * stopped answering, or a request took longer than 5 s.
  *
  *   node dist/bench/fuzz.js [--duration 10m] [--seed 1] [--concurrency 4] [--max-items 1000000]
- *                           [--restart] [--skip giant-string,many-items] [--set path=value ...]
+ *                           [--target otlp|sentry] [--restart] [--skip giant-string,many-items]
+ *                           [--set path=value ...]
+ *
+ * --target sentry sends mutated Sentry envelopes (fuzz-sentry.ts) to the sentry receiver instead.
  *   FUZZ_DURATION=60s node dist/bench/run.js fuzz
  *
  * --restart starts a fresh child after a crash and goes on, --skip leaves mutation families out,
@@ -16,7 +19,7 @@
  */
 import { Client, credentials, Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +97,9 @@ interface Child {
   process: ChildProcess;
   http: string;
   grpc: string;
+  sentry: string;
+  /** The default project the sentry receiver made at its first start (./data/sentry-project.json). */
+  sentryProject: { id: string; key: string };
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -124,7 +130,8 @@ async function startSummit(dir: string, log: LogDigest, extraSets: string[]): Pr
     if (Date.now() > deadline) throw new Error(`summit was not ready within 30 s:\n${log.tail.join('\n')}`);
     await sleep(50);
   }
-  return { process: child, http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}`, exited };
+  const project = JSON.parse(readFileSync(join(dir, 'data', 'sentry-project.json'), 'utf8')) as { id: string; keys: string[] };
+  return { process: child, http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}`, sentry: `http://127.0.0.1:${sentry}`, sentryProject: { id: project.id, key: project.keys[0] }, exited };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -158,11 +165,13 @@ class Senders {
   private http(req: FuzzRequest): Promise<Outcome> {
     return new Promise((resolve) => {
       const headers: Record<string, string | number> = {
-        'content-type': req.encoding === 'proto' ? 'application/x-protobuf' : 'application/json',
+        'content-type': req.sentry === 'envelope' ? 'application/x-sentry-envelope' : req.encoding === 'proto' ? 'application/x-protobuf' : 'application/json',
         'content-length': req.body.length,
       };
       if (req.gzip) headers['content-encoding'] = 'gzip';
-      const r = request(new URL(PATHS[req.signal], this.child.http), { method: 'POST', agent: this.agent, headers }, (res) => {
+      const { id, key } = this.child.sentryProject;
+      const url = req.sentry ? new URL(`/api/${id}/${req.sentry}/?sentry_key=${key}&sentry_version=7`, this.child.sentry) : new URL(PATHS[req.signal], this.child.http);
+      const r = request(url, { method: 'POST', agent: this.agent, headers }, (res) => {
         res.resume();
         res.on('end', () => resolve(`HTTP ${res.statusCode}`));
         res.on('error', (err) => resolve(`HTTP error ${(err as NodeJS.ErrnoException).code ?? err.message}`));
@@ -315,7 +324,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       const id = launched++;
       const req = await upcoming;
       upcoming = source.next(w); // made while this one is out
-      const what = `${req.transport === 'grpc' ? 'gRPC' : `HTTP ${req.encoding}`}${req.gzip ? '+gzip' : ''} ${req.signal} ${req.mutation} (${req.body.length} B)`;
+      const what = `${req.sentry ? `sentry ${req.sentry}` : `${req.transport === 'grpc' ? 'gRPC' : `HTTP ${req.encoding}`}`}${req.gzip ? '+gzip' : ''}${req.sentry ? '' : ` ${req.signal}`} ${req.mutation} (${req.body.length} B)`;
       inFlight.set(id, what);
       const t0 = performance.now();
       const sentAt = Date.now();
@@ -387,7 +396,7 @@ const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(
 
 export function formatReport(r: FuzzReport, o: FuzzOptions): string {
   const lines = [
-    `### fuzz (default pipeline${o.sets.length ? ` with ${o.sets.join(' ')}` : ''}; seed ${o.seed}, ${o.concurrency} senders, many-items up to ${o.limits.maxItems}${o.limits.skip?.length ? `, skipping ${o.limits.skip.join(', ')}` : ''})`,
+    `### fuzz (default pipeline, ${o.limits.target === 'sentry' ? 'Sentry envelopes' : 'OTLP'}${o.sets.length ? ` with ${o.sets.join(' ')}` : ''}; seed ${o.seed}, ${o.concurrency} senders, many-items up to ${o.limits.maxItems}${o.limits.skip?.length ? `, skipping ${o.limits.skip.join(', ')}` : ''})`,
     '',
     `${r.requests} requests (${(r.bytesSent / 1024 / 1024).toFixed(0)} MiB) in ${r.seconds.toFixed(0)} s; Parquet written: ${(r.dataBytes / 1024 / 1024).toFixed(1)} MiB`,
     `machine load (1-min average) at start / end: ${r.load.map((l) => l.toFixed(1)).join(' / ')} on ${availableParallelism()} cores`,
@@ -433,17 +442,21 @@ async function cli(): Promise<void> {
       'max-items': { type: 'string', default: String(DEFAULT_LIMITS.maxItems) },
       restart: { type: 'boolean', default: false },
       skip: { type: 'string', default: '' },
+      target: { type: 'string', default: 'otlp' },
       set: { type: 'string', multiple: true, default: [] },
     },
   });
+  const target = values.target;
+  if (target !== 'otlp' && target !== 'sentry') throw new Error(`--target: otlp or sentry, not ${target}`);
   const skip = values.skip ? values.skip.split(',') : [];
-  const unknown = skip.filter((f) => !MUTATION_FAMILIES.includes(f));
-  if (unknown.length) throw new Error(`--skip: unknown mutation ${unknown.join(', ')}; known: ${MUTATION_FAMILIES.join(', ')}`);
+  const families = target === 'sentry' ? (await import('./fuzz-sentry.js')).SENTRY_MUTATION_FAMILIES : MUTATION_FAMILIES;
+  const unknown = skip.filter((f) => !families.includes(f));
+  if (unknown.length) throw new Error(`--skip: unknown mutation ${unknown.join(', ')}; known: ${families.join(', ')}`);
   const o: FuzzOptions = {
     durationMs: parseDuration(values.duration!),
     seed: Number(values.seed),
     concurrency: Number(values.concurrency),
-    limits: { ...DEFAULT_LIMITS, maxItems: Number(values['max-items']), skip },
+    limits: { ...DEFAULT_LIMITS, maxItems: Number(values['max-items']), skip, target },
     restart: values.restart!,
     sets: values.set!,
   };

@@ -27,3 +27,19 @@ export function testHost(extensions: Record<string, unknown> = {}): Host {
     addAdmissionCheck: (c) => void checks.push(c),
   };
 }
+
+/**
+ * Counts event-loop turns (one per check phase) until stopped: what a test records at each
+ * call of a consumer, to show that calls came in turns of their own.
+ */
+export function countTurns(): { now(): number; stop(): void } {
+  let turn = 0;
+  let ticker = setImmediate(function tick() {
+    turn++;
+    ticker = setImmediate(tick);
+  });
+  return { now: () => turn, stop: () => clearImmediate(ticker) };
+}
+
+/** Whether each value is greater than the one before it. */
+export const strictlyIncreasing = (xs: number[]): boolean => xs.every((x, i) => i === 0 || x > xs[i - 1]);

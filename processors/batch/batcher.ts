@@ -2,7 +2,7 @@ import { withClientInfo, type ClientInfo } from '../../pipeline/client-info.js';
 import type { Consumer } from '../../pipeline/component.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
-import { SHAPES, takeItems, type Shape } from './split.js';
+import { SHAPES, takeItems, type Shape } from '../../pipeline/item-split.js';
 
 export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
 

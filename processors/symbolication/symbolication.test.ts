@@ -91,6 +91,19 @@ describe('symbolication through a source map directory', () => {
     expect((e.exception.values[0] as { raw_stacktrace?: { frames: Frame[] } }).raw_stacktrace!.frames).toEqual(frames);
   });
 
+  it('leaves frames whose path or position is not of the type Sentry defines as they are, resolving the rest', async () => {
+    const { symbolicator } = buildSymbolicator({ sourcemaps: [{ dir: dist }] } as never, root, () => undefined);
+    const top = frames[frames.length - 1];
+    const odd = [{ ...top, filename: {}, abs_path: [] }, { ...top, lineno: '3' }, { ...top, colno: {} }, { ...top, abs_path: 7 }] as unknown as Frame[];
+    const e = event([...odd, ...frames]);
+    expect(await symbolicateEventJson(e, symbolicator)).toBe(true);
+    const out = e.exception.values[0].stacktrace.frames;
+    expect(out.slice(0, 3)).toEqual(odd.slice(0, 3));
+    // a path of another type is no path: the frame's filename is used
+    expect(out[3].data).toMatchObject({ symbolicated: true });
+    expect(out.at(-1)!.data).toMatchObject({ symbolicated: true });
+  });
+
   it('says why a frame was not resolved', async () => {
     const { symbolicator } = buildSymbolicator({ sourcemaps: [] } as never, root, () => undefined);
     const e = event(frames, { release: 'r1' });

@@ -28,16 +28,22 @@ export interface SymbolicatedFrames {
   errors: FrameError[];
 }
 
-/** The minified file's path or URL: `abs_path`, else `filename` (SDKs often send only that; Relay copies it). */
+/**
+ * The minified file's path or URL: `abs_path`, else `filename` (SDKs often send only that; Relay
+ * copies it). Frames are an SDK's JSON, typed only by what it sent: a path that is not a string
+ * is no path, as Relay's normalization drops it.
+ */
 export function framePath(frame: Frame): string | undefined {
-  return frame.abs_path || frame.filename || undefined;
+  const paths: unknown[] = [frame.abs_path, frame.filename];
+  return paths.find((p): p is string => typeof p === 'string' && p !== '');
 }
 
 /** Frames no map can resolve: engine internals and code that was never a file. */
 function isCandidate(frame: Frame, platform: string | undefined): boolean {
   if (!JS_PLATFORMS.has(frame.platform ?? platform ?? '')) return false;
   const path = framePath(frame);
-  if (!path || frame.lineno === undefined || frame.lineno < 1) return false;
+  const position: unknown[] = [frame.lineno, frame.colno ?? 1];
+  if (!path || !position.every((n) => typeof n === 'number' && n >= 1)) return false;
   return !/^(node:|native|\[native code\]|<anonymous>|eval)/.test(path) && !path.startsWith('internal/');
 }
 

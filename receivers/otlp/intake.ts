@@ -1,4 +1,5 @@
 import type { Consumer } from '../../pipeline/component.js';
+import { consumeInSlices } from '../../pipeline/sliced-delivery.js';
 import { consumeVia } from '../../pipeline/receiver-transport.js';
 import type { Metrics, PipelineSignal, SignalData, Span, Traces } from '../../pipeline/model.js';
 import { countItems } from '../../pipeline/model-ops.js';
@@ -40,11 +41,24 @@ function validSpan(s: Span): boolean {
   return s.traceId !== '' && s.spanId !== '';
 }
 
-/** Hands a decoded request to the pipeline; resolves with what to tell the sender about rejects. */
+/**
+ * Items handed to the pipeline in one event-loop turn (see pipeline/sliced-delivery.ts): the
+ * batch processor's default send_batch_size, so slices fill batches as requests of that size would.
+ */
+export const SLICE_ITEMS = 8192;
+
+/**
+ * Hands a decoded request to the pipeline, in slices of SLICE_ITEMS items; resolves with what to
+ * tell the sender about rejects.
+ */
 export async function deliver<S extends PipelineSignal>(signal: S, data: SignalData[S], next: Consumer<S>, transport: 'grpc' | 'http'): Promise<PartialSuccess | undefined> {
   // As upstream's profiles receiver: a request without samples is answered, not passed on.
-  if (signal === 'profiles' && countItems(signal, data) === 0) return undefined;
+  if (signal === 'profiles') {
+    if (countItems(signal, data) > 0) await consumeVia(transport, () => next.consume(data));
+    return undefined;
+  }
   const partial = rejectInvalid(signal, data);
-  await consumeVia(transport, () => next.consume(data));
+  type Sliced = Exclude<S, 'profiles'>;
+  await consumeInSlices(signal as Sliced, data as SignalData[Sliced], SLICE_ITEMS, (slice) => consumeVia(transport, () => next.consume(slice as SignalData[S])));
   return partial;
 }

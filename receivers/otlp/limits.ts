@@ -21,12 +21,23 @@ const MIN_VALUE_BYTES = 8;
 const ITEM_HEAP_BYTES = 512;
 const VALUE_HEAP_BYTES = 256;
 const HEAP_SHARE = 1 / 4;
+/**
+ * The most items, and values, a request may decode into by default whatever its size limit:
+ * every item costs tens of microseconds of CPU through a pipeline (decoding, processors,
+ * exporters' rows; ~30 µs for a minimal metric through the default pipeline), so 1,310,720
+ * minimal items (what 20 MiB allowed) held Summit busy for most of a minute. Upstream has no
+ * such limit; its senders batch far below it: SDKs 512 items a request, the Collector's batch
+ * processor 8192.
+ */
+const MAX_DEFAULT_ITEMS = 65_536;
+const MAX_DEFAULT_VALUES = 16 * MAX_DEFAULT_ITEMS;
+
 /** The share of the heap the requests in flight on one protocol may hold (see in-flight.ts). */
 const IN_FLIGHT_HEAP_SHARE = 1 / 8;
 
 /**
- * The receiver's per-request decode limits: as configured, or the smaller of what its size
- * limit admits from real senders and what a quarter of the heap holds.
+ * The receiver's per-request decode limits: as configured, or the smallest of what its size
+ * limit admits from real senders, what a quarter of the heap holds and the default maximum.
  */
 export function decodeLimitsFor(
   maxBytes: number,
@@ -35,8 +46,8 @@ export function decodeLimitsFor(
 ): DecodeLimits {
   const heapShare = heapLimit * HEAP_SHARE;
   return {
-    maxItems: configured.max_request_items ?? Math.floor(Math.min(maxBytes / MIN_ITEM_BYTES, heapShare / ITEM_HEAP_BYTES)),
-    maxValues: configured.max_request_values ?? Math.floor(Math.min(maxBytes / MIN_VALUE_BYTES, heapShare / VALUE_HEAP_BYTES)),
+    maxItems: configured.max_request_items ?? Math.floor(Math.min(maxBytes / MIN_ITEM_BYTES, heapShare / ITEM_HEAP_BYTES, MAX_DEFAULT_ITEMS)),
+    maxValues: configured.max_request_values ?? Math.floor(Math.min(maxBytes / MIN_VALUE_BYTES, heapShare / VALUE_HEAP_BYTES, MAX_DEFAULT_VALUES)),
   };
 }
 

@@ -8,10 +8,11 @@ import { ConsumerError, permanentError, retryableError } from '../../pipeline/er
 import type { Signal, SignalData, Traces } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
 import { decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal as encodeProto } from '../../pipeline/otlpproto/index.js';
-import { testContext, testHost } from '../../pipeline/testing.js';
+import { countTurns, strictlyIncreasing, testContext, testHost } from '../../pipeline/testing.js';
 import { until } from '../../test/delivery-helpers.js';
 import { freePort } from '../../test/helpers.js';
 import { otlpReceiverFactory, type OtlpReceiverConfig } from './index.js';
+import { SLICE_ITEMS } from './intake.js';
 import { decodeLimitsFor, inFlightLimitFor } from './limits.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
@@ -24,7 +25,7 @@ interface Harness {
   grpc: string;
   instance: ComponentInstance;
   /** What the pipeline does with the next batch. */
-  behaviour: { fail?: Error; refuse?: ConsumerError; hold?: Promise<void> };
+  behaviour: { fail?: Error; refuse?: ConsumerError; hold?: Promise<void>; failAfter?: { batches: number; err: Error }; seen?: () => void };
 }
 
 const running: ComponentInstance[] = [];
@@ -42,7 +43,9 @@ async function startReceiver(
   const behaviour: Harness['behaviour'] = {};
   const consumer: Consumer = {
     async consume(data) {
+      behaviour.seen?.();
       if (behaviour.fail) throw behaviour.fail;
+      if (behaviour.failAfter && received.length >= behaviour.failAfter.batches) throw behaviour.failAfter.err;
       received.push(data);
       if (behaviour.hold) await behaviour.hold;
     },
@@ -161,6 +164,35 @@ describe('otlp receiver over HTTP', () => {
     expect(h.received).toHaveLength(0);
   });
 
+  it('hands a large request to the pipeline in slices of SLICE_ITEMS spans, one per event-loop turn, and answers once all are delivered', async () => {
+    const h = await startReceiver();
+    // every slice must arrive in a turn of its own, so nothing else waits behind a whole request
+    const turn = countTurns();
+    const turns: number[] = [];
+    h.behaviour.seen = () => turns.push(turn.now());
+    const n = 3 * SLICE_ITEMS + 5;
+    try {
+      const r = await post(h.http, '/v1/traces', jsonBody(traces(n)), JSON_HEADERS);
+      expect(r.status).toBe(200);
+    } finally {
+      turn.stop();
+    }
+    const sizes = h.received.map((t) => (t as Traces).resourceSpans.reduce((k, rs) => k + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0));
+    expect(sizes).toEqual([SLICE_ITEMS, SLICE_ITEMS, SLICE_ITEMS, 5]);
+    expect(strictlyIncreasing(turns)).toBe(true);
+    const names = h.received.flatMap((t) => (t as Traces).resourceSpans[0].scopeSpans[0].spans.map((s) => s.name));
+    expect(names).toEqual(Array.from({ length: n }, (_, i) => `span-${i}`));
+  });
+
+  it('answers a sliced request with the first slice’s failure and sends no slice after it', async () => {
+    const h = await startReceiver();
+    h.behaviour.failAfter = { batches: 1, err: retryableError('sending queue is full', 1000) };
+    const r = await post(h.http, '/v1/traces', jsonBody(traces(4 * SLICE_ITEMS)), JSON_HEADERS);
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body.toString())).toMatchObject({ message: 'sending queue is full' });
+    expect(h.received).toHaveLength(1);
+  });
+
   it('reports spans without ids as partial_success and delivers the rest', async () => {
     const h = await startReceiver();
     const t = traces(3);
@@ -262,12 +294,26 @@ function varint(n: number): number[] {
 }
 
 describe('decode limits and decode-error answers', () => {
-  it('defaults to the size limit / 16 items and / 8 values, at most what a quarter of the heap holds', () => {
+  it('defaults to the size limit / 16 items and / 8 values, at most what a quarter of the heap holds and 65,536 items / 1,048,576 values', () => {
     const MiB = 1024 * 1024;
-    expect(decodeLimitsFor(20 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 1_310_720, maxValues: 2_621_440 });
-    expect(decodeLimitsFor(4 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 262_144, maxValues: 524_288 });
-    expect(decodeLimitsFor(20 * MiB, {}, 256 * MiB)).toEqual({ maxItems: 131_072, maxValues: 262_144 });
-    expect(decodeLimitsFor(20 * MiB, { max_request_items: 5, max_request_values: 7 }, 256 * MiB)).toEqual({ maxItems: 5, maxValues: 7 });
+    expect(decodeLimitsFor(20 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 65_536, maxValues: 1_048_576 });
+    expect(decodeLimitsFor(4 * MiB, {}, 4096 * MiB)).toEqual({ maxItems: 65_536, maxValues: 524_288 });
+    expect(decodeLimitsFor(512 * 1024, {}, 4096 * MiB)).toEqual({ maxItems: 32_768, maxValues: 65_536 });
+    expect(decodeLimitsFor(20 * MiB, {}, 128 * MiB)).toEqual({ maxItems: 65_536, maxValues: 131_072 });
+    expect(decodeLimitsFor(20 * MiB, {}, 64 * MiB)).toEqual({ maxItems: 32_768, maxValues: 65_536 });
+    expect(decodeLimitsFor(20 * MiB, { max_request_items: 500_000, max_request_values: 7 }, 256 * MiB)).toEqual({ maxItems: 500_000, maxValues: 7 });
+  });
+
+  it('refuses a request of more than 65,536 records by default, naming the key, and takes one of 65,536', async () => {
+    const h = await startReceiver();
+    const json = (n: number) => `{"resourceSpans":[{"scopeSpans":[{"spans":[${Array(n).fill('{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b101"}').join(',')}]}]}]}`;
+    const r = await post(h.http, '/v1/traces', json(65_535), JSON_HEADERS);
+    expect(JSON.parse(r.body.toString()).message).toBe(
+      'traces request refused: more than 65536 items (spans, span events and links, resource and scope entries) at resourceSpans[0].scopeSpans[0].spans; the limit is protocols.http.max_request_items',
+    );
+    expect(r.status).toBe(413);
+    expect(h.received).toHaveLength(0);
+    expect((await post(h.http, '/v1/traces', json(65_534), JSON_HEADERS)).status).toBe(200);
   });
 
   it('answers 413 RESOURCE_EXHAUSTED for a small gzip request of two million empty spans, naming the limit', async () => {

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { permanentError, retryableError } from '../../pipeline/errors.js';
 import type { LogRecord } from '../../pipeline/model.js';
 import { authHeader, counterValue, envelope, KEY, OTHER_KEY, post, startReceiver, stopReceivers } from '../../test/sentry-helpers.js';
+import { countTurns, strictlyIncreasing } from '../../pipeline/testing.js';
+import { SLICE_ITEMS } from './server.js';
 
 afterEach(stopReceivers);
 
@@ -251,6 +253,25 @@ describe('rate limits and pushback', () => {
     const h = await startReceiver({ projects: [{ id: '42', name: 'checkout', keys: [KEY], rate_limits: [{ category: 'all', per_second: 0 }] }] });
     const a = await post(h.address, ENVELOPE_PATH, oneEvent(), authHeader());
     expect([a.status, a.headers['x-sentry-rate-limits']]).toEqual([429, '1::project']);
+  });
+
+  it('hands an envelope of many events to the pipeline in slices of SLICE_ITEMS, one per event-loop turn', async () => {
+    const h = await startReceiver();
+    const turn = countTurns();
+    const turns: number[] = [];
+    const push = h.received.push.bind(h.received);
+    h.received.push = (...entries) => (turns.push(turn.now()), push(...entries));
+    const n = 2 * SLICE_ITEMS + 3;
+    const items = Array.from({ length: n }, (_, i) => ({ payload: event({ event_id: i.toString(16).padStart(32, '0'), message: `event ${i}` }) }));
+    try {
+      const a = await post(h.address, ENVELOPE_PATH, envelope({}, items), authHeader());
+      expect(a.status).toBe(200);
+    } finally {
+      turn.stop();
+    }
+    expect(h.logs().map((l) => l.resourceLogs.reduce((k, rl) => k + rl.scopeLogs.reduce((m, sl) => m + sl.logRecords.length, 0), 0))).toEqual([SLICE_ITEMS, SLICE_ITEMS, 3]);
+    expect(strictlyIncreasing(turns)).toBe(true);
+    expect(bodies(h).map((b) => (b as { get(k: string): unknown }).get('message'))).toEqual(Array.from({ length: n }, (_, i) => `event ${i}`));
   });
 
   it('answers pipeline pushback 429 with an all-categories limit, and a permanent refusal 400', async () => {

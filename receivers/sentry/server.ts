@@ -11,6 +11,7 @@ import { BodyError, lingerThenClose, readBody } from '../../pipeline/http-body.j
 import { createHttpServer } from '../../pipeline/http-server.js';
 import { SIGNALS, type Signal } from '../../pipeline/model.js';
 import { consumeVia } from '../../pipeline/receiver-transport.js';
+import { consumeInSlices } from '../../pipeline/sliced-delivery.js';
 import { boundAddress, listen, splitHostPort, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE, errorBody, RATE_LIMITED_DETAIL, Refusal } from './answers.js';
@@ -26,6 +27,13 @@ import { longestPerCategory, rateLimitsHeader } from './rate-limits.js';
 import { envelopeFromStoreBody } from './store.js';
 import type { SentryCounters } from './telemetry.js';
 import type { UploadApi } from './uploads/api.js';
+
+/**
+ * Items handed to the pipeline in one event-loop turn (see pipeline/sliced-delivery.ts). Sentry
+ * items are whole events, 1–2 ms each through redaction, symbolication and grouping: an
+ * envelope of hundreds of small events (1 MB, within max_event_size) held the loop for seconds.
+ */
+export const SLICE_ITEMS = 64;
 
 const ROUTE = /^\/api\/([^/]+)\/(envelope|store)\/?$/;
 const ENVELOPE_CONTENT_TYPE = 'application/x-sentry-envelope';
@@ -182,10 +190,12 @@ export class SentryHttpServer {
     return dsn.publicKey;
   }
 
-  /** Hands each signal's batch to the pipeline; all must be delivered or queued. */
+  /** Hands each signal's batch to the pipeline, in slices; all must be delivered or queued. */
   private async deliver(result: IntakeResult): Promise<void> {
     const signals = SIGNALS.filter((s) => result.parts[s].length);
-    const settled = await Promise.allSettled(signals.map((s) => consumeVia('http', () => this.next[s]!.consume(combine(s, result.parts[s] as never) as never))));
+    const settled = await Promise.allSettled(
+      signals.map((s) => consumeInSlices(s, combine(s, result.parts[s] as never), SLICE_ITEMS, (slice) => consumeVia('http', () => this.next[s]!.consume(slice as never)))),
+    );
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const type of result.stored) {
       if (failure) this.counters.refused(type, 'pipeline');

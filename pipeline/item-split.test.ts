@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { gaugeOf, newResource, newScope, newSpan } from '../../pipeline/builders.js';
-import { countItems } from '../../pipeline/model-ops.js';
-import type { Metrics, Traces } from '../../pipeline/model.js';
-import { SHAPES, takeItems } from './split.js';
+import { gaugeOf, newResource, newScope, newSpan } from './builders.js';
+import { countItems } from './model-ops.js';
+import type { Metrics, Traces } from './model.js';
+import { SHAPES, slicesOf, takeItems } from './item-split.js';
 
 // Small deterministic PRNG so a failure reproduces.
 function rng(seed: number) {
@@ -62,5 +62,27 @@ describe('takeItems', () => {
     expect([first.name, first.data.type, first.data.dataPoints.length]).toEqual(['g', 'gauge', 1]);
     expect([rest.name, rest.data.type, rest.data.dataPoints.length]).toEqual(['g', 'gauge', 2]);
     expect(metrics.resourceMetrics[0].scopeMetrics[0].metrics[0].data.dataPoints).toHaveLength(3);
+  });
+});
+
+describe('slicesOf', () => {
+  it('cuts data into consecutive parts of at most max items, every item once and in order', () => {
+    const rand = rng(11);
+    for (let round = 0; round < 200; round++) {
+      const input = randomTraces(rand);
+      const total = countItems('traces', input);
+      const max = 1 + rand(Math.max(1, total));
+      const parts = [...slicesOf('traces', input, max)];
+      expect(parts.map((p) => countItems('traces', p)).every((n) => n <= max)).toBe(true);
+      expect(parts.length).toBe(Math.max(1, Math.ceil(total / max)));
+      expect(parts.flatMap(names)).toEqual(names(input));
+    }
+  });
+
+  it('passes data of at most max items on as it is', () => {
+    const input = randomTraces(rng(3));
+    const parts = [...slicesOf('traces', input, countItems('traces', input))];
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toBe(input);
   });
 });

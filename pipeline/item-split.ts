@@ -1,13 +1,13 @@
 /**
- * Batches are built from whole ResourceSpans / ResourceLogs / ResourceMetrics entries of the
- * inputs, by reference. Only where a batch boundary cuts through an entry are new container
+ * Batches (the batch processor's) and slices of large requests (receivers') are built from whole
+ * ResourceSpans / ResourceLogs / ResourceMetrics entries of the inputs, by reference. Only where a batch boundary cuts through an entry are new container
  * objects made, each level copied with a slice of its children; items (spans, log records,
  * data points), resources and scopes are shared, never copied, and inputs are never modified.
  *
  * The three signals differ only in the levels between a resource entry and the items, so each
  * is described by a list of levels and one algorithm serves all.
  */
-import type { Metric, ResourceLogs, ResourceMetrics, ResourceSpans, ScopeLogs, ScopeMetrics, ScopeSpans, Signal, SignalData } from '../../pipeline/model.js';
+import type { Metric, ResourceLogs, ResourceMetrics, ResourceSpans, ScopeLogs, ScopeMetrics, ScopeSpans, Signal, SignalData } from './model.js';
 
 type Node = object;
 
@@ -93,4 +93,22 @@ export function takeItems(levels: readonly Level[], entries: readonly Node[], n:
     return [head, [withChildren(node, t), ...entries.slice(i + 1)]];
   }
   return [head, []];
+}
+
+/**
+ * `data` in consecutive parts of at most `max` items each (one part, `data` itself, when it holds
+ * no more). Entries are shared as takeItems shares them; `data` is not modified.
+ */
+export function* slicesOf<S extends Signal>(signal: S, data: SignalData[S], max: number): Generator<SignalData[S]> {
+  const shape = SHAPES[signal] as Shape<S>;
+  let rest = shape.top(data);
+  if (max <= 0 || rest.reduce((n, e) => n + countAt(shape.levels, e, 0), 0) <= max) {
+    yield data;
+    return;
+  }
+  while (rest.length > 0) {
+    const [head, tail] = takeItems(shape.levels, rest, max);
+    yield shape.wrap(head);
+    rest = tail;
+  }
 }
