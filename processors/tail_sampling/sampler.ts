@@ -44,6 +44,9 @@ function traceData(trace: PendingTrace): TraceData {
 
 type Final = 'sampled' | 'not_sampled' | 'dropped';
 
+/** Sampled spans sent on at once by a decision tick (the batch processor's default size). */
+const SEND_SPANS = 8192;
+
 export interface SamplerOptions {
   id: string;
   config: TailSamplingConfig;
@@ -137,10 +140,20 @@ export class TailSampler {
   /** Decides every trace whose decision_wait has passed and sends on the sampled ones. */
   async decideDue(): Promise<void> {
     const start = this.o.now();
-    const sampled: SpanGroup[] = [];
+    let sampled: SpanGroup[] = [];
+    let spans = 0;
     for (const trace of this.pending.values()) {
       if (trace.arrivedMs + this.o.decisionWaitMs > start) break;
-      sampled.push(...this.decide(trace, start));
+      // what is decided goes on before a large trace is decoded, so one huge trace does not hold the others back
+      if (spans > 0 && spans + trace.spanCount > SEND_SPANS) {
+        await this.send(sampled);
+        sampled = [];
+        spans = 0;
+      }
+      for (const g of this.decide(trace, start)) {
+        sampled.push(g);
+        spans += g.spans.length;
+      }
     }
     this.o.metrics.timerLatency.observe({ processor: this.o.id }, this.o.now() - start);
     if (sampled.length) await this.send(sampled);
