@@ -220,7 +220,7 @@ export class UiApi {
       row.firstSeen = Math.min(row.firstSeen, i.firstSeen);
       perRelease.set(r, row);
     }
-    const health = releaseHealth(this.src.live.pointHistory());
+    const health = releaseHealth(this.src.live.pointHistory(), this.src.live.usersPerRelease());
     for (const h of health.values()) if (!perRelease.has(h.release)) perRelease.set(h.release, { release: h.release, newIssues: 0, events: 0, firstSeen: Infinity });
     const runs = await this.ciRuns();
     const releases = [...perRelease.values()].map((r) => ({ ...r, firstSeen: Number.isFinite(r.firstSeen) ? r.firstSeen : null, health: health.get(r.release) ?? null, builds: buildsOf(r.release, runs) }));
