@@ -26,7 +26,7 @@ import {
 } from 'summit';
 import { Access, sameSiteRequest, sessionCookie, type Caller } from './access.js';
 import { loadOrCreateAdminLogin, sha256Hex } from './admin-login.js';
-import { INDEX_HTML, loadAssets, type Asset } from './assets.js';
+import { INDEX_HTML, loadAssets, pageHtml, type Asset } from './assets.js';
 import type { UiConfig } from './config.js';
 import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
 import { Lake } from './lake.js';
@@ -167,7 +167,7 @@ export class UiExporter implements ComponentInstance {
       return sendJson(res, 200, {}, { 'set-cookie': sessionCookie(undefined, this.secure, this.ttlMs) }), true;
     }
     if (path.startsWith('/ui/api/')) return this.uiApi().handle(req, res, url);
-    if (req.method === 'GET' && PAGE.test(path)) return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8'), true;
+    if (req.method === 'GET' && PAGE.test(path)) return send(res, 200, pageHtml(path), 'text/html; charset=utf-8'), true;
     return false;
   }
 
