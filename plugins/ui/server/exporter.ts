@@ -60,7 +60,11 @@ export class UiExporter implements ComponentInstance {
   ) {
     this.live = new LiveStore(config.store);
     // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
-    if (config.lake !== '') this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake));
+    if (config.lake !== '') {
+      this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake), (err, file) =>
+        ctx.logger.warn({ err }, `${ctx.id}: no attribute filter for ${file}; attribute searches read it whole`),
+      );
+    }
     this.ttlMs = parseDuration(config.session_timeout);
     this.secure = config.tls !== undefined;
     const live = this.live;

@@ -144,7 +144,9 @@ export class UiApi {
     const spans: SpanRow[] = [...this.src.live.recentSpans()].filter((s) => spanMatches(s, f));
     if (this.src.lake) spans.push(...(await this.src.lake.searchSpans(f, limit * 20)));
     const traces = traceResults(spans, limit);
-    return { traces, histogram: durationHistogram(traces) };
+    // while the lake's attribute filters are built, an attribute search reads more than it will
+    const indexing = f.attributes?.length ? (this.src.lake?.bloom.building ?? false) : false;
+    return { traces, histogram: durationHistogram(traces), indexing };
   }
 
   private async trace(traceId: string): Promise<SpanRow[]> {
