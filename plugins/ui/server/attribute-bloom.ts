@@ -7,9 +7,8 @@
  *
  * Filters are built in the background, newest file first, one file at a time, by DuckDB: each
  * distinct pair's `hash(key, value)` sets 3 bits (from its low, middle and high bits) of the
- * file's filter — one for its spans' attributes (16 bits a span, rounded up to a power of two)
- * and one for its resources' (1 bit a span), so a search also skips reading the map the pair
- * cannot be in. The first attribute search
+ * file's filters — one for its spans' attributes (16 bits a span, rounded up to a power of two)
+ * and one for its resources' (1 bit a span: a file holds few resources). The first attribute search
  * starts the build and reads every file; later ones skip what the built filters rule out. A file
  * is finished before the exporter moves it into its partition and never changes; compaction
  * replaces files under new names, so a filter is kept while its file's path and size stay.
@@ -35,14 +34,6 @@ interface Filter {
   spans: Bits;
   resources: Bits;
 }
-
-/** Where a pair may be found in a file. */
-export interface PairPlaces {
-  spans: boolean;
-  resources: boolean;
-}
-
-const ANYWHERE: PairPlaces = { spans: true, resources: true };
 
 function mayHave(b: Bits, h: bigint): boolean {
   const m = BigInt(b.m);
@@ -130,15 +121,10 @@ export class AttributeBloom {
     return row as bigint[];
   }
 
-  /** Per pair (of `hashes`), whether the file's spans and its resources may have it: both without a filter. */
-  places(file: string, hashes: bigint[]): PairPlaces[] {
-    const f = this.filters.get(file);
-    if (!f || statSync(file, { throwIfNoEntry: false })?.size !== f.size) return hashes.map(() => ANYWHERE);
-    return hashes.map((h) => ({ spans: mayHave(f.spans, h), resources: mayHave(f.resources, h) }));
-  }
-
-  /** Whether the file may hold a span with every pair, on itself or its resource. */
+  /** Whether the file may hold a span with every pair (of `hashes`), on itself or its resource: true without a filter. */
   mayHold(file: string, hashes: bigint[]): boolean {
-    return this.places(file, hashes).every((p) => p.spans || p.resources);
+    const f = this.filters.get(file);
+    if (!f || statSync(file, { throwIfNoEntry: false })?.size !== f.size) return true;
+    return hashes.every((h) => mayHave(f.spans, h) || mayHave(f.resources, h));
   }
 }

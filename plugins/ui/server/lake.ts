@@ -139,20 +139,13 @@ export class Lake {
     if (f.from !== undefined) where.push(`start_time >= make_timestamp(${Math.floor(f.from * 1000)})`);
     if (f.to !== undefined) where.push(`start_time <= make_timestamp(${Math.ceil(f.to * 1000)})`);
     const pairs = f.attributes ?? [];
+    // one condition on both maps: alone, a map lookup is pushed into the scan and runs before the cheaper filters
+    for (const [k, v] of pairs) bind('(attributes[?] = ? OR resource_attributes[?] = ?)', k, v, k, v);
     let parts = this.partitions('traces', f);
     if (pairs.length) {
       this.bloom.update(parts.flatMap((p) => p.files));
       const hashes = await this.bloom.hashes(pairs);
-      const places = new Map(parts.flatMap((p) => p.files).map((file) => [file, this.bloom.places(file, hashes)]));
-      parts = parts.map((p) => ({ ...p, files: p.files.filter((file) => places.get(file)!.every((x) => x.spans || x.resources)) })).filter((p) => p.files.length > 0);
-      const kept = parts.flatMap((p) => p.files.map((file) => places.get(file)!));
-      pairs.forEach(([k, v], i) => {
-        // a map no file to read may have the pair in is not read at all
-        const spans = kept.some((x) => x[i].spans);
-        const resources = kept.some((x) => x[i].resources);
-        if (spans && resources) bind('(attributes[?] = ? OR resource_attributes[?] = ?)', k, v, k, v);
-        else bind(spans ? 'attributes[?] = ?' : 'resource_attributes[?] = ?', k, v);
-      });
+      parts = parts.map((p) => ({ ...p, files: p.files.filter((file) => this.bloom.mayHold(file, hashes)) })).filter((p) => p.files.length > 0);
     }
     const sql = `SELECT ${whole ? SPAN_COLUMNS : SPAN_SEARCH_COLUMNS} FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC LIMIT $limit`;
     return (await this.newest(parts, sql, params, limit)).map(spanRow);
