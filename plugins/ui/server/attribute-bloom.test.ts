@@ -54,7 +54,11 @@ describe('attribute Bloom filters of the lake', () => {
     expect((await search('host.name', 'host-3')).length).toBe(100);
     const [host3] = await lake.bloom.hashes([['host.name', 'host-3']]);
     expect(files().map((f) => lake.bloom.mayHold(f, [host3]))).toEqual([false, false, false, true]);
+    // which map may have it: a search for it alone reads only that one
+    expect(lake.bloom.places(files()[2], [one, host3])).toEqual([{ spans: true, resources: false }, { spans: false, resources: false }]);
+    expect(lake.bloom.places(files()[3], [host3])).toEqual([{ spans: false, resources: true }]);
     expect(await lake.searchSpans({ attributes: [['customer.id', 'c2-17'], ['host.name', 'host-3']] }, 100)).toEqual([]);
+    expect((await lake.searchSpans({ service: 'svc-3', attributes: [['host.name', 'host-3']] }, 10)).length).toBe(10);
     // a value in no file: no file to read (at 16 bits a span, a false positive is rare; these four files have none)
     const [none] = await lake.bloom.hashes([['customer.id', 'c9-9']]);
     expect(files().map((f) => lake.bloom.mayHold(f, [none]))).toEqual([false, false, false, false]);

@@ -17,6 +17,14 @@ import { statSync } from 'node:fs';
 import type { DuckDBBitValue, DuckDBConnection } from '@duckdb/node-api';
 
 const SHIFTS = [0, 21, 42];
+
+/** Where a pair may be found in a file. */
+export interface PairPlaces {
+  spans: boolean;
+  resources: boolean;
+}
+
+const ANYWHERE: PairPlaces = { spans: true, resources: true };
 const BITS_PER_SPAN = 16;
 const MIN_BITS = 1 << 10;
 const MAX_BITS = 1 << 24;
@@ -121,10 +129,15 @@ export class AttributeBloom {
     return row as bigint[];
   }
 
-  /** Whether the file may hold a span with every pair (of `hashes`), on itself or its resource: true without a filter. */
-  mayHold(file: string, hashes: bigint[]): boolean {
+  /** Per pair (of `hashes`), whether the file's spans and its resources may have it: both without a filter. */
+  places(file: string, hashes: bigint[]): PairPlaces[] {
     const f = this.filters.get(file);
-    if (!f || statSync(file, { throwIfNoEntry: false })?.size !== f.size) return true;
-    return hashes.every((h) => mayHave(f.spans, h) || mayHave(f.resources, h));
+    if (!f || statSync(file, { throwIfNoEntry: false })?.size !== f.size) return hashes.map(() => ANYWHERE);
+    return hashes.map((h) => ({ spans: mayHave(f.spans, h), resources: mayHave(f.resources, h) }));
+  }
+
+  /** Whether the file may hold a span with every pair, on itself or its resource. */
+  mayHold(file: string, hashes: bigint[]): boolean {
+    return this.places(file, hashes).every((p) => p.spans || p.resources);
   }
 }
