@@ -17,7 +17,8 @@ function fileSql(hour: number, n: number): string {
   return `COPY (SELECT printf('%032x', ${hour} * 1000 + i) AS trace_id, printf('%016x', i) AS span_id, NULL::VARCHAR AS parent_span_id, 'op' AS name,
       'svc-${hour}' AS service_name, 'Server' AS kind, 'Unset' AS status_code, make_timestamp(${(T0 + hour * HOUR) * 1000} + i * 1000)::TIMESTAMP_NS AS start_time,
       1000000::BIGINT AS duration_ns, MAP(['customer.id', 'http.route'], ['c${hour}-' || i, '/orders']) AS attributes,
-      MAP(['service.name', 'host.name'], ['svc-${hour}', 'host-${hour}']) AS resource_attributes
+      MAP(['service.name', 'host.name'], ['svc-${hour}', 'host-${hour}']) AS resource_attributes, '' AS status_message,
+      []::STRUCT("time" TIMESTAMP_NS, name VARCHAR, attributes MAP(VARCHAR, VARCHAR))[] AS events, []::STRUCT(trace_id VARCHAR, span_id VARCHAR)[] AS links
     FROM range(${n}) r(i)) TO '${join(partition, 'part-0.parquet')}' (FORMAT parquet)`;
 }
 
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 const files = () => [0, 1, 2, 3].map((h) => join(dir, 'traces', `date=2026-01-01`, `hour=0${h}`, 'part-0.parquet'));
 
-describe('attribute Bloom filters of the lake', () => {
+describe('the lake: attribute Bloom filters, a trace from its hour on', () => {
   it('finds the same spans before and after the filters are built, reading only files that may hold the pair', async () => {
     const search = async (k: string, v: string) => (await lake.searchSpans({ attributes: [[k, v]] }, 100)).map((s) => [s.service, s.spanId]);
     // the first search starts the build and reads every file
@@ -62,6 +63,13 @@ describe('attribute Bloom filters of the lake', () => {
     // a value in no file: no file to read (at 16 bits a span, a false positive is rare; these four files have none)
     const [none] = await lake.bloom.hashes([['customer.id', 'c9-9']]);
     expect(files().map((f) => lake.bloom.mayHold(f, [none]))).toEqual([false, false, false, false]);
+  });
+
+  it("reads a trace's spans from the hour it is told the trace began in", async () => {
+    const trace = (2 * 1000 + 5).toString(16).padStart(32, '0'); // hour 2's span 5
+    expect((await lake.traceSpans(trace)).map((s) => s.service)).toEqual(['svc-2']);
+    expect((await lake.traceSpans(trace, T0 + 2 * HOUR + 30 * 60_000)).length).toBe(1); // within its hour
+    expect(await lake.traceSpans(trace, T0 + 3 * HOUR)).toEqual([]); // later hours only
   });
 
   it('forgets a file that is gone and reads a file it has no filter for', async () => {
