@@ -58,6 +58,7 @@ export class AttributeBloom {
   private readonly filters = new Map<string, Filter>();
   private bytes = 0;
   private running?: Promise<void>;
+  private stopped = false;
 
   constructor(
     private readonly connect: () => Promise<DuckDBConnection>,
@@ -74,12 +75,18 @@ export class AttributeBloom {
       this.filters.delete(file);
       this.bytes -= f.spans.data.length + f.resources.data.length;
     }
-    if (this.running || files.every((f) => this.filters.has(f))) return;
+    if (this.stopped || this.running || files.every((f) => this.filters.has(f))) return;
     this.running = this.build(files).finally(() => (this.running = undefined));
   }
 
   /** Resolves when the build under way (if any) is done. */
   async built(): Promise<void> {
+    await this.running;
+  }
+
+  /** Ends a build under way after the file it is at (a shutdown does not wait for the whole lake). */
+  async stop(): Promise<void> {
+    this.stopped = true;
     await this.running;
   }
 
@@ -95,6 +102,7 @@ export class AttributeBloom {
   private async build(files: string[]): Promise<void> {
     const c = await this.connect();
     for (const file of files) {
+      if (this.stopped) return;
       if (this.filters.has(file)) continue;
       try {
         const { size } = statSync(file);

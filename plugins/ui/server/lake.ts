@@ -203,7 +203,7 @@ export class Lake {
   }
 
   async close(): Promise<void> {
-    await this.bloom.built();
+    await this.bloom.stop();
     for (const c of await Promise.all([this.connection, this.bloomConnection].map((p) => p?.catch(() => undefined)))) c?.closeSync();
     (await this.instance?.catch(() => undefined))?.closeSync();
   }
