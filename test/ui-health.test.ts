@@ -4,10 +4,11 @@
  * GitHub's own signed webhook deliveries (a workflow run, a production deployment) and two JUnit
  * uploads of one commit (a test failing, then passing) through the github and junit receivers and
  * the cicd connector; traces from the OpenTelemetry SDK through the spanmetrics and servicegraph
- * connectors. The JSON API answers with the crash-free rate, the build of the release, the flaky
+ * connectors. The JSON API answers with the crash-free rates of sessions and users, the build of the release, the flaky
  * test with its evidence, DORA's deployments and RED/map from the connectors' metrics; Chromium,
  * driven by Playwright, sees them on the pages.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -17,6 +18,7 @@ import * as Sentry from '@sentry/node';
 import bcrypt from 'bcryptjs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDuckDB, tableSource } from '../exporters/parquet/readback.js';
 import { startSummit } from './delivery-helpers.js';
 import { freePort, ROOT, tempDir, type SummitProcess } from './helpers.js';
 import { deliverGithub, githubExample as example } from './github-deliveries.js';
@@ -82,6 +84,9 @@ connectors:
     metrics_flush_interval: 200ms
     storage_path: ./cicd.sqlite
 exporters:
+  parquet:
+    path: ./lake
+    max_age: 1s
   ui:
     endpoint: 127.0.0.1:${port.ui}
     issue_store: issue_store
@@ -105,7 +110,7 @@ service:
       exporters: [cicd, ui]
     metrics:
       receivers: [spanmetrics, servicegraph, cicd, sentry]
-      exporters: [ui]
+      exporters: [ui, parquet]
     logs/ci:
       receivers: [cicd]
       exporters: [ui]
@@ -150,8 +155,9 @@ async function sendTraces(): Promise<void> {
 }
 
 /**
- * Five sessions of the release, as an app using the SDK's session API makes them: three healthy,
- * one with a handled error, one that crashed on an unhandled error (both errors become issues).
+ * Five sessions of the release, as an app using the SDK's session API makes them, by four users:
+ * ann twice, healthy once and with a handled error; bob and cid healthy; dan's crashed on an
+ * unhandled error (both errors become issues). 80% of sessions and 75% of users are crash-free.
  */
 async function sendSentry(): Promise<void> {
   const client = new Sentry.NodeClient({
@@ -164,16 +170,17 @@ async function sendSentry(): Promise<void> {
   });
   Sentry.getCurrentScope().setClient(client);
   client.init();
-  const session = (during: () => void, ends = true) => {
+  const session = (user: string, during: () => void, ends = true) => {
+    Sentry.setUser({ id: user });
     Sentry.startSession();
     Sentry.captureSession();
     during();
     if (ends) Sentry.endSession();
   };
-  for (let i = 0; i < 3; i++) session(() => {});
-  session(() => Sentry.captureException(new RangeError('coupon expired')));
+  for (const user of ['ann', 'bob', 'cid']) session(user, () => {});
+  session('ann', () => Sentry.captureException(new RangeError('coupon expired')));
   // a crash: the SDK marks the session crashed and sends it with the error; the process is gone, nothing ends it
-  session(() => Sentry.captureException(new TypeError('cart is undefined'), { data: { mechanism: { type: 'onuncaughtexception', handled: false } } }), false);
+  session('dan', () => Sentry.captureException(new TypeError('cart is undefined'), { data: { mechanism: { type: 'onuncaughtexception', handled: false } } }), false);
   expect(await client.flush(5000)).toBe(true);
 }
 
@@ -216,7 +223,15 @@ const eventually = <T>(read: () => Promise<T | undefined>, what: string): Promis
 interface ReleaseRow {
   release: string;
   newIssues: number;
-  health: { sessions: number; errored: number; crashed: number; crashFreeSessions: number; healthySessions: number } | null;
+  health: {
+    sessions: number;
+    errored: number;
+    crashed: number;
+    crashFreeSessions: number;
+    healthySessions: number;
+    users: { users: number; errored: number; crashed: number };
+    crashFreeUsers: number;
+  } | null;
   builds: { traceId: string; commit: string }[];
 }
 
@@ -224,10 +239,38 @@ describe('web UI: releases, CI and services from the connectors', () => {
   it('release health from @sentry/node sessions, and the CI run that built the release', async () => {
     const row = await eventually(async () => {
       const r = (await api<{ releases: ReleaseRow[] }>('/ui/api/releases')).releases.find((x) => x.release === RELEASE);
-      return r && r.health?.crashed === 1 && r.newIssues === 2 ? r : undefined;
+      return r && r.health?.crashed === 1 && r.health.users.crashed === 1 && r.newIssues === 2 ? r : undefined;
     }, 'the release with its sessions and issue');
     expect(row.health).toMatchObject({ sessions: 5, errored: 2, crashed: 1, crashFreeSessions: 0.8, healthySessions: 0.6 });
+    expect(row.health).toMatchObject({ users: { users: 4, errored: 2, crashed: 1 }, crashFreeUsers: 0.75 });
     expect(row.builds.map((b) => [b.traceId, b.commit])).toEqual([[runTraceId, COMMIT]]);
+  });
+
+  it("crash-free sessions and users in the Parquet lake, by the sentry receiver README's SQL", async () => {
+    const readme = readFileSync(join(ROOT, 'receivers', 'sentry', 'items', 'README.md'), 'utf8');
+    const lake = tableSource(join(dir, 'lake'), 'metrics');
+    /** The first SQL block of the README after `heading`, on the lake. */
+    const sqlAfter = (heading: string) => {
+      const block = readme.slice(readme.indexOf(heading)).split('```sql\n')[1].split('```')[0];
+      return block.replace('FROM metrics', `FROM ${lake}`);
+    };
+    const [sessions, users] = ['**Crash-free rate.**', 'Crash-free users, from the distinct user hashes:'].map(sqlAfter);
+    const db = await openDuckDB();
+    const query = async (sql: string) => {
+      try {
+        const r = (await db.connection.runAndReadAll(sql)).getRowObjectsJson();
+        return r.length ? r : undefined;
+      } catch (err) {
+        if (/No files found/.test(String(err))) return undefined; // the exporter finishes its first file within max_age
+        throw err;
+      }
+    };
+    try {
+      expect(await eventually(() => query(users), 'the users in the lake')).toEqual([{ release: RELEASE, users: '4', crash_free_users: 0.75 }]);
+      expect(await query(sessions)).toEqual([{ release: RELEASE, sessions: '5', crash_free_rate: 0.8, healthy_rate: 0.6 }]);
+    } finally {
+      db.close();
+    }
   });
 
   it('the flaky test with its evidence, and the deployment in DORA', async () => {
@@ -264,7 +307,7 @@ describe('web UI: releases, CI and services from the connectors', () => {
     expect(data.map.edges.map((e) => [e.from, e.to, e.requests, e.errorRate])).toContainEqual(['shop-web', 'payments', 4, 0.25]);
   });
 
-  it('Chromium shows them: crash-free sessions and the build on Releases, DORA and the flaky test on CI, the sources on Services', async () => {
+  it('Chromium shows them: crash-free sessions and users and the build on Releases, DORA and the flaky test on CI, the sources on Services', async () => {
     const page = await browser!.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
@@ -280,6 +323,7 @@ describe('web UI: releases, CI and services from the connectors', () => {
     const release = page.locator('table.releases tr', { hasText: RELEASE });
     await release.waitFor();
     expect(await release.locator('td.crash-free').textContent()).toBe('80.0%');
+    expect(await release.locator('td.crash-free-users').textContent()).toBe('75.0%');
     await screenshot(page, 'releases');
     await release.locator(`td.builds a[href="/ci/${runTraceId}"]`).click();
     await page.waitForURL(`${base}/ci/${runTraceId}`);

@@ -230,6 +230,11 @@ describe('web UI', () => {
     expect(await page.locator('.span-row', { hasText: 'POST /checkout' }).count()).toBe(1);
     expect(await page.locator('.span-row .bar.error').count()).toBe(1);
     await screenshot(page, 'trace');
+    // loaded as a page, the trace is fetched once, by the preload its HTML starts beside the script (the page takes it)
+    await page.reload();
+    await page.locator('.span-row', { hasText: 'charge card' }).waitFor();
+    const traceFetches = await page.evaluate((id) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/ui/api/traces/${id}`)).map((e) => (e as PerformanceResourceTiming).initiatorType), traceId);
+    expect(traceFetches).toEqual(['link']);
     await page.goBack();
 
     // resolve it

@@ -26,7 +26,7 @@ import {
 } from 'summit';
 import { Access, sameSiteRequest, sessionCookie, type Caller } from './access.js';
 import { loadOrCreateAdminLogin, sha256Hex } from './admin-login.js';
-import { INDEX_HTML, loadAssets, type Asset } from './assets.js';
+import { INDEX_HTML, loadAssets, pageHtml, type Asset } from './assets.js';
 import type { UiConfig } from './config.js';
 import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
 import { Lake } from './lake.js';
@@ -60,7 +60,11 @@ export class UiExporter implements ComponentInstance {
   ) {
     this.live = new LiveStore(config.store);
     // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
-    if (config.lake !== '') this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake));
+    if (config.lake !== '') {
+      this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake), (err, file) =>
+        ctx.logger.warn({ err }, `${ctx.id}: no attribute filter for ${file}; attribute searches read it whole`),
+      );
+    }
     this.ttlMs = parseDuration(config.session_timeout);
     this.secure = config.tls !== undefined;
     const live = this.live;
@@ -167,7 +171,7 @@ export class UiExporter implements ComponentInstance {
       return sendJson(res, 200, {}, { 'set-cookie': sessionCookie(undefined, this.secure, this.ttlMs) }), true;
     }
     if (path.startsWith('/ui/api/')) return this.uiApi().handle(req, res, url);
-    if (req.method === 'GET' && PAGE.test(path)) return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8'), true;
+    if (req.method === 'GET' && PAGE.test(path)) return send(res, 200, pageHtml(path), 'text/html; charset=utf-8'), true;
     return false;
   }
 

@@ -3,18 +3,22 @@
  * (hive partitions `<path>/<signal>/date=…/hour=…/*.parquet`). Searches list the hour
  * partitions themselves: a time range keeps only its hours' files, and a search for the newest
  * matches reads the newest hours first (1 hour, then 4 more, 16 more…) until it has enough, so
- * a 10 M-span lake is not read whole for a page of results. Searches read only the columns the
- * results show; filters are bound parameters. File footers are cached between queries.
+ * a 10 M-span lake is not read whole for a page of results. A span search for an attribute reads
+ * only the files whose Bloom filter may hold it (attribute-bloom.ts). Searches read only the
+ * columns the results show; filters are bound parameters. File footers are cached between queries.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { AttributeBloom } from './attribute-bloom.js';
 import type { LogRow, SpanRow } from './rows.js';
 import type { TraceFilter } from './views.js';
 
 const HOUR = 3_600_000;
 /** How many times more hour partitions each next query of a search reads than the one before (the first reads the newest hour). */
 const GROWTH = 4;
+/** Memory for the attribute filters: 2 bytes a span, so those of the newest 32 M spans. */
+const BLOOM_BYTES = 64 * 2 ** 20;
 
 /** An hour partition's files; `hour` is its start (ms since the epoch), NaN for files outside `date=…/hour=…`. */
 interface Partition {
@@ -50,6 +54,9 @@ export function partitions(dir: string): Partition[] {
 const inRange = (p: Partition, from: number | undefined, to: number | undefined) =>
   Number.isNaN(p.hour) || ((from === undefined || p.hour + HOUR > from) && (to === undefined || p.hour <= to));
 
+/** Where a span's attribute pairs are: its own attributes, its resource's. */
+const MAPS = ['attributes', 'resource_attributes'];
+
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const mapObject = (v: unknown): Record<string, string> =>
   Object.fromEntries(((v as { entries?: { key: string; value: string }[] } | null)?.entries ?? []).map((e) => [e.key, e.value]));
@@ -64,19 +71,38 @@ const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_
   [{'trace_id': l.trace_id, 'span_id': l.span_id} FOR l IN coalesce(links, [])] AS links`;
 
 export class Lake {
+  private instance?: Promise<DuckDBInstance>;
   private connection?: Promise<DuckDBConnection>;
+  private bloomConnection?: Promise<DuckDBConnection>;
+  readonly bloom: AttributeBloom;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    onError: (err: unknown, file: string) => void = () => {},
+  ) {
+    // its own connection: a filter's build runs beside the searches, not queued before them
+    this.bloom = new AttributeBloom(() => (this.bloomConnection ??= this.open()), BLOOM_BYTES, onError);
+  }
 
-  private async connect(): Promise<DuckDBConnection> {
+  private async open(): Promise<DuckDBConnection> {
     // DuckDB is loaded on the first query: `summit validate` and a UI that never reads history skip its native module
-    this.connection ??= import('@duckdb/node-api').then(async ({ DuckDBInstance }) => {
-      const c = await (await DuckDBInstance.create(':memory:')).connect();
+    this.instance ??= import('@duckdb/node-api').then(async ({ DuckDBInstance }) => {
+      const instance = await DuckDBInstance.create(':memory:');
+      const c = await instance.connect();
       await c.run('LOAD parquet');
       await c.run('SET parquet_metadata_cache = true');
-      return c;
+      c.closeSync();
+      return instance;
     });
-    return this.connection;
+    return (await this.instance).connect();
+  }
+
+  private async connect(): Promise<DuckDBConnection> {
+    return (this.connection ??= this.open());
+  }
+
+  private partitions(signal: 'traces' | 'logs', range: { from?: number; to?: number }): Partition[] {
+    return partitions(join(this.path, signal)).filter((p) => inRange(p, range.from, range.to));
   }
 
   /** Rows of `sql` over `files` (in place of `$source`). */
@@ -89,10 +115,9 @@ export class Lake {
 
   /**
    * Up to `limit` rows of `sql` (which orders newest first and ends in `LIMIT $limit`) over the
-   * partitions of [from, to], reading the newest hours first and older ones only while short.
+   * partitions (newest first), reading the newest hours first and older ones only while short.
    */
-  private async newest(signal: 'traces' | 'logs', range: { from?: number; to?: number }, sql: string, params: DuckDBValue[], limit: number): Promise<Record<string, unknown>[]> {
-    const parts = partitions(join(this.path, signal)).filter((p) => inRange(p, range.from, range.to));
+  private async newest(parts: Partition[], sql: string, params: DuckDBValue[], limit: number): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let taken = 0, batch = 1; taken < parts.length && out.length < limit; taken += batch, batch *= GROWTH) {
       const files = parts.slice(taken, taken + batch).flatMap((p) => p.files);
@@ -113,18 +138,40 @@ export class Lake {
     if (f.minMs !== undefined) bind('duration_ns >= ?', BigInt(Math.round(f.minMs * 1e6)));
     if (f.maxMs !== undefined) bind('duration_ns <= ?', BigInt(Math.round(f.maxMs * 1e6)));
     if (f.status) bind('status_code = ?', f.status);
+    const otherFilters = where.length > 0;
     // µs literals, not parameters: DuckDB prunes row groups by start_time's statistics only against constants
     if (f.from !== undefined) where.push(`start_time >= make_timestamp(${Math.floor(f.from * 1000)})`);
     if (f.to !== undefined) where.push(`start_time <= make_timestamp(${Math.ceil(f.to * 1000)})`);
-    for (const [k, v] of f.attributes ?? []) bind('(attributes[?] = ? OR resource_attributes[?] = ?)', k, v, k, v);
+    const pairs = f.attributes ?? [];
+    let parts = this.partitions('traces', f);
+    if (pairs.length) {
+      this.bloom.update(parts.flatMap((p) => p.files));
+      const hashes = await this.bloom.hashes(pairs);
+      const places = new Map(parts.flatMap((p) => p.files).map((file) => [file, this.bloom.places(file, hashes)]));
+      parts = parts.map((p) => ({ ...p, files: p.files.filter((file) => places.get(file)!.every((x) => x.spans || x.resources)) })).filter((p) => p.files.length > 0);
+      const kept = parts.flatMap((p) => p.files.map((file) => places.get(file)!));
+      pairs.forEach(([k, v], i) => {
+        // Measured on a 10 M-span lake: with other filters, DuckDB runs them first when the pair's test spans both maps (a
+        // lone map lookup went first and took 2×); alone, it reads only the maps a file to read may have the pair in.
+        const maps = otherFilters ? MAPS : MAPS.filter((_, j) => kept.some((x) => (j === 0 ? x[i].spans : x[i].resources)));
+        bind(maps.length ? `(${maps.map((m) => `${m}[?] = ?`).join(' OR ')})` : 'false', ...maps.flatMap(() => [k, v]));
+      });
+    }
     const sql = `SELECT ${whole ? SPAN_COLUMNS : SPAN_SEARCH_COLUMNS} FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC LIMIT $limit`;
-    return (await this.newest('traces', f, sql, params, limit)).map(spanRow);
+    return (await this.newest(parts, sql, params, limit)).map(spanRow);
   }
 
-  async traceSpans(traceId: string): Promise<SpanRow[]> {
-    const files = partitions(join(this.path, 'traces')).flatMap((p) => p.files);
+  /**
+   * The spans of a trace, from the hour partitions from `from` (ms) on: a caller that knows when
+   * the trace began spares reading the whole lake. The id is a literal, not a parameter, so
+   * DuckDB can skip row groups whose trace_id statistics cannot hold it.
+   */
+  async traceSpans(traceId: string, from?: number): Promise<SpanRow[]> {
+    const files = partitions(join(this.path, 'traces'))
+      .filter((p) => inRange(p, from, undefined))
+      .flatMap((p) => p.files);
     if (files.length === 0) return [];
-    return (await this.query(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = $1`, [traceId])).map(spanRow);
+    return (await this.query(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = ${sqlString(traceId)}`, [])).map(spanRow);
   }
 
   async searchLogs(f: { text?: string; minSeverity?: number; service?: string; attributes?: [string, string][]; from?: number; to?: number; eventName?: string }, limit: number): Promise<LogRow[]> {
@@ -141,7 +188,7 @@ export class Lake {
     const sql = `SELECT epoch_us(coalesce(time, observed_time)) AS time_us, coalesce(severity_text, '') AS severity_text, coalesce(severity_number, 0) AS severity_number,
       coalesce(body, '') AS body, coalesce(service_name, 'unknown_service') AS service, coalesce(trace_id, '') AS trace_id, coalesce(span_id, '') AS span_id, attributes, coalesce(event_name, '') AS event_name
       FROM $source ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY coalesce(time, observed_time) DESC LIMIT $limit`;
-    return (await this.newest('logs', f, sql, params, limit)).map((r) => ({
+    return (await this.newest(this.partitions('logs', f), sql, params, limit)).map((r) => ({
       seq: 0,
       time: Number(r.time_us) / 1000,
       severityText: String(r.severity_text),
@@ -156,8 +203,9 @@ export class Lake {
   }
 
   async close(): Promise<void> {
-    const c = await this.connection?.catch(() => undefined);
-    c?.closeSync();
+    await this.bloom.stop();
+    for (const c of await Promise.all([this.connection, this.bloomConnection].map((p) => p?.catch(() => undefined)))) c?.closeSync();
+    (await this.instance?.catch(() => undefined))?.closeSync();
   }
 }
 

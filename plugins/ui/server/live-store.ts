@@ -1,8 +1,8 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines; apart from the rings, an hourly history of release-health and DORA metrics and the
- * latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
+ * sparklines; apart from the rings, an hourly history of release-health and DORA metrics, the
+ * distinct users of each release, and the latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
  * Every text a row keeps (names, ids, attribute keys and values, log bodies) is cut to
  * `max_value_bytes`, and each ring also drops its oldest rows once their texts pass `max_bytes`:
  * a ring holds rows for minutes, and a count alone bounds nothing when each of 100,000 spans may
@@ -10,6 +10,7 @@
  */
 import { AggregationTemporality, anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
 import { FLAKY_EVENT, keptLong } from './metric-views.js';
+import { ReleaseUsers, SESSION_USERS_METRIC, type UserCounts } from './release-users.js';
 import { nsToMs, type LogRow, type MetricPoint, type SpanRow } from './rows.js';
 import { SeriesHistory } from './series-history.js';
 
@@ -63,6 +64,8 @@ const MAX_SPARK_ISSUES = 20_000;
 /** Release health and DORA trends: hourly, for 35 days, of at most this many series. */
 const HISTORY_DAYS = 35;
 const MAX_HISTORY_SERIES = 2000;
+/** Release health's distinct users (hashes of 32 characters), over the releases kept. */
+const MAX_RELEASE_USERS = 200_000;
 /** Flaky-test findings held apart from the log ring, so other logs do not push them out. */
 const MAX_FLAKY = 1000;
 /** What a row costs beyond its texts (objects, numbers), counted against max_bytes. */
@@ -93,6 +96,7 @@ export class LiveStore {
   private readonly logs: Ring<LogRow>;
   private readonly points: Ring<MetricPoint>;
   private readonly history = new SeriesHistory(HOUR_MS, HISTORY_DAYS * 24 * HOUR_MS, MAX_HISTORY_SERIES);
+  private readonly releaseUsers = new ReleaseUsers(HISTORY_DAYS * 24 * HOUR_MS, MAX_RELEASE_USERS);
   private readonly flaky: Ring<LogRow>;
   private logSeq = 0;
   /** issue id → hour number → events; a Map keeps insertion order, so re-inserting marks recent use. */
@@ -209,7 +213,10 @@ export class LiveStore {
               point.bounds = p.explicitBounds;
               point.buckets = p.bucketCounts.map(Number);
             }
-            this.points.push(point, this.takeRowBytes());
+            const bytes = this.takeRowBytes();
+            // a point per user would push every series out of the ring: users are counted apart
+            if (m.name === SESSION_USERS_METRIC) this.releaseUsers.add(point);
+            else this.points.push(point, bytes);
             if (keptLong(m.name)) this.history.add(point);
           }
         }
@@ -232,6 +239,11 @@ export class LiveStore {
   /** The hourly history of the metrics `keptLong` names. */
   pointHistory(): Iterable<MetricPoint> {
     return this.history.points();
+  }
+
+  /** Per release, its distinct users from the sentry receiver's `sentry.sessions.user`. */
+  usersPerRelease(): Map<string, UserCounts> {
+    return this.releaseUsers.counts();
   }
 
   recentFlakyTests(): Iterable<LogRow> {

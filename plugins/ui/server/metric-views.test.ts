@@ -92,7 +92,7 @@ describe('views of connector metrics', () => {
     const s = (release: string, status: string, value: number) =>
       point({ name: 'sentry.sessions', temporality: 'delta', value, attributes: { 'session.status': status }, resource: { 'service.version': release, 'deployment.environment.name': 'production' } });
     const h = releaseHealth([s('1.0', 'init', 10), s('1.0', 'errored', 3), s('1.0', 'crashed', 1), s('1.0', 'init', 10), s('2.0', 'crashed', 1)]);
-    expect(h.get('1.0')).toEqual({ release: '1.0', environments: ['production'], sessions: 20, errored: 3, crashed: 1, abnormal: 0, crashFreeSessions: 0.95, healthySessions: 0.85 });
+    expect(h.get('1.0')).toEqual({ release: '1.0', environments: ['production'], sessions: 20, errored: 3, crashed: 1, abnormal: 0, crashFreeSessions: 0.95, healthySessions: 0.85, users: { users: 0, errored: 0, crashed: 0, abnormal: 0 }, crashFreeUsers: null });
     expect(h.get('2.0')).toMatchObject({ sessions: 0, crashFreeSessions: null });
   });
 

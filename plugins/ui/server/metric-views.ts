@@ -5,6 +5,7 @@
  * flaky tests from its `cicd.test.flaky` records — and which CI run built a release.
  */
 import { addBuckets, countAtMost, histogramQuantile, increases } from './metric-math.js';
+import type { UserCounts } from './release-users.js';
 import type { LogRow, MetricPoint } from './rows.js';
 import { compareGolden, type CiRun, type Edge, type Golden } from './views.js';
 
@@ -131,16 +132,34 @@ export interface ReleaseHealth {
   crashFreeSessions: number | null;
   /** 1 − errored / started (errored includes crashed and abnormal). */
   healthySessions: number | null;
+  /** Distinct users of the sessions, and of those how many had an errored, crashed, abnormal one. */
+  users: UserCounts;
+  /** 1 − users with a crashed session / users, as Sentry's crash_free_users; null without users. */
+  crashFreeUsers: number | null;
 }
 
-/** Release health per release (`service.version`) from `sentry.sessions`, as the sentry receiver's README computes it. */
-export function releaseHealth(points: Iterable<MetricPoint>): Map<string, ReleaseHealth> {
+const noUsers = (): UserCounts => ({ users: 0, errored: 0, crashed: 0, abnormal: 0 });
+
+/**
+ * Release health per release (`service.version`) from `sentry.sessions`, as the sentry receiver's
+ * README computes it, with the distinct users per release counted from `sentry.sessions.user`.
+ */
+export function releaseHealth(points: Iterable<MetricPoint>, users: ReadonlyMap<string, UserCounts> = new Map()): Map<string, ReleaseHealth> {
   const out = new Map<string, ReleaseHealth>();
+  const of = (release: string): ReleaseHealth => {
+    let h = out.get(release);
+    if (!h) {
+      const u = users.get(release) ?? noUsers();
+      const crashFreeUsers = u.users ? 1 - u.crashed / u.users : null;
+      out.set(release, (h = { release, environments: [], sessions: 0, errored: 0, crashed: 0, abnormal: 0, crashFreeSessions: null, healthySessions: null, users: u, crashFreeUsers }));
+    }
+    return h;
+  };
+  for (const release of users.keys()) of(release);
   for (const { point: p, value } of increases([...points].filter((p) => p.name === SESSIONS_METRIC), -Infinity)) {
     const release = p.resource['service.version'];
     if (!release) continue;
-    let h = out.get(release);
-    if (!h) out.set(release, (h = { release, environments: [], sessions: 0, errored: 0, crashed: 0, abnormal: 0, crashFreeSessions: null, healthySessions: null }));
+    const h = of(release);
     const environment = p.resource['deployment.environment.name'];
     if (environment && !h.environments.includes(environment)) h.environments.push(environment);
     const status = p.attributes['session.status'];

@@ -13,6 +13,8 @@ import { ciGantt, ciRuns, durationHistogram, goldenSignals, serviceMap, spanMatc
 
 const PAGE = 50;
 const HOUR = 3_600_000;
+/** How much earlier than its root a span of the trace may say it started (hosts' clocks differ). */
+const TRACE_CLOCK_SKEW_MS = HOUR;
 /** Spans of one trace the waterfall gets at most. */
 const MAX_TRACE_SPANS = 20_000;
 /** Pipeline runs the CI page lists and releases are matched against. */
@@ -51,7 +53,11 @@ export class UiApi {
       return sendJson(res, 200, event), true;
     }
     if (req.method === 'GET' && path === '/traces') return sendJson(res, 200, await this.traceSearch(p)), true;
-    if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})$/.exec(path))) return sendJson(res, 200, waterfall(await this.trace(m[1]))), true;
+    if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})$/.exec(path))) {
+      // the trace page preloads this beside its script: the script, ready at once, goes first
+      await new Promise(setImmediate);
+      return sendJson(res, 200, waterfall(await this.trace(m[1]))), true;
+    }
     if (req.method === 'GET' && (m = /^\/traces\/([0-9a-f]{32})\/spans\/([0-9a-f]{16})$/.exec(path))) {
       const spanId = m[2];
       const span = (await this.trace(m[1])).find((s) => s.spanId === spanId);
@@ -138,13 +144,22 @@ export class UiApi {
     const spans: SpanRow[] = [...this.src.live.recentSpans()].filter((s) => spanMatches(s, f));
     if (this.src.lake) spans.push(...(await this.src.lake.searchSpans(f, limit * 20)));
     const traces = traceResults(spans, limit);
-    return { traces, histogram: durationHistogram(traces) };
+    // while the lake's attribute filters are built, an attribute search reads more than it will
+    const indexing = f.attributes?.length ? (this.src.lake?.bloom.building ?? false) : false;
+    return { traces, histogram: durationHistogram(traces), indexing };
   }
 
   private async trace(traceId: string): Promise<SpanRow[]> {
     const byId = new Map<string, SpanRow>();
-    for (const s of this.src.live.recentSpans()) if (s.traceId === traceId) byId.set(s.spanId, s);
-    if (this.src.lake) for (const s of await this.src.lake.traceSpans(traceId)) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
+    let rootStart: number | undefined;
+    for (const s of this.src.live.recentSpans()) {
+      if (s.traceId !== traceId) continue;
+      byId.set(s.spanId, s);
+      if (!s.parentSpanId) rootStart = Math.min(rootStart ?? Infinity, s.start);
+    }
+    // a trace's spans start after its root: with the root held, the lake is read from its hour on (less an hour for clocks that differ)
+    const from = rootStart === undefined ? undefined : rootStart - TRACE_CLOCK_SKEW_MS;
+    if (this.src.lake) for (const s of await this.src.lake.traceSpans(traceId, from)) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
     return [...byId.values()].sort((a, b) => a.start - b.start).slice(0, MAX_TRACE_SPANS);
   }
 
@@ -220,7 +235,7 @@ export class UiApi {
       row.firstSeen = Math.min(row.firstSeen, i.firstSeen);
       perRelease.set(r, row);
     }
-    const health = releaseHealth(this.src.live.pointHistory());
+    const health = releaseHealth(this.src.live.pointHistory(), this.src.live.usersPerRelease());
     for (const h of health.values()) if (!perRelease.has(h.release)) perRelease.set(h.release, { release: h.release, newIssues: 0, events: 0, firstSeen: Infinity });
     const runs = await this.ciRuns();
     const releases = [...perRelease.values()].map((r) => ({ ...r, firstSeen: Number.isFinite(r.firstSeen) ? r.firstSeen : null, health: health.get(r.release) ?? null, builds: buildsOf(r.release, runs) }));

@@ -40,34 +40,56 @@ function interned(): { list: string[]; index(s: string): number } {
   };
 }
 
+/**
+ * Spans by index into `sorted` (ordered by start): each one's children in start order (packed:
+ * `kids[first[i]] … kids[first[i + 1] - 1]`), and the roots — spans whose parent is not held or
+ * is themselves. A span id held twice is kept once (its first), so it shows once.
+ */
+function tree(sorted: SpanRow[]): { first: Int32Array; kids: Int32Array; roots: number[]; kept: Uint8Array } {
+  const n = sorted.length;
+  const index = new Map<string, number>();
+  const kept = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (index.has(sorted[i].spanId)) continue;
+    index.set(sorted[i].spanId, i);
+    kept[i] = 1;
+  }
+  const parent = new Int32Array(n).fill(-1);
+  const first = new Int32Array(n + 1);
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!kept[i]) continue;
+    const p = index.get(sorted[i].parentSpanId);
+    if (p === undefined || p === i) roots.push(i);
+    else first[(parent[i] = p) + 1]++;
+  }
+  for (let i = 0; i < n; i++) first[i + 1] += first[i];
+  const filled = first.slice(0, n);
+  const kids = new Int32Array(first[n]);
+  for (let i = 0; i < n; i++) if (parent[i] >= 0) kids[filled[parent[i]]++] = i;
+  return { first, kids, roots, kept };
+}
+
 /** The critical path: from each root, the child that ends last, down to a leaf. */
-function criticalPath(roots: SpanRow[], children: Map<string, SpanRow[]>): Set<string> {
-  const path = new Set<string>();
+function criticalPath(sorted: SpanRow[], roots: number[], first: Int32Array, kids: Int32Array): Uint8Array {
+  const path = new Uint8Array(sorted.length);
+  const end = (i: number) => sorted[i].start + sorted[i].durationMs;
   for (const root of roots) {
-    for (let at: SpanRow | undefined = root; at && !path.has(at.spanId); ) {
-      path.add(at.spanId);
-      let last: SpanRow | undefined;
-      for (const c of children.get(at.spanId) ?? []) if (!last || c.start + c.durationMs > last.start + last.durationMs) last = c;
+    for (let at = root; at >= 0 && !path[at]; ) {
+      path[at] = 1;
+      let last = -1;
+      for (let k = first[at]; k < first[at + 1]; k++) if (last < 0 || end(kids[k]) > end(last)) last = kids[k];
       at = last;
     }
   }
   return path;
 }
 
+/** Laid out with indices and typed arrays, not maps of span ids: a 10,000-span trace is a page's critical wait. */
 export function waterfall(spans: SpanRow[]): Waterfall {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
-  const ids = new Set(sorted.map((s) => s.spanId));
-  const roots: SpanRow[] = [];
-  const children = new Map<string, SpanRow[]>();
-  for (const s of sorted) {
-    if (!ids.has(s.parentSpanId) || s.parentSpanId === s.spanId) roots.push(s);
-    else {
-      const list = children.get(s.parentSpanId);
-      if (list) list.push(s);
-      else children.set(s.parentSpanId, [s]);
-    }
-  }
-  const critical = criticalPath(roots, children);
+  const { first, kids, roots, kept } = tree(sorted);
+  const critical = criticalPath(sorted, roots, first, kids);
   const t0 = sorted.length ? sorted[0].start : 0;
   const totalMs = sorted.reduce((end, s) => Math.max(end, s.start + s.durationMs), t0) - t0;
   const names = interned();
@@ -75,24 +97,31 @@ export function waterfall(spans: SpanRow[]): Waterfall {
   const rows: WaterfallRow[] = [];
   /** Rows whose subtree is still open, innermost last: closed (their end set) when a row of their depth or less comes. */
   const open: number[] = [];
-  const placed = new Set<string>();
-  const place = (root: SpanRow) => {
-    const stack = [{ span: root, depth: 0 }];
+  const placed = new Uint8Array(sorted.length);
+  const stack: number[] = [];
+  const depths: number[] = [];
+  const place = (root: number) => {
+    stack.push(root);
+    depths.push(0);
     while (stack.length) {
-      const { span: s, depth } = stack.pop()!;
-      if (placed.has(s.spanId)) continue; // a span id seen twice, or a cycle of parents
-      placed.add(s.spanId);
+      const i = stack.pop()!;
+      const depth = depths.pop()!;
+      if (placed[i]) continue; // a cycle of parents
+      placed[i] = 1;
       while (open.length && rows[open[open.length - 1]][1] >= depth) rows[open.pop()!][2] = rows.length;
       open.push(rows.length);
-      const flags = (s.status === 'Error' ? ERROR : 0) | (critical.has(s.spanId) ? CRITICAL : 0);
+      const s = sorted[i];
+      const flags = (s.status === 'Error' ? ERROR : 0) | (critical[i] ? CRITICAL : 0);
       rows.push([s.spanId, depth, 0, names.index(s.name), services.index(s.service), us(s.start - t0), us(s.durationMs), flags]);
-      const kids = children.get(s.spanId) ?? [];
-      for (let k = kids.length - 1; k >= 0; k--) stack.push({ span: kids[k], depth: depth + 1 });
+      for (let k = first[i + 1] - 1; k >= first[i]; k--) {
+        stack.push(kids[k]);
+        depths.push(depth + 1);
+      }
     }
   };
   for (const root of roots) place(root);
   // spans whose parents form a cycle have no root above them: shown as roots rather than lost
-  for (const s of sorted) if (!placed.has(s.spanId)) place(s);
+  for (let i = 0; i < sorted.length; i++) if (kept[i] && !placed[i]) place(i);
   for (const i of open) rows[i][2] = rows.length;
   return { t0, totalMs: us(totalMs), names: names.list, services: services.list, rows };
 }

@@ -49,8 +49,8 @@ function App() {
     if (url.pathname === '/login') return setSession(null);
     get<SessionInfo>('/ui/api/session').then((s) => (setCsrf(s.csrf), setSession(s)), () => setSession(null));
   }, []);
-  if (session === undefined) return null;
-  if (session === null) return html`<${Login} onLogin=${() => (location.href = '/issues')} />`;
+  if (session === null || (session === undefined && url.pathname === '/login')) return html`<${Login} onLogin=${() => (location.href = '/issues')} />`;
+  // the server sent this page to a caller it let in: the page loads its data while the session (user, CSRF token) comes
   const logout = async () => {
     await post('/ui/api/logout', {});
     location.href = '/login';
@@ -61,7 +61,7 @@ function App() {
       ${NAV.map(([href, label]) => html`<a href=${href} class=${url.pathname.startsWith(href) ? 'active' : ''}>${label}</a>`)}
       <span class="spacer"></span>
       <button class="link" onClick=${() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label="Toggle theme">${theme === 'dark' ? '☀' : '☾'}</button>
-      <span class="muted">${session.user}</span>
+      <span class="muted">${session?.user}</span>
       <button class="link" onClick=${logout}>Log out</button>
     </nav>
     <main><${Page} url=${url} /></main>

@@ -2,19 +2,23 @@ import { createServer } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AggregationTemporality, type Metric, type NumberDataPoint } from '../../../pipeline/model.js';
 import { Sentry, contextFor, itemsOfType, sdkItems, type SdkItem , mapperError } from '../../../test/sentry-sdk.js';
-import { SESSIONS_METRIC, mapSession, mapSessions } from './session.js';
+import { SESSIONS_METRIC, SESSION_USERS_METRIC, mapSession, mapSessions } from './session.js';
 import { type ItemContext, type ItemMapper, type MappedItem } from './types.js';
 
 const ctx: ItemContext = { projectId: '42', projectName: 'checkout', receivedAtMs: 0, envelopeHeader: {}, itemHeader: {} };
 
-function metricOf(mapped: MappedItem): Metric {
-  const [metric, ...rest] = mapped.metrics!.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+function metricOf(mapped: MappedItem, name = SESSIONS_METRIC): Metric {
+  const [metric, ...rest] = mapped.metrics!.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).filter((m) => m.name === name);
   expect(rest).toEqual([]);
   return metric;
 }
 
-function pointsOf(mapped: MappedItem): NumberDataPoint[] {
-  const { data } = metricOf(mapped);
+/** The points of the metric, none when the item has no such metric. */
+function pointsOf(mapped: MappedItem, name = SESSIONS_METRIC): NumberDataPoint[] {
+  if (!mapped.metrics) return [];
+  const metric = metricOf(mapped, name);
+  if (!metric) return [];
+  const { data } = metric;
   if (data.type !== 'sum') throw new Error(`a ${data.type}, not a sum`);
   return data.dataPoints;
 }
@@ -23,13 +27,24 @@ function pointsOf(mapped: MappedItem): NumberDataPoint[] {
 function totals(mapped: MappedItem[]): Record<string, bigint> {
   const out: Record<string, bigint> = {};
   for (const m of mapped) {
-    if (!m.metrics) continue;
     for (const p of pointsOf(m)) {
       const status = p.attributes.get('session.status') as string;
       out[status] = (out[status] ?? 0n) + (p.value as bigint);
     }
   }
   return out;
+}
+
+/** Per `session.status` (`-`: none), the distinct users of the mapped items, as `count(DISTINCT user.hash)` would count them. */
+function users(mapped: MappedItem[]): Record<string, number> {
+  const sets = new Map<string, Set<string>>();
+  for (const m of mapped) {
+    for (const p of pointsOf(m, SESSION_USERS_METRIC)) {
+      const status = (p.attributes.get('session.status') as string | undefined) ?? '-';
+      sets.set(status, (sets.get(status) ?? new Set()).add(p.attributes.get('user.hash') as string));
+    }
+  }
+  return Object.fromEntries([...sets].map(([k, v]) => [k, v.size]));
 }
 
 const errorOf = (mapper: ItemMapper, payload: unknown) => mapperError(mapper, payload, ctx);
@@ -69,6 +84,39 @@ describe('sessions from @sentry/node', () => {
       Sentry.captureException(new Error('unhandled'), { mechanism: { handled: false, type: 'test' } });
     });
     updates = itemsOfType(app, 'session');
+
+    // three users: ann twice healthy, bob with a handled error, cid crashing after a healthy session
+    const withUsers = await sdkItems({}, () => {
+      Sentry.getIsolationScope().setSession(); // the crashed session above stays current: it would be sent again as ann's
+      const session = (user: string, during: () => void = () => {}) => {
+        Sentry.setUser({ id: user });
+        Sentry.startSession();
+        Sentry.captureSession();
+        during();
+        if ((Sentry.getIsolationScope().getSession()?.status ?? 'ok') === 'ok') Sentry.endSession();
+      };
+      session('ann');
+      session('ann');
+      session('bob', () => Sentry.captureException(new Error('handled')));
+      session('cid');
+      session('cid', () => Sentry.captureException(new Error('unhandled'), { mechanism: { handled: false, type: 'test' } }));
+    });
+    userUpdates = itemsOfType(withUsers, 'session');
+  });
+
+  let userUpdates: SdkItem[];
+
+  it('counts distinct users by status from the distinct id, hashed: all, errored, crashed', () => {
+    expect(new Set(userUpdates.map((u) => (u.payload as { did?: string }).did))).toEqual(new Set(['ann', 'bob', 'cid']));
+    const mapped = userUpdates.map((u) => mapSession(u.payload, contextFor(u)));
+    expect(totals(mapped)).toEqual({ init: 5n, errored: 2n, crashed: 1n });
+    // Relay's user set: users of sessions without errors carry no status; bob and cid are errored, cid crashed too
+    expect(users(mapped)).toEqual({ '-': 3, errored: 2, crashed: 1 });
+    const hashes = mapped.flatMap((m) => pointsOf(m, SESSION_USERS_METRIC).map((p) => p.attributes.get('user.hash') as string));
+    expect(hashes.every((h) => /^[0-9a-f]{32}$/.test(h))).toBe(true);
+    expect(JSON.stringify(mapped, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(/"(ann|bob|cid)"/);
+    const metric = metricOf(mapped[0], SESSION_USERS_METRIC);
+    expect([metric.unit, metric.data.type]).toEqual(['{session}', 'sum']);
   });
 
   it('maps aggregates to started, errored and crashed sessions, timed at their start', () => {
@@ -148,6 +196,34 @@ describe('session mapping', () => {
     expect(mapSessions({ aggregates: [], attrs }, ctx)).toEqual({});
   });
 
+  it('hashes the distinct id per project, skips a nil UUID, and counts aggregates as Relay does', () => {
+    const hashOf = (did: unknown, projectId = '42') =>
+      mapSession(update({ init: true, did }), { ...ctx, projectId }).metrics!.resourceMetrics[0].scopeMetrics[0].metrics.find((m) => m.name === SESSION_USERS_METRIC);
+    const one = (did: string, projectId?: string) => (hashOf(did, projectId)!.data as { dataPoints: NumberDataPoint[] }).dataPoints[0].attributes.get('user.hash');
+    expect(one('user123')).toBe(one('user123'));
+    expect(one('user123')).not.toBe(one('user124'));
+    expect(one('user123')).not.toBe(one('user123', '43'));
+    expect(hashOf('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+    expect(hashOf('00000000000000000000000000000000')).toBeUndefined();
+    expect(hashOf(undefined)).toBeUndefined();
+    // an update with errors but status ok counts its user errored (Relay's all_errors)
+    expect(users([mapSession(update({ did: 'u', status: 'ok', errors: 2 }), ctx)])).toEqual({ errored: 1 });
+    expect(users([mapSession(update({ did: 'u', status: 'abnormal' }), ctx)])).toEqual({ errored: 1, abnormal: 1 });
+    const aggregates = mapSessions(
+      {
+        aggregates: [
+          { started: '2020-02-07T14:16:00Z', did: 'a', exited: 3 },
+          { started: '2020-02-07T14:16:00Z', did: 'b', exited: 1, crashed: 1 },
+          { started: '2020-02-07T14:16:00Z', exited: 7, errored: 7 },
+        ],
+        attrs,
+      },
+      ctx,
+    );
+    expect(users([aggregates])).toEqual({ '-': 1, errored: 1, crashed: 1 });
+    expect(pointsOf(aggregates, SESSION_USERS_METRIC).map((p) => p.value)).toEqual([3n, 2n, 2n]);
+  });
+
   it('drops an environment Sentry would not take, as Relay does', () => {
     const env = (environment: string) =>
       mapSession(update({ init: true, attrs: { release: 'r@1', environment } }), ctx).metrics!.resourceMetrics[0].resource.attributes.get('deployment.environment.name');
@@ -173,6 +249,8 @@ describe('session mapping', () => {
       [mapSession, update({ errors: 1.5 }), 'errors'],
       [mapSession, update({ init: 'yes' }), 'init'],
       [mapSession, update({ sid: 'not-a-uuid' }), 'sid'],
+      [mapSession, update({ did: 7 }), 'did'],
+      [mapSessions, { attrs, aggregates: [{ started: '2020-02-07T14:16:00Z', did: {} }] }, 'aggregates[0].did'],
       [mapSessions, { attrs: { environment: 'production' }, aggregates: [] }, 'attrs.release'],
       [mapSessions, { attrs, aggregates: {} }, 'aggregates'],
       [mapSessions, { attrs, aggregates: [{ exited: 1 }] }, 'aggregates[0].started'],
