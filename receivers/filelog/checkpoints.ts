@@ -11,6 +11,7 @@ interface StoredState {
   fp: string;
   offset: number;
   path: string;
+  i?: number;
   h?: FileState['header'];
 }
 
@@ -31,7 +32,7 @@ export class Checkpoints {
     for await (const rec of queue.readPending()) {
       try {
         const parsed = JSON.parse(Buffer.from(rec.bytes).toString('utf8')) as StoredState[];
-        restored = parsed.map((s) => ({ fingerprint: Buffer.from(s.fp, 'base64'), offset: s.offset, path: s.path, header: s.h }));
+        restored = parsed.map((s) => ({ fingerprint: Buffer.from(s.fp, 'base64'), offset: s.offset, path: s.path, inode: s.i, header: s.h }));
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'skipping an unreadable filelog checkpoint');
       }
@@ -52,7 +53,7 @@ export class Checkpoints {
     while (this.next) {
       const states = this.next;
       this.next = undefined;
-      const payload = JSON.stringify(states.map((s): StoredState => ({ fp: s.fingerprint.toString('base64'), offset: s.offset, path: s.path, h: s.header })));
+      const payload = JSON.stringify(states.map((s): StoredState => ({ fp: s.fingerprint.toString('base64'), offset: s.offset, path: s.path, i: s.inode, h: s.header })));
       try {
         const id = await this.queue.append(Buffer.from(payload));
         if (this.lastId !== undefined) await this.queue.ack(this.lastId);

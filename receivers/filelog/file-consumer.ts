@@ -177,35 +177,24 @@ export class FileConsumer {
     const prior = previous.find((f) => !matched.has(f) && isPrefix(f.fingerprint, c.fingerprint));
     if (prior) {
       matched.add(prior);
-      // a shorter copy (copytruncate copies before it truncates; lines written in between are read
-      // from the original but are not in the copy) continues at the offset; a file that shrank in place was rewritten
-      const shorter = !prior.gzip && c.size < prior.offset;
-      const shrankInPlace = shorter && c.inode === prior.inode;
-      await prior.adopt(c.fd, c.inode, c.path);
-      if (shorter && !shrankInPlace) prior.endsAt(c.size);
+      if (await prior.adopt(c.fd, c.inode, c.path, c.size)) this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
       // the file grew past its fingerprint's length: identify it by more bytes from now on
       if (prior.fingerprint.length < c.fingerprint.length) prior.fingerprint = c.fingerprint;
-      if (shrankInPlace) {
-        this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
-        prior.restart();
-      }
       return prior;
     }
     const known = this.history.findIndex((h) => isPrefix(h.state.fingerprint, c.fingerprint));
     const gzip = this.s.isGzip(c.path);
-    let offset = 0;
-    let header = undefined;
-    if (known >= 0) {
-      ({ offset, header } = this.history[known].state);
-      this.history.splice(known, 1);
-      if (!gzip && c.size < offset) {
-        this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
-        offset = 0;
-        header = undefined;
-      }
-    } else if (this.polls === 1 && !this.s.startAtBeginning) offset = gzip ? Number.MAX_SAFE_INTEGER : c.size;
     const splitter = new Splitter(this.s.encoding, this.s.maxLogSize, this.s.multiline);
-    const f = new TrackedFile(c.fd, c.inode, c.path, c.fingerprint, offset, splitter, gzip, header);
+    if (known >= 0) {
+      const { offset, header, inode } = this.history[known].state;
+      this.history.splice(known, 1);
+      const f = new TrackedFile(c.fd, inode, c.path, c.fingerprint, offset, splitter, gzip, header);
+      if (await f.adopt(c.fd, c.inode, c.path, c.size)) this.logger.info({ path: c.path }, 'file shrank (truncated); reading it from the start');
+      this.open.add(f);
+      return f;
+    }
+    const offset = this.polls === 1 && !this.s.startAtBeginning ? (gzip ? Number.MAX_SAFE_INTEGER : c.size) : 0;
+    const f = new TrackedFile(c.fd, c.inode, c.path, c.fingerprint, offset, splitter, gzip);
     this.open.add(f);
     return f;
   }

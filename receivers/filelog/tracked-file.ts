@@ -17,6 +17,8 @@ export interface FileState {
   /** Bytes accepted by the pipeline (of the decompressed content for gzip). */
   offset: number;
   path: string;
+  /** The inode the offset was read in (absent in checkpoints of older versions). */
+  inode?: number;
   /** The file's header (`header:`): whether it was read to its end, and the attributes its lines gave. */
   header?: FileHeader;
 }
@@ -49,7 +51,7 @@ export class TrackedFile {
   constructor(
     public fd: FileHandle,
     /** The inode of the handle's file: a file that shrank in place starts over, a shorter copy does not. */
-    public inode: number,
+    public inode: number | undefined,
     public path: string,
     public fingerprint: Buffer,
     offset: number,
@@ -62,32 +64,34 @@ export class TrackedFile {
   }
 
   state(): FileState {
-    return { fingerprint: this.fingerprint, offset: this.committed, path: this.path, header: this.header };
+    return { fingerprint: this.fingerprint, offset: this.committed, path: this.path, inode: this.inode, header: this.header };
   }
 
-  /** Starts over from the first byte (the file shrank: truncated and written anew). */
-  restart(): void {
-    this.header = { done: false, attributes: {} };
-    this.offset = 0;
-    this.committed = 0;
-    this.pending = Buffer.alloc(0);
-    this.gz = undefined;
-  }
-
-  /** Continues in a copy shorter than what was read (all of it was read): from its end. */
-  endsAt(size: number): void {
-    this.offset = Math.min(this.offset, size);
-    this.committed = Math.min(this.committed, size);
-    this.pending = Buffer.alloc(0);
-  }
-
-  /** Replaces the handle by a newer one of the same file (it was found again, maybe under a new name). */
-  async adopt(fd: FileHandle, inode: number, path: string): Promise<void> {
+  /**
+   * Continues in a newer handle of the same file (found again, maybe under a new name). Shorter
+   * than what was read: a copy (another inode; copytruncate copies before it truncates, so lines
+   * written in between were read from the original but are not in the copy) ends where it ends;
+   * the same file shrank in place, was written anew, and is read from its start (returns true).
+   */
+  async adopt(fd: FileHandle, inode: number | undefined, path: string, size: number): Promise<boolean> {
     if (fd !== this.fd) await this.fd.close().catch(() => undefined);
+    const shorter = !this.gzip && size < this.offset;
+    const inPlace = shorter && (inode === undefined || this.inode === undefined || inode === this.inode);
     this.fd = fd;
-    this.inode = inode;
+    if (inode !== undefined) this.inode = inode;
     this.path = path;
     this.replaced = false;
+    if (inPlace) {
+      this.header = { done: false, attributes: {} };
+      this.offset = 0;
+      this.committed = 0;
+      this.gz = undefined;
+    } else if (shorter) {
+      this.offset = size;
+      this.committed = Math.min(this.committed, size);
+    }
+    if (shorter) this.pending = Buffer.alloc(0);
+    return inPlace;
   }
 
   /**
