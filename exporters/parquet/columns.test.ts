@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyValue } from '../../pipeline/model.js';
-import { Utf8Builder } from './columns.js';
+import { BufferPool, Utf8Builder } from './columns.js';
 import { json } from './values.js';
 
 describe('Utf8Builder.appendValue', () => {
@@ -21,5 +21,29 @@ describe('Utf8Builder.appendValue', () => {
     expect(d.length).toBe(4);
     expect([0, 1, 3].map(text)).toEqual([json(event), 'plain', '["after"]']);
     expect(d.nullCount).toBe(1);
+  });
+});
+
+describe('BufferPool', () => {
+  const MIB = 1024 * 1024;
+
+  it('reuses what it was given, up to its total', () => {
+    const pool = new BufferPool(3 * MIB, 4 * MIB);
+    const a = pool.take(MIB);
+    const b = pool.take(MIB);
+    const c = pool.take(MIB);
+    const d = pool.take(MIB);
+    for (const x of [a, b, c, d]) pool.give(x);
+    expect(pool.pooledBytes).toBe(3 * MIB);
+    expect([a, b, c]).toContain(pool.take(1000 * 1024));
+    expect(pool.pooledBytes).toBe(2 * MIB);
+  });
+
+  it('does not keep an outlier bigger than its largest buffer', () => {
+    const pool = new BufferPool(64 * MIB, 4 * MIB);
+    const big = pool.take(5 * MIB);
+    expect(big.byteLength).toBe(8 * MIB);
+    pool.give(big);
+    expect(pool.pooledBytes).toBe(0);
   });
 });

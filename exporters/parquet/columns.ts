@@ -84,7 +84,15 @@ export class BufferPool {
   private readonly free = new Map<number, SharedArrayBuffer[]>();
   private pooled = 0;
 
-  constructor(private readonly maxPooledBytes = 96 * 1024 * 1024) {}
+  /**
+   * Steady writing reuses buffers of up to a chunk's size (16 MiB, FileSet's chunkBytes); a
+   * bigger one is an outlier that, kept, would hold its memory for good (a 64 MiB buffer sat in
+   * the pool in bench `fuzz`, beside 16 MiB more, when the total allowed was 96 MiB).
+   */
+  constructor(
+    private readonly maxPooledBytes = 32 * 1024 * 1024,
+    private readonly maxBufferBytes = 16 * 1024 * 1024,
+  ) {}
 
   /** A buffer of at least `minBytes` (a power of two), possibly holding old data. */
   take(minBytes: number): SharedArrayBuffer {
@@ -101,7 +109,8 @@ export class BufferPool {
   give(b: ArrayBufferLike): void {
     const size = b.byteLength;
     // not one of ours, or the pool is full: let GC have it
-    if (!(b instanceof SharedArrayBuffer) || size < 1024 || (size & (size - 1)) !== 0 || this.pooled + size > this.maxPooledBytes) return;
+    if (!(b instanceof SharedArrayBuffer) || size < 1024 || size > this.maxBufferBytes || (size & (size - 1)) !== 0 || this.pooled + size > this.maxPooledBytes)
+      return;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(b);
@@ -129,6 +138,9 @@ function grownCapacity(current: number, needed: number): number {
 }
 
 // ---------------------------------------------------------------- strings
+
+/** The most a string column's next chunk starts with; more grows by doubling as rows come. */
+const NEXT_CHUNK_MAX_BYTES = 1024 * 1024;
 
 export class Utf8Builder implements Builder, JsonSink {
   length = 0;
@@ -237,7 +249,8 @@ export class Utf8Builder implements Builder, JsonSink {
     const n = this.length;
     const out: ColumnData = { length: n, ...this.validity.take(n), offsets: this.offsets.subarray(0, n + 1), values: this.bytes.subarray(0, this.pos) };
     this.offsets = offsetsFor(Math.max(INITIAL, n));
-    this.bytes = new Uint8Array(bufferPool.take(Math.max(this.initialBytes, this.pos)));
+    // sized for a chunk like the last, but an outlier's size is not carried to the next chunk
+    this.bytes = new Uint8Array(bufferPool.take(Math.max(this.initialBytes, Math.min(this.pos, NEXT_CHUNK_MAX_BYTES))));
     this.buf = Buffer.from(this.bytes.buffer);
     this.pos = 0;
     this.length = 0;

@@ -342,12 +342,17 @@ export interface WriterThreadsOptions {
   logger: Logger;
   /**
    * WebAssembly memory never shrinks: a thread whose memory grew beyond this is replaced by a
-   * fresh one once its open files are finished.
+   * fresh one once its open files are finished. The default is above what steady writing needs
+   * (77 MiB for 200,000 realistic spans in one file) and below what a burst of oversized rows
+   * leaves behind for good (250 MiB in a few minutes of the fuzz bench).
    */
   maxWasmBytes?: number;
   /** Bytes of chunks handed over and not yet taken in by the writer, beyond which writes wait. */
   maxBacklogBytes?: number;
 }
+
+/** A new thread costs ~0.3 s of CPU (compiling parquet-wasm, loading apache-arrow). */
+const DEFAULT_MAX_WASM_BYTES = 128 * 1024 * 1024;
 
 /** The writer thread(s) behind a FileSink: one active worker, plus retiring ones finishing up. */
 export class WriterThreads implements FileSink {
@@ -360,7 +365,7 @@ export class WriterThreads implements FileSink {
   private roomWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: WriterThreadsOptions) {
-    this.maxWasmBytes = opts.maxWasmBytes ?? 1024 * 1024 * 1024;
+    this.maxWasmBytes = opts.maxWasmBytes ?? DEFAULT_MAX_WASM_BYTES;
     this.maxBacklog = opts.maxBacklogBytes ?? 32 * 1024 * 1024;
   }
 
