@@ -45,7 +45,7 @@ export class UiExporter implements ComponentInstance {
   readonly consumers: NextConsumers = {};
   private server?: Server;
   private readonly live: LiveStore;
-  private readonly lake?: Lake;
+  private lake?: Lake;
   private issueQueries?: exceptions.IssueQueries;
   private access?: Access;
   private sessions?: SessionStore;
@@ -59,12 +59,6 @@ export class UiExporter implements ComponentInstance {
     private readonly config: UiConfig,
   ) {
     this.live = new LiveStore(config.store);
-    // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
-    if (config.lake !== '') {
-      this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake), (err, file) =>
-        ctx.logger.warn({ err }, `${ctx.id}: no attribute filter for ${file}; attribute searches read it whole`),
-      );
-    }
     this.ttlMs = parseDuration(config.session_timeout);
     this.secure = config.tls !== undefined;
     const live = this.live;
@@ -85,6 +79,14 @@ export class UiExporter implements ComponentInstance {
     if (c.issue_store) this.issueQueries = namedExtension(host, `${this.ctx.id}: issue_store`, c.issue_store, exceptions.isIssueQueries, 'an issue store');
     this.assets = loadAssets(new URL('../web/', import.meta.url));
     this.access = this.makeAccess();
+    // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
+    if (c.lake !== '') {
+      this.lake = new Lake(c.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(this.ctx.configDir, c.lake), {
+        filterFile: c.lake_index_file === undefined ? this.besideAdminFile('ui-lake-index.sqlite') : this.configPath(c.lake_index_file, ''),
+        onError: (err, file) => this.ctx.logger.warn({ err }, `${this.ctx.id}: attribute filters: ${file} failed; attribute searches read what has no filter`),
+      });
+      this.lake.startIndexing();
+    }
     const tls = serverTlsOptions(c.tls, this.ctx.configDir);
     this.server = createHttpServer(httpServerSettings(c), (req, res) => void this.serve(req, res), { owner: this.ctx, keyPrefix: '', tls });
     const { host: bindHost, port } = splitHostPort(c.endpoint);
@@ -96,6 +98,7 @@ export class UiExporter implements ComponentInstance {
     await closeServer(this.server);
     this.server = undefined;
     await this.lake?.close();
+    this.lake = undefined;
     this.sessions?.close();
     this.sessions = undefined;
   }
@@ -103,6 +106,11 @@ export class UiExporter implements ComponentInstance {
   /** A path of the config: unset, the default under the working directory; relative, against the config's directory. */
   private configPath(path: string | undefined, fallback: string): string {
     return path === undefined ? resolve(fallback) : isAbsolute(path) ? path : resolve(this.ctx.configDir, path);
+  }
+
+  /** A file of the UI's own in the data directory (or a test's): beside the admin login. */
+  private besideAdminFile(name: string): string {
+    return join(dirname(this.configPath(this.config.admin_file, DEFAULT_ADMIN_FILE)), name);
   }
 
   private makeAccess(): Access {
@@ -122,7 +130,7 @@ export class UiExporter implements ComponentInstance {
       tokenSha256 ??= login.tokenSha256;
     }
     // beside the admin login by default: the data directory, or a test's own directory
-    this.sessions = new SessionStore(c.session_file === undefined ? join(dirname(this.configPath(c.admin_file, DEFAULT_ADMIN_FILE)), 'ui-sessions.sqlite') : this.configPath(c.session_file, ''));
+    this.sessions = new SessionStore(c.session_file === undefined ? this.besideAdminFile('ui-sessions.sqlite') : this.configPath(c.session_file, ''));
     return new Access(users, tokenSha256, this.ttlMs, this.sessions);
   }
 

@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { AttributeBloom } from './attribute-bloom.js';
+import { FilterFile } from './filter-file.js';
 import type { LogRow, SpanRow } from './rows.js';
 import type { TraceFilter } from './views.js';
 
@@ -19,6 +20,8 @@ const HOUR = 3_600_000;
 const GROWTH = 4;
 /** Memory for the attribute filters: 2 bytes a span, so those of the newest 32 M spans. */
 const BLOOM_BYTES = 64 * 2 ** 20;
+/** How often the lake is listed for new files to index (the parquet exporter finishes one every `max_age`, 60 s by default). */
+const INDEX_EVERY_MS = 30_000;
 
 /** An hour partition's files; `hour` is its start (ms since the epoch), NaN for files outside `date=…/hour=…`. */
 interface Partition {
@@ -70,18 +73,54 @@ const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_
   [{'time': epoch_us(e.time), 'name': e.name, 'attributes': e.attributes} FOR e IN coalesce(events, [])] AS events,
   [{'trace_id': l.trace_id, 'span_id': l.span_id} FOR l IN coalesce(links, [])] AS links`;
 
+export interface LakeOptions {
+  /** SQLite file the attribute filters are kept in across restarts; none: in memory only. */
+  filterFile?: string;
+  /** Told of a file that could not be indexed (it is read whole), or of a filter file that had to be replaced. */
+  onError?: (err: unknown, file: string) => void;
+}
+
 export class Lake {
   private instance?: Promise<DuckDBInstance>;
   private connection?: Promise<DuckDBConnection>;
   private bloomConnection?: Promise<DuckDBConnection>;
+  private readonly filterFile?: FilterFile;
+  private indexTimer?: NodeJS.Timeout;
   readonly bloom: AttributeBloom;
 
   constructor(
     private readonly path: string,
-    onError: (err: unknown, file: string) => void = () => {},
+    options: LakeOptions = {},
   ) {
+    const onError = options.onError ?? (() => {});
+    if (options.filterFile) {
+      try {
+        this.filterFile = new FilterFile(options.filterFile, (err) => onError(err, options.filterFile!));
+      } catch (err) {
+        onError(err, options.filterFile); // filters are then built again after each start
+      }
+    }
     // its own connection: a filter's build runs beside the searches, not queued before them
-    this.bloom = new AttributeBloom(() => (this.bloomConnection ??= this.open()), BLOOM_BYTES, onError);
+    this.bloom = new AttributeBloom(() => (this.bloomConnection ??= this.open()), BLOOM_BYTES, onError, this.filterFile);
+  }
+
+  /** The trace files, newest first. */
+  private traceFiles(): string[] {
+    return partitions(join(this.path, 'traces')).flatMap((p) => p.files);
+  }
+
+  /**
+   * Indexes the lake's trace files now and every INDEX_EVERY_MS: the filters kept from before a
+   * restart are read back, and files written since get theirs before a search asks.
+   */
+  startIndexing(): void {
+    const index = () => {
+      const files = this.traceFiles();
+      // a lake without traces never loads DuckDB
+      if (files.length) this.bloom.update(files);
+    };
+    index();
+    this.indexTimer = setInterval(index, INDEX_EVERY_MS).unref();
   }
 
   private async open(): Promise<DuckDBConnection> {
@@ -145,7 +184,8 @@ export class Lake {
     const pairs = f.attributes ?? [];
     let parts = this.partitions('traces', f);
     if (pairs.length) {
-      this.bloom.update(parts.flatMap((p) => p.files));
+      this.bloom.update(this.traceFiles());
+      await this.bloom.ready();
       const hashes = await this.bloom.hashes(pairs);
       const places = new Map(parts.flatMap((p) => p.files).map((file) => [file, this.bloom.places(file, hashes)]));
       parts = parts.map((p) => ({ ...p, files: p.files.filter((file) => places.get(file)!.every((x) => x.spans || x.resources)) })).filter((p) => p.files.length > 0);
@@ -203,7 +243,9 @@ export class Lake {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.indexTimer);
     await this.bloom.stop();
+    this.filterFile?.close();
     for (const c of await Promise.all([this.connection, this.bloomConnection].map((p) => p?.catch(() => undefined)))) c?.closeSync();
     (await this.instance?.catch(() => undefined))?.closeSync();
   }
