@@ -152,7 +152,7 @@ export class AttributeBloom {
   }
 
   private async build(files: string[]): Promise<void> {
-    if (files.every((f) => this.filters.has(f))) return;
+    if (files.every((f) => this.filters.get(f)?.stamp === fileStamp(f))) return;
     const c = await this.connect();
     for (const [index, file] of files.entries()) {
       if (this.stopped) return;

@@ -30,9 +30,10 @@ import { INDEX_HTML, loadAssets, pageHtml, type Asset } from './assets.js';
 import type { UiConfig } from './config.js';
 import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
 import { Lake } from './lake.js';
+import { metricFiles, readHistory } from './lake-history.js';
 import { LoginLimiter, loginKeys } from './login-limiter.js';
 import { SessionStore } from './sessions.js';
-import { LiveStore } from './live-store.js';
+import { HISTORY_DAYS, LiveStore } from './live-store.js';
 import { SentryApi } from './sentry-api.js';
 import { UiApi } from './ui-api.js';
 
@@ -46,6 +47,8 @@ export class UiExporter implements ComponentInstance {
   private server?: Server;
   private readonly live: LiveStore;
   private lake?: Lake;
+  /** Resolves once the release-health and DORA history the lake held at start is in the live store. */
+  private restored: Promise<void> = Promise.resolve();
   private issueQueries?: exceptions.IssueQueries;
   private access?: Access;
   private sessions?: SessionStore;
@@ -81,11 +84,13 @@ export class UiExporter implements ComponentInstance {
     this.access = this.makeAccess();
     // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
     if (c.lake !== '') {
-      this.lake = new Lake(c.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(this.ctx.configDir, c.lake), {
+      const lakePath = c.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(this.ctx.configDir, c.lake);
+      this.lake = new Lake(lakePath, {
         filterFile: c.lake_index_file === undefined ? this.besideAdminFile('ui-lake-index.sqlite') : this.configPath(c.lake_index_file, ''),
         onError: (err, file) => this.ctx.logger.warn({ err }, `${this.ctx.id}: attribute filters: ${file} failed; attribute searches read what has no filter`),
       });
       this.lake.startIndexing();
+      this.restoreHistory(this.lake, lakePath);
     }
     const tls = serverTlsOptions(c.tls, this.ctx.configDir);
     this.server = createHttpServer(httpServerSettings(c), (req, res) => void this.serve(req, res), { owner: this.ctx, keyPrefix: '', tls });
@@ -94,7 +99,22 @@ export class UiExporter implements ComponentInstance {
     this.ctx.logger.info(`${this.ctx.id}: web UI on ${tls ? 'https' : 'http'}://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${this.port}/`);
   }
 
+  /**
+   * Reads back the history of release health and DORA from the metric files the lake holds now:
+   * exporters start before receivers, so none holds a point this run will also see live.
+   */
+  private restoreHistory(lake: Lake, lakePath: string): void {
+    const since = Date.now() - HISTORY_DAYS * 24 * 3_600_000;
+    const files = metricFiles(lakePath, since);
+    if (files.length === 0) return; // a lake without metrics never loads DuckDB
+    this.restored = readHistory(lake, files, since).then(
+      (h) => this.live.restore(h),
+      (err) => this.ctx.logger.warn({ err }, `${this.ctx.id}: release health and DORA before this start could not be read from the lake; they show what arrives from now on`),
+    );
+  }
+
   async shutdown(): Promise<void> {
+    await this.restored;
     await closeServer(this.server);
     this.server = undefined;
     await this.lake?.close();
@@ -214,7 +234,7 @@ export class UiExporter implements ComponentInstance {
   }
 
   private uiApi(): UiApi {
-    return new UiApi({ live: this.live, lake: this.lake, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold), spanmetricsNamespace: this.config.spanmetrics_namespace });
+    return new UiApi({ live: this.live, lake: this.lake, restored: this.restored, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold), spanmetricsNamespace: this.config.spanmetrics_namespace });
   }
 
   private issueStore(): exceptions.IssueQueries {

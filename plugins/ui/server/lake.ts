@@ -54,7 +54,7 @@ export function partitions(dir: string): Partition[] {
 }
 
 /** Partitions that can hold items of [from, to] (ms); files outside partitions always can. */
-const inRange = (p: Partition, from: number | undefined, to: number | undefined) =>
+export const inRange = (p: Partition, from: number | undefined, to: number | undefined) =>
   Number.isNaN(p.hour) || ((from === undefined || p.hour + HOUR > from) && (to === undefined || p.hour <= to));
 
 /** Where a span's attribute pairs are: its own attributes, its resource's. */
@@ -145,7 +145,7 @@ export class Lake {
   }
 
   /** Rows of `sql` over `files` (in place of `$source`). */
-  private async query(files: string[], sql: string, params: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+  async rows(files: string[], sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
     const c = await this.connect();
     const source = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
     const reader = await c.runAndReadAll(sql.replace('$source', source), params);
@@ -160,7 +160,7 @@ export class Lake {
     const out: Record<string, unknown>[] = [];
     for (let taken = 0, batch = 1; taken < parts.length && out.length < limit; taken += batch, batch *= GROWTH) {
       const files = parts.slice(taken, taken + batch).flatMap((p) => p.files);
-      out.push(...(await this.query(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
+      out.push(...(await this.rows(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
     }
     return out;
   }
@@ -211,7 +211,7 @@ export class Lake {
       .filter((p) => inRange(p, from, undefined))
       .flatMap((p) => p.files);
     if (files.length === 0) return [];
-    return (await this.query(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = ${sqlString(traceId)}`, [])).map(spanRow);
+    return (await this.rows(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = ${sqlString(traceId)}`, [])).map(spanRow);
   }
 
   async searchLogs(f: { text?: string; minSeverity?: number; service?: string; attributes?: [string, string][]; from?: number; to?: number; eventName?: string }, limit: number): Promise<LogRow[]> {
