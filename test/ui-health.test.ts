@@ -23,7 +23,7 @@ import { startSummit } from './delivery-helpers.js';
 import { freePort, ROOT, tempDir, type SummitProcess } from './helpers.js';
 import { deliverGithub, githubExample as example } from './github-deliveries.js';
 import { waitFor } from './otlp-interop-helpers.js';
-import { screenshot, uiApi } from './ui-helpers.js';
+import { logIn, screenshot, uiApi } from './ui-helpers.js';
 
 
 const PASSWORD = 'correct horse battery staple';
@@ -250,13 +250,7 @@ interface ReleaseRow {
 /** A new page of Chromium, logged in as alice. */
 async function loggedIn(): Promise<Page> {
   const page = await browser!.newPage();
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${base}/releases`);
-  await page.waitForURL(`${base}/login`);
-  await page.getByLabel('User').fill('alice');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(`${base}/issues`);
+  await logIn(page, base, 'alice', PASSWORD, '/releases');
   return page;
 }
 
