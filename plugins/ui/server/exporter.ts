@@ -105,12 +105,16 @@ export class UiExporter implements ComponentInstance {
    */
   private restoreHistory(lake: Lake, lakePath: string): void {
     const since = Date.now() - HISTORY_DAYS * 24 * 3_600_000;
-    const files = metricFiles(lakePath, since);
+    const failed = (err: unknown) =>
+      this.ctx.logger.warn({ err }, `${this.ctx.id}: release health and DORA before this start could not be read from the lake ${lakePath}; they show what arrives from now on`);
+    let files;
+    try {
+      files = metricFiles(lakePath, since);
+    } catch (err) {
+      return failed(err);
+    }
     if (files.length === 0) return; // a lake without metrics never loads DuckDB
-    this.restored = readHistory(lake, files, since).then(
-      (h) => this.live.restore(h),
-      (err) => this.ctx.logger.warn({ err }, `${this.ctx.id}: release health and DORA before this start could not be read from the lake; they show what arrives from now on`),
-    );
+    this.restored = readHistory(lake, files, since).then((h) => this.live.restore(h), failed);
   }
 
   async shutdown(): Promise<void> {

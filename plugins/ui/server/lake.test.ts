@@ -87,6 +87,21 @@ describe('the lake: attribute Bloom filters, a trace from its hour on', () => {
   });
 });
 
+describe('a lake that cannot be listed', () => {
+  it('says which path failed and goes on, listing again later', async () => {
+    const base = join(tmpdir(), `summit-ui-bloom-broken-${process.pid}`);
+    rmSync(base, { recursive: true, force: true });
+    mkdirSync(base, { recursive: true });
+    writeFileSync(join(base, 'traces'), 'a file where the traces directory should be');
+    const errors: string[] = [];
+    const l = new Lake(base, { onError: (err, file) => errors.push(`${file}: ${(err as NodeJS.ErrnoException).code}`) });
+    l.startIndexing();
+    await l.close();
+    rmSync(base, { recursive: true, force: true });
+    expect(errors).toEqual([`${join(base, 'traces')}: ENOTDIR`]);
+  });
+});
+
 describe('the attribute filters across restarts (a filter file)', () => {
   const base = join(tmpdir(), `summit-ui-bloom-kept-${process.pid}`);
   const filterFile = join(base, 'ui-lake-index.sqlite');

@@ -88,11 +88,13 @@ export class Lake {
   private indexTimer?: NodeJS.Timeout;
   readonly bloom: AttributeBloom;
 
+  private readonly onError: (err: unknown, file: string) => void;
+
   constructor(
     private readonly path: string,
     options: LakeOptions = {},
   ) {
-    const onError = options.onError ?? (() => {});
+    const onError = (this.onError = options.onError ?? (() => {}));
     if (options.filterFile) {
       try {
         this.filterFile = new FilterFile(options.filterFile, (err) => onError(err, options.filterFile!));
@@ -115,7 +117,12 @@ export class Lake {
    */
   startIndexing(): void {
     const index = () => {
-      const files = this.traceFiles();
+      let files;
+      try {
+        files = this.traceFiles();
+      } catch (err) {
+        return this.onError(err, join(this.path, 'traces')); // unreadable now: listed again next time
+      }
       // a lake without traces never loads DuckDB
       if (files.length) this.bloom.update(files);
     };
