@@ -189,9 +189,11 @@ export class Lake {
     if (f.from !== undefined) where.push(`start_time >= make_timestamp(${Math.floor(f.from * 1000)})`);
     if (f.to !== undefined) where.push(`start_time <= make_timestamp(${Math.ceil(f.to * 1000)})`);
     const pairs = f.attributes ?? [];
-    let parts = this.partitions('traces', f);
+    const all = partitions(join(this.path, 'traces'));
+    let parts = all.filter((p) => inRange(p, f.from, f.to));
     if (pairs.length) {
-      this.bloom.update(this.traceFiles());
+      // the whole listing: a time range's files alone would make the filters of the others look gone
+      this.bloom.update(all.flatMap((p) => p.files));
       await this.bloom.ready();
       const hashes = await this.bloom.hashes(pairs);
       const places = new Map(parts.flatMap((p) => p.files).map((file) => [file, this.bloom.places(file, hashes)]));
