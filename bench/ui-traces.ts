@@ -240,7 +240,7 @@ service:
     const restarts: string[] = [];
     for (const kept of [false, true, true, true]) {
       await stopProcess(child);
-      if (!kept) rmSync(join(dir, 'ui-lake-index.sqlite'), { force: true });
+      if (!kept) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `ui-lake-index.sqlite${suffix}`), { force: true });
       const before = load();
       const restarted = performance.now();
       child = await startProcess([SUMMIT, '--config', config], /Everything is ready/);
