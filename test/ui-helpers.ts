@@ -15,3 +15,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.UI_SCREENSHOTS;
   if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/** Logs `page` in through the login form the UI redirects to, from `start` (a page path); ends on the issue list. */
+export async function logIn(page: Page, base: string, user: string, password: string, start = '/issues'): Promise<void> {
+  page.setDefaultTimeout(10_000); // a failed step says which, before the test's own timeout
+  await page.goto(`${base}${start}`);
+  await page.waitForURL(`${base}/login`);
+  await page.getByLabel('User').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/issues`);
+}

@@ -21,13 +21,13 @@ import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-log
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as Sentry from '@sentry/node';
 import bcrypt from 'bcryptjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSummit } from './delivery-helpers.js';
 import { deliverGithub, githubExample as example } from './github-deliveries.js';
 import { freePort, ROOT, tempDir, writeFile, type SummitProcess } from './helpers.js';
 import { waitFor } from './otlp-interop-helpers.js';
-import { screenshot, uiApi } from './ui-helpers.js';
+import { logIn, screenshot, uiApi } from './ui-helpers.js';
 
 const run = promisify(execFile);
 const SENTRY_CLI = join(ROOT, 'node_modules', '@sentry', 'cli', 'bin', 'sentry-cli');
@@ -182,22 +182,13 @@ const api = (path: string): Promise<unknown> => uiApi(base, API_TOKEN, path);
 /** The value `read` gives once it gives one (within 10 s). */
 const eventually = <T>(read: () => Promise<T | undefined>, what: string): Promise<T> => waitFor(what, read, 10_000);
 
-async function logIn(page: Page): Promise<void> {
-  page.setDefaultTimeout(10_000); // a failed step says which, before the test's own timeout
-  await page.goto(`${base}/issues`);
-  await page.waitForURL(`${base}/login`);
-  await page.getByLabel('User').fill('alice');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(`${base}/issues`);
-}
 
 describe('web UI', () => {
   it('a user logs in, triages the issue from its stack and trace, searches logs, sees service health and a CI run', async () => {
     const page = await browser!.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
-    await logIn(page);
+    await logIn(page, base, 'alice', PASSWORD);
 
     // the issue list: the hostile message is text, not markup
     const title = page.locator('a.title', { hasText: HOSTILE });
@@ -300,7 +291,7 @@ describe('web UI', () => {
 
   it('refuses a cross-site POST made with the logged-in user\'s cookie', async () => {
     const page = await browser!.newPage();
-    await logIn(page);
+    await logIn(page, base, 'alice', PASSWORD);
     const { issues } = (await api('/ui/api/issues?q=')) as { issues: { id: string; status: string }[] };
     const before = issues[0];
     // another site (same host, other port: SameSite cookies are still sent) posts a form at the UI

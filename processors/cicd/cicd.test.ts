@@ -73,14 +73,14 @@ afterEach(async () => {
   open = [];
 });
 
-async function connector(dir: string, config: CicdConnectorConfig = {}): Promise<Harness> {
+async function connector(dir: string, config: CicdConnectorConfig = {}, nowMs = T0 + 1000 * 60_000): Promise<Harness> {
   const metrics: Metrics[] = [];
   const logs: Logs[] = [];
   const c = createCicdConnector(
     testContext({ id: 'cicd', kind: 'connector' }),
     { storage_path: join(dir, 'cicd.sqlite'), metrics_flush_interval: '1h', ...config },
     { metrics: { consume: async (m) => void metrics.push(m) }, logs: { consume: async (l) => void logs.push(l) } },
-    { now: () => T0 + 1000 * 60_000 },
+    { now: () => nowMs },
   );
   await c.start?.({} as never);
   open.push(c);
@@ -135,12 +135,17 @@ describe('cicd connector: DORA', () => {
     const before = await connector(dir);
     await send(before, [push([['c1', 0]])]);
     await send(before, [deploy('1', 'c0', 10, 'failed')]);
+    const [firstStart] = points((await latest(before)).get('dora.deployments')).map((p) => p.startTimeUnixNano);
     await before.connector.shutdown?.();
     open = [];
 
-    const after = await connector(dir);
+    const after = await connector(dir, {}, T0 + 2000 * 60_000); // started later
     await send(after, [deploy('2', 'c1', 60, 'succeeded')]);
     const m = await latest(after);
+    // the totals continue one series: the start time is the first run's, not a reset
+    const starts = (metric: string) => points(m.get(metric)).map((p) => p.startTimeUnixNano);
+    expect(starts('dora.deployments')).toEqual([firstStart, firstStart]);
+    expect(starts('dora.lead_time_for_changes')).toEqual([firstStart]);
     expect(points(m.get('dora.lead_time_for_changes')).map((p) => p.sum)).toEqual([3600]);
     expect(points(m.get('dora.failed_deployment_recovery_time')).map((p) => p.sum)).toEqual([3000]);
     expect(points(m.get('dora.change_failure_rate')).map((p) => p.value)).toEqual([0.5]);

@@ -40,12 +40,15 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
   let flaky: FlakyTests | undefined;
   let timer: NodeJS.Timeout | undefined;
   const startNanos = BigInt(now()) * 1_000_000n;
+  /** The DORA totals' start: kept in the store with them, so their series continue across restarts. */
+  let doraStart = startNanos;
 
   const open = () => {
     if (store) return;
     store = new CicdStore(config.storagePath);
     log.info(`${ctx.id}: CI/CD state in ${config.storagePath}`);
     dora = new Dora(store, config);
+    doraStart = store.seriesStart('dora', startNanos);
     flaky = new FlakyTests(store, config.testRetentionMs);
     store.prune(now() - config.testRetentionMs);
   };
@@ -53,7 +56,7 @@ export function createCicdConnector(ctx: CreateContext, raw: CicdConnectorConfig
   const flush = async (): Promise<void> => {
     if (!next.metrics || !store) return;
     const t = BigInt(now()) * 1_000_000n;
-    const metrics = [...builds.metrics(startNanos, t), ...dora!.metrics(startNanos, t), flaky!.gauge(now(), startNanos, t)].filter((m) => m.data.dataPoints.length > 0);
+    const metrics = [...builds.metrics(startNanos, t), ...dora!.metrics(doraStart, t), flaky!.gauge(now(), startNanos, t)].filter((m) => m.data.dataPoints.length > 0);
     if (!metrics.length) return;
     const data: Metrics = { resourceMetrics: [{ resource: newResource(), schemaUrl: '', scopeMetrics: [{ scope: SCOPE, schemaUrl: '', metrics }] }] };
     try {

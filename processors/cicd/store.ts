@@ -77,7 +77,11 @@ export class CicdStore {
       db.close();
       throw new Error(`${path} has cicd state schema version ${version}; this Summit reads version ${SCHEMA_VERSION}`);
     }
+    // outside the versioned schema: a file of version 1 gets it as it is opened, and an older Summit ignores it
+    db.exec('CREATE TABLE IF NOT EXISTS series_start (name TEXT PRIMARY KEY, start_ns TEXT NOT NULL) WITHOUT ROWID');
     this.stmts = {
+      seriesStart: db.prepare<[string], string>('SELECT start_ns FROM series_start WHERE name = ?').pluck(),
+      setSeriesStart: db.prepare('INSERT OR IGNORE INTO series_start (name, start_ns) VALUES (?, ?)'),
       addCommit: db.prepare('INSERT OR IGNORE INTO commits (repo, sha, committed_ms) VALUES (?, ?, ?)'),
       commitSeq: db.prepare('SELECT seq FROM commits WHERE repo = ? AND sha = ?').pluck(),
       undeployed: db.prepare('SELECT seq, committed_ms FROM commits WHERE repo = ? AND seq <= ? AND deployed = 0'),
@@ -118,6 +122,16 @@ export class CicdStore {
   /** Runs `fn` in one transaction: a batch of spans is one write to the disk. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * The start time of the cumulative series `name` whose totals live here: the first start's,
+   * kept, so after a restart they continue one series (a new start time would read as a reset,
+   * and a reader would count the restored totals again).
+   */
+  seriesStart(name: string, nowNs: bigint): bigint {
+    this.stmts.setSeriesStart.run(name, String(nowNs));
+    return BigInt(this.stmts.seriesStart.get(name)!);
   }
 
   addCommit(repo: string, sha: string, committedMs: number): void {

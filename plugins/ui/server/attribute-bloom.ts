@@ -8,13 +8,16 @@
  * Filters are built in the background, newest file first, one file at a time, by DuckDB: each
  * distinct pair's `hash(key, value)` sets 3 bits (from its low, middle and high bits) of the
  * file's filters — one for its spans' attributes (16 bits a span, rounded up to a power of two)
- * and one for its resources' (1 bit a span: a file holds few resources). The first attribute search
- * starts the build and reads every file; later ones skip what the built filters rule out. A file
- * is finished before the exporter moves it into its partition and never changes; compaction
- * replaces files under new names, so a filter is kept while its file's path and size stay.
+ * and one for its resources' (1 bit a span: a file holds few resources). The lake calls `update`
+ * with its listing at start, every half minute and at each attribute search, so new files are
+ * indexed as they appear; with a filter file (filter-file.ts) a restart reads the filters back
+ * instead of the lake. A filter holds while its file's stat stamp (size, mtime, inode) is the one
+ * it was built from: a file is finished before the exporter moves it into its partition and never
+ * changes, compaction writes new files, and anything else that changes a file voids its filter,
+ * so the file is read. A search meanwhile reads every file without a filter.
  */
-import { statSync } from 'node:fs';
 import type { DuckDBBitValue, DuckDBConnection } from '@duckdb/node-api';
+import { fileStamp, type Bits, type FileFilter, type FilterFile } from './filter-file.js';
 
 const SHIFTS = [0, 21, 42];
 
@@ -28,20 +31,10 @@ const ANYWHERE: PairPlaces = { spans: true, resources: true };
 const BITS_PER_SPAN = 16;
 const MIN_BITS = 1 << 10;
 const MAX_BITS = 1 << 24;
+/** The filters' layout: kept filters of another layout are dropped. */
+const LAYOUT = `bloom 1: shifts ${SHIFTS.join(',')}, ${BITS_PER_SPAN} bits a span`;
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/** A Bloom filter in DuckDB's BIT layout: byte 0 the padding before the first bit, then the bits, first bit highest. */
-interface Bits {
-  m: number;
-  data: Uint8Array;
-}
-
-interface Filter {
-  size: number;
-  spans: Bits;
-  resources: Bits;
-}
 
 function mayHave(b: Bits, h: bigint): boolean {
   const m = BigInt(b.m);
@@ -54,29 +47,76 @@ function mayHave(b: Bits, h: bigint): boolean {
 /** 16 bits a span for the spans' pairs; 1 for the resources' (a file holds few resources), as powers of two. */
 const bitsFor = (spans: number, perSpan: number) => Math.min(MAX_BITS, Math.max(MIN_BITS, 2 ** Math.ceil(Math.log2(Math.max(1, spans * perSpan)))));
 
+const bytesOf = (f: FileFilter) => f.spans.data.length + f.resources.data.length;
+
 export class AttributeBloom {
-  private readonly filters = new Map<string, Filter>();
+  private readonly filters = new Map<string, FileFilter>();
   private bytes = 0;
+  private loading?: Promise<void>;
   private running?: Promise<void>;
+  /** The newest listing of the lake's files, newest first, waiting for the build under way to end. */
+  private pending?: string[];
   private stopped = false;
+  /** Filters read back from the filter file, and built from the lake, since this started. */
+  readonly counts = { loaded: 0, built: 0 };
 
   constructor(
     private readonly connect: () => Promise<DuckDBConnection>,
-    /** Filters kept at most (bytes); the files beyond are always read. */
+    /** Filters kept at most (bytes); the oldest files beyond are always read. */
     private readonly maxBytes: number,
     private readonly onError: (err: unknown, file: string) => void,
+    /** Where filters are kept across restarts; none: built again after each start. */
+    private readonly store?: FilterFile,
   ) {}
 
-  /** Starts building filters for the files not yet indexed (given newest first), unless a build runs; forgets files gone. */
-  update(files: string[]): void {
-    const present = new Set(files);
-    for (const [file, f] of this.filters) {
-      if (present.has(file)) continue;
-      this.filters.delete(file);
-      this.bytes -= f.spans.data.length + f.resources.data.length;
+  /** Resolves once the filters kept in the filter file are read back (at once without one). */
+  ready(): Promise<void> {
+    return (this.loading ??= this.load());
+  }
+
+  private async load(): Promise<void> {
+    if (!this.store) return;
+    try {
+      // a DuckDB whose hash differs would make every kept filter wrong: its hash of a probe is part of the version
+      const [probe] = await this.hashes([['summit.ui', 'attribute filter probe']]);
+      for (const [file, f] of this.store.load(`${LAYOUT}, probe ${probe}`)) this.hold(file, f);
+      this.counts.loaded = this.filters.size;
+    } catch (err) {
+      this.onError(err, 'the filter file');
     }
-    if (this.stopped || this.running || files.every((f) => this.filters.has(f))) return;
-    this.running = this.build(files).finally(() => (this.running = undefined));
+  }
+
+  private hold(file: string, f: FileFilter): void {
+    this.filters.set(file, f);
+    this.bytes += bytesOf(f);
+  }
+
+  private forget(files: Iterable<string>): void {
+    const gone = [...files];
+    for (const file of gone) {
+      const f = this.filters.get(file);
+      if (!f) continue;
+      this.filters.delete(file);
+      this.bytes -= bytesOf(f);
+    }
+    if (gone.length) this.store?.delete(gone);
+  }
+
+  /** Builds filters for the files (given newest first) without one, unless a build runs (it takes this listing next); forgets files gone. */
+  update(files: string[]): void {
+    if (this.stopped) return;
+    this.pending = files;
+    this.running ??= this.run().finally(() => (this.running = undefined));
+  }
+
+  private async run(): Promise<void> {
+    await this.ready();
+    for (let files = this.pending; files && !this.stopped; files = this.pending) {
+      this.pending = undefined;
+      const present = new Set(files);
+      this.forget([...this.filters.keys()].filter((f) => !present.has(f)));
+      await this.build(files);
+    }
   }
 
   /** Resolves when the build under way (if any) is done. */
@@ -99,17 +139,33 @@ export class AttributeBloom {
     return this.filters.size;
   }
 
+  /**
+   * Makes room for `bytes` more by forgetting the filters of the oldest files, those after
+   * `index` in `files` (newest first); false when only newer files' filters fill the budget.
+   */
+  private makeRoom(bytes: number, files: string[], index: number): boolean {
+    for (let i = files.length - 1; this.bytes + bytes > this.maxBytes; i--) {
+      if (i <= index) return false;
+      if (this.filters.has(files[i])) this.forget([files[i]]);
+    }
+    return true;
+  }
+
   private async build(files: string[]): Promise<void> {
+    if (files.every((f) => this.filters.get(f)?.stamp === fileStamp(f))) return;
     const c = await this.connect();
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       if (this.stopped) return;
-      if (this.filters.has(file)) continue;
+      const stamp = fileStamp(file);
+      const held = this.filters.get(file);
+      if (held?.stamp === stamp) continue;
+      if (held) this.forget([file]);
+      if (stamp === undefined) continue; // compacted away meanwhile
       try {
-        const { size } = statSync(file);
         const [{ rows }] = (await c.runAndReadAll(`SELECT num_rows AS rows FROM parquet_file_metadata(${sqlString(file)})`)).getRowObjects() as { rows: bigint }[];
         const m = bitsFor(Number(rows), BITS_PER_SPAN);
         const mr = bitsFor(Number(rows), 1);
-        if (this.bytes + (m + mr) / 8 > this.maxBytes) return;
+        if (!this.makeRoom(2 + (m + mr) / 8, files, index)) return;
         const source = `read_parquet(${sqlString(file)})`;
         const bitsOf = (column: string, bits: number) => `(SELECT bitstring_agg(p::BIGINT, 0, ${bits - 1}) FROM (
             SELECT unnest([${SHIFTS.map((s) => `(h >> ${s}) % ${bits}`).join(', ')}]) AS p FROM (
@@ -119,12 +175,13 @@ export class AttributeBloom {
           resources: DuckDBBitValue | null;
         }[];
         // no attributes at all: an empty filter rules every pair out
-        const filter = { size, spans: { m, data: row.spans?.data ?? new Uint8Array(1 + m / 8) }, resources: { m: mr, data: row.resources?.data ?? new Uint8Array(1 + mr / 8) } };
-        this.filters.set(file, filter);
-        this.bytes += filter.spans.data.length + filter.resources.data.length;
+        const filter: FileFilter = { stamp, spans: { m, data: row.spans?.data ?? new Uint8Array(1 + m / 8) }, resources: { m: mr, data: row.resources?.data ?? new Uint8Array(1 + mr / 8) } };
+        this.hold(file, filter);
+        this.counts.built++;
+        this.store?.put(file, filter);
       } catch (err) {
         // a file compacted away meanwhile, or unreadable: it stays unindexed, so it is read
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err, file);
+        if (fileStamp(file) !== undefined) this.onError(err, file);
       }
     }
   }
@@ -140,7 +197,7 @@ export class AttributeBloom {
   /** Per pair (of `hashes`), whether the file's spans and its resources may have it: both without a filter. */
   places(file: string, hashes: bigint[]): PairPlaces[] {
     const f = this.filters.get(file);
-    if (!f || statSync(file, { throwIfNoEntry: false })?.size !== f.size) return hashes.map(() => ANYWHERE);
+    if (!f || fileStamp(file) !== f.stamp) return hashes.map(() => ANYWHERE);
     return hashes.map((h) => ({ spans: mayHave(f.spans, h), resources: mayHave(f.resources, h) }));
   }
 

@@ -36,6 +36,8 @@ export interface UiConfig extends Partial<HttpServerSettings> {
   spanmetrics_namespace: string;
   /** The parquet exporter's path, read with DuckDB for history; unset: ./data of the working directory (the parquet exporter's default); empty: live data only. */
   lake?: string;
+  /** SQLite file of the lake's attribute filters, kept across restarts; default ui-lake-index.sqlite beside admin_file. */
+  lake_index_file?: string;
   /** Sentry organisation slug the API answers to (any slug is accepted; this one is shown). */
   organization: string;
   /** Apdex threshold T of the service pages. */
@@ -72,6 +74,7 @@ export const uiConfigSchema: JSONSchema = {
     issue_store: { type: 'string', default: '', description: 'id of the issue_store extension; empty: no issue pages' },
     spanmetrics_namespace: { type: 'string', default: 'traces.span.metrics', description: "the spanmetrics connector's namespace, whose calls and duration metrics the service pages read" },
     lake: { type: 'string', description: "the parquet exporter's path, read with DuckDB; default ./data under the working directory; empty: live data only" },
+    lake_index_file: { type: 'string', minLength: 1, description: "SQLite file of the lake's attribute filters, so a restart does not read the lake again; default ui-lake-index.sqlite beside admin_file" },
     organization: { type: 'string', minLength: 1, default: 'summit' },
     apdex_threshold: durationSchema('500ms'),
     store: {

@@ -30,9 +30,10 @@ import { INDEX_HTML, loadAssets, pageHtml, type Asset } from './assets.js';
 import type { UiConfig } from './config.js';
 import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
 import { Lake } from './lake.js';
+import { metricFiles, readHistory } from './lake-history.js';
 import { LoginLimiter, loginKeys } from './login-limiter.js';
 import { SessionStore } from './sessions.js';
-import { LiveStore } from './live-store.js';
+import { HISTORY_DAYS, LiveStore } from './live-store.js';
 import { SentryApi } from './sentry-api.js';
 import { UiApi } from './ui-api.js';
 
@@ -45,7 +46,9 @@ export class UiExporter implements ComponentInstance {
   readonly consumers: NextConsumers = {};
   private server?: Server;
   private readonly live: LiveStore;
-  private readonly lake?: Lake;
+  private lake?: Lake;
+  /** Resolves once the release-health and DORA history the lake held at start is in the live store. */
+  private restored: Promise<void> = Promise.resolve();
   private issueQueries?: exceptions.IssueQueries;
   private access?: Access;
   private sessions?: SessionStore;
@@ -59,12 +62,6 @@ export class UiExporter implements ComponentInstance {
     private readonly config: UiConfig,
   ) {
     this.live = new LiveStore(config.store);
-    // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
-    if (config.lake !== '') {
-      this.lake = new Lake(config.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(ctx.configDir, config.lake), (err, file) =>
-        ctx.logger.warn({ err }, `${ctx.id}: no attribute filter for ${file}; attribute searches read it whole`),
-      );
-    }
     this.ttlMs = parseDuration(config.session_timeout);
     this.secure = config.tls !== undefined;
     const live = this.live;
@@ -85,6 +82,16 @@ export class UiExporter implements ComponentInstance {
     if (c.issue_store) this.issueQueries = namedExtension(host, `${this.ctx.id}: issue_store`, c.issue_store, exceptions.isIssueQueries, 'an issue store');
     this.assets = loadAssets(new URL('../web/', import.meta.url));
     this.access = this.makeAccess();
+    // as the parquet exporter's `path`: its default is under the working directory, a path written is relative to the config
+    if (c.lake !== '') {
+      const lakePath = c.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(this.ctx.configDir, c.lake);
+      this.lake = new Lake(lakePath, {
+        filterFile: c.lake_index_file === undefined ? this.besideAdminFile('ui-lake-index.sqlite') : this.configPath(c.lake_index_file, ''),
+        onError: (err, file) => this.ctx.logger.warn({ err }, `${this.ctx.id}: attribute filters: ${file} failed; attribute searches read what has no filter`),
+      });
+      this.lake.startIndexing();
+      this.restoreHistory(this.lake, lakePath);
+    }
     const tls = serverTlsOptions(c.tls, this.ctx.configDir);
     this.server = createHttpServer(httpServerSettings(c), (req, res) => void this.serve(req, res), { owner: this.ctx, keyPrefix: '', tls });
     const { host: bindHost, port } = splitHostPort(c.endpoint);
@@ -92,10 +99,30 @@ export class UiExporter implements ComponentInstance {
     this.ctx.logger.info(`${this.ctx.id}: web UI on ${tls ? 'https' : 'http'}://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${this.port}/`);
   }
 
+  /**
+   * Reads back the history of release health and DORA from the metric files the lake holds now:
+   * exporters start before receivers, so none holds a point this run will also see live.
+   */
+  private restoreHistory(lake: Lake, lakePath: string): void {
+    const since = Date.now() - HISTORY_DAYS * 24 * 3_600_000;
+    const failed = (err: unknown) =>
+      this.ctx.logger.warn({ err }, `${this.ctx.id}: release health and DORA before this start could not be read from the lake ${lakePath}; they show what arrives from now on`);
+    let files;
+    try {
+      files = metricFiles(lakePath, since);
+    } catch (err) {
+      return failed(err);
+    }
+    if (files.length === 0) return; // a lake without metrics never loads DuckDB
+    this.restored = readHistory(lake, files, since).then((h) => this.live.restore(h), failed);
+  }
+
   async shutdown(): Promise<void> {
+    await this.restored;
     await closeServer(this.server);
     this.server = undefined;
     await this.lake?.close();
+    this.lake = undefined;
     this.sessions?.close();
     this.sessions = undefined;
   }
@@ -103,6 +130,11 @@ export class UiExporter implements ComponentInstance {
   /** A path of the config: unset, the default under the working directory; relative, against the config's directory. */
   private configPath(path: string | undefined, fallback: string): string {
     return path === undefined ? resolve(fallback) : isAbsolute(path) ? path : resolve(this.ctx.configDir, path);
+  }
+
+  /** A file of the UI's own in the data directory (or a test's): beside the admin login. */
+  private besideAdminFile(name: string): string {
+    return join(dirname(this.configPath(this.config.admin_file, DEFAULT_ADMIN_FILE)), name);
   }
 
   private makeAccess(): Access {
@@ -122,7 +154,7 @@ export class UiExporter implements ComponentInstance {
       tokenSha256 ??= login.tokenSha256;
     }
     // beside the admin login by default: the data directory, or a test's own directory
-    this.sessions = new SessionStore(c.session_file === undefined ? join(dirname(this.configPath(c.admin_file, DEFAULT_ADMIN_FILE)), 'ui-sessions.sqlite') : this.configPath(c.session_file, ''));
+    this.sessions = new SessionStore(c.session_file === undefined ? this.besideAdminFile('ui-sessions.sqlite') : this.configPath(c.session_file, ''));
     return new Access(users, tokenSha256, this.ttlMs, this.sessions);
   }
 
@@ -206,7 +238,7 @@ export class UiExporter implements ComponentInstance {
   }
 
   private uiApi(): UiApi {
-    return new UiApi({ live: this.live, lake: this.lake, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold), spanmetricsNamespace: this.config.spanmetrics_namespace });
+    return new UiApi({ live: this.live, lake: this.lake, restored: this.restored, issues: () => this.issueQueries, apdexMs: parseDuration(this.config.apdex_threshold), spanmetricsNamespace: this.config.spanmetrics_namespace });
   }
 
   private issueStore(): exceptions.IssueQueries {

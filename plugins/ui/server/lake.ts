@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { AttributeBloom } from './attribute-bloom.js';
+import { FilterFile } from './filter-file.js';
 import type { LogRow, SpanRow } from './rows.js';
 import type { TraceFilter } from './views.js';
 
@@ -19,6 +20,8 @@ const HOUR = 3_600_000;
 const GROWTH = 4;
 /** Memory for the attribute filters: 2 bytes a span, so those of the newest 32 M spans. */
 const BLOOM_BYTES = 64 * 2 ** 20;
+/** How often the lake is listed for new files to index (the parquet exporter finishes one every `max_age`, 60 s by default). */
+const INDEX_EVERY_MS = 30_000;
 
 /** An hour partition's files; `hour` is its start (ms since the epoch), NaN for files outside `date=…/hour=…`. */
 interface Partition {
@@ -51,7 +54,7 @@ export function partitions(dir: string): Partition[] {
 }
 
 /** Partitions that can hold items of [from, to] (ms); files outside partitions always can. */
-const inRange = (p: Partition, from: number | undefined, to: number | undefined) =>
+export const inRange = (p: Partition, from: number | undefined, to: number | undefined) =>
   Number.isNaN(p.hour) || ((from === undefined || p.hour + HOUR > from) && (to === undefined || p.hour <= to));
 
 /** Where a span's attribute pairs are: its own attributes, its resource's. */
@@ -70,18 +73,61 @@ const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_
   [{'time': epoch_us(e.time), 'name': e.name, 'attributes': e.attributes} FOR e IN coalesce(events, [])] AS events,
   [{'trace_id': l.trace_id, 'span_id': l.span_id} FOR l IN coalesce(links, [])] AS links`;
 
+export interface LakeOptions {
+  /** SQLite file the attribute filters are kept in across restarts; none: in memory only. */
+  filterFile?: string;
+  /** Told of a file that could not be indexed (it is read whole), or of a filter file that had to be replaced. */
+  onError?: (err: unknown, file: string) => void;
+}
+
 export class Lake {
   private instance?: Promise<DuckDBInstance>;
   private connection?: Promise<DuckDBConnection>;
   private bloomConnection?: Promise<DuckDBConnection>;
+  private readonly filterFile?: FilterFile;
+  private indexTimer?: NodeJS.Timeout;
   readonly bloom: AttributeBloom;
+
+  private readonly onError: (err: unknown, file: string) => void;
 
   constructor(
     private readonly path: string,
-    onError: (err: unknown, file: string) => void = () => {},
+    options: LakeOptions = {},
   ) {
+    const onError = (this.onError = options.onError ?? (() => {}));
+    if (options.filterFile) {
+      try {
+        this.filterFile = new FilterFile(options.filterFile, (err) => onError(err, options.filterFile!));
+      } catch (err) {
+        onError(err, options.filterFile); // filters are then built again after each start
+      }
+    }
     // its own connection: a filter's build runs beside the searches, not queued before them
-    this.bloom = new AttributeBloom(() => (this.bloomConnection ??= this.open()), BLOOM_BYTES, onError);
+    this.bloom = new AttributeBloom(() => (this.bloomConnection ??= this.open()), BLOOM_BYTES, onError, this.filterFile);
+  }
+
+  /** The trace files, newest first. */
+  private traceFiles(): string[] {
+    return partitions(join(this.path, 'traces')).flatMap((p) => p.files);
+  }
+
+  /**
+   * Indexes the lake's trace files now and every INDEX_EVERY_MS: the filters kept from before a
+   * restart are read back, and files written since get theirs before a search asks.
+   */
+  startIndexing(): void {
+    const index = () => {
+      let files;
+      try {
+        files = this.traceFiles();
+      } catch (err) {
+        return this.onError(err, join(this.path, 'traces')); // unreadable now: listed again next time
+      }
+      // a lake without traces never loads DuckDB
+      if (files.length) this.bloom.update(files);
+    };
+    index();
+    this.indexTimer = setInterval(index, INDEX_EVERY_MS).unref();
   }
 
   private async open(): Promise<DuckDBConnection> {
@@ -106,7 +152,7 @@ export class Lake {
   }
 
   /** Rows of `sql` over `files` (in place of `$source`). */
-  private async query(files: string[], sql: string, params: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+  async rows(files: string[], sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
     const c = await this.connect();
     const source = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
     const reader = await c.runAndReadAll(sql.replace('$source', source), params);
@@ -121,7 +167,7 @@ export class Lake {
     const out: Record<string, unknown>[] = [];
     for (let taken = 0, batch = 1; taken < parts.length && out.length < limit; taken += batch, batch *= GROWTH) {
       const files = parts.slice(taken, taken + batch).flatMap((p) => p.files);
-      out.push(...(await this.query(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
+      out.push(...(await this.rows(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
     }
     return out;
   }
@@ -143,9 +189,12 @@ export class Lake {
     if (f.from !== undefined) where.push(`start_time >= make_timestamp(${Math.floor(f.from * 1000)})`);
     if (f.to !== undefined) where.push(`start_time <= make_timestamp(${Math.ceil(f.to * 1000)})`);
     const pairs = f.attributes ?? [];
-    let parts = this.partitions('traces', f);
+    const all = partitions(join(this.path, 'traces'));
+    let parts = all.filter((p) => inRange(p, f.from, f.to));
     if (pairs.length) {
-      this.bloom.update(parts.flatMap((p) => p.files));
+      // the whole listing: a time range's files alone would make the filters of the others look gone
+      this.bloom.update(all.flatMap((p) => p.files));
+      await this.bloom.ready();
       const hashes = await this.bloom.hashes(pairs);
       const places = new Map(parts.flatMap((p) => p.files).map((file) => [file, this.bloom.places(file, hashes)]));
       parts = parts.map((p) => ({ ...p, files: p.files.filter((file) => places.get(file)!.every((x) => x.spans || x.resources)) })).filter((p) => p.files.length > 0);
@@ -171,7 +220,7 @@ export class Lake {
       .filter((p) => inRange(p, from, undefined))
       .flatMap((p) => p.files);
     if (files.length === 0) return [];
-    return (await this.query(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = ${sqlString(traceId)}`, [])).map(spanRow);
+    return (await this.rows(files, `SELECT ${SPAN_COLUMNS} FROM $source WHERE trace_id = ${sqlString(traceId)}`, [])).map(spanRow);
   }
 
   async searchLogs(f: { text?: string; minSeverity?: number; service?: string; attributes?: [string, string][]; from?: number; to?: number; eventName?: string }, limit: number): Promise<LogRow[]> {
@@ -203,7 +252,9 @@ export class Lake {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.indexTimer);
     await this.bloom.stop();
+    this.filterFile?.close();
     for (const c of await Promise.all([this.connection, this.bloomConnection].map((p) => p?.catch(() => undefined)))) c?.closeSync();
     (await this.instance?.catch(() => undefined))?.closeSync();
   }

@@ -10,6 +10,7 @@
  */
 import { AggregationTemporality, anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
 import { FLAKY_EVENT, keptLong } from './metric-views.js';
+import type { History } from './lake-history.js';
 import { ReleaseUsers, SESSION_USERS_METRIC, type UserCounts } from './release-users.js';
 import { nsToMs, type LogRow, type MetricPoint, type SpanRow } from './rows.js';
 import { SeriesHistory } from './series-history.js';
@@ -62,7 +63,7 @@ const SPARK_HOURS = 14 * 24;
 /** Issues whose counts are kept; beyond, the one updated least recently is forgotten. */
 const MAX_SPARK_ISSUES = 20_000;
 /** Release health and DORA trends: hourly, for 35 days, of at most this many series. */
-const HISTORY_DAYS = 35;
+export const HISTORY_DAYS = 35;
 const MAX_HISTORY_SERIES = 2000;
 /** Release health's distinct users (hashes of 32 characters), over the releases kept. */
 const MAX_RELEASE_USERS = 200_000;
@@ -222,6 +223,12 @@ export class LiveStore {
         }
       }
     }
+  }
+
+  /** Adds what the lake held at start (lake-history.ts): the history and the users of each release before this run. */
+  restore(h: History): void {
+    for (const p of h.points) this.history.add(p);
+    for (const u of h.users) this.releaseUsers.addUser(u.release, u.user, u.statuses, u.last);
   }
 
   recentSpans(): Iterable<SpanRow> {

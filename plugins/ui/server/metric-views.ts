@@ -17,6 +17,8 @@ const DAY = 86_400_000;
 
 /** Metrics the live store keeps an hourly history of (the ring alone would lose them to busier series). */
 export const keptLong = (name: string): boolean => name === SESSIONS_METRIC || name.startsWith(DORA_PREFIX);
+/** `keptLong` as a DuckDB condition on the metric name `column`. */
+export const keptLongSql = (column: string): string => `${column} = '${SESSIONS_METRIC}' OR starts_with(${column}, '${DORA_PREFIX}')`;
 
 interface Histogram {
   bounds?: number[];

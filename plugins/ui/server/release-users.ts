@@ -11,7 +11,8 @@ export const SESSION_USERS_METRIC = 'sentry.sessions.user';
 const ERRORED = 1;
 const CRASHED = 2;
 const ABNORMAL = 4;
-const STATUS_BITS: Record<string, number> = { errored: ERRORED, crashed: CRASHED, abnormal: ABNORMAL };
+/** What a point's `session.status` says of its user's sessions, as bits. */
+export const STATUS_BITS: Record<string, number> = { errored: ERRORED, crashed: CRASHED, abnormal: ABNORMAL };
 
 export interface UserCounts {
   users: number;
@@ -41,18 +42,24 @@ export class ReleaseUsers {
   add(p: MetricPoint, now = Date.now()): void {
     const release = p.resource['service.version'];
     const user = p.attributes['user.hash'];
-    if (p.name !== SESSION_USERS_METRIC || !release || !user || p.time < now - this.maxAgeMs) return;
+    if (p.name !== SESSION_USERS_METRIC || !release || !user) return;
+    this.addUser(release, user, STATUS_BITS[p.attributes['session.status'] ?? ''] ?? 0, p.time, now);
+  }
+
+  /** A user of the release whose sessions had `statuses` (STATUS_BITS), the last seen at `time` (ms). */
+  addUser(release: string, user: string, statuses: number, time: number, now = Date.now()): void {
+    if (time < now - this.maxAgeMs) return;
     let users = this.releases.get(release);
     if (users) this.releases.delete(release);
     else users = new Map();
     this.releases.set(release, users);
     let seen = users.get(user);
     if (!seen) {
-      users.set(user, (seen = { statuses: 0, last: p.time }));
+      users.set(user, (seen = { statuses: 0, last: time }));
       this.total++;
     }
-    seen.statuses |= STATUS_BITS[p.attributes['session.status'] ?? ''] ?? 0;
-    seen.last = Math.max(seen.last, p.time);
+    seen.statuses |= statuses;
+    seen.last = Math.max(seen.last, time);
     while (this.total > this.maxUsers && this.releases.size > 1) this.forget(this.releases.keys().next().value!);
   }
 

@@ -24,6 +24,8 @@ const LAKE_RUN_DAYS = 30;
 export interface UiSources {
   live: LiveStore;
   lake?: Lake;
+  /** Resolves once the history the lake held at start is in the live store: release health and DORA wait for it. */
+  restored: Promise<void>;
   /** Undefined when no issue_store is configured. */
   issues(): exceptions.IssueQueries | undefined;
   apdexMs: number;
@@ -71,6 +73,7 @@ export class UiApi {
     if (req.method === 'GET' && path === '/ci/dora') {
       const days = numberParam(p, 'days') ?? 30;
       if (!Number.isInteger(days) || days < 1 || days > 35) throw new HttpError(400, `days: expected a whole number from 1 to 35, got ${days}`);
+      await this.src.restored;
       return sendJson(res, 200, { days: doraTrends(this.src.live.pointHistory(), days, p.get('repository') || undefined) }), true;
     }
     if (req.method === 'GET' && (m = /^\/ci\/runs\/([0-9a-f]{32})$/.exec(path))) {
@@ -235,6 +238,7 @@ export class UiApi {
       row.firstSeen = Math.min(row.firstSeen, i.firstSeen);
       perRelease.set(r, row);
     }
+    await this.src.restored;
     const health = releaseHealth(this.src.live.pointHistory(), this.src.live.usersPerRelease());
     for (const h of health.values()) if (!perRelease.has(h.release)) perRelease.set(h.release, { release: h.release, newIssues: 0, events: 0, firstSeen: Infinity });
     const runs = await this.ciRuns();
