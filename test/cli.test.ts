@@ -198,6 +198,18 @@ exporters:
     expect(summit.stderr).toContain('Shutdown complete');
   });
 
+  it('logs for a person with logs.encoding console, as JSON lines with json', async () => {
+    const config = writeFile(tempDir(), 'c.yaml', VALID);
+    for (const encoding of ['console', 'json']) {
+      const summit = new SummitProcess(['--config', config, '--set', `service::telemetry::logs::encoding=${encoding}`]);
+      await summit.waitForLog(/Everything is ready/);
+      expect(await summit.stop('SIGTERM')).toBe(0);
+      const ready = summit.stderr.split('\n').find((l) => l.includes('Everything is ready'))!;
+      if (encoding === 'console') expect(ready).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Everything is ready/);
+      else expect(JSON.parse(ready)).toMatchObject({ level: 30, msg: expect.stringContaining('Everything is ready') });
+    }
+  });
+
   it('exits 0 on SIGINT too', async () => {
     const summit = new SummitProcess(['--set', `extensions::health_check::endpoint=127.0.0.1:${await freePort()}`, '--set', 'service::telemetry::metrics::level=none', ...(await isolatedDefault())]);
     await summit.waitForLog(/Everything is ready/);
