@@ -5,7 +5,8 @@
  * read from /proc once a second. Wake-ups are the context switches of all its threads.
  *
  *   TESTBED_SECONDS (15), TESTBED_REPEATS (3), TESTBED_SCENARIOS (comma-separated names),
- *   TESTBED_CPU_PROF (a directory: the child runs with --cpu-prof, one profile per run).
+ *   TESTBED_CPU_PROF (a directory: the child runs with --cpu-prof, one profile per run),
+ *   TESTBED_NODE_FLAGS (more node flags for the child, e.g. V8 heap settings to compare).
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { ChildProcess } from 'node:child_process';
@@ -165,7 +166,7 @@ service:
     metrics: { address: 127.0.0.1:${metrics} }
 `,
   );
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const flags = [...(process.env.TESTBED_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   const child = await startProcess([...flags, join(DIST, 'bin', 'summit.js'), '--config', config], /Everything is ready/);
   return { child, endpoint: s.protocol === 'grpc' ? `127.0.0.1:${grpc}` : `http://127.0.0.1:${http}`, metrics: `http://127.0.0.1:${metrics}/metrics`, dir };
 }

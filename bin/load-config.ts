@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseFeatureGates } from '../config/feature-gates.js';
+import { namedTypes } from '../config/components.js';
 import { loadSources, type LoadedSources } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { ConfigUriError, readConfigUri } from '../config/uris.js';
@@ -27,8 +28,9 @@ export interface LoadOptions {
 }
 
 /**
- * `--config` values (paths or URIs) → merged, expanded document → plugins registered → validated
- * config, every problem collected. Throws a ConfigError when a source cannot be read.
+ * `--config` values (paths or URIs) → merged, expanded document → plugins registered → the
+ * components the config names loaded → validated config, every problem collected. Throws a
+ * ConfigError when a source cannot be read.
  */
 export async function loadConfig(configs: string[], sets: string[], opts: LoadOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
@@ -45,6 +47,7 @@ export async function loadConfig(configs: string[], sets: string[], opts: LoadOp
   const registry = new ComponentRegistry();
   registry.register(builtinPlugin, 'built-in');
   const pluginProblems = await registerPlugins(sources, registry);
+  await registry.load(namedTypes(sources));
   const { config, problems } = resolveConfig(sources, registry, { featureGates: gates.enabled });
   const all = [...gates.problems, ...sources.problems, ...pluginProblems, ...problems];
   const blocked = pluginProblems.length > 0 || errorsOf(gates.problems).length > 0;

@@ -138,11 +138,11 @@ function reportProblems(problems: ConfigProblem[]): void {
 }
 
 function listComponents(loaded: LoadedConfig): number {
-  const rows = loaded.registry.list().map(({ factory, plugin }) => [
-    factory.type + (factory.aliases?.length ? ` (= ${factory.aliases.join(', ')})` : ''),
-    factory.kind,
-    factory.kind === 'connector' ? (factory.connects ?? []).map(([a, b]) => `${a}->${b}`).join(',') : (factory.signals ?? []).join(',') || '-',
-    factory.stability,
+  const rows = loaded.registry.list().map(({ info, plugin }) => [
+    info.type + (info.aliases?.length ? ` (= ${info.aliases.join(', ')})` : ''),
+    info.kind,
+    info.kind === 'connector' ? (info.connects ?? []).map(([a, b]) => `${a}->${b}`).join(',') : (info.signals ?? []).join(',') || '-',
+    info.stability,
     plugin,
   ]);
   process.stdout.write(formatTable([['TYPE', 'KIND', 'SIGNALS', 'STABILITY', 'PLUGIN'], ...rows]));

@@ -25,6 +25,27 @@ export type Definitions = Record<ComponentSection, Map<string, DefinedComponent>
 // Type as the registry accepts it; the name is anything without whitespace or control characters.
 const COMPONENT_ID = /^([a-zA-Z][\w-]*)(?:\/([^\s\p{C}]+))?$/u;
 
+/**
+ * The component types the config's sections name, with the replacement of a type renamed
+ * upstream: the ones whose deferred factories {@link ComponentRegistry.load} must import
+ * before {@link resolveComponents}.
+ */
+export function namedTypes(src: LoadedSources): { kind: ComponentKind; type: string }[] {
+  const out: { kind: ComponentKind; type: string }[] = [];
+  for (const [section, kind] of Object.entries(COMPONENT_SECTIONS) as [ComponentSection, ComponentKind][]) {
+    const body = src.value[section];
+    if (!isMap(body)) continue;
+    for (const id of Object.keys(body)) {
+      const type = COMPONENT_ID.exec(id)?.[1];
+      if (type === undefined) continue;
+      out.push({ kind, type });
+      const renamed = renamedType(kind, type);
+      if (renamed) out.push({ kind, type: renamed.to });
+    }
+  }
+  return out;
+}
+
 /** Looks every component up in the registry and validates its config against the factory's schema. */
 export function resolveComponents(src: LoadedSources, registry: ComponentRegistry, problems: ProblemList): Definitions {
   const defs = {} as Definitions;
@@ -61,11 +82,17 @@ function resolveOne(
     return defined;
   }
   const renamed = renamedType(kind, m[1]);
-  const factory = registry.get(kind, m[1])?.factory ?? (renamed && registry.get(kind, renamed.to)?.factory);
-  if (!factory) {
+  const entry = registry.get(kind, m[1]) ?? (renamed && registry.get(kind, renamed.to));
+  if (!entry) {
     problems.error(path, unknownTypeMessage(registry, kind, m[1]));
     return defined;
   }
+  if (entry.loadError !== undefined) {
+    problems.error(path, `${kind} type "${entry.info.type}" (plugin "${entry.plugin}") cannot be loaded: ${entry.loadError}`);
+    return defined;
+  }
+  const factory = entry.factory;
+  if (!factory) throw new Error(`${kind} type "${entry.info.type}" is not loaded: ComponentRegistry.load(namedTypes(…)) comes before resolution`);
   if (renamed && factory.type === renamed.to && !registry.get(kind, m[1])) {
     const migrated = migrateRenamed(renamed, raw);
     raw = migrated.config;
@@ -105,11 +132,11 @@ function unknownTypeMessage(registry: ComponentRegistry, kind: ComponentKind, ty
   const head = `unknown ${kind} type "${type}"`;
   const removed = removedType(kind, type);
   if (removed) return `${head}: ${removed.instead}`;
-  const known = registry.list().filter((r) => r.factory.kind === kind).map(({ factory }) => (factory.aliases?.length ? `${factory.type} (alias ${factory.aliases.join(', ')})` : factory.type));
+  const known = registry.list().filter((r) => r.info.kind === kind).map(({ info }) => (info.aliases?.length ? `${info.type} (alias ${info.aliases.join(', ')})` : info.type));
   const list = known.length ? `known ${kind} types: ${known.join(', ')}` : `no ${kind} types are registered`;
   const upstream = upstreamDistribution(kind, type);
   if (upstream) return `${head}: ${upstream} Summit does not have (yet); ${list}`;
-  const names = registry.list().filter((r) => r.factory.kind === kind).flatMap(({ factory }) => [factory.type, ...(factory.aliases ?? [])]);
+  const names = registry.list().filter((r) => r.info.kind === kind).flatMap(({ info }) => [info.type, ...(info.aliases ?? [])]);
   return `${head}; ${list}${didYouMean(type, names)}`;
 }
 

@@ -156,10 +156,22 @@ export interface ComponentFactory<C = any> {
   create(ctx: CreateContext, config: C, next: NextConsumers): ComponentInstance | Promise<ComponentInstance>;
 }
 
+/** What is known of a component type without loading its module: enough to list and name it. */
+export type ComponentInfo = Pick<ComponentFactory, 'type' | 'aliases' | 'kind' | 'signals' | 'connects' | 'stability'>;
+
+/**
+ * A factory whose module is imported only when a config names its type, so that components a
+ * config does not use cost no memory or start-up time (nor do their libraries). `load` must
+ * resolve to a factory whose info is the same as this one's.
+ */
+export interface DeferredFactory extends ComponentInfo {
+  load(): Promise<ComponentFactory>;
+}
+
 export interface Plugin {
   name: string;
   apiVersion: number;
-  factories: ComponentFactory[];
+  factories: (ComponentFactory | DeferredFactory)[];
 }
 
 /** The plugin API version this build of Summit accepts. */

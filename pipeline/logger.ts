@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type prettyModule from 'pino-pretty';
+
+// pino-pretty (and what it brings) is loaded only for a person reading a terminal, not in production
+const require = createRequire(import.meta.url);
 
 export interface LoggerOptions {
   level: string;
@@ -11,6 +15,6 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const readable = opts.encoding === 'console' || (opts.encoding === 'auto' && process.stderr.isTTY === true);
   const base = { level: opts.level, base: undefined };
-  if (readable) return pino(base, pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname' }));
+  if (readable) return pino(base, (require('pino-pretty') as typeof prettyModule)({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname' }));
   return pino(base, pino.destination({ fd: 2, sync: true }));
 }

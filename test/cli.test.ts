@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ROOT, SummitProcess, freePort, runSummit, tempDir, writeFile } from './helpers.js';
 
@@ -113,6 +114,21 @@ service:
     expect(rows).toContainEqual(['example_stamp', 'processor', 'traces,metrics,logs', 'development', 'summit-plugin-example']);
   });
 
+  it('validate imports the modules of the components the config names and no other', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'imports.txt');
+    // a module-resolution hook that writes down every module the process imports
+    writeFile(dir, 'hooks.mjs', `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) {\n  const r = await next(spec, ctx);\n  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');\n  return r;\n}\n`);
+    const register = writeFile(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    const config = writeFile(dir, 'c.yaml', 'receivers: { otlp: { protocols: { http: } } }\nprocessors: { batch: }\nexporters: { debug: }\nservice: { pipelines: { traces: { receivers: [otlp], processors: [batch], exporters: [debug] } } }\n');
+    const r = await runSummit(['validate', '--config', config], { env: { NODE_OPTIONS: `--import ${pathToFileURL(register).href}` } });
+    expect(r.stderr).toBe('config is valid\n');
+    const imported = readFileSync(log, 'utf8').split('\n');
+    const components = new Set(imported.flatMap((url) => /\/dist\/((?:receivers|processors|exporters|extensions)\/(?!internal\/)[^/]+)\//.exec(url)?.[1] ?? []));
+    expect([...components].sort()).toEqual(['exporters/debug', 'processors/batch', 'receivers/otlp']);
+    expect(imported.filter((url) => /node_modules\/(@duckdb|better-sqlite3|parquet-wasm|apache-arrow)\//.test(url))).toEqual([]);
+  });
+
   it('print-config shows the merged, expanded config with secrets masked, even when it is invalid', async () => {
     const dir = tempDir();
     const base = writeFile(dir, 'base.yaml', `${VALID}\nextensions:\n  health_check:\n    endpoint: \${env:HC_HOST}:13133\n`);
@@ -180,6 +196,18 @@ exporters:
     expect(text).toMatch(/^otelcol_process_memory_rss_bytes \d+/m);
     expect(await summit.stop('SIGTERM')).toBe(0);
     expect(summit.stderr).toContain('Shutdown complete');
+  });
+
+  it('logs for a person with logs.encoding console, as JSON lines with json', async () => {
+    const config = writeFile(tempDir(), 'c.yaml', VALID);
+    for (const encoding of ['console', 'json']) {
+      const summit = new SummitProcess(['--config', config, '--set', `service::telemetry::logs::encoding=${encoding}`]);
+      await summit.waitForLog(/Everything is ready/);
+      expect(await summit.stop('SIGTERM')).toBe(0);
+      const ready = summit.stderr.split('\n').find((l) => l.includes('Everything is ready'))!;
+      if (encoding === 'console') expect(ready).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Everything is ready/);
+      else expect(JSON.parse(ready)).toMatchObject({ level: 30, msg: expect.stringContaining('Everything is ready') });
+    }
   });
 
   it('exits 0 on SIGINT too', async () => {

@@ -9,6 +9,7 @@ import type { ComponentFactory } from '../pipeline/component.js';
 import { SIGNALS, type Signal } from '../pipeline/model.js';
 import { ComponentRegistry } from '../pipeline/registry.js';
 import { loadSources, type LoadedSources } from '../config/load.js';
+import { namedTypes } from '../config/components.js';
 import { COMPONENT_SECTIONS, type ComponentSection } from '../config/problems.js';
 import { resolveConfig } from '../config/resolve.js';
 import { fakeFactory } from '../config/testing.js';
@@ -68,10 +69,11 @@ describe('Collector configs through the config machinery', () => {
   });
 });
 
-function missingTypes(files: string[], env: Record<string, string> = {}, featureGates?: ReadonlySet<string>) {
+async function missingTypes(files: string[], env: Record<string, string> = {}, featureGates?: ReadonlySet<string>) {
   const registry = new ComponentRegistry();
   registry.register(builtinPlugin);
   const src = loadSources({ files, env });
+  await registry.load(namedTypes(src));
   const errors = resolveConfig(src, registry, { featureGates }).problems.filter((p) => p.severity === 'error');
   const unknown = errors.map((e) => /^unknown (\w+) type "([^"]+)"/.exec(e.message)).filter((m) => m !== null).map((m) => `${m![1]} ${m![2]}`);
   const other = errors.filter((e) => !/^unknown \w+ type/.test(e.message)).map((e) => `${e.componentId ?? ''}: ${e.keyPath ?? ''}: ${e.message}`);
@@ -84,8 +86,8 @@ describe('Collector configs against Summit’s components', () => {
   const DEMO_ENV = { OTEL_COLLECTOR_HOST: 'otel-collector', OTEL_COLLECTOR_PORT_GRPC: '4317', OTEL_COLLECTOR_PORT_HTTP: '4318' };
   const PROFILES = expect.stringContaining('signal "profiles" is not supported');
 
-  it('the OpenTelemetry demo: fails naming the types Summit lacks, and its profiles pipeline', () => {
-    const { unknown, other } = missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV);
+  it('the OpenTelemetry demo: fails naming the types Summit lacks, and its profiles pipeline', async () => {
+    const { unknown, other } = await missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV);
     expect(unknown).toEqual([
       'processor gen_ai_normalizer',
       'receiver docker_stats', 'receiver http_check', 'receiver nginx',
@@ -93,28 +95,28 @@ describe('Collector configs against Summit’s components', () => {
     ]);
     // profiles pipelines need the gate, as upstream; with it, its resource_detection, filter and memory_limiter take them
     expect(other).toEqual([PROFILES]);
-    expect(missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV, new Set(['service.profilesSupport'])).other).toEqual([]);
+    expect((await missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV, new Set(['service.profilesSupport']))).other).toEqual([]);
   });
 
-  it('the demo with its full and observability overlays adds exactly their new types', () => {
-    const base = missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV).unknown;
-    const full = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-full.yml')], DEMO_ENV).unknown;
+  it('the demo with its full and observability overlays adds exactly their new types', async () => {
+    const base = (await missingTypes([at('demo-otelcol-config.yml')], DEMO_ENV)).unknown;
+    const full = (await missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-full.yml')], DEMO_ENV)).unknown;
     expect(full.filter((t) => !base.includes(t))).toEqual(['receiver kafkametrics']);
-    const obs = missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-observability.yml')], DEMO_ENV).unknown;
+    const obs = (await missingTypes([at('demo-otelcol-config.yml'), at('demo-otelcol-config-observability.yml')], DEMO_ENV)).unknown;
     expect(obs.filter((t) => !base.includes(t))).toEqual(['exporter opensearch', 'extension opamp']);
   });
 
-  it('the contrib load-balancing agent: only its fluentforward receiver is missing', () => {
-    const { unknown, other } = missingTypes([at('contrib-loadbalancing-agent.yaml')]);
+  it('the contrib load-balancing agent: only its fluentforward receiver is missing', async () => {
+    const { unknown, other } = await missingTypes([at('contrib-loadbalancing-agent.yaml')]);
     expect(unknown).toEqual(['receiver fluentforward']);
     expect(other).toEqual([]);
   });
 
-  it('the contrib tail-sampling processor config (a processors fragment, wrapped in a pipeline) loads whole', () => {
+  it('the contrib tail-sampling processor config (a processors fragment, wrapped in a pipeline) loads whole', async () => {
     const fragment = readFileSync(at('contrib-tail-sampling-processor.yaml'), 'utf8');
     const pipeline = 'receivers: { nop: }\nexporters: { nop: }\nservice: { pipelines: { traces: { receivers: [nop], processors: [tail_sampling], exporters: [nop] } } }\n';
     const wrapped = writeFile(tempDir(), 'tail.yaml', `processors:\n${fragment.replace(/^/gm, '  ')}\n${pipeline}`);
-    const { unknown, other } = missingTypes([wrapped]);
+    const { unknown, other } = await missingTypes([wrapped]);
     expect(unknown).toEqual([]);
     expect(other).toEqual([]);
   });
