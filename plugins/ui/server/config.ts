@@ -38,6 +38,8 @@ export interface UiConfig extends Partial<HttpServerSettings> {
   lake?: string;
   /** SQLite file of the lake's attribute filters, kept across restarts; default ui-lake-index.sqlite beside admin_file. */
   lake_index_file?: string;
+  /** DuckDB's memory_limit for reading the lake, in MiB. */
+  lake_memory_limit_mib: number;
   /** Sentry organisation slug the API answers to (any slug is accepted; this one is shown). */
   organization: string;
   /** Apdex threshold T of the service pages. */
@@ -75,6 +77,12 @@ export const uiConfigSchema: JSONSchema = {
     spanmetrics_namespace: { type: 'string', default: 'traces.span.metrics', description: "the spanmetrics connector's namespace, whose calls and duration metrics the service pages read" },
     lake: { type: 'string', description: "the parquet exporter's path, read with DuckDB; default ./data under the working directory; empty: live data only" },
     lake_index_file: { type: 'string', minLength: 1, description: "SQLite file of the lake's attribute filters, so a restart does not read the lake again; default ui-lake-index.sqlite beside admin_file" },
+    lake_memory_limit_mib: {
+      type: 'integer',
+      minimum: 16,
+      default: 256,
+      description: "DuckDB's memory_limit for reading the lake (MiB); DuckDB's own default, 80% of the machine's memory, is the whole collector's budget",
+    },
     organization: { type: 'string', minLength: 1, default: 'summit' },
     apdex_threshold: durationSchema('500ms'),
     store: {

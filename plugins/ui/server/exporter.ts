@@ -86,6 +86,7 @@ export class UiExporter implements ComponentInstance {
     if (c.lake !== '') {
       const lakePath = c.lake === undefined ? resolve(DEFAULT_LAKE) : resolve(this.ctx.configDir, c.lake);
       this.lake = new Lake(lakePath, {
+        memoryLimitMib: c.lake_memory_limit_mib,
         filterFile: c.lake_index_file === undefined ? this.besideAdminFile('ui-lake-index.sqlite') : this.configPath(c.lake_index_file, ''),
         onError: (err, file) => this.ctx.logger.warn({ err }, `${this.ctx.id}: attribute filters: ${file} failed; attribute searches read what has no filter`),
       });

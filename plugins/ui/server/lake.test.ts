@@ -87,6 +87,15 @@ describe('the lake: attribute Bloom filters, a trace from its hour on', () => {
   });
 });
 
+describe("DuckDB's memory for the lake", () => {
+  it('is limited to what the config says, and freed memory goes back to the system', async () => {
+    const l = new Lake(join(tmpdir(), `summit-ui-memory-${process.pid}`), { memoryLimitMib: 64 });
+    const [row] = await l.rows([], "SELECT current_setting('memory_limit') AS memory, current_setting('allocator_flush_threshold') AS flush");
+    await l.close();
+    expect(row).toEqual({ memory: '64.0 MiB', flush: '16.0 MiB' });
+  });
+});
+
 describe('a lake that cannot be listed', () => {
   it('says which path failed and goes on, listing again later', async () => {
     const base = join(tmpdir(), `summit-ui-bloom-broken-${process.pid}`);

@@ -73,9 +73,14 @@ const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_
   [{'time': epoch_us(e.time), 'name': e.name, 'attributes': e.attributes} FOR e IN coalesce(events, [])] AS events,
   [{'trace_id': l.trace_id, 'span_id': l.span_id} FOR l IN coalesce(links, [])] AS links`;
 
+/** DuckDB keeps up to 128 MiB of freed memory after a query by default. */
+const ALLOCATOR_FLUSH_MIB = 16;
+
 export interface LakeOptions {
   /** SQLite file the attribute filters are kept in across restarts; none: in memory only. */
   filterFile?: string;
+  /** DuckDB's memory_limit, in MiB; none: DuckDB's default (80% of the machine's memory). */
+  memoryLimitMib?: number;
   /** Told of a file that could not be indexed (it is read whole), or of a filter file that had to be replaced. */
   onError?: (err: unknown, file: string) => void;
 }
@@ -89,12 +94,14 @@ export class Lake {
   readonly bloom: AttributeBloom;
 
   private readonly onError: (err: unknown, file: string) => void;
+  private readonly memoryLimitMib?: number;
 
   constructor(
     private readonly path: string,
     options: LakeOptions = {},
   ) {
     const onError = (this.onError = options.onError ?? (() => {}));
+    this.memoryLimitMib = options.memoryLimitMib;
     if (options.filterFile) {
       try {
         this.filterFile = new FilterFile(options.filterFile, (err) => onError(err, options.filterFile!));
@@ -137,6 +144,9 @@ export class Lake {
       const c = await instance.connect();
       await c.run('LOAD parquet');
       await c.run('SET parquet_metadata_cache = true');
+      // a collector's budget, not the machine's; and memory a finished read used goes back to the system
+      if (this.memoryLimitMib !== undefined) await c.run(`SET memory_limit = '${this.memoryLimitMib}MiB'`);
+      await c.run(`SET allocator_flush_threshold = '${ALLOCATOR_FLUSH_MIB}MiB'`);
       c.closeSync();
       return instance;
     });
