@@ -1,7 +1,7 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines; apart from the rings, an hourly history of release-health and DORA metrics, the
+ * sparklines; apart from the rings, the service page's metric points the lake held at start, an hourly history of release-health and DORA metrics, the
  * distinct users of each release, and the latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
  * Every text a row keeps (names, ids, attribute keys and values, log bodies) is cut to
  * `max_value_bytes`, and each ring also drops its oldest rows once their texts pass `max_bytes`:
@@ -59,7 +59,9 @@ class Ring<T> {
 }
 
 const HOUR_MS = 3_600_000;
-const SPARK_HOURS = 14 * 24;
+export const SPARK_HOURS = 14 * 24;
+/** The service page's longest window: what is read back from the lake for it after a restart. */
+export const SERVICE_HOURS = 24;
 /** Issues whose counts are kept; beyond, the one updated least recently is forgotten. */
 const MAX_SPARK_ISSUES = 20_000;
 /** Release health and DORA trends: hourly, for 35 days, of at most this many series. */
@@ -96,6 +98,8 @@ export class LiveStore {
   private readonly spans: Ring<SpanRow>;
   private readonly logs: Ring<LogRow>;
   private readonly points: Ring<MetricPoint>;
+  /** The service page's metric points the lake held at start, apart so that the live ones do not push them out first. */
+  private readonly earlierPoints: Ring<MetricPoint>;
   private readonly history = new SeriesHistory(HOUR_MS, HISTORY_DAYS * 24 * HOUR_MS, MAX_HISTORY_SERIES);
   private readonly releaseUsers = new ReleaseUsers(HISTORY_DAYS * 24 * HOUR_MS, MAX_RELEASE_USERS);
   private readonly flaky: Ring<LogRow>;
@@ -112,6 +116,7 @@ export class LiveStore {
     this.spans = new Ring(limits.max_spans, limits.max_bytes);
     this.logs = new Ring(limits.max_logs, limits.max_bytes);
     this.points = new Ring(limits.max_points, limits.max_bytes);
+    this.earlierPoints = new Ring(limits.max_points, limits.max_bytes);
     this.flaky = new Ring(MAX_FLAKY, limits.max_bytes);
   }
 
@@ -225,10 +230,22 @@ export class LiveStore {
     }
   }
 
-  /** Adds what the lake held at start (lake-history.ts): the history and the users of each release before this run. */
+  /**
+   * Adds what the lake held at start (lake-history.ts): the history, the users of each release,
+   * the issues' events per hour and the service page's metric points before this run.
+   */
   restore(h: History): void {
     for (const p of h.points) this.history.add(p);
     for (const u of h.users) this.releaseUsers.addUser(u.release, u.user, u.statuses, u.last);
+    for (const i of h.issueHours) this.addIssueEvents(i.issue, i.hour, i.events);
+    for (const p of h.servicePoints) {
+      const kept = { ...p, name: this.cut(p.name), unit: this.cut(p.unit), service: this.cut(p.service), attributes: this.cutTexts(p.attributes), resource: this.cutTexts(p.resource) };
+      this.earlierPoints.push(kept, this.takeRowBytes());
+    }
+  }
+
+  private cutTexts(o: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [this.cut(k), this.cut(v)]));
   }
 
   recentSpans(): Iterable<SpanRow> {
@@ -241,6 +258,12 @@ export class LiveStore {
 
   recentPoints(): Iterable<MetricPoint> {
     return this.points.newest();
+  }
+
+  /** What the service page reads: the metric points the lake held at start (oldest first), then the ring's. */
+  *servicePoints(): Generator<MetricPoint> {
+    yield* [...this.earlierPoints.newest()].reverse();
+    yield* this.points.newest();
   }
 
   /** The hourly history of the metrics `keptLong` names. */
@@ -275,12 +298,15 @@ export class LiveStore {
   }
 
   private countIssue(issueId: string, time: number): void {
-    const hour = Math.floor(Math.min(time, Date.now()) / HOUR_MS);
+    this.addIssueEvents(issueId, Math.floor(Math.min(time, Date.now()) / HOUR_MS), 1);
+  }
+
+  private addIssueEvents(issueId: string, hour: number, events: number): void {
     let hours = this.issueHours.get(issueId);
     if (hours) this.issueHours.delete(issueId);
     else hours = new Map();
     this.issueHours.set(issueId, hours);
-    hours.set(hour, (hours.get(hour) ?? 0) + 1);
+    hours.set(hour, (hours.get(hour) ?? 0) + events);
     const oldest = Math.floor(Date.now() / HOUR_MS) - SPARK_HOURS;
     for (const h of hours.keys()) if (h <= oldest) hours.delete(h);
     if (this.issueHours.size > MAX_SPARK_ISSUES) this.issueHours.delete(this.issueHours.keys().next().value!);
