@@ -118,7 +118,7 @@ export class UiExporter implements ComponentInstance {
       return failed(err);
     }
     if (Object.values(files).every((f) => f.length === 0)) return; // an empty lake never loads DuckDB
-    const options = { now, spanmetricsNamespace: this.config.spanmetrics_namespace, maxServicePoints: this.config.store.max_points };
+    const options = { now, spanmetricsNamespace: this.config.spanmetrics_namespace, maxServicePoints: this.config.store.max_points, maxServiceSpans: this.config.store.max_spans };
     this.restored = readHistory(lake, files, options).then((h) => this.live.restore(h), failed);
   }
 

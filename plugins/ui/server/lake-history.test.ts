@@ -7,6 +7,7 @@ import { Lake } from './lake.js';
 import { historyFiles, readHistory } from './lake-history.js';
 import { LiveStore } from './live-store.js';
 import { releaseHealth, spanmetricsGolden } from './metric-views.js';
+import { goldenSignals, serviceMap } from './views.js';
 import { ReleaseUsers } from './release-users.js';
 
 const dir = join(tmpdir(), `summit-ui-history-${process.pid}`);
@@ -15,7 +16,7 @@ const hourStart = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
 const iso = new Date(hourStart).toISOString();
 const partitionOf = (signal: string) => join(dir, signal, `date=${iso.slice(0, 10)}`, `hour=${iso.slice(11, 13)}`);
 const partition = partitionOf('metrics');
-const OPTIONS = { spanmetricsNamespace: 'traces.span.metrics', maxServicePoints: 1000 };
+const OPTIONS = { spanmetricsNamespace: 'traces.span.metrics', maxServicePoints: 1000, maxServiceSpans: 1000 };
 const RESOURCE = "MAP(['service.name', 'service.version'], ['shop', 'shop@1.0'])";
 
 /** Rows of sentry.sessions (delta) and sentry.sessions.user, `minute` minutes into the hour. */
@@ -88,6 +89,36 @@ describe('release health and DORA read back from the lake', () => {
       const h = await readHistory(lake, listed, { now, ...OPTIONS });
       const init = h.points.find((p) => p.attributes['session.status'] === 'init');
       expect([init?.value, h.users.length]).toEqual([6, 2]);
+    } finally {
+      await lake.close();
+    }
+  });
+
+  it("without the connectors' metrics, restores the newest spans of the service page's window, as many as the span ring holds", async () => {
+    // shop-web's POST /checkout calls payments' POST /charge, which fails
+    const span = (minute: number, id: string, parent: string, service: string, name: string, kind: string, status: string) =>
+      `SELECT '${'1'.repeat(32)}' AS trace_id, '${id.repeat(16)}' AS span_id, '${parent && parent.repeat(16)}' AS parent_span_id, '${name}' AS name, '${service}' AS service_name,
+        '${kind}' AS kind, '${status}' AS status_code, make_timestamp(${(hourStart + minute * 60_000) * 1000})::TIMESTAMP_NS AS start_time,
+        make_timestamp(${(hourStart + minute * 60_000 + 30) * 1000})::TIMESTAMP_NS AS end_time, 30000000::BIGINT AS duration_ns,
+        []::STRUCT(time TIMESTAMP_NS, name VARCHAR, attributes MAP(VARCHAR, VARCHAR))[] AS events`;
+    await c.run(`COPY (${span(1, 'a', '', 'shop-web', 'POST /checkout', 'Server', 'Unset')} UNION ALL ${span(2, 'b', 'a', 'shop-web', 'POST /charge', 'Client', 'Error')}
+      UNION ALL ${span(3, 'c', 'b', 'payments', 'POST /charge', 'Server', 'Error')}) TO '${join(partitionOf('traces'), 'part-spans.parquet')}' (FORMAT parquet)`);
+    const lake = new Lake(dir);
+    try {
+      const now = Date.now();
+      const restored = async (maxServiceSpans: number) => {
+        const live = new LiveStore({ max_spans: 10, max_logs: 10, max_points: 10, max_value_bytes: 1000, max_bytes: 1e6 });
+        live.restore(await readHistory(lake, historyFiles(dir, now), { now, ...OPTIONS, maxServiceSpans }));
+        return live;
+      };
+      const live = await restored(1000);
+      const golden = goldenSignals(live.serviceSpans(), 24 * HOUR, 100, now).filter((g) => g.operation === '*');
+      expect(golden.map((g) => [g.service, g.requests, g.errorRate, g.p50])).toEqual([
+        ['payments', 1, 1, 30],
+        ['shop-web', 1, 0, 30],
+      ]);
+      expect(serviceMap(live.serviceSpans(), 24 * HOUR, now).edges).toEqual([{ from: 'shop-web', to: 'payments', requests: 1, rate: 1 / (24 * 3600), errorRate: 1 }]);
+      expect([...(await restored(2)).serviceSpans()].map((s) => s.spanId[0])).toEqual(['b', 'c']);
     } finally {
       await lake.close();
     }

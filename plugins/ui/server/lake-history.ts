@@ -4,7 +4,8 @@
  * and the users of each release (`sentry.sessions.user`); the issues' events per hour for the
  * sparklines (14 days: log records and span events the grouping processor gave an `issue.id`);
  * and the service page's metrics (spanmetrics' calls and duration, servicegraph's request
- * counters) per minute of its longest window, 24 hours.
+ * counters) per minute of its longest window, 24 hours — or without them, as many of that
+ * window's newest spans as the store's span ring holds.
  *
  * The files are those the lake holds when the exporter starts — before any receiver runs, so
  * they hold only what this process did not see live: a delta point or an event is then counted
@@ -18,11 +19,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exceptions } from 'summit';
-import { inRange, partitions, type Lake } from './lake.js';
+import { inRange, partitions, spanRow, SPAN_SEARCH_COLUMNS, type Lake } from './lake.js';
 import { HISTORY_DAYS, SERVICE_HOURS, SPARK_HOURS } from './live-store.js';
 import { keptLongSql, serviceMetricNames } from './metric-views.js';
 import { SESSION_USERS_METRIC, STATUS_BITS } from './release-users.js';
-import type { MetricPoint } from './rows.js';
+import type { MetricPoint, SpanRow } from './rows.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -53,6 +54,8 @@ export interface History {
   servicePoints: MetricPoint[];
   /** Grouped by issue, the issue seen least recently first. */
   issueHours: IssueHour[];
+  /** Without service-page metrics: the newest spans of its window, oldest first, what it computes from instead. */
+  serviceSpans: SpanRow[];
 }
 
 /** The files each part of the history is read from, as `historyFiles` listed them. */
@@ -64,6 +67,8 @@ export interface HistoryFiles {
   /** Log and trace files of the sparklines' 14 days. */
   logs: string[];
   traces: string[];
+  /** Trace files of the service page's 24 hours. */
+  serviceTraces: string[];
 }
 
 /** A partition's files, less the sources of a compaction whose merged file is already there. */
@@ -96,6 +101,7 @@ export function historyFiles(lakePath: string, now: number): HistoryFiles {
     serviceMetrics: signalFiles(lakePath, 'metrics', now - SERVICE_HOURS * HOUR),
     logs: signalFiles(lakePath, 'logs', sparkSince),
     traces: signalFiles(lakePath, 'traces', sparkSince),
+    serviceTraces: signalFiles(lakePath, 'traces', now - SERVICE_HOURS * HOUR),
   };
 }
 
@@ -140,6 +146,10 @@ const spanIssueHoursSql = (sinceUs: bigint, nowMs: number) => `SELECT e.attribut
   FROM (SELECT unnest(events) AS e FROM $source WHERE len(events) > 0 AND end_time >= make_timestamp(${sinceUs}))
   WHERE e.attributes['${exceptions.ISSUE_ID}'] <> '' AND e.time >= make_timestamp(${sinceUs})
   GROUP BY ALL`;
+
+/** The newest `limit` spans (the store's ring holds no more), with what the service page reads of them. */
+const serviceSpansSql = (sinceUs: bigint, limit: number) =>
+  `SELECT ${SPAN_SEARCH_COLUMNS} FROM $source WHERE start_time >= make_timestamp(${sinceUs}) ORDER BY start_time DESC LIMIT ${limit}`;
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -210,6 +220,8 @@ export interface HistoryOptions {
   spanmetricsNamespace: string;
   /** Service-page points at most (the live store's `max_points`). */
   maxServicePoints: number;
+  /** Service-page spans at most (the live store's `max_spans`). */
+  maxServiceSpans: number;
 }
 
 /** The history in `files` (as `historyFiles` listed them at `o.now`). */
@@ -220,7 +232,10 @@ export async function readHistory(lake: Lake, files: HistoryFiles, o: HistoryOpt
   const sparkSince = us(o.now - SPARK_HOURS * HOUR);
   const points = await settledRows(lake, files.metrics, pointsSql(keptLongSql('metric_name'), HOUR, longSince));
   const users = await settledRows(lake, files.metrics, usersSql(longSince));
-  const service = await settledRows(lake, files.serviceMetrics, servicePointsSql(o.spanmetricsNamespace, us(o.now - SERVICE_HOURS * HOUR), o.maxServicePoints));
+  const serviceSince = us(o.now - SERVICE_HOURS * HOUR);
+  const service = await settledRows(lake, files.serviceMetrics, servicePointsSql(o.spanmetricsNamespace, serviceSince, o.maxServicePoints));
+  // with the connectors' metrics the page reads those: the spans are only read without them
+  const spans = service.length ? [] : await settledRows(lake, files.serviceTraces, serviceSpansSql(serviceSince, o.maxServiceSpans));
   const issues = [
     ...(await settledRows(lake, files.logs, logIssueHoursSql(sparkSince, o.now))),
     ...(await settledRows(lake, files.traces, spanIssueHoursSql(sparkSince, o.now))),
@@ -230,5 +245,6 @@ export async function readHistory(lake: Lake, files: HistoryFiles, o: HistoryOpt
     users: users.map((r) => ({ release: String(r.release), user: String(r.user), statuses: Number(r.statuses), last: Number(r.last) })),
     servicePoints: service.map(point).reverse(),
     issueHours: issueHours(issues),
+    serviceSpans: spans.map(spanRow).reverse(),
   };
 }

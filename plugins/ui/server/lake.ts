@@ -64,8 +64,8 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const mapObject = (v: unknown): Record<string, string> =>
   Object.fromEntries(((v as { entries?: { key: string; value: string }[] } | null)?.entries ?? []).map((e) => [e.key, e.value]));
 
-/** What a search result needs of a span: no attribute maps, events or links. */
-const SPAN_SEARCH_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
+/** What a search result (and the service page) needs of a span: no attribute maps, events or links. */
+export const SPAN_SEARCH_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
   kind, status_code, '' AS status_message, epoch_us(start_time) AS start_us, duration_ns`;
 
 const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
@@ -260,7 +260,7 @@ export class Lake {
   }
 }
 
-function spanRow(r: Record<string, unknown>): SpanRow {
+export function spanRow(r: Record<string, unknown>): SpanRow {
   const items = (v: unknown) => ((v as { items?: unknown[] } | null)?.items ?? []) as { entries: Record<string, unknown> }[];
   return {
     traceId: String(r.trace_id),

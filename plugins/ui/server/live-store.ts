@@ -1,7 +1,7 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines; apart from the rings, the service page's metric points the lake held at start, an hourly history of release-health and DORA metrics, the
+ * sparklines; apart from the rings, the service page's metric points or spans the lake held at start, an hourly history of release-health and DORA metrics, the
  * distinct users of each release, and the latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
  * Every text a row keeps (names, ids, attribute keys and values, log bodies) is cut to
  * `max_value_bytes`, and each ring also drops its oldest rows once their texts pass `max_bytes`:
@@ -58,6 +58,11 @@ class Ring<T> {
   }
 }
 
+function* earlierThenRecent<T>(earlier: Ring<T>, recent: Ring<T>): Generator<T> {
+  yield* [...earlier.newest()].reverse();
+  yield* recent.newest();
+}
+
 const HOUR_MS = 3_600_000;
 export const SPARK_HOURS = 14 * 24;
 /** The service page's longest window: what is read back from the lake for it after a restart. */
@@ -98,8 +103,9 @@ export class LiveStore {
   private readonly spans: Ring<SpanRow>;
   private readonly logs: Ring<LogRow>;
   private readonly points: Ring<MetricPoint>;
-  /** The service page's metric points the lake held at start, apart so that the live ones do not push them out first. */
+  /** The service page's metric points (or else spans) the lake held at start, apart so that the live ones do not push them out first. */
   private readonly earlierPoints: Ring<MetricPoint>;
+  private readonly earlierSpans: Ring<SpanRow>;
   private readonly history = new SeriesHistory(HOUR_MS, HISTORY_DAYS * 24 * HOUR_MS, MAX_HISTORY_SERIES);
   private readonly releaseUsers = new ReleaseUsers(HISTORY_DAYS * 24 * HOUR_MS, MAX_RELEASE_USERS);
   private readonly flaky: Ring<LogRow>;
@@ -117,6 +123,7 @@ export class LiveStore {
     this.logs = new Ring(limits.max_logs, limits.max_bytes);
     this.points = new Ring(limits.max_points, limits.max_bytes);
     this.earlierPoints = new Ring(limits.max_points, limits.max_bytes);
+    this.earlierSpans = new Ring(limits.max_spans, limits.max_bytes);
     this.flaky = new Ring(MAX_FLAKY, limits.max_bytes);
   }
 
@@ -242,6 +249,10 @@ export class LiveStore {
       const kept = { ...p, name: this.cut(p.name), unit: this.cut(p.unit), service: this.cut(p.service), attributes: this.cutTexts(p.attributes), resource: this.cutTexts(p.resource) };
       this.earlierPoints.push(kept, this.takeRowBytes());
     }
+    for (const r of h.serviceSpans) {
+      const kept = { ...r, traceId: this.cut(r.traceId), spanId: this.cut(r.spanId), parentSpanId: this.cut(r.parentSpanId), name: this.cut(r.name), service: this.cut(r.service) };
+      this.earlierSpans.push(kept, this.takeRowBytes());
+    }
   }
 
   private cutTexts(o: Record<string, string>): Record<string, string> {
@@ -260,10 +271,14 @@ export class LiveStore {
     return this.points.newest();
   }
 
-  /** What the service page reads: the metric points the lake held at start (oldest first), then the ring's. */
-  *servicePoints(): Generator<MetricPoint> {
-    yield* [...this.earlierPoints.newest()].reverse();
-    yield* this.points.newest();
+  /** What the service page reads: the metric points the lake held at start, then the ring's. */
+  servicePoints(): Iterable<MetricPoint> {
+    return earlierThenRecent(this.earlierPoints, this.points);
+  }
+
+  /** What the service page computes from without metrics: the spans the lake held at start, then the ring's. */
+  serviceSpans(): Iterable<SpanRow> {
+    return earlierThenRecent(this.earlierSpans, this.spans);
   }
 
   /** The hourly history of the metrics `keptLong` names. */

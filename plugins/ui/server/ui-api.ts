@@ -202,7 +202,7 @@ export class UiApi {
   /**
    * Golden signals from the spanmetrics connector's metrics and the map from servicegraph's when
    * they sent any within the window (live, or held in the lake at start), else both computed from
-   * the live spans; `sources` says which.
+   * the spans (live, or held in the lake at start); `sources` says which.
    */
   private async services(p: URLSearchParams) {
     const windowMs = (numberParam(p, 'minutes') ?? 60) * 60_000;
@@ -212,8 +212,8 @@ export class UiApi {
     const fromMetrics = spanmetricsGolden(points, this.src.spanmetricsNamespace, windowMs, this.src.apdexMs);
     const graph = servicegraphMap(points, windowMs);
     return {
-      golden: fromMetrics.length ? fromMetrics : goldenSignals(live.recentSpans(), windowMs, this.src.apdexMs),
-      map: graph ?? serviceMap(live.recentSpans(), windowMs),
+      golden: fromMetrics.length ? fromMetrics : goldenSignals(live.serviceSpans(), windowMs, this.src.apdexMs),
+      map: graph ?? serviceMap(live.serviceSpans(), windowMs),
       sources: { golden: fromMetrics.length ? 'spanmetrics' : 'spans', map: graph ? 'servicegraph' : 'spans' },
     };
   }
