@@ -147,9 +147,15 @@ const spanIssueHoursSql = (sinceUs: bigint, nowMs: number) => `SELECT e.attribut
   WHERE e.attributes['${exceptions.ISSUE_ID}'] <> '' AND e.time >= make_timestamp(${sinceUs})
   GROUP BY ALL`;
 
-/** The newest `limit` spans (the store's ring holds no more), with what the service page reads of them. */
-const serviceSpansSql = (sinceUs: bigint, limit: number) =>
-  `SELECT ${SPAN_SEARCH_COLUMNS} FROM $source WHERE start_time >= make_timestamp(${sinceUs}) ORDER BY start_time DESC LIMIT ${limit}`;
+/** The newest spans (`$limit`: as many as the store's ring holds), with what the service page reads of them. */
+const serviceSpansSql = (sinceUs: bigint) => `SELECT ${SPAN_SEARCH_COLUMNS} FROM $source WHERE start_time >= make_timestamp(${sinceUs}) ORDER BY start_time DESC LIMIT $limit`;
+
+/** `files` (newest partition first) by partition. */
+function byPartition(files: string[]): { files: string[] }[] {
+  const parts = new Map<string, string[]>();
+  for (const f of files) parts.set(dirname(f), [...(parts.get(dirname(f)) ?? []), f]);
+  return [...parts.values()].map((files) => ({ files }));
+}
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -235,7 +241,8 @@ export async function readHistory(lake: Lake, files: HistoryFiles, o: HistoryOpt
   const serviceSince = us(o.now - SERVICE_HOURS * HOUR);
   const service = await settledRows(lake, files.serviceMetrics, servicePointsSql(o.spanmetricsNamespace, serviceSince, o.maxServicePoints));
   // with the connectors' metrics the page reads those: the spans are only read without them
-  const spans = service.length ? [] : await settledRows(lake, files.serviceTraces, serviceSpansSql(serviceSince, o.maxServiceSpans));
+  // the newest hours first (a busy lake's ring-full is the last hour or two): older ones only while short
+  const spans = service.length ? [] : await lake.newest(byPartition(files.serviceTraces), serviceSpansSql(serviceSince), [], o.maxServiceSpans, (f, q) => settledRows(lake, f, q));
   const issues = [
     ...(await settledRows(lake, files.logs, logIssueHoursSql(sparkSince, o.now))),
     ...(await settledRows(lake, files.traces, spanIssueHoursSql(sparkSince, o.now))),

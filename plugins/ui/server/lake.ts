@@ -161,13 +161,20 @@ export class Lake {
 
   /**
    * Up to `limit` rows of `sql` (which orders newest first and ends in `LIMIT $limit`) over the
-   * partitions (newest first), reading the newest hours first and older ones only while short.
+   * partitions (newest first), reading the newest hours first and older ones only while short;
+   * `read` runs each query (by default `rows`).
    */
-  private async newest(parts: Partition[], sql: string, params: DuckDBValue[], limit: number): Promise<Record<string, unknown>[]> {
+  async newest(
+    parts: Pick<Partition, 'files'>[],
+    sql: string,
+    params: DuckDBValue[],
+    limit: number,
+    read: (files: string[], sql: string, params: DuckDBValue[]) => Promise<Record<string, unknown>[]> = (f, q, p) => this.rows(f, q, p),
+  ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let taken = 0, batch = 1; taken < parts.length && out.length < limit; taken += batch, batch *= GROWTH) {
       const files = parts.slice(taken, taken + batch).flatMap((p) => p.files);
-      out.push(...(await this.rows(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
+      out.push(...(await read(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
     }
     return out;
   }
