@@ -9,12 +9,13 @@
  *
  * The files are those the lake holds when the exporter starts — before any receiver runs, so
  * they hold only what this process did not see live: a delta point or an event is then counted
- * once, from the lake or live, never both. Compaction may merge them meanwhile (the parquet exporter
- * compacts at its start too): a partition caught between a merged file's rename and its sources'
+ * once, from the lake or live, never both. Compaction may merge them meanwhile (the parquet
+ * exporter compacts at its start too): a partition caught between a merged file's rename and its sources'
  * deletion counts the merged file only (its journal names the sources), and when a listed file
  * is gone by the time DuckDB reads it, its partition is listed again. DuckDB pre-aggregates per
- * series and hour (or minute) as the live store keeps them: the sum of a delta sum's points, the latest point
- * of any other series; the users as one row per release and user hash; events as a count per issue and hour.
+ * series and hour (the service page's: minute) as the live store keeps them: the sum of a delta
+ * sum's points, the latest point of any other series; the users as one row per release and user
+ * hash; the events as a count per issue and hour.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -153,7 +154,11 @@ const serviceSpansSql = (sinceUs: bigint) => `SELECT ${SPAN_SEARCH_COLUMNS} FROM
 /** `files` (newest partition first) by partition. */
 function byPartition(files: string[]): { files: string[] }[] {
   const parts = new Map<string, string[]>();
-  for (const f of files) parts.set(dirname(f), [...(parts.get(dirname(f)) ?? []), f]);
+  for (const f of files) {
+    const list = parts.get(dirname(f));
+    if (list) list.push(f);
+    else parts.set(dirname(f), [f]);
+  }
   return [...parts.values()].map((files) => ({ files }));
 }
 
@@ -213,10 +218,10 @@ function issueHours(rows: Record<string, unknown>[]): IssueHour[] {
     byIssue.set(issue, hours);
     hours.set(Number(r.hour), (hours.get(Number(r.hour)) ?? 0) + Number(r.events));
   }
-  const last = (hours: Map<number, number>) => Math.max(...hours.keys());
   return [...byIssue]
-    .sort((a, b) => last(a[1]) - last(b[1]))
-    .flatMap(([issue, hours]) => [...hours].map(([hour, events]) => ({ issue, hour, events })));
+    .map(([issue, hours]) => ({ issue, hours, last: Math.max(...hours.keys()) }))
+    .sort((a, b) => a.last - b.last)
+    .flatMap(({ issue, hours }) => [...hours].map(([hour, events]) => ({ issue, hour, events })));
 }
 
 export interface HistoryOptions {

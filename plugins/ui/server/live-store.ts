@@ -1,8 +1,10 @@
 /**
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
- * sparklines; apart from the rings, the service page's metric points or spans the lake held at start, an hourly history of release-health and DORA metrics, the
- * distinct users of each release, and the latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
+ * sparklines; apart from the rings, an hourly history of release-health and DORA metrics, the
+ * distinct users of each release, and the latest flaky-test findings, which busier data would
+ * push out, and the service page's metric points or spans the lake held at start, which would
+ * push out the live ones. History beyond is the Parquet lake's.
  * Every text a row keeps (names, ids, attribute keys and values, log bodies) is cut to
  * `max_value_bytes`, and each ring also drops its oldest rows once their texts pass `max_bytes`:
  * a ring holds rows for minutes, and a count alone bounds nothing when each of 100,000 spans may
