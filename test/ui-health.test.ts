@@ -6,7 +6,7 @@
  * the cicd connector; traces from the OpenTelemetry SDK through the spanmetrics and servicegraph
  * connectors. The JSON API answers with the crash-free rates of sessions and users, the build of the release, the flaky
  * test with its evidence, DORA's deployments and RED/map from the connectors' metrics; Chromium,
- * driven by Playwright, sees them on the pages.
+ * driven by Playwright, sees them on the pages; after a restart the same numbers are read back from the lake.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -129,7 +129,7 @@ service:
     logs/sentry:
       receivers: [sentry]
       processors: [grouping]
-      exporters: [ui]
+      exporters: [ui, parquet]
 `;
   summit = await startSummit(dir, config);
   await Promise.all([sendTraces(), sendSentry(), sendCi()]);
@@ -369,19 +369,38 @@ describe('web UI: releases, CI and services from the connectors', () => {
     await page.close();
   }, 60_000);
 
-  it('after a restart (nothing resent), release health, its users and build, and DORA read back from the lake: the same numbers, on the API and the page', async () => {
+  it('after a restart (nothing resent), release health, its users and build, DORA, the issues\' sparklines and service health read back from the lake: the same numbers, on the API and the page', async () => {
     const releaseOf = async () => {
       const r = (await api<{ releases: ReleaseRow[] }>('/ui/api/releases')).releases.find((x) => x.release === RELEASE)!;
       return { newIssues: r.newIssues, health: r.health, builds: r.builds.map((b) => [b.traceId, b.commit]) };
     };
     const dora = () => api<{ days: { deployments: number }[] }>('/ui/api/ci/dora?days=7');
+    const sparks = async () =>
+      Object.fromEntries((await api<{ issues: { id: string; spark24: number[]; spark14: number[] }[] }>('/ui/api/issues?q=')).issues.map((i) => [i.id, [i.spark24, i.spark14]]));
+    type Series = [number, number, number, number][];
+    type Map = { services: string[]; edges: { from: string }[] };
+    /**
+     * RED and the map over the page's longest window; of the per-minute series the minutes with
+     * requests (the connectors also send unchanged totals). Without the map's `user` node: with
+     * `metrics_flush_interval: 0s` servicegraph sends what its store expired (the entry points'
+     * callers) with its next batch, here only at shutdown — into the lake, never to the live store.
+     */
+    const services = async () => {
+      const d = await api<{ golden: { series: Series }[]; map: Map; sources: unknown }>('/ui/api/services?minutes=1440');
+      const map = { services: d.map.services.filter((s) => s !== 'user'), edges: d.map.edges.filter((e) => e.from !== 'user') };
+      return { ...d, map, golden: d.golden.map((g) => ({ ...g, series: g.series.filter((m) => m[1] > 0) })) };
+    };
     // what the tests above saw (waited for here too, so this test also runs alone)
     await eventually(async () => ((await releaseOf()).health?.users.crashed === 1 && (await dora()).days.at(-1)!.deployments === 1) || undefined, 'the release health and the deployment');
-    const before = { release: await releaseOf(), dora: await dora() };
+    await eventually(async () => ((await services()).golden.length === 4 && Object.keys(await sparks()).length === 2) || undefined, 'RED and both issues');
+    const before = { release: await releaseOf(), dora: await dora(), sparks: await sparks(), services: await services() };
     expect(before.release.builds).toHaveLength(1);
+    // an event each, in the last hour and day
+    expect(Object.values(before.sparks).map(([h24, d14]) => [h24.at(-1), d14.at(-1)])).toEqual([[1, 1], [1, 1]]);
+    expect(before.services.sources).toEqual({ golden: 'spanmetrics', map: 'servicegraph' });
     expect(await summit!.stop()).toBe(0); // the parquet exporter finishes its open files
     summit = await startSummit(dir, config);
-    expect({ release: await releaseOf(), dora: await dora() }).toEqual(before);
+    expect({ release: await releaseOf(), dora: await dora(), sparks: await sparks(), services: await services() }).toEqual(before);
     // the cicd connector sends its restored DORA totals again meanwhile (every 200 ms): the same numbers still
     await new Promise((r) => setTimeout(r, 500));
     expect(await dora()).toEqual(before.dora);

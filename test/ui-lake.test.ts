@@ -1,7 +1,7 @@
 /**
  * The UI's history: what the parquet exporter wrote is read back through DuckDB after a
- * restart, when the UI's live store is empty — a trace by id, trace search, log search, CI runs
- * and flaky-test findings.
+ * restart, when the UI's live store is empty — a trace by id, trace search, log search, service
+ * health from the spans, CI runs and flaky-test findings.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureStopped, startSummit } from './delivery-helpers.js';
@@ -93,6 +93,13 @@ describe('ui history from the Parquet lake', () => {
     expect((await get('/ui/api/traces?service=archive&minMs=1000')).traces).toEqual([]);
     const logs = await get('/ui/api/logs?q=DISK%20FULL&severity=17');
     expect(logs.logs.map((l: any) => [l.body, l.severityText, l.traceId])).toEqual([['export failed: disk full', 'ERROR', TRACE]]);
+    // without spanmetrics, service health is computed from the spans the lake held at start
+    const services = await get('/ui/api/services?minutes=1440');
+    expect(services.sources.golden).toBe('spans');
+    expect(services.golden.map((g: any) => [g.service, g.operation, g.requests, g.errorRate, g.p50])).toEqual([
+      ['archive', '*', 1, 1, 250],
+      ['archive', 'nightly export', 1, 1, 250],
+    ]);
   }, 60_000);
 
   it('after a restart, lists the CI runs and the flaky tests the lake holds', async () => {

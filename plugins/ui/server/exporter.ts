@@ -30,10 +30,10 @@ import { INDEX_HTML, loadAssets, pageHtml, type Asset } from './assets.js';
 import type { UiConfig } from './config.js';
 import { HttpError, readJson, redirect, send, sendError, sendJson } from './http.js';
 import { Lake } from './lake.js';
-import { metricFiles, readHistory } from './lake-history.js';
+import { historyFiles, readHistory, type HistoryFiles } from './lake-history.js';
 import { LoginLimiter, loginKeys } from './login-limiter.js';
 import { SessionStore } from './sessions.js';
-import { HISTORY_DAYS, LiveStore } from './live-store.js';
+import { LiveStore } from './live-store.js';
 import { SentryApi } from './sentry-api.js';
 import { UiApi } from './ui-api.js';
 
@@ -47,7 +47,7 @@ export class UiExporter implements ComponentInstance {
   private server?: Server;
   private readonly live: LiveStore;
   private lake?: Lake;
-  /** Resolves once the release-health and DORA history the lake held at start is in the live store. */
+  /** Resolves once the history the lake held at start (release health, DORA, sparklines, service metrics) is in the live store. */
   private restored: Promise<void> = Promise.resolve();
   private issueQueries?: exceptions.IssueQueries;
   private access?: Access;
@@ -101,21 +101,26 @@ export class UiExporter implements ComponentInstance {
   }
 
   /**
-   * Reads back the history of release health and DORA from the metric files the lake holds now:
-   * exporters start before receivers, so none holds a point this run will also see live.
+   * Reads back release health, DORA, the issues' sparklines and the service page's metrics from
+   * the files the lake holds now: exporters start before receivers, so none holds a point or an
+   * event this run will also see live.
    */
   private restoreHistory(lake: Lake, lakePath: string): void {
-    const since = Date.now() - HISTORY_DAYS * 24 * 3_600_000;
+    const now = Date.now();
     const failed = (err: unknown) =>
-      this.ctx.logger.warn({ err }, `${this.ctx.id}: release health and DORA before this start could not be read from the lake ${lakePath}; they show what arrives from now on`);
-    let files;
+      this.ctx.logger.warn(
+        { err },
+        `${this.ctx.id}: release health, DORA, issue sparklines and service health before this start could not be read from the lake ${lakePath}; they show what arrives from now on`,
+      );
+    let files: HistoryFiles;
     try {
-      files = metricFiles(lakePath, since);
+      files = historyFiles(lakePath, now);
     } catch (err) {
       return failed(err);
     }
-    if (files.length === 0) return; // a lake without metrics never loads DuckDB
-    this.restored = readHistory(lake, files, since).then((h) => this.live.restore(h), failed);
+    if (Object.values(files).every((f) => f.length === 0)) return; // an empty lake never loads DuckDB
+    const options = { now, spanmetricsNamespace: this.config.spanmetrics_namespace, maxServicePoints: this.config.store.max_points, maxServiceSpans: this.config.store.max_spans };
+    this.restored = readHistory(lake, files, options).then((h) => this.live.restore(h), failed);
   }
 
   async shutdown(): Promise<void> {

@@ -64,8 +64,8 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const mapObject = (v: unknown): Record<string, string> =>
   Object.fromEntries(((v as { entries?: { key: string; value: string }[] } | null)?.entries ?? []).map((e) => [e.key, e.value]));
 
-/** What a search result needs of a span: no attribute maps, events or links. */
-const SPAN_SEARCH_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
+/** What a search result (and the service page) needs of a span: no attribute maps, events or links. */
+export const SPAN_SEARCH_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
   kind, status_code, '' AS status_message, epoch_us(start_time) AS start_us, duration_ns`;
 
 const SPAN_COLUMNS = `trace_id, span_id, coalesce(parent_span_id, '') AS parent_span_id, name, coalesce(service_name, 'unknown_service') AS service,
@@ -171,13 +171,20 @@ export class Lake {
 
   /**
    * Up to `limit` rows of `sql` (which orders newest first and ends in `LIMIT $limit`) over the
-   * partitions (newest first), reading the newest hours first and older ones only while short.
+   * partitions (newest first), reading the newest hours first and older ones only while short;
+   * `read` runs each query (by default `rows`).
    */
-  private async newest(parts: Partition[], sql: string, params: DuckDBValue[], limit: number): Promise<Record<string, unknown>[]> {
+  async newest(
+    parts: Pick<Partition, 'files'>[],
+    sql: string,
+    params: DuckDBValue[],
+    limit: number,
+    read: (files: string[], sql: string, params: DuckDBValue[]) => Promise<Record<string, unknown>[]> = (f, q, p) => this.rows(f, q, p),
+  ): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let taken = 0, batch = 1; taken < parts.length && out.length < limit; taken += batch, batch *= GROWTH) {
       const files = parts.slice(taken, taken + batch).flatMap((p) => p.files);
-      out.push(...(await this.rows(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
+      out.push(...(await read(files, sql.replace('$limit', String(Math.floor(limit - out.length))), params)));
     }
     return out;
   }
@@ -270,7 +277,7 @@ export class Lake {
   }
 }
 
-function spanRow(r: Record<string, unknown>): SpanRow {
+export function spanRow(r: Record<string, unknown>): SpanRow {
   const items = (v: unknown) => ((v as { items?: unknown[] } | null)?.items ?? []) as { entries: Record<string, unknown> }[];
   return {
     traceId: String(r.trace_id),

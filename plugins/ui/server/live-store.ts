@@ -2,7 +2,9 @@
  * What the live views need, bounded: the latest spans, log records and metric points in rings
  * of fixed size (the oldest go first), and per issue its events per hour over 14 days for the
  * sparklines; apart from the rings, an hourly history of release-health and DORA metrics, the
- * distinct users of each release, and the latest flaky-test findings, which busier data would push out. History beyond is the Parquet lake's.
+ * distinct users of each release, and the latest flaky-test findings, which busier data would
+ * push out, and the service page's metric points or spans the lake held at start, which would
+ * push out the live ones. History beyond is the Parquet lake's.
  * Every text a row keeps (names, ids, attribute keys and values, log bodies) is cut to
  * `max_value_bytes`, and each ring also drops its oldest rows once their texts pass `max_bytes`:
  * a ring holds rows for minutes, and a count alone bounds nothing when each of 100,000 spans may
@@ -58,8 +60,15 @@ class Ring<T> {
   }
 }
 
+function* earlierThenRecent<T>(earlier: Ring<T>, recent: Ring<T>): Generator<T> {
+  yield* [...earlier.newest()].reverse();
+  yield* recent.newest();
+}
+
 const HOUR_MS = 3_600_000;
-const SPARK_HOURS = 14 * 24;
+export const SPARK_HOURS = 14 * 24;
+/** The service page's longest window: what is read back from the lake for it after a restart. */
+export const SERVICE_HOURS = 24;
 /** Issues whose counts are kept; beyond, the one updated least recently is forgotten. */
 const MAX_SPARK_ISSUES = 20_000;
 /** Release health and DORA trends: hourly, for 35 days, of at most this many series. */
@@ -96,6 +105,9 @@ export class LiveStore {
   private readonly spans: Ring<SpanRow>;
   private readonly logs: Ring<LogRow>;
   private readonly points: Ring<MetricPoint>;
+  /** The service page's metric points (or else spans) the lake held at start, apart so that the live ones do not push them out first. */
+  private readonly earlierPoints: Ring<MetricPoint>;
+  private readonly earlierSpans: Ring<SpanRow>;
   private readonly history = new SeriesHistory(HOUR_MS, HISTORY_DAYS * 24 * HOUR_MS, MAX_HISTORY_SERIES);
   private readonly releaseUsers = new ReleaseUsers(HISTORY_DAYS * 24 * HOUR_MS, MAX_RELEASE_USERS);
   private readonly flaky: Ring<LogRow>;
@@ -112,6 +124,8 @@ export class LiveStore {
     this.spans = new Ring(limits.max_spans, limits.max_bytes);
     this.logs = new Ring(limits.max_logs, limits.max_bytes);
     this.points = new Ring(limits.max_points, limits.max_bytes);
+    this.earlierPoints = new Ring(limits.max_points, limits.max_bytes);
+    this.earlierSpans = new Ring(limits.max_spans, limits.max_bytes);
     this.flaky = new Ring(MAX_FLAKY, limits.max_bytes);
   }
 
@@ -225,10 +239,26 @@ export class LiveStore {
     }
   }
 
-  /** Adds what the lake held at start (lake-history.ts): the history and the users of each release before this run. */
+  /**
+   * Adds what the lake held at start (lake-history.ts): the history, the users of each release,
+   * the issues' events per hour and the service page's metric points before this run.
+   */
   restore(h: History): void {
     for (const p of h.points) this.history.add(p);
     for (const u of h.users) this.releaseUsers.addUser(u.release, u.user, u.statuses, u.last);
+    for (const i of h.issueHours) this.addIssueEvents(i.issue, i.hour, i.events);
+    for (const p of h.servicePoints) {
+      const kept = { ...p, name: this.cut(p.name), unit: this.cut(p.unit), service: this.cut(p.service), attributes: this.cutTexts(p.attributes), resource: this.cutTexts(p.resource) };
+      this.earlierPoints.push(kept, this.takeRowBytes());
+    }
+    for (const r of h.serviceSpans) {
+      const kept = { ...r, traceId: this.cut(r.traceId), spanId: this.cut(r.spanId), parentSpanId: this.cut(r.parentSpanId), name: this.cut(r.name), service: this.cut(r.service) };
+      this.earlierSpans.push(kept, this.takeRowBytes());
+    }
+  }
+
+  private cutTexts(o: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [this.cut(k), this.cut(v)]));
   }
 
   recentSpans(): Iterable<SpanRow> {
@@ -241,6 +271,16 @@ export class LiveStore {
 
   recentPoints(): Iterable<MetricPoint> {
     return this.points.newest();
+  }
+
+  /** What the service page reads: the metric points the lake held at start, then the ring's. */
+  servicePoints(): Iterable<MetricPoint> {
+    return earlierThenRecent(this.earlierPoints, this.points);
+  }
+
+  /** What the service page computes from without metrics: the spans the lake held at start, then the ring's. */
+  serviceSpans(): Iterable<SpanRow> {
+    return earlierThenRecent(this.earlierSpans, this.spans);
   }
 
   /** The hourly history of the metrics `keptLong` names. */
@@ -275,12 +315,15 @@ export class LiveStore {
   }
 
   private countIssue(issueId: string, time: number): void {
-    const hour = Math.floor(Math.min(time, Date.now()) / HOUR_MS);
+    this.addIssueEvents(issueId, Math.floor(Math.min(time, Date.now()) / HOUR_MS), 1);
+  }
+
+  private addIssueEvents(issueId: string, hour: number, events: number): void {
     let hours = this.issueHours.get(issueId);
     if (hours) this.issueHours.delete(issueId);
     else hours = new Map();
     this.issueHours.set(issueId, hours);
-    hours.set(hour, (hours.get(hour) ?? 0) + 1);
+    hours.set(hour, (hours.get(hour) ?? 0) + events);
     const oldest = Math.floor(Date.now() / HOUR_MS) - SPARK_HOURS;
     for (const h of hours.keys()) if (h <= oldest) hours.delete(h);
     if (this.issueHours.size > MAX_SPARK_ISSUES) this.issueHours.delete(this.issueHours.keys().next().value!);

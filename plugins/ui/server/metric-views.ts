@@ -34,6 +34,9 @@ interface Tally {
 }
 const tally = (): Tally => ({ requests: 0, errors: 0, durations: {} });
 
+/** The spanmetrics connector's calls and duration metrics under `namespace`. */
+const spanmetricsNames = (namespace: string): [string, string] => (namespace ? [`${namespace}.calls`, `${namespace}.duration`] : ['calls', 'duration']);
+
 /**
  * Golden signals per service and operation (`*` = the whole service) from the spanmetrics
  * connector's calls and duration metrics (`<namespace>.calls`, `<namespace>.duration`) of server
@@ -41,8 +44,7 @@ const tally = (): Tally => ({ requests: 0, errors: 0, durations: {} });
  * from the duration histogram's buckets (interpolated), so they are as fine as its buckets.
  */
 export function spanmetricsGolden(points: Iterable<MetricPoint>, namespace: string, windowMs: number, apdexMs: number, now = Date.now()): Golden[] {
-  const callsName = namespace ? `${namespace}.calls` : 'calls';
-  const durationName = namespace ? `${namespace}.duration` : 'duration';
+  const [callsName, durationName] = spanmetricsNames(namespace);
   const relevant = [...points].filter(
     (p) => (p.name === callsName || p.name === durationName) && (p.attributes['span.kind'] === 'SPAN_KIND_SERVER' || p.attributes['span.kind'] === 'SPAN_KIND_CONSUMER'),
   );
@@ -93,6 +95,9 @@ export function spanmetricsGolden(points: Iterable<MetricPoint>, namespace: stri
 
 const REQUESTS = 'traces_service_graph_request_total';
 const FAILED = 'traces_service_graph_request_failed_total';
+
+/** The metrics the service page reads: spanmetrics' calls and duration (`namespace` their prefix), servicegraph's request counters. */
+export const serviceMetricNames = (namespace: string): string[] => [...spanmetricsNames(namespace), REQUESTS, FAILED];
 
 /** The service map from the servicegraph connector's request counters; undefined when it sent none within the window. */
 export function servicegraphMap(points: Iterable<MetricPoint>, windowMs: number, now = Date.now()): { services: string[]; edges: Edge[] } | undefined {

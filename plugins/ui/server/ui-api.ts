@@ -24,7 +24,7 @@ const LAKE_RUN_DAYS = 30;
 export interface UiSources {
   live: LiveStore;
   lake?: Lake;
-  /** Resolves once the history the lake held at start is in the live store: release health and DORA wait for it. */
+  /** Resolves once the history the lake held at start is in the live store: release health, DORA, sparklines and services wait for it. */
   restored: Promise<void>;
   /** Undefined when no issue_store is configured. */
   issues(): exceptions.IssueQueries | undefined;
@@ -42,11 +42,12 @@ export class UiApi {
     const p = url.searchParams;
     const path = url.pathname.slice('/ui/api'.length);
     let m: RegExpExecArray | null;
-    if (req.method === 'GET' && path === '/issues') return sendJson(res, 200, this.issueList(p)), true;
+    if (req.method === 'GET' && path === '/issues') return sendJson(res, 200, await this.issueList(p)), true;
     if (req.method === 'POST' && path === '/issues/status') return sendJson(res, 200, await this.triage(req)), true;
     if (req.method === 'GET' && (m = /^\/issues\/([0-9a-f]{32})$/.exec(path))) {
       const issue = this.store().getIssue(m[1]);
       if (!issue) throw new HttpError(404, `no issue ${m[1]}`);
+      await this.src.restored;
       return sendJson(res, 200, { ...issue, spark24: this.src.live.sparkline(issue.id, 24, 1), spark14: this.src.live.sparkline(issue.id, 14, 24) }), true;
     }
     if (req.method === 'GET' && (m = /^\/issues\/([0-9a-f]{32})\/events\/(\d+)$/.exec(path))) {
@@ -67,7 +68,7 @@ export class UiApi {
       return sendJson(res, 200, span), true;
     }
     if (req.method === 'GET' && path === '/logs') return sendJson(res, 200, await this.logSearch(p)), true;
-    if (req.method === 'GET' && path === '/services') return sendJson(res, 200, this.services(p)), true;
+    if (req.method === 'GET' && path === '/services') return sendJson(res, 200, await this.services(p)), true;
     if (req.method === 'GET' && path === '/ci/runs') return sendJson(res, 200, { runs: await this.ciRuns() }), true;
     if (req.method === 'GET' && path === '/ci/flaky') return sendJson(res, 200, { tests: await this.flakyTests() }), true;
     if (req.method === 'GET' && path === '/ci/dora') {
@@ -91,7 +92,7 @@ export class UiApi {
     return store;
   }
 
-  private issueList(p: URLSearchParams) {
+  private async issueList(p: URLSearchParams) {
     let search;
     try {
       search = parseIssueSearch(p.get('q') ?? 'is:unresolved');
@@ -103,6 +104,7 @@ export class UiApi {
     if (!SORTS.has(sort)) throw new HttpError(400, `sort: expected last_seen, first_seen, events or users, got "${sort}"`);
     const offset = numberParam(p, 'offset') ?? 0;
     const page = this.store().listIssues({ ...search, project: p.get('project') || undefined, sort: sort as exceptions.SortKey, offset, limit: PAGE + 1 });
+    await this.src.restored;
     const live = this.src.live;
     return {
       issues: page.slice(0, PAGE).map((i) => ({ ...i, spark24: live.sparkline(i.id, 24, 1), spark14: live.sparkline(i.id, 14, 24) })),
@@ -199,16 +201,19 @@ export class UiApi {
 
   /**
    * Golden signals from the spanmetrics connector's metrics and the map from servicegraph's when
-   * they sent any within the window, else both computed from the live spans; `sources` says which.
+   * they sent any within the window (live, or held in the lake at start), else both computed from
+   * the spans (live, or held in the lake at start); `sources` says which.
    */
-  private services(p: URLSearchParams) {
+  private async services(p: URLSearchParams) {
     const windowMs = (numberParam(p, 'minutes') ?? 60) * 60_000;
     const live = this.src.live;
-    const fromMetrics = spanmetricsGolden(live.recentPoints(), this.src.spanmetricsNamespace, windowMs, this.src.apdexMs);
-    const graph = servicegraphMap(live.recentPoints(), windowMs);
+    await this.src.restored;
+    const points = [...live.servicePoints()];
+    const fromMetrics = spanmetricsGolden(points, this.src.spanmetricsNamespace, windowMs, this.src.apdexMs);
+    const graph = servicegraphMap(points, windowMs);
     return {
-      golden: fromMetrics.length ? fromMetrics : goldenSignals(live.recentSpans(), windowMs, this.src.apdexMs),
-      map: graph ?? serviceMap(live.recentSpans(), windowMs),
+      golden: fromMetrics.length ? fromMetrics : goldenSignals(live.serviceSpans(), windowMs, this.src.apdexMs),
+      map: graph ?? serviceMap(live.serviceSpans(), windowMs),
       sources: { golden: fromMetrics.length ? 'spanmetrics' : 'spans', map: graph ? 'servicegraph' : 'spans' },
     };
   }
