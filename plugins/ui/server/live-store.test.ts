@@ -31,7 +31,7 @@ describe('the live store', () => {
     store.addMetrics(metricsOf([gaugeOf(long, [1], { k: long })], { 'service.name': long }));
     const [span] = store.recentSpans();
     const [log] = store.recentLogs();
-    const [point] = store.recentPoints();
+    const [point] = store.servicePoints();
     const cut = `${long.slice(0, 64)}…[truncated from 10000 bytes]`;
     expect(span.name).toBe(cut);
     expect(span.service).toBe(cut);

@@ -269,10 +269,6 @@ export class LiveStore {
     return this.logs.newest();
   }
 
-  recentPoints(): Iterable<MetricPoint> {
-    return this.points.newest();
-  }
-
   /** What the service page reads: the metric points the lake held at start, then the ring's. */
   servicePoints(): Iterable<MetricPoint> {
     return earlierThenRecent(this.earlierPoints, this.points);
