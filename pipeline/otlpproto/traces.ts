@@ -259,27 +259,61 @@ export function encodeTraces(data: Traces): Uint8Array {
   return encodeEnvelope(TRACES, data);
 }
 
+/** A list this close to a buffer's end starts a fresh buffer instead: the last bytes of each are left unused. */
+const MIN_ROOM = 4096;
+
 /**
- * Spans as the bytes of ScopeSpans' repeated `spans` field (field 2) alone: what a component
- * holding spans for long keeps instead of the objects, which the garbage collector would copy
- * and mark over and over. Buffers of several calls, concatenated, decode as one list. `take`
- * gets the bytes for the length of the call, to copy where they are kept.
+ * Spans as the bytes of ScopeSpans' repeated `spans` field (field 2) alone, encoded straight
+ * into shared buffers: what a component holding spans for long keeps instead of the objects,
+ * which the garbage collector would copy and mark over and over. One buffer holds the lists of
+ * many calls (one allocation, no copy, no view object per list); a list that outgrows the room
+ * left gets a buffer of its own. A buffer lives while any list in it is referenced. Lists
+ * concatenated decode as one.
  */
-export function encodeSpanList<T>(spans: readonly Span[], take: (bytes: Uint8Array) => T): T {
-  const w = Writer.acquire();
-  for (const s of spans) writeMessageField(w, 2, s, writeSpan);
-  return w.finishInto(take);
+export class SpanListBuffers {
+  private w: Writer;
+  /** Where the last {@link append} put its list: `buffer` from `start` to `end`. */
+  buffer: Uint8Array;
+  start = 0;
+  end = 0;
+
+  constructor(private readonly bufferBytes = 256 * 1024) {
+    this.w = new Writer(bufferBytes);
+    this.buffer = this.w.buf;
+  }
+
+  append(spans: readonly Span[]): void {
+    let w = this.w;
+    if (w.buf.length - w.pos < MIN_ROOM) this.w = w = new Writer(this.bufferBytes);
+    const buffer = w.buf;
+    const start = w.pos;
+    for (const s of spans) writeMessageField(w, 2, s, writeSpan);
+    if (w.buf === buffer) {
+      this.buffer = buffer;
+      this.start = start;
+      this.end = w.pos;
+      return;
+    }
+    // it grew (a copy of the whole buffer): move the list alone to a buffer of at least its size
+    const length = w.pos - start;
+    const next = new Writer(Math.max(this.bufferBytes, length));
+    next.buf.set(w.buf.subarray(start, w.pos));
+    next.pos = length;
+    this.w = next;
+    this.buffer = next.buf;
+    this.start = 0;
+    this.end = length;
+  }
 }
 
-/** The spans of {@link encodeSpanList}'s bytes (trusted: written by this process). */
-export function decodeSpanList(buf: Uint8Array, into: Span[] = []): Span[] {
-  const r = new Reader(buf);
-  const end = r.len;
-  while (r.pos < end) {
+/** The spans of a list {@link SpanListBuffers} wrote, from `start` to `end` of `buf` (trusted: written by this process). */
+export function decodeSpanList(buf: Uint8Array, start: number, end: number, into: Span[] = []): Span[] {
+  const r = new Reader(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start));
+  while (r.pos < r.len) {
     const tag = r.tag();
-    if (tag === ((2 << 3) | LEN)) into.push(readSpan(r, r.end(end)));
-    else r.skip(tag, end);
+    if (tag === ((2 << 3) | LEN)) into.push(readSpan(r, r.end(r.len)));
+    else r.skip(tag, r.len);
   }
-  r.done(end);
+  r.done(r.len);
   return into;
 }

@@ -1,45 +1,71 @@
 import type { Logger } from 'pino';
 import { Lru } from '../../pipeline/lru.js';
 import type { InstrumentationScope, Resource, Span, Traces } from '../../pipeline/model.js';
-import { decodeSpanList, encodeSpanList } from '../../pipeline/otlpproto/index.js';
+import { decodeSpanList, SpanListBuffers } from '../../pipeline/otlpproto/index.js';
 import type { TailSamplingConfig } from './config.js';
 import type { SamplerMetrics } from './metrics.js';
-import { Slabs } from './slabs.js';
 import { combine, type Decision, type Policy } from './policies.js';
-import { joinGroups, splitByTrace, CHUNK_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
+import { joinGroups, splitByTrace, summarize, CHUNK_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
 
-/**
- * Spans of a pending trace under one resource and scope, held as OTLP bytes (one chunk per
- * batch they came in): a few objects a trace instead of a dozen a span, so buffering seconds
- * of spans does not make every garbage collection copy and mark them.
- */
-interface HeldGroup {
+/** The resource and scope spans came under: one for all the traces of a batch that share them. */
+interface Origin {
   resource: Resource;
   resourceSchemaUrl: string;
   scope: InstrumentationScope;
   scopeSchemaUrl: string;
-  chunks: Uint8Array[];
 }
 
-interface PendingTrace {
-  traceId: string;
-  held: HeldGroup[];
-  spanCount: number;
+/**
+ * A pending trace: its summary, and its spans as OTLP bytes in shared buffers (one chunk per
+ * resource, scope and batch they came in), which are decoded only when a policy reads whole
+ * spans or the trace is sampled. A few objects a trace instead of a dozen a span, so buffering
+ * seconds of spans does not make every garbage collection copy and mark them.
+ */
+class HeldTrace implements TraceData {
+  spanCount = 0;
+  statusCodes = 0;
+  sampledFlag = false;
+  earliestStart: bigint | undefined = undefined;
+  latestEnd: bigint | undefined = undefined;
   /** OTLP bytes of its spans. */
-  bytes: number;
+  bytes = 0;
   /** What memory_budget_bytes counts: the bytes and what holding them costs besides. */
-  memoryBytes: number;
-  arrivedMs: number;
-}
+  memoryBytes = TRACE_OVERHEAD_BYTES;
+  /** Per chunk: origin, buffer, start, end (flat: one array a trace, not an object a chunk). */
+  private readonly chunks: (Origin | Uint8Array | number)[] = [];
+  private decoded?: SpanGroup[];
 
-/** The trace as policies see it: its spans decoded again. */
-function traceData(trace: PendingTrace): TraceData {
-  const groups = trace.held.map((h): SpanGroup => {
-    const spans: Span[] = [];
-    for (const c of h.chunks) decodeSpanList(c, spans);
-    return { resource: h.resource, resourceSchemaUrl: h.resourceSchemaUrl, scope: h.scope, scopeSchemaUrl: h.scopeSchemaUrl, spans };
-  });
-  return { traceId: trace.traceId, groups, spanCount: trace.spanCount, bytes: trace.bytes };
+  constructor(
+    readonly traceId: string,
+    readonly arrivedMs: number,
+  ) {}
+
+  /** Holds spans that arrived under `origin`; returns the memory they add. */
+  hold(origin: Origin, spans: Span[], lists: SpanListBuffers): number {
+    summarize(this, spans);
+    lists.append(spans);
+    this.chunks.push(origin, lists.buffer, lists.start, lists.end);
+    const length = lists.end - lists.start;
+    this.bytes += length;
+    this.memoryBytes += length + CHUNK_OVERHEAD_BYTES;
+    return length + CHUNK_OVERHEAD_BYTES;
+  }
+
+  get groups(): SpanGroup[] {
+    return (this.decoded ??= this.decode());
+  }
+
+  private decode(): SpanGroup[] {
+    const groups: SpanGroup[] = [];
+    const c = this.chunks;
+    for (let i = 0; i < c.length; i += 4) {
+      const origin = c[i] as Origin;
+      let g = groups.find((x) => x.resource === origin.resource && x.scope === origin.scope);
+      if (!g) groups.push((g = { ...origin, spans: [] }));
+      decodeSpanList(c[i + 1] as Uint8Array, c[i + 2] as number, c[i + 3] as number, g.spans);
+    }
+    return groups;
+  }
 }
 
 type Final = 'sampled' | 'not_sampled' | 'dropped';
@@ -68,14 +94,13 @@ export interface SamplerOptions {
  * or the memory budget is reached.
  */
 export class TailSampler {
-  private readonly pending = new Map<string, PendingTrace>();
+  private readonly pending = new Map<string, HeldTrace>();
   /** The last `num_traces` decisions (trace id → sampled, decision time), oldest first. */
   private readonly decided = new Map<string, { sampled: boolean; atMs: number }>();
   private readonly sampledCache?: Lru<number>;
   private readonly notSampledCache?: Lru<number>;
   private bufferedBytes = 0;
-  private readonly slabs = new Slabs();
-  private readonly keep = (bytes: Uint8Array) => this.slabs.copy(bytes);
+  private readonly lists = new SpanListBuffers();
   /** Policies that can only drop are asked first, so `sample_on_first_match` cannot skip a drop. */
   private readonly ordered: Policy[];
 
@@ -98,6 +123,13 @@ export class TailSampler {
   /** Buffers the batch's spans; spans of decided traces go on (or away) at once. */
   async consume(data: Traces): Promise<void> {
     const release: SpanGroup[] = [];
+    // one Origin per resource and scope of the batch, shared by its traces
+    const origins: Origin[] = [];
+    const originOf = (g: SpanGroup): Origin => {
+      let o = origins.find((x) => x.resource === g.resource && x.scope === g.scope);
+      if (!o) origins.push((o = { resource: g.resource, resourceSchemaUrl: g.resourceSchemaUrl, scope: g.scope, scopeSchemaUrl: g.scopeSchemaUrl }));
+      return o;
+    };
     const now = this.o.now();
     const { id: processor } = this.o;
     for (const [traceId, groups] of splitByTrace(data)) {
@@ -110,20 +142,11 @@ export class TailSampler {
       }
       let trace = this.pending.get(traceId);
       if (!trace) {
-        this.pending.set(traceId, (trace = { traceId, held: [], spanCount: 0, bytes: 0, memoryBytes: TRACE_OVERHEAD_BYTES, arrivedMs: now }));
+        this.pending.set(traceId, (trace = new HeldTrace(traceId, now)));
         this.bufferedBytes += TRACE_OVERHEAD_BYTES;
         this.o.metrics.newTraces.inc({ processor });
       }
-      for (const g of groups) {
-        const chunk = encodeSpanList(g.spans, this.keep);
-        const same = trace.held.find((x) => x.resource === g.resource && x.scope === g.scope);
-        if (same) same.chunks.push(chunk);
-        else trace.held.push({ resource: g.resource, resourceSchemaUrl: g.resourceSchemaUrl, scope: g.scope, scopeSchemaUrl: g.scopeSchemaUrl, chunks: [chunk] });
-        trace.spanCount += g.spans.length;
-        trace.bytes += chunk.length;
-        trace.memoryBytes += chunk.length + CHUNK_OVERHEAD_BYTES;
-        this.bufferedBytes += chunk.length + CHUNK_OVERHEAD_BYTES;
-      }
+      for (const g of groups) this.bufferedBytes += trace.hold(originOf(g), g.spans, this.lists);
       const max = this.o.config.maximum_trace_size_bytes;
       if (max > 0 && trace.bytes > max) {
         // As upstream: a trace too large to keep is not sampled, and its later spans follow.
@@ -195,7 +218,7 @@ export class TailSampler {
     const out: SpanGroup[] = [];
     const { num_traces, memory_budget_bytes } = this.o.config;
     while (this.pending.size > num_traces || this.bufferedBytes > memory_budget_bytes) {
-      const oldest = this.pending.values().next().value as PendingTrace;
+      const oldest = this.pending.values().next().value as HeldTrace;
       const reason = this.pending.size > num_traces ? 'num_traces' : 'memory_budget';
       this.o.metrics.decidedEarly.inc({ processor: this.o.id, reason });
       out.push(...this.decide(oldest, now));
@@ -213,14 +236,13 @@ export class TailSampler {
     return undefined;
   }
 
-  /** Asks the policies, records the verdict, forgets the spans; returns them when sampled. */
-  private decide(pending: PendingTrace, now: number): SpanGroup[] {
-    const trace = traceData(pending);
+  /** Asks the policies, records the verdict, forgets the spans; returns them when sampled (decoding them if no policy did). */
+  private decide(trace: HeldTrace, now: number): SpanGroup[] {
     const final = this.evaluate(trace);
     const sampled = final === 'sampled';
     const { id: processor } = this.o;
     this.o.metrics.globalSampled.inc({ processor, sampled: String(sampled), decision: final });
-    this.remove(pending, now);
+    this.remove(trace, now);
     this.remember(trace.traceId, sampled, now);
     return sampled ? trace.groups : [];
   }
@@ -250,7 +272,7 @@ export class TailSampler {
     return combine(decisions);
   }
 
-  private remove(trace: PendingTrace, now: number): void {
+  private remove(trace: HeldTrace, now: number): void {
     this.pending.delete(trace.traceId);
     this.bufferedBytes -= trace.memoryBytes;
     this.o.metrics.removalAge.observe({ processor: this.o.id }, (now - trace.arrivedMs) / 1000);
