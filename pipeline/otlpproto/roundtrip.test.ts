@@ -45,16 +45,32 @@ describe('span lists (what tail_sampling holds)', () => {
     expect(outgrown).toBeGreaterThan(0);
   });
 
-  it('keeps every list intact while later lists fill the same buffer, and shares buffers between lists', () => {
-    const lists = new SpanListBuffers();
-    const kept: { buffer: Uint8Array; start: number; end: number; spans: unknown[] }[] = [];
-    for (const { data } of randomCases('traces', 200)) {
-      const spans = data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+  it('keeps every held list intact while released buffers are written again, and reuses them instead of allocating', () => {
+    const lists = new SpanListBuffers(16384);
+    const cases = randomCases('traces', 60).map(({ data }) => data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    const held: { buffer: Uint8Array; start: number; end: number; spans: unknown[] }[] = [];
+    const buffers = new Set<Uint8Array>();
+    // a window of lists held at once, as a sampler holds decision_wait's worth; the oldest are released as new ones come
+    for (let round = 0; round < 20; round++)
+      for (const spans of cases) {
+        lists.append(spans);
+        held.push({ buffer: lists.buffer, start: lists.start, end: lists.end, spans });
+        buffers.add(lists.buffer);
+        if (held.length > 30) {
+          const old = held.shift()!;
+          expect(decodeSpanList(old.buffer, old.start, old.end)).toEqual(old.spans);
+          lists.release(old.buffer);
+        }
+      }
+    for (const h of held) expect(decodeSpanList(h.buffer, h.start, h.end)).toEqual(h.spans);
+    // 1200 lists, of which those under 16 KiB share buffers that come back once released
+    const small = cases.filter((spans) => {
       lists.append(spans);
-      kept.push({ buffer: lists.buffer, start: lists.start, end: lists.end, spans });
-    }
-    for (const k of kept) expect(decodeSpanList(k.buffer, k.start, k.end)).toEqual(k.spans);
-    expect(new Set(kept.map((k) => k.buffer)).size).toBeLessThan(kept.length / 4);
+      lists.release(lists.buffer);
+      return lists.end - lists.start < 12288;
+    }).length;
+    expect(small).toBeGreaterThan(30);
+    expect([...buffers].filter((b) => b.length === 16384).length).toBeLessThan(40);
   });
 });
 

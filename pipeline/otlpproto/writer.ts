@@ -27,6 +27,13 @@ export class Writer {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /** Writes from the start of `buf` on. */
+  restart(buf: Uint8Array): void {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = 0;
+  }
+
   /** A writer for one encode call: the module's reusable one unless another call holds it. */
   static acquire(): Writer {
     const w = spare ?? new Writer(INITIAL_SIZE);

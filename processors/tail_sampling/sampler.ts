@@ -3,7 +3,7 @@ import { Lru } from '../../pipeline/lru.js';
 import type { InstrumentationScope, Resource, Span, Traces } from '../../pipeline/model.js';
 import { decodeSpanList, SpanListBuffers } from '../../pipeline/otlpproto/index.js';
 import type { TailSamplingConfig } from './config.js';
-import type { SamplerMetrics } from './metrics.js';
+import { DecisionTally, type FinalDecision, type SamplerMetrics } from './metrics.js';
 import { combine, type Decision, type Policy } from './policies.js';
 import { joinGroups, splitByTrace, summarize, CHUNK_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
 
@@ -51,6 +51,12 @@ class HeldTrace implements TraceData {
     return length + CHUNK_OVERHEAD_BYTES;
   }
 
+  /** Gives its bytes back (their buffers are written again): its spans are read before. */
+  release(lists: SpanListBuffers): void {
+    for (let i = 1; i < this.chunks.length; i += 4) lists.release(this.chunks[i] as Uint8Array);
+    this.chunks.length = 0;
+  }
+
   get groups(): SpanGroup[] {
     return (this.decoded ??= this.decode());
   }
@@ -67,8 +73,6 @@ class HeldTrace implements TraceData {
     return groups;
   }
 }
-
-type Final = 'sampled' | 'not_sampled' | 'dropped';
 
 /** Sampled spans sent on at once by a decision tick (the batch processor's default size). */
 const SEND_SPANS = 8192;
@@ -103,6 +107,11 @@ export class TailSampler {
   private readonly lists = new SpanListBuffers();
   /** Policies that can only drop are asked first, so `sample_on_first_match` cannot skip a drop. */
   private readonly ordered: Policy[];
+  /** Counts of decisions, added to the metrics at the end of each consume and decision run. */
+  private readonly tally: DecisionTally;
+  /** Label objects made once: histograms are observed per trace. */
+  private readonly latencyLabels: { processor: string; policy: string }[];
+  private readonly processorLabels: { processor: string };
 
   constructor(private readonly o: SamplerOptions) {
     const { sampled_cache_size, non_sampled_cache_size } = o.config.decision_cache;
@@ -110,6 +119,9 @@ export class TailSampler {
     if (non_sampled_cache_size > 0) this.notSampledCache = new Lru(non_sampled_cache_size);
     const dropTypes = new Set(o.config.policies.filter((p) => p.type === 'drop').map((p) => p.name));
     this.ordered = [...o.policies.filter((p) => dropTypes.has(p.name)), ...o.policies.filter((p) => !dropTypes.has(p.name))];
+    this.tally = new DecisionTally(o.metrics, o.id, this.ordered.map((p) => p.name));
+    this.latencyLabels = this.ordered.map((p) => ({ processor: o.id, policy: p.name }));
+    this.processorLabels = { processor: o.id };
   }
 
   get tracesInMemory(): number {
@@ -144,7 +156,7 @@ export class TailSampler {
       if (!trace) {
         this.pending.set(traceId, (trace = new HeldTrace(traceId, now)));
         this.bufferedBytes += TRACE_OVERHEAD_BYTES;
-        this.o.metrics.newTraces.inc({ processor });
+        this.tally.newTrace();
       }
       for (const g of groups) this.bufferedBytes += trace.hold(originOf(g), g.spans, this.lists);
       const max = this.o.config.maximum_trace_size_bytes;
@@ -157,6 +169,7 @@ export class TailSampler {
       }
     }
     release.push(...this.decideEarly(now));
+    this.tally.flush();
     if (release.length) await this.o.forward(joinGroups(release));
   }
 
@@ -178,7 +191,8 @@ export class TailSampler {
         spans += g.spans.length;
       }
     }
-    this.o.metrics.timerLatency.observe({ processor: this.o.id }, this.o.now() - start);
+    this.o.metrics.timerLatency.observe(this.processorLabels, this.o.now() - start);
+    this.tally.flush();
     if (sampled.length) await this.send(sampled);
   }
 
@@ -198,6 +212,7 @@ export class TailSampler {
       } else sampled.push(...this.decide(trace, now));
     }
     if (dropped) this.o.logger.info({ spans: dropped }, 'drop_pending_traces_on_shutdown: pending traces dropped undecided');
+    this.tally.flush();
     return sampled.length ? this.send(sampled) : 0;
   }
 
@@ -240,17 +255,17 @@ export class TailSampler {
   private decide(trace: HeldTrace, now: number): SpanGroup[] {
     const final = this.evaluate(trace);
     const sampled = final === 'sampled';
-    const { id: processor } = this.o;
-    this.o.metrics.globalSampled.inc({ processor, sampled: String(sampled), decision: final });
+    this.tally.final(final);
+    const groups = sampled ? trace.groups : [];
     this.remove(trace, now);
     this.remember(trace.traceId, sampled, now);
-    return sampled ? trace.groups : [];
+    return groups;
   }
 
-  private evaluate(trace: TraceData): Final {
+  private evaluate(trace: TraceData): FinalDecision {
     const decisions: Decision[] = [];
     const { id: processor, metrics } = this.o;
-    for (const policy of this.ordered) {
+    for (const [i, policy] of this.ordered.entries()) {
       const started = performance.now();
       let d: Decision;
       try {
@@ -260,11 +275,8 @@ export class TailSampler {
         this.o.logger.warn({ err, policy: policy.name }, 'sampling policy failed on a trace; it counts as not sampled');
         d = 'not_sampled';
       }
-      metrics.decisionLatency.observe({ processor, policy: policy.name }, (performance.now() - started) * 1000);
-      const sampled = d === 'sampled' || d === 'inverted_sampled';
-      const decision = d === 'dropped' ? 'dropped' : sampled ? 'sampled' : 'not_sampled';
-      metrics.tracesSampled.inc({ processor, policy: policy.name, sampled: String(sampled), decision });
-      metrics.spansSampled.inc({ processor, policy: policy.name, sampled: String(sampled), decision }, trace.spanCount);
+      metrics.decisionLatency.observe(this.latencyLabels[i], (performance.now() - started) * 1000);
+      this.tally.policy(i, d === 'dropped' ? 'dropped' : d === 'sampled' || d === 'inverted_sampled' ? 'sampled' : 'not_sampled', trace.spanCount);
       decisions.push(d);
       if (d === 'dropped') break;
       if (d === 'sampled' && this.o.config.sample_on_first_match) break;
@@ -274,8 +286,9 @@ export class TailSampler {
 
   private remove(trace: HeldTrace, now: number): void {
     this.pending.delete(trace.traceId);
+    trace.release(this.lists);
     this.bufferedBytes -= trace.memoryBytes;
-    this.o.metrics.removalAge.observe({ processor: this.o.id }, (now - trace.arrivedMs) / 1000);
+    this.o.metrics.removalAge.observe(this.processorLabels, (now - trace.arrivedMs) / 1000);
   }
 
   private remember(traceId: string, sampled: boolean, now: number): void {

@@ -28,10 +28,12 @@ export function traceOf(spans: Partial<Span>[], resource: Record<string, unknown
   const summary: SpanSummary = { spanCount: 0, statusCodes: 0, sampledFlag: false, earliestStart: undefined, latestEnd: undefined };
   summarize(summary, full);
   lists.append(full);
+  const bytes = lists.end - lists.start;
+  lists.release(lists.buffer);
   return {
     ...summary,
     traceId,
     groups: [{ resource: newResource(resource), resourceSchemaUrl: '', scope: newScope('t'), scopeSchemaUrl: '', spans: full }],
-    bytes: lists.end - lists.start,
+    bytes,
   };
 }
