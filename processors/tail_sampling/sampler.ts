@@ -3,6 +3,7 @@ import { Lru } from '../../pipeline/lru.js';
 import type { InstrumentationScope, Resource, Span, Traces } from '../../pipeline/model.js';
 import { decodeSpanList, SpanListBuffers } from '../../pipeline/otlpproto/index.js';
 import type { TailSamplingConfig } from './config.js';
+import { RecentDecisions } from './decided.js';
 import { DecisionTally, type FinalDecision, type SamplerMetrics } from './metrics.js';
 import { combine, type Decision, type Policy } from './policies.js';
 import { joinGroups, splitByTrace, summarize, CHUNK_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
@@ -99,8 +100,8 @@ export interface SamplerOptions {
  */
 export class TailSampler {
   private readonly pending = new Map<string, HeldTrace>();
-  /** The last `num_traces` decisions (trace id → sampled, decision time), oldest first. */
-  private readonly decided = new Map<string, { sampled: boolean; atMs: number }>();
+  /** The last `num_traces` decisions. */
+  private readonly decided: RecentDecisions;
   private readonly sampledCache?: Lru<number>;
   private readonly notSampledCache?: Lru<number>;
   private bufferedBytes = 0;
@@ -117,6 +118,7 @@ export class TailSampler {
     const { sampled_cache_size, non_sampled_cache_size } = o.config.decision_cache;
     if (sampled_cache_size > 0) this.sampledCache = new Lru(sampled_cache_size);
     if (non_sampled_cache_size > 0) this.notSampledCache = new Lru(non_sampled_cache_size);
+    this.decided = new RecentDecisions(o.config.num_traces);
     const dropTypes = new Set(o.config.policies.filter((p) => p.type === 'drop').map((p) => p.name));
     this.ordered = [...o.policies.filter((p) => dropTypes.has(p.name)), ...o.policies.filter((p) => !dropTypes.has(p.name))];
     this.tally = new DecisionTally(o.metrics, o.id, this.ordered.map((p) => p.name));
@@ -232,8 +234,10 @@ export class TailSampler {
   private decideEarly(now: number): SpanGroup[] {
     const out: SpanGroup[] = [];
     const { num_traces, memory_budget_bytes } = this.o.config;
+    // one iterator: a fresh one per trace would walk past every entry deleted at the front again
+    const oldestFirst = this.pending.values();
     while (this.pending.size > num_traces || this.bufferedBytes > memory_budget_bytes) {
-      const oldest = this.pending.values().next().value as HeldTrace;
+      const oldest = oldestFirst.next().value as HeldTrace;
       const reason = this.pending.size > num_traces ? 'num_traces' : 'memory_budget';
       this.o.metrics.decidedEarly.inc({ processor: this.o.id, reason });
       out.push(...this.decide(oldest, now));
@@ -292,8 +296,7 @@ export class TailSampler {
   }
 
   private remember(traceId: string, sampled: boolean, now: number): void {
-    this.decided.set(traceId, { sampled, atMs: now });
-    if (this.decided.size > this.o.config.num_traces) this.decided.delete(this.decided.keys().next().value as string);
+    this.decided.set(traceId, sampled, now);
     (sampled ? this.sampledCache : this.notSampledCache)?.set(traceId, now);
   }
 }
