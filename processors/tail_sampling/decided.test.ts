@@ -15,17 +15,6 @@ describe('RecentDecisions', () => {
     expect(['t97', 't98', 't99', 't100'].map((t) => d.get(t) !== undefined)).toEqual([false, true, true, true]);
   });
 
-  it('a trace decided again keeps one place, so the eviction of its old place does not forget it early', () => {
-    const d = new RecentDecisions(2);
-    d.set('a', false, 1);
-    d.set('a', true, 2);
-    d.set('b', false, 3);
-    expect(d.get('a')).toEqual({ sampled: true, atMs: 2 });
-    d.set('c', false, 4);
-    expect(d.get('a')).toBeUndefined();
-    expect(d.get('b')).toEqual({ sampled: false, atMs: 3 });
-  });
-
   it('forgets exactly the oldest at 50,000 remembered, many times round', () => {
     const d = new RecentDecisions(50_000);
     const ids = Array.from({ length: 300_000 }, (_, i) => i.toString(16).padStart(32, '0'));

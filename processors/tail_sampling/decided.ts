@@ -16,10 +16,9 @@ export class RecentDecisions {
     return v === undefined ? undefined : { sampled: v % 2 === 1, atMs: Math.floor(v / 2) };
   }
 
+  /** A trace not remembered now: the sampler decides a trace only while it is pending, and a remembered one never is. */
   set(traceId: string, sampled: boolean, atMs: number): void {
-    const had = this.byTrace.has(traceId);
     this.byTrace.set(traceId, atMs * 2 + (sampled ? 1 : 0));
-    if (had) return;
     if (this.ring.length < this.capacity) {
       this.ring.push(traceId);
       return;
