@@ -32,8 +32,12 @@ class HeldTrace implements TraceData {
   bytes = 0;
   /** What memory_budget_bytes counts: the bytes and what holding them costs besides. */
   memoryBytes = TRACE_OVERHEAD_BYTES;
-  /** Per chunk: origin, buffer, start, end (flat: one array a trace, not an object a chunk). */
-  private readonly chunks: (Origin | Uint8Array | number)[] = [];
+  /** The first chunk in fields (most traces arrive in one batch); the others flat in `more`, four entries each. */
+  private origin: Origin | undefined = undefined;
+  private buffer: Uint8Array | undefined = undefined;
+  private start = 0;
+  private end = 0;
+  private more: (Origin | Uint8Array | number)[] | undefined = undefined;
   private decoded?: SpanGroup[];
 
   constructor(
@@ -45,7 +49,12 @@ class HeldTrace implements TraceData {
   hold(origin: Origin, spans: Span[], lists: SpanListBuffers): number {
     summarize(this, spans);
     lists.append(spans);
-    this.chunks.push(origin, lists.buffer, lists.start, lists.end);
+    if (this.buffer === undefined) {
+      this.origin = origin;
+      this.buffer = lists.buffer;
+      this.start = lists.start;
+      this.end = lists.end;
+    } else (this.more ??= []).push(origin, lists.buffer, lists.start, lists.end);
     const length = lists.end - lists.start;
     this.bytes += length;
     this.memoryBytes += length + CHUNK_OVERHEAD_BYTES;
@@ -54,8 +63,15 @@ class HeldTrace implements TraceData {
 
   /** Gives its bytes back (their buffers are written again): its spans are read before. */
   release(lists: SpanListBuffers): void {
-    for (let i = 1; i < this.chunks.length; i += 4) lists.release(this.chunks[i] as Uint8Array);
-    this.chunks.length = 0;
+    this.eachChunk((_, buffer) => lists.release(buffer));
+    this.origin = this.buffer = this.more = undefined;
+  }
+
+  private eachChunk(use: (origin: Origin, buffer: Uint8Array, start: number, end: number) => void): void {
+    if (this.buffer === undefined) return;
+    use(this.origin!, this.buffer, this.start, this.end);
+    const m = this.more;
+    if (m) for (let i = 0; i < m.length; i += 4) use(m[i] as Origin, m[i + 1] as Uint8Array, m[i + 2] as number, m[i + 3] as number);
   }
 
   get groups(): SpanGroup[] {
@@ -64,13 +80,11 @@ class HeldTrace implements TraceData {
 
   private decode(): SpanGroup[] {
     const groups: SpanGroup[] = [];
-    const c = this.chunks;
-    for (let i = 0; i < c.length; i += 4) {
-      const origin = c[i] as Origin;
+    this.eachChunk((origin, buffer, start, end) => {
       let g = groups.find((x) => x.resource === origin.resource && x.scope === origin.scope);
       if (!g) groups.push((g = { ...origin, spans: [] }));
-      decodeSpanList(c[i + 1] as Uint8Array, c[i + 2] as number, c[i + 3] as number, g.spans);
-    }
+      decodeSpanList(buffer, start, end, g.spans);
+    });
     return groups;
   }
 }
