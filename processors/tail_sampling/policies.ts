@@ -237,6 +237,7 @@ export function buildPolicy(c: PolicyConfig, env: PolicyEnv): Policy {
     case 'issue': {
       const keys = [...(c.issue?.new !== false ? [ISSUE_NEW] : []), ...(c.issue?.regressed !== false ? [ISSUE_REGRESSED] : [])];
       return named((t) => {
+        if (!t.hasEvents) return 'not_sampled';
         for (const [s] of spansOf(t)) for (const e of s.events) for (const k of keys) if (e.attributes.get(k) === true) return 'sampled';
         return 'not_sampled';
       });

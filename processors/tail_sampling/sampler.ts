@@ -26,6 +26,7 @@ class HeldTrace implements TraceData {
   spanCount = 0;
   statusCodes = 0;
   sampledFlag = false;
+  hasEvents = false;
   earliestStart: bigint | undefined = undefined;
   latestEnd: bigint | undefined = undefined;
   /** OTLP bytes of its spans. */

@@ -25,7 +25,7 @@ const lists = new SpanListBuffers();
 /** A trace of the given spans under one resource. */
 export function traceOf(spans: Partial<Span>[], resource: Record<string, unknown> = {}, traceId = tid(1)): TraceData {
   const full = spans.map((s, i) => newSpan({ traceId, spanId: (i + 1).toString(16).padStart(16, '0'), ...s }));
-  const summary: SpanSummary = { spanCount: 0, statusCodes: 0, sampledFlag: false, earliestStart: undefined, latestEnd: undefined };
+  const summary: SpanSummary = { spanCount: 0, statusCodes: 0, sampledFlag: false, hasEvents: false, earliestStart: undefined, latestEnd: undefined };
   summarize(summary, full);
   lists.append(full);
   const bytes = lists.end - lists.start;

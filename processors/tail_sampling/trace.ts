@@ -19,6 +19,8 @@ export interface SpanSummary {
   statusCodes: number;
   /** Whether a span has the W3C sampled flag (flags bit 0). */
   sampledFlag: boolean;
+  /** Whether a span has events (an `issue` policy has nothing to look at without). */
+  hasEvents: boolean;
   /** Earliest span start and latest span end, undefined before the first span. */
   earliestStart: bigint | undefined;
   latestEnd: bigint | undefined;
@@ -34,18 +36,20 @@ export interface TraceData extends SpanSummary {
 
 /** Adds spans to a summary. */
 export function summarize(into: SpanSummary, spans: readonly Span[]): void {
-  let { statusCodes, sampledFlag, earliestStart, latestEnd } = into;
+  let { statusCodes, sampledFlag, hasEvents, earliestStart, latestEnd } = into;
   for (const s of spans) {
     const code = s.status.code;
     // a code outside the enum (possible on the wire) matches no status_code policy
     if (code >= 0 && code <= 2) statusCodes |= 1 << code;
     if (s.flags & 1) sampledFlag = true;
+    if (s.events.length > 0) hasEvents = true;
     if (earliestStart === undefined || s.startTimeUnixNano < earliestStart) earliestStart = s.startTimeUnixNano;
     if (latestEnd === undefined || s.endTimeUnixNano > latestEnd) latestEnd = s.endTimeUnixNano;
   }
   into.spanCount += spans.length;
   into.statusCodes = statusCodes;
   into.sampledFlag = sampledFlag;
+  into.hasEvents = hasEvents;
   into.earliestStart = earliestStart;
   into.latestEnd = latestEnd;
 }
