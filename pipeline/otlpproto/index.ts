@@ -28,7 +28,7 @@ export {
   type StatusDetail,
 } from './rpc.js';
 export { decodeLogs, decodeMetrics, decodeProfiles, decodeTraces, encodeLogs, encodeMetrics, encodeProfiles, encodeTraces };
-export { decodeSpanList, encodeSpanList } from './traces.js';
+export { decodeSpanList, SpanListBuffers } from './traces.js';
 
 const CODECS: { [S in PipelineSignal]: { encode(data: SignalData[S]): Uint8Array; decode(buf: Uint8Array, limits?: DecodeLimits): SignalData[S] } } = {
   traces: { encode: encodeTraces, decode: decodeTraces },

@@ -1,7 +1,7 @@
 /** decode(encode(x)) is x, for seeded random models and for the awkward values one by one. */
 import { describe, expect, it } from 'vitest';
 import type { AnyValue, Logs, Signal } from '../model.js';
-import { decodeLogs, decodeSignal, decodeSpanList, encodeLogs, encodeSignal, encodeSpanList } from './index.js';
+import { decodeLogs, decodeSignal, decodeSpanList, encodeLogs, encodeSignal, SpanListBuffers } from './index.js';
 import { randomCases } from './testing/random.js';
 
 const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
@@ -22,16 +22,55 @@ describe.each(SIGNALS)('%s round trip', (signal) => {
 });
 
 describe('span lists (what tail_sampling holds)', () => {
-  it('random spans survive encodeSpanList → decodeSpanList exactly, and lists concatenated decode as one', () => {
+  it('random spans survive SpanListBuffers → decodeSpanList exactly, and lists concatenated decode as one', () => {
+    // small buffers, so lists also start fresh buffers and outgrow the room left
+    const lists = new SpanListBuffers(8192);
+    const at = () => ({ buffer: lists.buffer, start: lists.start, end: lists.end });
+    const buffers = new Set<ArrayBufferLike>();
+    let outgrown = 0;
     for (const { seed, data } of randomCases('traces', 100)) {
       const spans = data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
       const half = spans.length >> 1;
-      const copy = (b: Uint8Array) => b.slice();
-      const first = encodeSpanList(spans.slice(0, half), copy);
-      const second = encodeSpanList(spans.slice(half), copy);
-      expect(decodeSpanList(Buffer.concat([first, second])), `seed ${seed}`).toEqual(spans);
-      expect(decodeSpanList(second, decodeSpanList(first)), `seed ${seed}`).toEqual(spans);
+      lists.append(spans.slice(0, half));
+      const first = at();
+      lists.append(spans.slice(half));
+      const second = at();
+      buffers.add(first.buffer.buffer).add(second.buffer.buffer);
+      for (const l of [first, second]) if (l.end - l.start > 8192) outgrown++;
+      const joined = Buffer.concat([first.buffer.subarray(first.start, first.end), second.buffer.subarray(second.start, second.end)]);
+      expect(decodeSpanList(joined, 0, joined.length), `seed ${seed}`).toEqual(spans);
+      expect(decodeSpanList(second.buffer, second.start, second.end, decodeSpanList(first.buffer, first.start, first.end)), `seed ${seed}`).toEqual(spans);
     }
+    expect(buffers.size).toBeGreaterThan(1);
+    expect(outgrown).toBeGreaterThan(0);
+  });
+
+  it('keeps every held list intact while released buffers are written again, and reuses them instead of allocating', () => {
+    const lists = new SpanListBuffers(16384);
+    const cases = randomCases('traces', 60).map(({ data }) => data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    const held: { buffer: Uint8Array; start: number; end: number; spans: unknown[] }[] = [];
+    const buffers = new Set<Uint8Array>();
+    // a window of lists held at once, as a sampler holds decision_wait's worth; the oldest are released as new ones come
+    for (let round = 0; round < 20; round++)
+      for (const spans of cases) {
+        lists.append(spans);
+        held.push({ buffer: lists.buffer, start: lists.start, end: lists.end, spans });
+        buffers.add(lists.buffer);
+        if (held.length > 30) {
+          const old = held.shift()!;
+          expect(decodeSpanList(old.buffer, old.start, old.end)).toEqual(old.spans);
+          lists.release(old.buffer);
+        }
+      }
+    for (const h of held) expect(decodeSpanList(h.buffer, h.start, h.end)).toEqual(h.spans);
+    // 1200 lists, of which those under 16 KiB share buffers that come back once released
+    const small = cases.filter((spans) => {
+      lists.append(spans);
+      lists.release(lists.buffer);
+      return lists.end - lists.start < 12288;
+    }).length;
+    expect(small).toBeGreaterThan(30);
+    expect([...buffers].filter((b) => b.length === 16384).length).toBeLessThan(40);
   });
 });
 

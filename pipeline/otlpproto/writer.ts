@@ -22,9 +22,16 @@ export class Writer {
   view: DataView;
   pos = 0;
 
-  private constructor(size: number) {
+  constructor(size: number) {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Writes from the start of `buf` on. */
+  restart(buf: Uint8Array): void {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = 0;
   }
 
   /** A writer for one encode call: the module's reusable one unless another call holds it. */
@@ -41,15 +48,6 @@ export class Writer {
     const out = this.buf.slice(0, this.pos);
     spare = this;
     return out;
-  }
-
-  /** Hands the bytes written to `take` (valid only during the call); the writer returns to the pool. */
-  finishInto<T>(take: (bytes: Uint8Array) => T): T {
-    try {
-      return take(this.buf.subarray(0, this.pos));
-    } finally {
-      if (this.buf.length <= MAX_RETAINED) spare = this;
-    }
   }
 
   ensure(n: number): void {

@@ -42,3 +42,61 @@ export function samplerMetrics(telemetry: SelfTelemetry, processor: string, trac
 }
 
 export type SamplerMetrics = ReturnType<typeof samplerMetrics>;
+
+export type FinalDecision = 'sampled' | 'not_sampled' | 'dropped';
+const FINAL: readonly FinalDecision[] = ['sampled', 'not_sampled', 'dropped'];
+
+/**
+ * Decision counts summed over one decision run and added once at its end, as upstream adds its
+ * per-tick policy metrics: prom-client builds and hashes a label key on every call, which per
+ * trace and policy cost more than the decisions themselves.
+ */
+export class DecisionTally {
+  /** Per policy × final decision: traces and spans. */
+  private readonly traces: number[];
+  private readonly spans: number[];
+  private readonly global = [0, 0, 0];
+  private newTraces = 0;
+
+  constructor(
+    private readonly metrics: SamplerMetrics,
+    private readonly processor: string,
+    private readonly policies: readonly string[],
+  ) {
+    this.traces = new Array<number>(policies.length * 3).fill(0);
+    this.spans = new Array<number>(policies.length * 3).fill(0);
+  }
+
+  policy(index: number, decision: FinalDecision, spans: number): void {
+    const at = index * 3 + FINAL.indexOf(decision);
+    this.traces[at]++;
+    this.spans[at] += spans;
+  }
+
+  final(decision: FinalDecision): void {
+    this.global[FINAL.indexOf(decision)]++;
+  }
+
+  newTrace(): void {
+    this.newTraces++;
+  }
+
+  /** Adds what was counted to the metrics and starts again. */
+  flush(): void {
+    const { metrics, processor } = this;
+    for (let at = 0; at < this.traces.length; at++) {
+      if (this.traces[at] === 0) continue;
+      const decision = FINAL[at % 3];
+      const labels = { processor, policy: this.policies[Math.floor(at / 3)], sampled: String(decision === 'sampled'), decision };
+      metrics.tracesSampled.inc(labels, this.traces[at]);
+      metrics.spansSampled.inc(labels, this.spans[at]);
+      this.traces[at] = this.spans[at] = 0;
+    }
+    for (const [i, decision] of FINAL.entries()) {
+      if (this.global[i] > 0) metrics.globalSampled.inc({ processor, sampled: String(decision === 'sampled'), decision }, this.global[i]);
+      this.global[i] = 0;
+    }
+    if (this.newTraces > 0) metrics.newTraces.inc({ processor }, this.newTraces);
+    this.newTraces = 0;
+  }
+}

@@ -64,23 +64,36 @@ function anyAttribute(trace: TraceData, key: string, match: (v: AnyValue) => boo
 const decide = (yes: boolean): Decision => (yes ? 'sampled' : 'not_sampled');
 const inverted = (matched: boolean): Decision => (matched ? 'inverted_not_sampled' : 'inverted_sampled');
 
-/**
- * FNV-1a 64 of the salt and the trace id bytes, as upstream hashes for `probabilistic`, in two
- * 32-bit halves (BigInt arithmetic costs tens of microseconds per trace).
- */
-export function fnv1a64(salt: string, traceIdHex: string): [hi: number, lo: number] {
-  let hi = 0xcbf29ce4;
-  let lo = 0x84222325;
-  const step = (byte: number) => {
-    lo = (lo ^ byte) >>> 0;
+type Fnv64 = [hi: number, lo: number];
+
+/** FNV-1a 64 over `bytes` from `state`, in two 32-bit halves (BigInt arithmetic costs tens of microseconds per trace). */
+function fnvMix([hi, lo]: Fnv64, bytes: ArrayLike<number>): Fnv64 {
+  for (let i = 0; i < bytes.length; i++) {
+    lo = (lo ^ bytes[i]) >>> 0;
     // × 0x100000001b3 = × 0x1b3 + (× 2^40, which moves lo << 8 into the high half)
     const low = lo * 0x1b3;
     hi = (Math.imul(hi, 0x1b3) + Math.floor(low / 0x100000000) + (lo << 8)) >>> 0;
     lo = low >>> 0;
-  };
-  for (const b of Buffer.from(salt, 'utf8')) step(b);
-  for (let i = 0; i < 32; i += 2) step(parseInt(traceIdHex.slice(i, i + 2) || '00', 16));
+  }
   return [hi, lo];
+}
+
+const FNV_OFFSET: Fnv64 = [0xcbf29ce4, 0x84222325];
+const idBytes = new Uint8Array(16);
+
+/** The 16 bytes of a trace id's hex (missing or non-hex digits count as 0), into a shared array. */
+function traceIdBytes(hex: string): Uint8Array {
+  const nibble = (i: number) => {
+    const c = hex.charCodeAt(i) | 0x20; // lower case; NaN past the end becomes 0x20
+    return c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : 0;
+  };
+  for (let i = 0; i < 16; i++) idBytes[i] = (nibble(2 * i) << 4) | nibble(2 * i + 1);
+  return idBytes;
+}
+
+/** FNV-1a 64 of the salt and the trace id bytes, as upstream hashes for `probabilistic`. */
+export function fnv1a64(salt: string, traceIdHex: string): Fnv64 {
+  return fnvMix(fnvMix(FNV_OFFSET, Buffer.from(salt, 'utf8')), traceIdBytes(traceIdHex));
 }
 
 /** ratio × MaxUint64 as upstream computes it (truncated), in 32-bit halves. */
@@ -129,14 +142,8 @@ export function buildPolicy(c: PolicyConfig, env: PolicyEnv): Policy {
       const lower = BigInt(Math.round((c.latency?.threshold_ms ?? 0) * 1e6));
       const upper = BigInt(Math.round((c.latency?.upper_threshold_ms ?? 0) * 1e6));
       return named((t) => {
-        let start: bigint | undefined;
-        let end: bigint | undefined;
-        for (const [s] of spansOf(t)) {
-          if (start === undefined || s.startTimeUnixNano < start) start = s.startTimeUnixNano;
-          if (end === undefined || s.endTimeUnixNano > end) end = s.endTimeUnixNano;
-        }
-        if (start === undefined || end === undefined) return 'not_sampled';
-        const d = end - start;
+        if (t.earliestStart === undefined || t.latestEnd === undefined) return 'not_sampled';
+        const d = t.latestEnd - t.earliestStart;
         return decide(d >= lower && (upper === 0n || d <= upper));
       });
     }
@@ -153,18 +160,16 @@ export function buildPolicy(c: PolicyConfig, env: PolicyEnv): Policy {
       const salt = c.probabilistic?.hash_salt || 'default-hash-seed';
       const percent = c.probabilistic?.sampling_percentage ?? 0;
       const [limitHi, limitLo] = threshold(percent);
+      const salted = fnvMix(FNV_OFFSET, Buffer.from(salt, 'utf8'));
       return named((t) => {
         if (percent <= 0) return 'not_sampled';
-        const [hi, lo] = fnv1a64(salt, t.traceId);
+        const [hi, lo] = fnvMix(salted, traceIdBytes(t.traceId));
         return decide(hi < limitHi || (hi === limitHi && lo <= limitLo));
       });
     }
     case 'status_code': {
-      const codes = new Set(c.status_code!.status_codes.map((s) => STATUS[s]));
-      return named((t) => {
-        for (const [s] of spansOf(t)) if (codes.has(s.status.code)) return 'sampled';
-        return 'not_sampled';
-      });
+      const mask = c.status_code!.status_codes.reduce((m, s) => m | (1 << STATUS[s]), 0);
+      return named((t) => decide((t.statusCodes & mask) !== 0));
     }
     case 'string_attribute': {
       const { key, values, enabled_regex_matching, invert_match } = c.string_attribute!;
@@ -184,10 +189,7 @@ export function buildPolicy(c: PolicyConfig, env: PolicyEnv): Policy {
       return named((t) => decide(traceState(t, key, set)));
     }
     case 'trace_flags':
-      return named((t) => {
-        for (const [s] of spansOf(t)) if (s.flags & 1) return 'sampled';
-        return 'not_sampled';
-      });
+      return named((t) => decide(t.sampledFlag));
     case 'rate_limiting': {
       const limit = c.rate_limiting!.spans_per_second;
       const window = new SecondWindow(env);
@@ -235,6 +237,7 @@ export function buildPolicy(c: PolicyConfig, env: PolicyEnv): Policy {
     case 'issue': {
       const keys = [...(c.issue?.new !== false ? [ISSUE_NEW] : []), ...(c.issue?.regressed !== false ? [ISSUE_REGRESSED] : [])];
       return named((t) => {
+        if (!t.hasEvents) return 'not_sampled';
         for (const [s] of spansOf(t)) for (const e of s.events) for (const k of keys) if (e.attributes.get(k) === true) return 'sampled';
         return 'not_sampled';
       });

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { attrs, newSpan, tracesOf } from '../../pipeline/builders.js';
-import { StatusCode, type Traces } from '../../pipeline/model.js';
+import { StatusCode, type Span, type Traces } from '../../pipeline/model.js';
 import { SelfTelemetry } from '../../pipeline/telemetry.js';
 import { fakeCtx, recorder } from '../internal/testing.js';
 import { tailSamplingProcessorFactory } from './index.js';
@@ -136,6 +136,49 @@ policies:
     clock.t += 1000;
     await sampler.decideDue();
     expect([...spansOut().keys()]).toEqual([tid(2)]);
+  });
+
+  it('sends sampled traces on whole and unchanged while the buffers of decided traces are written again', async () => {
+    const { sampler, clock, out } = setup(`
+policies:
+  - { name: errors, type: status_code, status_code: { status_codes: [ERROR] } }
+  - { name: kept, type: string_attribute, string_attribute: { key: keep, values: ['yes'] } }
+`);
+    const sent = new Map<string, Span>();
+    const expected = new Set<string>();
+    const pad = 'p'.repeat(400);
+    // 40 rounds 100 ms apart of 60 traces of ~450-byte spans: ~5 MB through 256 KiB buffers,
+    // which come back once no trace in them is pending. Each trace's last two spans come 8 rounds
+    // after its first three, under another resource, into a buffer shared with newer traces
+    // that are decided later than it.
+    const later: Span[][] = [];
+    for (let round = 0, trace = 1; round < 48; round++) {
+      const first: Span[] = [];
+      const second: Span[] = [];
+      for (let i = 0; i < 60 && round < 40; i++, trace++) {
+        for (let n = 1; n <= 5; n++) {
+          const s = span(trace, n, {
+            attributes: attrs({ pad, round: BigInt(round), ...(n === 5 && trace % 5 === 0 ? { keep: 'yes' } : {}) }),
+            ...(n === 4 && trace % 7 === 0 ? { status: ERROR } : {}),
+          });
+          sent.set(s.traceId + s.spanId, s);
+          (n <= 3 ? first : second).push(s);
+        }
+        if (trace % 5 === 0 || trace % 7 === 0) expected.add(tid(trace));
+      }
+      later.push(second);
+      await sampler.consume(tracesOf(first));
+      if (round >= 8) await sampler.consume(tracesOf(later[round - 8], { 'service.name': 'other' }));
+      clock.t += 100;
+      await sampler.decideDue();
+    }
+    clock.t += 1000;
+    await sampler.decideDue();
+    const received = out.flatMap((t) => t.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    expect(new Set(received.map((s) => s.traceId))).toEqual(expected);
+    expect(received).toHaveLength(expected.size * 5);
+    for (const s of received) expect(s).toEqual(sent.get(s.traceId + s.spanId));
+    expect(sampler.bytesInMemory).toBe(0);
   });
 
   it('on shutdown decides what is pending, or drops it when drop_pending_traces_on_shutdown', async () => {

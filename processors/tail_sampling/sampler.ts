@@ -1,48 +1,13 @@
 import type { Logger } from 'pino';
 import { Lru } from '../../pipeline/lru.js';
-import type { InstrumentationScope, Resource, Span, Traces } from '../../pipeline/model.js';
-import { decodeSpanList, encodeSpanList } from '../../pipeline/otlpproto/index.js';
+import type { Traces } from '../../pipeline/model.js';
+import { SpanListBuffers } from '../../pipeline/otlpproto/index.js';
 import type { TailSamplingConfig } from './config.js';
-import type { SamplerMetrics } from './metrics.js';
-import { Slabs } from './slabs.js';
+import { RecentDecisions } from './decided.js';
+import { HeldTrace, type Origin } from './held-trace.js';
+import { DecisionTally, type FinalDecision, type SamplerMetrics } from './metrics.js';
 import { combine, type Decision, type Policy } from './policies.js';
-import { joinGroups, splitByTrace, CHUNK_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
-
-/**
- * Spans of a pending trace under one resource and scope, held as OTLP bytes (one chunk per
- * batch they came in): a few objects a trace instead of a dozen a span, so buffering seconds
- * of spans does not make every garbage collection copy and mark them.
- */
-interface HeldGroup {
-  resource: Resource;
-  resourceSchemaUrl: string;
-  scope: InstrumentationScope;
-  scopeSchemaUrl: string;
-  chunks: Uint8Array[];
-}
-
-interface PendingTrace {
-  traceId: string;
-  held: HeldGroup[];
-  spanCount: number;
-  /** OTLP bytes of its spans. */
-  bytes: number;
-  /** What memory_budget_bytes counts: the bytes and what holding them costs besides. */
-  memoryBytes: number;
-  arrivedMs: number;
-}
-
-/** The trace as policies see it: its spans decoded again. */
-function traceData(trace: PendingTrace): TraceData {
-  const groups = trace.held.map((h): SpanGroup => {
-    const spans: Span[] = [];
-    for (const c of h.chunks) decodeSpanList(c, spans);
-    return { resource: h.resource, resourceSchemaUrl: h.resourceSchemaUrl, scope: h.scope, scopeSchemaUrl: h.scopeSchemaUrl, spans };
-  });
-  return { traceId: trace.traceId, groups, spanCount: trace.spanCount, bytes: trace.bytes };
-}
-
-type Final = 'sampled' | 'not_sampled' | 'dropped';
+import { joinGroups, splitByTrace, TRACE_OVERHEAD_BYTES, type SpanGroup, type TraceData } from './trace.js';
 
 /** Sampled spans sent on at once by a decision tick (the batch processor's default size). */
 const SEND_SPANS = 8192;
@@ -68,23 +33,31 @@ export interface SamplerOptions {
  * or the memory budget is reached.
  */
 export class TailSampler {
-  private readonly pending = new Map<string, PendingTrace>();
-  /** The last `num_traces` decisions (trace id → sampled, decision time), oldest first. */
-  private readonly decided = new Map<string, { sampled: boolean; atMs: number }>();
+  private readonly pending = new Map<string, HeldTrace>();
+  /** The last `num_traces` decisions. */
+  private readonly decided: RecentDecisions;
   private readonly sampledCache?: Lru<number>;
   private readonly notSampledCache?: Lru<number>;
   private bufferedBytes = 0;
-  private readonly slabs = new Slabs();
-  private readonly keep = (bytes: Uint8Array) => this.slabs.copy(bytes);
+  private readonly lists = new SpanListBuffers();
   /** Policies that can only drop are asked first, so `sample_on_first_match` cannot skip a drop. */
   private readonly ordered: Policy[];
+  /** Counts of decisions, added to the metrics at the end of each consume and decision run. */
+  private readonly tally: DecisionTally;
+  /** Label objects made once: histograms are observed per trace. */
+  private readonly latencyLabels: { processor: string; policy: string }[];
+  private readonly processorLabels: { processor: string };
 
   constructor(private readonly o: SamplerOptions) {
     const { sampled_cache_size, non_sampled_cache_size } = o.config.decision_cache;
     if (sampled_cache_size > 0) this.sampledCache = new Lru(sampled_cache_size);
     if (non_sampled_cache_size > 0) this.notSampledCache = new Lru(non_sampled_cache_size);
+    this.decided = new RecentDecisions(o.config.num_traces);
     const dropTypes = new Set(o.config.policies.filter((p) => p.type === 'drop').map((p) => p.name));
     this.ordered = [...o.policies.filter((p) => dropTypes.has(p.name)), ...o.policies.filter((p) => !dropTypes.has(p.name))];
+    this.tally = new DecisionTally(o.metrics, o.id, this.ordered.map((p) => p.name));
+    this.latencyLabels = this.ordered.map((p) => ({ processor: o.id, policy: p.name }));
+    this.processorLabels = { processor: o.id };
   }
 
   get tracesInMemory(): number {
@@ -98,6 +71,13 @@ export class TailSampler {
   /** Buffers the batch's spans; spans of decided traces go on (or away) at once. */
   async consume(data: Traces): Promise<void> {
     const release: SpanGroup[] = [];
+    // one Origin per resource and scope of the batch, shared by its traces
+    const origins: Origin[] = [];
+    const originOf = (g: SpanGroup): Origin => {
+      let o = origins.find((x) => x.resource === g.resource && x.scope === g.scope);
+      if (!o) origins.push((o = { resource: g.resource, resourceSchemaUrl: g.resourceSchemaUrl, scope: g.scope, scopeSchemaUrl: g.scopeSchemaUrl }));
+      return o;
+    };
     const now = this.o.now();
     const { id: processor } = this.o;
     for (const [traceId, groups] of splitByTrace(data)) {
@@ -110,20 +90,11 @@ export class TailSampler {
       }
       let trace = this.pending.get(traceId);
       if (!trace) {
-        this.pending.set(traceId, (trace = { traceId, held: [], spanCount: 0, bytes: 0, memoryBytes: TRACE_OVERHEAD_BYTES, arrivedMs: now }));
+        this.pending.set(traceId, (trace = new HeldTrace(traceId, now)));
         this.bufferedBytes += TRACE_OVERHEAD_BYTES;
-        this.o.metrics.newTraces.inc({ processor });
+        this.tally.newTrace();
       }
-      for (const g of groups) {
-        const chunk = encodeSpanList(g.spans, this.keep);
-        const same = trace.held.find((x) => x.resource === g.resource && x.scope === g.scope);
-        if (same) same.chunks.push(chunk);
-        else trace.held.push({ resource: g.resource, resourceSchemaUrl: g.resourceSchemaUrl, scope: g.scope, scopeSchemaUrl: g.scopeSchemaUrl, chunks: [chunk] });
-        trace.spanCount += g.spans.length;
-        trace.bytes += chunk.length;
-        trace.memoryBytes += chunk.length + CHUNK_OVERHEAD_BYTES;
-        this.bufferedBytes += chunk.length + CHUNK_OVERHEAD_BYTES;
-      }
+      for (const g of groups) this.bufferedBytes += trace.hold(originOf(g), g.spans, this.lists);
       const max = this.o.config.maximum_trace_size_bytes;
       if (max > 0 && trace.bytes > max) {
         // As upstream: a trace too large to keep is not sampled, and its later spans follow.
@@ -134,6 +105,7 @@ export class TailSampler {
       }
     }
     release.push(...this.decideEarly(now));
+    this.tally.flush();
     if (release.length) await this.o.forward(joinGroups(release));
   }
 
@@ -155,7 +127,8 @@ export class TailSampler {
         spans += g.spans.length;
       }
     }
-    this.o.metrics.timerLatency.observe({ processor: this.o.id }, this.o.now() - start);
+    this.o.metrics.timerLatency.observe(this.processorLabels, this.o.now() - start);
+    this.tally.flush();
     if (sampled.length) await this.send(sampled);
   }
 
@@ -175,6 +148,7 @@ export class TailSampler {
       } else sampled.push(...this.decide(trace, now));
     }
     if (dropped) this.o.logger.info({ spans: dropped }, 'drop_pending_traces_on_shutdown: pending traces dropped undecided');
+    this.tally.flush();
     return sampled.length ? this.send(sampled) : 0;
   }
 
@@ -194,8 +168,10 @@ export class TailSampler {
   private decideEarly(now: number): SpanGroup[] {
     const out: SpanGroup[] = [];
     const { num_traces, memory_budget_bytes } = this.o.config;
+    // one iterator: a fresh one per trace would walk past every entry deleted at the front again
+    const oldestFirst = this.pending.values();
     while (this.pending.size > num_traces || this.bufferedBytes > memory_budget_bytes) {
-      const oldest = this.pending.values().next().value as PendingTrace;
+      const oldest = oldestFirst.next().value as HeldTrace;
       const reason = this.pending.size > num_traces ? 'num_traces' : 'memory_budget';
       this.o.metrics.decidedEarly.inc({ processor: this.o.id, reason });
       out.push(...this.decide(oldest, now));
@@ -213,23 +189,23 @@ export class TailSampler {
     return undefined;
   }
 
-  /** Asks the policies, records the verdict, forgets the spans; returns them when sampled. */
-  private decide(pending: PendingTrace, now: number): SpanGroup[] {
-    const trace = traceData(pending);
+  /** Asks the policies, records the verdict, forgets the spans; returns them when sampled (decoding them if no policy did). */
+  private decide(trace: HeldTrace, now: number): SpanGroup[] {
     const final = this.evaluate(trace);
     const sampled = final === 'sampled';
-    const { id: processor } = this.o;
-    this.o.metrics.globalSampled.inc({ processor, sampled: String(sampled), decision: final });
-    this.remove(pending, now);
+    this.tally.final(final);
+    const groups = sampled ? trace.groups : [];
+    this.remove(trace, now);
     this.remember(trace.traceId, sampled, now);
-    return sampled ? trace.groups : [];
+    return groups;
   }
 
-  private evaluate(trace: TraceData): Final {
+  private evaluate(trace: TraceData): FinalDecision {
     const decisions: Decision[] = [];
     const { id: processor, metrics } = this.o;
-    for (const policy of this.ordered) {
-      const started = performance.now();
+    // each policy's latency runs from the end of the one before: one clock read per policy
+    let started = performance.now();
+    for (const [i, policy] of this.ordered.entries()) {
       let d: Decision;
       try {
         d = policy.evaluate(trace);
@@ -238,11 +214,10 @@ export class TailSampler {
         this.o.logger.warn({ err, policy: policy.name }, 'sampling policy failed on a trace; it counts as not sampled');
         d = 'not_sampled';
       }
-      metrics.decisionLatency.observe({ processor, policy: policy.name }, (performance.now() - started) * 1000);
-      const sampled = d === 'sampled' || d === 'inverted_sampled';
-      const decision = d === 'dropped' ? 'dropped' : sampled ? 'sampled' : 'not_sampled';
-      metrics.tracesSampled.inc({ processor, policy: policy.name, sampled: String(sampled), decision });
-      metrics.spansSampled.inc({ processor, policy: policy.name, sampled: String(sampled), decision }, trace.spanCount);
+      const ended = performance.now();
+      metrics.decisionLatency.observe(this.latencyLabels[i], (ended - started) * 1000);
+      started = ended;
+      this.tally.policy(i, d === 'dropped' ? 'dropped' : d === 'sampled' || d === 'inverted_sampled' ? 'sampled' : 'not_sampled', trace.spanCount);
       decisions.push(d);
       if (d === 'dropped') break;
       if (d === 'sampled' && this.o.config.sample_on_first_match) break;
@@ -250,15 +225,15 @@ export class TailSampler {
     return combine(decisions);
   }
 
-  private remove(trace: PendingTrace, now: number): void {
+  private remove(trace: HeldTrace, now: number): void {
     this.pending.delete(trace.traceId);
+    trace.release(this.lists);
     this.bufferedBytes -= trace.memoryBytes;
-    this.o.metrics.removalAge.observe({ processor: this.o.id }, (now - trace.arrivedMs) / 1000);
+    this.o.metrics.removalAge.observe(this.processorLabels, (now - trace.arrivedMs) / 1000);
   }
 
   private remember(traceId: string, sampled: boolean, now: number): void {
-    this.decided.set(traceId, { sampled, atMs: now });
-    if (this.decided.size > this.o.config.num_traces) this.decided.delete(this.decided.keys().next().value as string);
+    this.decided.set(traceId, sampled, now);
     (sampled ? this.sampledCache : this.notSampledCache)?.set(traceId, now);
   }
 }

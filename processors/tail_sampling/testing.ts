@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import { newResource, newScope, newSpan } from '../../pipeline/builders.js';
 import type { Span } from '../../pipeline/model.js';
 import { configSchema, validateConfig, type TailSamplingConfig } from './config.js';
-import type { TraceData } from './trace.js';
-import { encodeSpanList } from '../../pipeline/otlpproto/index.js';
+import { summarize, type SpanSummary, type TraceData } from './trace.js';
+import { SpanListBuffers } from '../../pipeline/otlpproto/index.js';
 
 const withDefaults = new Ajv({ useDefaults: true, strict: false, allErrors: true }).compile(configSchema);
 
@@ -20,13 +20,20 @@ export function loadConfig(yaml: string): TailSamplingConfig {
 
 export const tid = (n: number) => n.toString(16).padStart(32, '0');
 
+const lists = new SpanListBuffers();
+
 /** A trace of the given spans under one resource. */
 export function traceOf(spans: Partial<Span>[], resource: Record<string, unknown> = {}, traceId = tid(1)): TraceData {
   const full = spans.map((s, i) => newSpan({ traceId, spanId: (i + 1).toString(16).padStart(16, '0'), ...s }));
+  const summary: SpanSummary = { spanCount: 0, statusCodes: 0, sampledFlag: false, hasEvents: false, earliestStart: undefined, latestEnd: undefined };
+  summarize(summary, full);
+  lists.append(full);
+  const bytes = lists.end - lists.start;
+  lists.release(lists.buffer);
   return {
+    ...summary,
     traceId,
     groups: [{ resource: newResource(resource), resourceSchemaUrl: '', scope: newScope('t'), scopeSchemaUrl: '', spans: full }],
-    spanCount: full.length,
-    bytes: encodeSpanList(full, (b) => b.length),
+    bytes,
   };
 }

@@ -9,19 +9,55 @@ export interface SpanGroup {
   spans: Span[];
 }
 
-/** What policies see of a trace: its spans so far, how many, and their size. */
-export interface TraceData {
-  traceId: string;
-  groups: SpanGroup[];
+/**
+ * What most policies need of a trace, gathered while its spans arrive (still decoded
+ * objects), so a trace can be decided without decoding its held bytes again.
+ */
+export interface SpanSummary {
   spanCount: number;
+  /** Bit `1 << code` set for each status code (Unset, Ok, Error) a span has. */
+  statusCodes: number;
+  /** Whether a span has the W3C sampled flag (flags bit 0). */
+  sampledFlag: boolean;
+  /** Whether a span has events (an `issue` policy has nothing to look at without). */
+  hasEvents: boolean;
+  /** Earliest span start and latest span end, undefined before the first span. */
+  earliestStart: bigint | undefined;
+  latestEnd: bigint | undefined;
+}
+
+/** What policies see of a trace: the summary, and its spans (decoded on first use). */
+export interface TraceData extends SpanSummary {
+  traceId: string;
+  readonly groups: SpanGroup[];
   /** OTLP protobuf bytes of the spans. */
   bytes: number;
 }
 
+/** Adds spans to a summary. */
+export function summarize(into: SpanSummary, spans: readonly Span[]): void {
+  let { statusCodes, sampledFlag, hasEvents, earliestStart, latestEnd } = into;
+  for (const s of spans) {
+    const code = s.status.code;
+    // a code outside the enum (possible on the wire) matches no status_code policy
+    if (code >= 0 && code <= 2) statusCodes |= 1 << code;
+    if (s.flags & 1) sampledFlag = true;
+    if (s.events.length > 0) hasEvents = true;
+    if (earliestStart === undefined || s.startTimeUnixNano < earliestStart) earliestStart = s.startTimeUnixNano;
+    if (latestEnd === undefined || s.endTimeUnixNano > latestEnd) latestEnd = s.endTimeUnixNano;
+  }
+  into.spanCount += spans.length;
+  into.statusCodes = statusCodes;
+  into.sampledFlag = sampledFlag;
+  into.hasEvents = hasEvents;
+  into.earliestStart = earliestStart;
+  into.latestEnd = latestEnd;
+}
+
 /**
- * What holding a trace costs besides its spans' bytes: its record, map entry and group (64-bit
- * V8 as Node ships it); and each chunk of bytes: its Uint8Array view and slack in its slab.
- * `bench/` compares the sum with the memory measured per buffered span.
+ * What holding a trace costs besides its spans' bytes: its record, map entry and chunk list
+ * (64-bit V8 as Node ships it); and each chunk of bytes: its entries in that list and slack in
+ * its shared buffer. `bench/` compares the sum with the memory measured per buffered span.
  */
 export const TRACE_OVERHEAD_BYTES = 400;
 export const CHUNK_OVERHEAD_BYTES = 200;
