@@ -201,7 +201,7 @@ exporters:
   it('logs for a person with logs.encoding console, as JSON lines with json', async () => {
     const config = writeFile(tempDir(), 'c.yaml', VALID);
     for (const encoding of ['console', 'json']) {
-      const summit = new SummitProcess(['--config', config, '--set', `service::telemetry::logs::encoding=${encoding}`]);
+      const summit = new SummitProcess(['--config', config, '--set', `service::telemetry::logs::encoding=${encoding}`, '--set', 'service::telemetry::metrics::level=none']);
       await summit.waitForLog(/Everything is ready/);
       expect(await summit.stop('SIGTERM')).toBe(0);
       const ready = summit.stderr.split('\n').find((l) => l.includes('Everything is ready'))!;
