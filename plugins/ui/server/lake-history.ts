@@ -200,7 +200,7 @@ async function settledRows(lake: Lake, files: string[], sql: string): Promise<Re
   for (let attempt = 0; ; attempt++) {
     if (files.length === 0) return [];
     try {
-      return await lake.rows(files, sql);
+      return await lake.historyRows(files, sql);
     } catch (err) {
       const again = attempt < RELISTS ? relisted(files) : undefined;
       if (!again) throw err;

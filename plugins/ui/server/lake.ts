@@ -89,6 +89,7 @@ export class Lake {
   private instance?: Promise<DuckDBInstance>;
   private connection?: Promise<DuckDBConnection>;
   private bloomConnection?: Promise<DuckDBConnection>;
+  private historyConnection?: Promise<DuckDBConnection>;
   private readonly filterFile?: FilterFile;
   private indexTimer?: NodeJS.Timeout;
   readonly bloom: AttributeBloom;
@@ -163,7 +164,19 @@ export class Lake {
 
   /** Rows of `sql` over `files` (in place of `$source`). */
   async rows(files: string[], sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
-    const c = await this.connect();
+    return this.rowsOn(await this.connect(), files, sql, params);
+  }
+
+  /**
+   * Rows as `rows`, on a connection of their own: the history read at start takes seconds on a
+   * big lake, and a search made meanwhile would otherwise wait behind it (2.2–2.8 s instead of
+   * under 2 s for the first attribute search after a restart, bench `ui-traces`).
+   */
+  async historyRows(files: string[], sql: string): Promise<Record<string, unknown>[]> {
+    return this.rowsOn(await (this.historyConnection ??= this.open()), files, sql, []);
+  }
+
+  private async rowsOn(c: DuckDBConnection, files: string[], sql: string, params: DuckDBValue[]): Promise<Record<string, unknown>[]> {
     const source = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
     const reader = await c.runAndReadAll(sql.replace('$source', source), params);
     return reader.getRowObjects() as Record<string, unknown>[];
@@ -272,7 +285,7 @@ export class Lake {
     clearInterval(this.indexTimer);
     await this.bloom.stop();
     this.filterFile?.close();
-    for (const c of await Promise.all([this.connection, this.bloomConnection].map((p) => p?.catch(() => undefined)))) c?.closeSync();
+    for (const c of await Promise.all([this.connection, this.bloomConnection, this.historyConnection].map((p) => p?.catch(() => undefined)))) c?.closeSync();
     (await this.instance?.catch(() => undefined))?.closeSync();
   }
 }
