@@ -169,16 +169,16 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
   // Signals and file changes that arrive while starting wait for the start to finish: a SIGHUP
-  // with no handler yet would kill the process, and a reload must not race the start.
-  const starting = service.start();
-  let queue: Promise<unknown> = starting.catch(() => undefined);
+  // with no handler yet would kill the process, and a reload must not race the start. The
+  // handlers go in before the start: a start with nothing to wait for logs "Everything is ready"
+  // before start() returns, and a SIGTERM sent on seeing it found no handler and killed the process.
+  let queue: Promise<unknown> = Promise.resolve();
   const later = <T>(work: () => Promise<T>): Promise<T> => {
     const done = queue.then(work);
     queue = done;
     return done;
   };
   process.on('SIGHUP', () => void later(() => reloadConfig(service, logger, opts, 'SIGHUP')));
-  if (opts.watch) watchFiles(watchedFiles(opts.files), () => void later(() => reloadConfig(service, logger, opts, 'a config file changed')));
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`received ${signal}`);
@@ -187,6 +187,9 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  const starting = service.start();
+  queue = starting.catch(() => undefined);
+  if (opts.watch) watchFiles(watchedFiles(opts.files), () => void later(() => reloadConfig(service, logger, opts, 'a config file changed')));
   try {
     await starting;
   } catch (err) {
