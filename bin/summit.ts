@@ -170,8 +170,7 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug: please report it)'));
   // Signals and file changes that arrive while starting wait for the start to finish: a SIGHUP
   // with no handler yet would kill the process, and a reload must not race the start. The
-  // handlers go in before the start: a start with nothing to wait for logs "Everything is ready"
-  // before start() returns, and a SIGTERM sent on seeing it found no handler and killed the process.
+  // handlers go in before the start, so no signal finds the process without one.
   let queue: Promise<unknown> = Promise.resolve();
   const later = <T>(work: () => Promise<T>): Promise<T> => {
     const done = queue.then(work);
@@ -180,11 +179,15 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
   };
   process.on('SIGHUP', () => void later(() => reloadConfig(service, logger, opts, 'SIGHUP')));
   const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return void logger.info(`received ${signal} again: already shutting down`);
+      stopping = true;
       logger.info(`received ${signal}`);
       void later(() => service.shutdown()).then((r) => resolve(r.droppedItems > 0 || r.unfinished.length > 0 ? EXIT.dataDropped : EXIT.ok));
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // As upstream, a repeated SIGTERM does not cut the drain short; a second Ctrl-C (SIGINT) still quits at once.
+    process.on('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
   const starting = service.start();
