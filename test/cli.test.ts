@@ -203,6 +203,10 @@ exporters:
     for (const encoding of ['console', 'json']) {
       const summit = new SummitProcess(['--config', config, '--set', `service::telemetry::logs::encoding=${encoding}`, '--set', 'service::telemetry::metrics::level=none']);
       await summit.waitForLog(/Everything is ready/);
+      // Known defect, not this test's subject: a SIGTERM within ~25 ms of this log line can still
+      // kill the process by the signal (2 in 12 tries from a vitest worker; 11 in 12 before the
+      // handlers went in ahead of the start). See bin/summit.ts run().
+      await new Promise((r) => setTimeout(r, 300));
       expect(await summit.stop('SIGTERM')).toBe(0);
       const ready = summit.stderr.split('\n').find((l) => l.includes('Everything is ready'))!;
       if (encoding === 'console') expect(ready).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Everything is ready/);
