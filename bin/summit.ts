@@ -178,13 +178,19 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     return done;
   };
   process.on('SIGHUP', () => void later(() => reloadConfig(service, logger, opts, 'SIGHUP')));
+  // A pipeline whose receivers hold no socket or timer (nop, a receiver still waiting for its
+  // first file) leaves Node's event loop empty: without this the process would exit 0 on its
+  // own right after start, as if stopped. It runs until a signal stops it, as upstream does.
+  const running = setInterval(() => undefined, 2 ** 31 - 1);
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return void logger.info(`received ${signal} again: already shutting down`);
       stopping = true;
       logger.info(`received ${signal}`);
-      void later(() => service.shutdown()).then((r) => resolve(r.droppedItems > 0 || r.unfinished.length > 0 ? EXIT.dataDropped : EXIT.ok));
+      void later(() => service.shutdown())
+        .then((r) => resolve(r.droppedItems > 0 || r.unfinished.length > 0 ? EXIT.dataDropped : EXIT.ok))
+        .finally(() => clearInterval(running));
     };
     // As upstream, a repeated SIGTERM does not cut the drain short; a second Ctrl-C (SIGINT) still quits at once.
     process.on('SIGTERM', () => stop('SIGTERM'));
@@ -197,6 +203,7 @@ async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
     await starting;
   } catch (err) {
     logger.error({ err: err instanceof StartError ? undefined : err }, `cannot start: ${(err as Error).message}`);
+    clearInterval(running);
     return EXIT.startFailed;
   }
   return stopped;
