@@ -3,14 +3,15 @@
  * and leaving a connection cleanly when the answer goes out before the body was read.
  */
 import type { IncomingMessage } from 'node:http';
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { concatLarge } from './large-buffer.js';
 
 const DECODERS = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
 } as const;
 
 export type ContentEncoding = keyof typeof DECODERS;
@@ -49,7 +50,7 @@ export async function readBody(req: IncomingMessage, limits: number | BodyLimits
     if (size > maxBytes) throw new BodyError(413, `request body exceeds ${maxBytesKey} ${maxBytes}`);
     chunks.push(chunk);
   }
-  const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  const raw = concatLarge(chunks, size);
   const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') {
     if (raw.length > maxDecodedBytes) throw new BodyError(413, `request body exceeds ${maxDecodedBytesKey} ${maxDecodedBytes}`);
@@ -57,14 +58,29 @@ export async function readBody(req: IncomingMessage, limits: number | BodyLimits
   }
   // the header's value is not echoed: answers carry nothing of the request
   if (!(encodings as readonly string[]).includes(encoding)) throw new BodyError(400, `unsupported Content-Encoding; supported: ${encodings.join(', ')}`);
-  try {
-    return await DECODERS[encoding as ContentEncoding](raw, { maxOutputLength: maxDecodedBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new BodyError(413, `decompressed request body exceeds ${maxDecodedBytesKey} ${maxDecodedBytes}`);
-    }
-    throw new BodyError(400, `cannot decompress ${encoding} body: ${(err as Error).message}`);
-  }
+  const decoded = await decompress(DECODERS[encoding as ContentEncoding](), raw, maxDecodedBytes);
+  if (decoded instanceof Error) throw new BodyError(400, `cannot decompress ${encoding} body: ${decoded.message}`);
+  if (decoded === TOO_LARGE) throw new BodyError(413, `decompressed request body exceeds ${maxDecodedBytesKey} ${maxDecodedBytes}`);
+  return decoded;
+}
+
+const TOO_LARGE = Symbol('too large');
+
+/** zlib's own one-shot functions, but with the result from concatLarge; stops at `maxBytes`. */
+function decompress(engine: Transform, input: Buffer, maxBytes: number): Promise<Buffer | Error | typeof TOO_LARGE> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    engine.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      engine.destroy();
+      resolve(TOO_LARGE);
+    });
+    engine.on('end', () => resolve(concatLarge(chunks, size)));
+    engine.on('error', resolve);
+    engine.end(input);
+  });
 }
 
 /**

@@ -5,6 +5,7 @@
  * them; what JSON has no single form for (int64, non-finite doubles, bytes) and kvlist keys are
  * up to the flavour.
  */
+import { allocLarge } from './large-buffer.js';
 import type { AnyValue } from './model.js';
 
 /** Where JSON goes: UTF-8 bytes written into `buf` from `pos`, after `reserve` made room. */
@@ -117,7 +118,7 @@ class ScratchSink implements JsonSink {
 
   reserve(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + bytes));
+    const next = allocLarge(Math.max(2 * this.buf.length, this.pos + bytes));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }

@@ -7,16 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { freePort, tempDir } from './helpers.js';
-import { Sender, Sink, cleanedUpAfterEach, missing, startSummit, until } from './delivery-helpers.js';
+import { Sender, Sink, cleanedUpAfterEach, missing, sleep, startSummit, until } from './delivery-helpers.js';
 
 const { running, sinks, dirs } = cleanedUpAfterEach();
 
 /** Longer than the whole test: a request the backend got after it turned slow is never answered while Summit runs. */
 const SLOW_MS = 30_000;
+/** Long enough for both signals to arrive while the export waits, well inside the 30 s deadline. */
+const HELD_MS = 5_000;
 const SPANS_PER_REQUEST = 64;
 const BACKLOG_REQUESTS = 40;
 
-async function setup(queue: 'memory' | 'persistent') {
+async function setup(queue: 'memory' | 'persistent', shutdownTimeout = '1s') {
   const dir = tempDir('summit-delivery-stop-');
   dirs.push(dir);
   const sink = new Sink(await freePort());
@@ -35,7 +37,7 @@ ${persistent ? 'extensions:\n  file_storage/queue: { directory: ./queue, create_
     sending_queue: { num_consumers: 3, queue_size: 1000${persistent ? ', storage: file_storage/queue' : ''} }
 service:
   ${persistent ? 'extensions: [file_storage/queue]' : 'extensions: []'}
-  shutdown_timeout: 1s
+  shutdown_timeout: ${shutdownTimeout}
   pipelines:
     traces: { receivers: [otlp], exporters: [otlphttp/slow] }
   telemetry: { metrics: { level: none } }
@@ -99,5 +101,24 @@ describe('SIGTERM with a backlog the backend cannot take before the shutdown dea
     const second = await start();
     await until(() => missing(sender.acked, sink.ids).length === 0, 'every acknowledged span at the backend after the restart');
     expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  it('a second SIGTERM does not cut the drain short, as upstream; it is logged and the drain finishes', async () => {
+    const { sink, start, sender } = await setup('memory', '30s');
+    const summit = await start();
+    await deliverSome(sender, sink);
+    sink.delayMs = HELD_MS; // the backend answers, but only after both signals came
+    expect((await sender.post()).status).toBe(200);
+    await until(() => sink.pending >= 1, 'an export held by the backend');
+
+    summit.child.kill('SIGTERM');
+    await summit.waitForLog(/received SIGTERM/);
+    summit.child.kill('SIGTERM');
+    await summit.waitForLog(/received SIGTERM again: already shutting down/);
+    await sleep(300);
+    expect(summit.child.exitCode).toBeNull();
+    expect(summit.child.signalCode).toBeNull();
+    expect(await summit.exited).toBe(0);
+    expect(missing(sender.acked, sink.ids)).toEqual([]);
   });
 });

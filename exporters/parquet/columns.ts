@@ -10,6 +10,7 @@
  */
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
 import type { JsonSink } from '../../pipeline/json-writer.js';
+import { allocLargeShared } from '../../pipeline/large-buffer.js';
 import { TRUNCATED, valueText, valueType, writeTypedJson, type ValueLimit } from './values.js';
 
 export type ColumnType = 'utf8' | 'i64' | 'i32' | 'u32' | 'f64' | 'bool' | 'ts' | 'list' | 'struct' | 'map' | 'dict';
@@ -103,7 +104,7 @@ export class BufferPool {
       this.pooled -= size;
       return b;
     }
-    return new SharedArrayBuffer(size);
+    return allocLargeShared(size);
   }
 
   give(b: ArrayBufferLike): void {

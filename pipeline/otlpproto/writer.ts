@@ -5,6 +5,7 @@
  * up by the extra length bytes (one memmove, cheaper than a separate sizing pass that would
  * have to walk and UTF-8-measure every string twice).
  */
+import { allocLarge, LARGE_BUFFER_BYTES } from '../large-buffer.js';
 import { OtlpProtoError } from './errors.js';
 import { writeHex } from './ids.js';
 import { utf8Length } from './strings.js';
@@ -55,10 +56,11 @@ export class Writer {
   }
 
   private grow(n: number): void {
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    const size = Math.max(this.buf.length * 2, this.pos + n);
+    const next = size >= LARGE_BUFFER_BYTES ? allocLarge(size) : new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   /** Unsigned varint of a value in [0, 2^32). */
