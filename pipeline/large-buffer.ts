@@ -1,14 +1,19 @@
 /**
- * Buffers the size of a whole request body (up to tens of MiB), taken from the kernel rather
+ * Buffers the size of a whole large request body (4 MiB and more), taken from the kernel rather
  * than from malloc. glibc raises its mmap threshold to the size of the largest mmapped block
  * freed (up to 32 MiB): after one 20 MiB body, every smaller buffer came from its heaps, which
- * keep freed memory resident — 200–300 MiB of RSS under the mutation fuzz (bench/README.md,
+ * keep freed memory resident — 100–300 MiB of RSS under the mutation fuzz (bench/README.md,
  * `fuzz`). V8 maps a resizable ArrayBuffer's memory itself and unmaps it when the buffer is
- * collected, so glibc never sees these blocks and its threshold stays low.
+ * collected, so glibc never sees these blocks and its threshold stays at most 4 MiB.
+ *
+ * Fresh pages cost: ~4 ms of CPU per MiB (page faults, the kernel zeroing them) against ~0.5 ms
+ * for a buffer malloc reuses. So only buffers of 4 MiB and more take this path: requests that
+ * big are rare (an SDK sends ~0.1–1 MiB, a Collector's batch of 8192 spans ~2–4 MiB), and
+ * fixing glibc's threshold at 4 MiB kept as much memory off the fuzz as fixing it at 128 KiB.
  */
 
-/** Smaller buffers come from Node's allocator as usual: malloc keeps them in its heap anyway. */
-export const LARGE_BUFFER_BYTES = 1 << 20;
+/** Smaller buffers come from Node's allocator as usual. */
+export const LARGE_BUFFER_BYTES = 4 << 20;
 
 type ResizableArrayBufferConstructor = new (byteLength: number, options: { maxByteLength: number }) => ArrayBuffer;
 
