@@ -22,3 +22,4 @@ export { createHttpServer, httpServerSchema, httpServerSettings, HTTP_SERVER_DEF
 export { closeServer, endpointProblems, listen, splitHostPort } from './net.js';
 export { checkTls, serverTlsOptions, serverTlsSchema, type ServerTlsConfig } from './tlsconfig.js';
 export * as cicd from './cicd/index.js';
+export { FifoMap } from './fifo-map.js';

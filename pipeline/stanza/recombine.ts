@@ -4,6 +4,7 @@ import type { Entry, EntrySource } from './entry.js';
 import { compileExpr } from './expr.js';
 import { getField, parseField, setField } from './field.js';
 import type { OperatorBuilder } from './operator-types.js';
+import { FifoMap } from '../fifo-map.js';
 
 interface Batch {
   entries: Entry[];
@@ -24,7 +25,7 @@ export const buildRecombine: OperatorBuilder = (c) => {
   const maxSources = typeof c.max_sources === 'number' ? c.max_sources : 1000;
   const flushMs = parseDuration(typeof c.force_flush_period === 'string' ? c.force_flush_period : '100ms');
   const newest = c.overwrite_with === 'newest';
-  const batches = new Map<string, Batch>();
+  const batches = new FifoMap<string, Batch>();
 
   const combined = (b: Batch): Entry => {
     const base = newest ? b.entries[b.entries.length - 1] : b.entries[0];
@@ -47,7 +48,7 @@ export const buildRecombine: OperatorBuilder = (c) => {
       if (isFirst?.(e)) release(key, send);
       let b = batches.get(key);
       if (!b) {
-        if (batches.size >= maxSources) release(batches.keys().next().value!, send);
+        if (batches.size >= maxSources) release(batches.oldest()!, send);
         b = { entries: [], lastAdd: 0, bytes: 0 };
         batches.set(key, b);
       }

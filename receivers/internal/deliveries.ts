@@ -4,8 +4,10 @@
  * dropped instead of counted twice. Bounded: past `maxEntries` the oldest ids are forgotten
  * first. Map iteration order is insertion order, which is expiry order since the window is fixed.
  */
+import { FifoMap } from '../../pipeline/fifo-map.js';
+
 export class DeliveryWindow {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new FifoMap<string, number>();
   private readonly inFlight = new Set<string>();
 
   constructor(
@@ -29,7 +31,7 @@ export class DeliveryWindow {
   done(id: string): void {
     if (!this.inFlight.delete(id)) return;
     this.seen.set(id, this.now() + this.windowMs);
-    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+    if (this.seen.size > this.maxEntries) this.seen.shift();
   }
 
   failed(id: string): void {
@@ -38,9 +40,6 @@ export class DeliveryWindow {
 
   private expire(): void {
     const t = this.now();
-    for (const [id, until] of this.seen) {
-      if (until > t) break;
-      this.seen.delete(id);
-    }
+    for (let id = this.seen.oldest(); id !== undefined && this.seen.get(id)! <= t; id = this.seen.oldest()) this.seen.delete(id);
   }
 }

@@ -10,7 +10,7 @@
  * a ring holds rows for minutes, and a count alone bounds nothing when each of 100,000 spans may
  * carry many long attributes.
  */
-import { AggregationTemporality, anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
+import { FifoMap, AggregationTemporality, anyValueAsString, cutText, exceptions, StatusCode, SpanKind, type Attributes, type Logs, type Metric, type Metrics, type Traces } from 'summit';
 import { FLAKY_EVENT, keptLong } from './metric-views.js';
 import type { History } from './lake-history.js';
 import { ReleaseUsers, SESSION_USERS_METRIC, type UserCounts } from './release-users.js';
@@ -113,7 +113,7 @@ export class LiveStore {
   private readonly flaky: Ring<LogRow>;
   private logSeq = 0;
   /** issue id → hour number → events; a Map keeps insertion order, so re-inserting marks recent use. */
-  private readonly issueHours = new Map<string, Map<number, number>>();
+  private readonly issueHours = new FifoMap<string, Map<number, number>>();
 
   private readonly maxValueBytes: number;
   /** The length of the texts kept since the last row was pushed: that row's size. */
@@ -322,6 +322,6 @@ export class LiveStore {
     hours.set(hour, (hours.get(hour) ?? 0) + events);
     const oldest = Math.floor(Date.now() / HOUR_MS) - SPARK_HOURS;
     for (const h of hours.keys()) if (h <= oldest) hours.delete(h);
-    if (this.issueHours.size > MAX_SPARK_ISSUES) this.issueHours.delete(this.issueHours.keys().next().value!);
+    if (this.issueHours.size > MAX_SPARK_ISSUES) this.issueHours.shift();
   }
 }

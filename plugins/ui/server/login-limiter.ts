@@ -5,6 +5,7 @@
  * them leaves the window — before the password is checked, so the refusal costs no bcrypt.
  * A guesser rotating user names is held by its address; one rotating addresses, by the name.
  */
+import { FifoMap } from 'summit';
 export const ATTEMPTS = 10;
 export const WINDOW_MS = 60_000;
 /** Keys tracked at most; beyond, the oldest are forgotten (a flood of addresses cannot grow memory). */
@@ -12,7 +13,7 @@ const MAX_KEYS = 100_000;
 
 export class LoginLimiter {
   /** Failure times per key, oldest first. */
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures = new FifoMap<string, number[]>();
 
   constructor(
     private readonly attempts = ATTEMPTS,
@@ -43,7 +44,7 @@ export class LoginLimiter {
       this.failures.delete(key); // re-inserted last: the Map's order is least recently failed first
       this.failures.set(key, times.slice(-this.attempts));
     }
-    while (this.failures.size > MAX_KEYS) this.failures.delete(this.failures.keys().next().value!);
+    while (this.failures.size > MAX_KEYS) this.failures.shift();
   }
 }
 

@@ -4,6 +4,7 @@
  * kept as a set. Bounded in age (a user unseen for `maxAgeMs` is forgotten) and in size (beyond
  * `maxUsers` users in all, the release updated least recently goes first).
  */
+import { FifoMap } from 'summit';
 import type { MetricPoint } from './rows.js';
 
 export const SESSION_USERS_METRIC = 'sentry.sessions.user';
@@ -31,7 +32,7 @@ interface Seen {
 
 export class ReleaseUsers {
   /** release → user hash → what was seen; a Map keeps insertion order, so re-inserting marks recent use. */
-  private readonly releases = new Map<string, Map<string, Seen>>();
+  private readonly releases = new FifoMap<string, Map<string, Seen>>();
   private total = 0;
 
   constructor(
@@ -60,7 +61,7 @@ export class ReleaseUsers {
     }
     seen.statuses |= statuses;
     seen.last = Math.max(seen.last, time);
-    while (this.total > this.maxUsers && this.releases.size > 1) this.forget(this.releases.keys().next().value!);
+    while (this.total > this.maxUsers && this.releases.size > 1) this.forget(this.releases.oldest()!);
   }
 
   private forget(release: string): void {

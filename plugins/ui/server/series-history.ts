@@ -3,6 +3,7 @@
  * point per time bucket — the latest of a cumulative series or a gauge, the sum of a delta
  * series' points — for a bounded age and number of series. What the release and DORA pages read.
  */
+import { FifoMap } from 'summit';
 import { seriesKey } from './metric-math.js';
 import type { MetricPoint } from './rows.js';
 
@@ -13,7 +14,7 @@ function addDelta(a: MetricPoint, b: MetricPoint): MetricPoint {
 
 export class SeriesHistory {
   /** series key → bucket number → point; a Map keeps insertion order, so re-inserting marks recent use. */
-  private readonly series = new Map<string, Map<number, MetricPoint>>();
+  private readonly series = new FifoMap<string, Map<number, MetricPoint>>();
 
   constructor(
     private readonly bucketMs: number,
@@ -34,7 +35,7 @@ export class SeriesHistory {
     if (held && p.temporality === 'delta') buckets.set(bucket, addDelta(held, p));
     else if (!held || p.time >= held.time) buckets.set(bucket, p);
     for (const b of buckets.keys()) if (b < oldest) buckets.delete(b);
-    if (this.series.size > this.maxSeries) this.series.delete(this.series.keys().next().value!);
+    if (this.series.size > this.maxSeries) this.series.shift();
   }
 
   *points(): Generator<MetricPoint> {
