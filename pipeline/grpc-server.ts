@@ -232,6 +232,7 @@ class UnaryCall {
       const m = TIMEOUT.exec(timeout);
       if (!m) return this.fail({ code: GrpcCode.INTERNAL, details: `Invalid grpc-timeout value "${timeout}"` });
       this.deadline = setTimeout(() => this.fail({ code: GrpcCode.DEADLINE_EXCEEDED, details: 'Deadline exceeded' }), Math.min(NEVER_MS, Number(m[1]) * TIMEOUT_UNIT_MS[m[2]]));
+      stream.once('close', () => clearTimeout(this.deadline));
     }
     const encoding = header('grpc-encoding') ?? 'identity';
     if (encoding !== 'identity' && !DECOMPRESS[encoding])
