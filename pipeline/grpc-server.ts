@@ -10,6 +10,7 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
+import { constants as bufferConstants } from 'node:buffer';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
@@ -175,6 +176,7 @@ function encodeGrpcMessage(details: string): string {
 }
 
 const ACCEPT_ENCODING = 'identity,deflate,gzip';
+const MAX_BUFFER_LENGTH = bufferConstants.MAX_LENGTH;
 
 type Decompress = (buf: InputType, options: ZlibOptions, callback: (err: Error | null, result: Buffer) => void) => void;
 const DECOMPRESS: Record<string, Decompress> = { gzip: gunzip, deflate: inflate };
@@ -256,7 +258,9 @@ class UnaryCall {
         if (framed[0] === 0) return resolve(body);
         const decompress = DECOMPRESS[encoding];
         if (!decompress) return reject({ code: GrpcCode.INTERNAL, details: 'Received a compressed message without grpc-encoding' });
-        decompress(body, { maxOutputLength: o.maxRecvMsgSize }, (err: Error | null, out: Buffer) => {
+        // zlib takes 1 byte to the largest Buffer as its bound; beyond it no message could be held anyway
+        const maxOutputLength = Math.max(1, Math.min(o.maxRecvMsgSize, MAX_BUFFER_LENGTH));
+        decompress(body, { maxOutputLength }, (err: Error | null, out: Buffer) => {
           if (!err) return resolve(out);
           const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
           reject(

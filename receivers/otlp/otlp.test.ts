@@ -315,6 +315,12 @@ describe('otlp receiver over gRPC', () => {
     expect(h.received).toHaveLength(0);
   });
 
+  it('takes compressed requests under a max_recv_msg_size_mib larger than any Buffer (8 GiB)', async () => {
+    const h = await startReceiver({}, 8192);
+    expect((await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { gzip: true })).err).toBeNull();
+    expect(h.received).toHaveLength(1);
+  });
+
   it('answers RESOURCE_EXHAUSTED for a message over max_recv_msg_size_mib', async () => {
     const h = await startReceiver({}, 0.001);
     const { err } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces(200)));
