@@ -271,6 +271,8 @@ class UnaryCall {
         });
       });
     });
+    // settled whether or not the call still waits for it (a refused call does not)
+    message.catch(() => undefined);
     const answer = async (): Promise<Uint8Array> => {
       if (authenticated) {
         const outcome = await authenticated;
@@ -317,11 +319,11 @@ class UnaryCall {
     frame.writeUInt32BE(response.byteLength, 1);
     frame.set(response, 5);
     this.stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': ACCEPT_ENCODING, 'grpc-encoding': 'identity' }, { waitForTrailers: true });
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'OK' }));
+    this.stream.once('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': String(GrpcCode.OK), 'grpc-message': 'OK' }));
     this.stream.end(frame);
   }
 
-  /** A trailers-only answer: the status in the only HEADERS frame. */
+  /** A trailers-only answer: the status in the only HEADERS frame (anything else a handler threw is INTERNAL). */
   fail(failure: GrpcStatus): void {
     if (!this.finish()) return;
     const code = typeof failure?.code === 'number' ? failure.code : GrpcCode.INTERNAL;
@@ -332,7 +334,7 @@ class UnaryCall {
       'grpc-status': String(code),
       'grpc-message': encodeGrpcMessage(String(failure?.details ?? failure)),
     };
-    if (failure.statusDetails) headers['grpc-status-details-bin'] = Buffer.from(failure.statusDetails).toString('base64');
+    if (failure?.statusDetails) headers['grpc-status-details-bin'] = Buffer.from(failure.statusDetails).toString('base64');
     this.stream.respond(headers, { endStream: true });
   }
 }

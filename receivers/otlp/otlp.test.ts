@@ -5,6 +5,7 @@ import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/
 import { afterEach, describe, expect, it } from 'vitest';
 import { newSpan, tracesOf } from '../../pipeline/builders.js';
 import type { ComponentInstance, Consumer, NextConsumers } from '../../pipeline/component.js';
+import { AuthenticationError } from '../../pipeline/auth.js';
 import { ConsumerError, permanentError, retryableError } from '../../pipeline/errors.js';
 import type { Signal, SignalData, Traces } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
@@ -319,6 +320,44 @@ describe('otlp receiver over gRPC', () => {
     const h = await startReceiver({}, 8192);
     expect((await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { gzip: true })).err).toBeNull();
     expect(h.received).toHaveLength(1);
+  });
+
+  it('answers UNAUTHENTICATED once the authenticator refuses, also for a call whose message failed first', async () => {
+    const gp = await freePort();
+    let release!: () => void;
+    const decided = new Promise<void>((r) => (release = r));
+    const slowAuth = {
+      async authenticate(): Promise<undefined> {
+        await decided;
+        throw new AuthenticationError('no token');
+      },
+    };
+    const consumer: Consumer = { consume: async () => undefined };
+    const config = { protocols: { grpc: { endpoint: `127.0.0.1:${gp}`, max_recv_msg_size_mib: 4, auth: { authenticator: 'slowauth' } } as never } };
+    const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver' }), config, { traces: consumer });
+    await instance.start!(testHost({ slowauth: slowAuth }));
+    running.push(instance);
+    const session = connectHttp2(`http://127.0.0.1:${gp}`);
+    try {
+      // no message at all: the call fails on its body while the authenticator still decides
+      const req = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'content-type': 'application/grpc', te: 'trailers' });
+      const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
+        let seen: Record<string, unknown> = {};
+        req.on('response', (head) => (seen = { ...head }));
+        req.on('trailers', (trailers) => (seen = { ...seen, ...trailers }));
+        req.on('error', reject);
+        req.on('close', () => resolve(seen));
+        req.resume();
+      });
+      req.end();
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      const seen = await answer;
+      expect(seen['grpc-status']).toBe(String(status.UNAUTHENTICATED));
+      expect(seen['grpc-message']).toBe('no token');
+    } finally {
+      session.close();
+    }
   });
 
   it('answers RESOURCE_EXHAUSTED for a message over max_recv_msg_size_mib', async () => {
