@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { grpcKeepaliveOptions } from './grpc-server.js';
+import { grpcKeepaliveMs } from './grpc-server.js';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, httpServerSettings, nodeHttpOptions } from './http-server.js';
 import { capConnections, closeServer, listen, openFileLimit, type ServerOwner } from './net.js';
 import { SelfTelemetry } from './telemetry.js';
@@ -123,25 +123,13 @@ describe('createHttpServer', () => {
 });
 
 describe('gRPC keepalive settings', () => {
-  it('map onto the grpc-js server options, with 5m idle and grpc-go defaults otherwise', () => {
+  it('map onto milliseconds, with 5m idle and grpc-go defaults otherwise', () => {
     const never = 2 ** 31 - 1;
-    expect(grpcKeepaliveOptions(undefined)).toEqual({
-      'grpc.max_connection_idle_ms': 300_000,
-      'grpc.max_connection_age_ms': never,
-      'grpc.max_connection_age_grace_ms': never,
-      'grpc.keepalive_time_ms': 7_200_000,
-      'grpc.keepalive_timeout_ms': 20_000,
-    });
-    const set = grpcKeepaliveOptions({ server_parameters: { max_connection_idle: '0', max_connection_age: '30s', max_connection_age_grace: '5s', time: '0s', timeout: '1s' } });
-    expect(set).toEqual({
-      'grpc.max_connection_idle_ms': never,
-      'grpc.max_connection_age_ms': 30_000,
-      'grpc.max_connection_age_grace_ms': 5_000,
-      'grpc.keepalive_time_ms': 7_200_000,
-      'grpc.keepalive_timeout_ms': 1_000,
-    });
-    // beyond Node's timer range a timeout would fire at once; grpc-js reads the clamp as "never"
-    expect(grpcKeepaliveOptions({ server_parameters: { max_connection_age: '720h' } })['grpc.max_connection_age_ms']).toBe(never);
+    expect(grpcKeepaliveMs(undefined)).toEqual({ maxConnectionIdle: 300_000, maxConnectionAge: never, maxConnectionAgeGrace: never, time: 7_200_000, timeout: 20_000 });
+    const set = grpcKeepaliveMs({ server_parameters: { max_connection_idle: '0', max_connection_age: '30s', max_connection_age_grace: '5s', time: '0s', timeout: '1s' } });
+    expect(set).toEqual({ maxConnectionIdle: never, maxConnectionAge: 30_000, maxConnectionAgeGrace: 5_000, time: 7_200_000, timeout: 1_000 });
+    // beyond Node's timer range a timeout would fire at once: the clamp reads as "never"
+    expect(grpcKeepaliveMs({ server_parameters: { max_connection_age: '720h' } }).maxConnectionAge).toBe(never);
   });
 
 });

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ComponentInstance, Consumer } from '../../pipeline/component.js';
@@ -20,9 +20,8 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.shutdown?.();
 });
 
-async function startReceiver(protocols: OtlpReceiverConfig['protocols'], logger?: Logger): Promise<{ telemetry: SelfTelemetry }> {
+async function startReceiver(protocols: OtlpReceiverConfig['protocols'], logger?: Logger, consumer: Consumer = { consume: async () => undefined }): Promise<{ telemetry: SelfTelemetry }> {
   const telemetry = new SelfTelemetry();
-  const consumer: Consumer = { consume: async () => undefined };
   const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver', telemetry, ...(logger && { logger }) }), { protocols }, { traces: consumer });
   await instance.start!(testHost());
   running.push(instance);
@@ -94,6 +93,38 @@ describe('otlp receiver: connection timeouts', () => {
     clients.push({ close: () => silent.destroy() });
     await until('both connections are open', async () => (await openConnections(telemetry, 'grpc')) === 2);
     await until('the server closed both', async () => (await openConnections(telemetry, 'grpc')) === 0);
+  });
+
+  it('gRPC: a connection is closed after max_connection_age, and dropped after the grace when a call is still open', async () => {
+    const port = await freePort();
+    const held: Consumer = { consume: () => new Promise(() => undefined) }; // the pipeline never answers
+    const { telemetry } = await startReceiver(
+      { grpc: { endpoint: `127.0.0.1:${port}`, keepalive: { server_parameters: { max_connection_idle: '0', max_connection_age: '500ms', max_connection_age_grace: '500ms' } } } as never },
+      undefined,
+      held,
+    );
+    const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    clients.push(client);
+    const call = new Promise<{ code?: number } | null>((resolve) =>
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, new Metadata(), resolve),
+    );
+    await until('the connection is open', async () => (await openConnections(telemetry, 'grpc')) === 1);
+    // the held call ends with the connection, not with an answer
+    expect((await call)?.code).toBe(status.UNAVAILABLE);
+    await until('the server closed it', async () => (await openConnections(telemetry, 'grpc')) === 0);
+  });
+
+  it('gRPC: a peer that does not answer keepalive pings within the timeout is dropped', async () => {
+    const port = await freePort();
+    const { telemetry } = await startReceiver({
+      grpc: { endpoint: `127.0.0.1:${port}`, keepalive: { server_parameters: { max_connection_idle: '0', time: '300ms', timeout: '300ms' } } } as never,
+    });
+    // an HTTP/2 client preface and empty SETTINGS, then silence: the server's PING is never acknowledged
+    const mute = connect(port, '127.0.0.1', () => mute.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])])));
+    clients.push({ close: () => mute.destroy() });
+    const seen = await closedByServer(mute);
+    expect(seen.length).toBeGreaterThan(0); // its SETTINGS and the PING came first
+    await until('the server holds no connection', async () => (await openConnections(telemetry, 'grpc')) === 0);
   });
 });
 

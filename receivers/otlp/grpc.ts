@@ -1,17 +1,8 @@
-import {
-  Metadata,
-  Server,
-  status,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServiceDefinition,
-} from '@grpc/grpc-js';
-import type { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Consumer, Host, NextConsumers } from '../../pipeline/component.js';
 import { ConsumerError, isRetryable } from '../../pipeline/errors.js';
 import type { PipelineSignal } from '../../pipeline/model.js';
-import { grpcKeepaliveOptions, grpcServerInterceptors, listenGrpc, withCallClient } from '../../pipeline/grpc-server.js';
+import { GrpcCode, serveGrpc, type GrpcServer, type GrpcStatus, type GrpcUnaryHandler } from '../../pipeline/grpc-server.js';
 import { boundAddress, type ServerOwner } from '../../pipeline/net.js';
 import { serverTlsOptions } from '../../pipeline/tlsconfig.js';
 import { encodeRetryInfo, encodeStatus, RETRY_INFO_TYPE_URL, EXPORT_METHOD } from '../../pipeline/otlpproto/index.js';
@@ -22,45 +13,19 @@ import { decodeFailure, decodeLimitsFor, inFlightLimitFor } from './limits.js';
 import { InFlightRecords } from './in-flight.js';
 import type { DecodeLimits } from '../../pipeline/decode-limits.js';
 
-const identity = (b: Buffer) => b;
-
-/** The request stays raw bytes until the handler, so a decode error becomes INVALID_ARGUMENT. */
-function serviceDefinition(signal: PipelineSignal): ServiceDefinition {
-  return {
-    Export: {
-      path: EXPORT_METHOD[signal],
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: (r: Uint8Array) => Buffer.from(r.buffer, r.byteOffset, r.byteLength),
-      responseDeserialize: identity,
-    },
-  };
-}
-
-interface GrpcFailure {
-  code: status;
-  details: string;
-  metadata?: Metadata;
-}
-
 /** Permanent → INVALID_ARGUMENT; retryable → UNAVAILABLE, with RetryInfo when a delay is known. */
-export function grpcFailure(err: unknown): GrpcFailure {
+export function grpcFailure(err: unknown): GrpcStatus {
   const details = (err as Error)?.message ?? String(err);
-  if (!isRetryable(err)) return { code: status.INVALID_ARGUMENT, details };
+  if (!isRetryable(err)) return { code: GrpcCode.INVALID_ARGUMENT, details };
   const delay = err instanceof ConsumerError ? err.retryAfterMs : undefined;
-  if (delay === undefined) return { code: status.UNAVAILABLE, details };
-  const metadata = new Metadata();
-  const statusProto = encodeStatus({ code: status.UNAVAILABLE, message: details, details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(delay) }] });
-  metadata.set('grpc-status-details-bin', Buffer.from(statusProto));
-  return { code: status.UNAVAILABLE, details, metadata };
+  if (delay === undefined) return { code: GrpcCode.UNAVAILABLE, details };
+  const statusDetails = encodeStatus({ code: GrpcCode.UNAVAILABLE, message: details, details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(delay) }] });
+  return { code: GrpcCode.UNAVAILABLE, details, statusDetails };
 }
 
-/** OTLP/gRPC: the Export services of the signals wired (profiles: v1development), gzip as grpc-js negotiates it. */
+/** OTLP/gRPC: the Export services of the signals wired (profiles: v1development), requests plain, gzip or deflate. */
 export class OtlpGrpcServer {
-  private server?: Server;
-  private listener?: NetServer;
+  private server?: GrpcServer;
   private readonly decodeLimits: DecodeLimits;
   private readonly inFlight: InFlightRecords;
 
@@ -76,46 +41,36 @@ export class OtlpGrpcServer {
   }
 
   async start(host: Host): Promise<void> {
-    const server = new Server({
-      'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * 1024 * 1024),
-      ...(this.config.max_concurrent_streams > 0 ? { 'grpc.max_concurrent_streams': this.config.max_concurrent_streams } : {}),
-      ...grpcKeepaliveOptions(this.config.keepalive),
-      interceptors: grpcServerInterceptors(this.config, host),
-    });
+    const methods = new Map<string, GrpcUnaryHandler>();
     for (const signal of Object.keys(EXPORT_METHOD) as PipelineSignal[]) {
       const next = this.next[signal] as Consumer<typeof signal> | undefined;
-      if (!next) continue;
-      server.addService(serviceDefinition(signal), {
-        Export: (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>) => {
-          withCallClient(call, () => this.export(signal, next, call.request, host)).then(
-            (response) => callback(null, response),
-            (failure: GrpcFailure) => callback(failure),
-          );
-        },
-      });
+      if (next) methods.set(EXPORT_METHOD[signal], (request) => this.export(signal, next, request, host));
     }
-    this.server = server;
-    this.listener = await listenGrpc(server, {
+    this.server = await serveGrpc({
       owner: this.owner,
       endpoint: this.config.endpoint,
       transport: this.config.transport,
       tls: serverTlsOptions(this.config.tls, this.configDir),
       maxConnections: this.config.max_connections,
       capKey: 'protocols.grpc.max_connections',
+      settings: this.config,
+      host,
+      keepalive: this.config.keepalive,
+      maxRecvMsgSize: Math.floor(this.config.max_recv_msg_size_mib * 1024 * 1024),
+      maxConcurrentStreams: this.config.max_concurrent_streams,
+      methods,
     });
     this.logger.info(`OTLP/gRPC listening on ${this.address()}`);
   }
 
   address(): string {
-    return boundAddress(this.listener, this.config.endpoint);
+    return boundAddress(this.server?.listener, this.config.endpoint);
   }
 
   /** Stops accepting new calls; calls in flight finish as the pipeline behind drains. */
   shutdown(): void {
-    const server = this.server;
+    this.server?.shutdown();
     this.server = undefined;
-    this.listener?.close();
-    server?.tryShutdown(() => undefined);
   }
 
   private async export(signal: PipelineSignal, next: Consumer<PipelineSignal>, request: Buffer, host: Host): Promise<Uint8Array> {
@@ -130,7 +85,7 @@ export class OtlpGrpcServer {
       if (busy) throw grpcFailure(busy);
       const failure = decodeFailure(signal, err, 'protocols.grpc');
       // google.rpc codes are gRPC's: RESOURCE_EXHAUSTED for a decode limit, INVALID_ARGUMENT otherwise
-      throw { code: failure.code, details: failure.message } satisfies GrpcFailure;
+      throw { code: failure.code, details: failure.message } satisfies GrpcStatus;
     }
     const release = this.inFlight.hold(signal, data);
     try {

@@ -1,9 +1,11 @@
 import { request } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newSpan, tracesOf } from '../../pipeline/builders.js';
 import type { ComponentInstance, Consumer, NextConsumers } from '../../pipeline/component.js';
+import { AuthenticationError } from '../../pipeline/auth.js';
 import { ConsumerError, permanentError, retryableError } from '../../pipeline/errors.js';
 import type { Signal, SignalData, Traces } from '../../pipeline/model.js';
 import { encodeSignal as encodeJson } from '../../pipeline/otlpjson/index.js';
@@ -222,12 +224,15 @@ describe('otlp receiver over HTTP', () => {
 });
 
 /** A raw unary call, as any OTLP gRPC client makes it. */
-function grpcExport(address: string, signal: 'traces' | 'logs', body: Uint8Array, opts: { gzip?: boolean } = {}) {
+const GRPC_COMPRESSION = { deflate: 1, gzip: 2 } as const;
+
+function grpcExport(address: string, signal: 'traces' | 'logs', body: Uint8Array, opts: { gzip?: boolean; compression?: keyof typeof GRPC_COMPRESSION; method?: string } = {}) {
   const service = signal === 'traces' ? 'opentelemetry.proto.collector.trace.v1.TraceService' : 'opentelemetry.proto.collector.logs.v1.LogsService';
-  const client = new Client(address, credentials.createInsecure(), opts.gzip ? { 'grpc.default_compression_algorithm': 2 } : {});
+  const compression = opts.compression ?? (opts.gzip ? 'gzip' : undefined);
+  const client = new Client(address, credentials.createInsecure(), compression ? { 'grpc.default_compression_algorithm': GRPC_COMPRESSION[compression] } : {});
   return new Promise<{ err: ServiceError | null; response?: Buffer }>((resolve) => {
     client.makeUnaryRequest(
-      `/${service}/Export`,
+      opts.method ?? `/${service}/Export`,
       (b: Buffer) => b,
       (b: Buffer) => b,
       Buffer.from(body),
@@ -241,14 +246,53 @@ function grpcExport(address: string, signal: 'traces' | 'logs', body: Uint8Array
 }
 
 describe('otlp receiver over gRPC', () => {
-  it('exports traces, plain and gzip-compressed', async () => {
+  it('exports traces, plain, gzip- and deflate-compressed', async () => {
     const h = await startReceiver();
-    for (const gzip of [false, true]) {
-      const { err, response } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { gzip });
+    for (const compression of [undefined, 'gzip', 'deflate'] as const) {
+      const { err, response } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { compression });
       expect(err).toBeNull();
       expect(decodeExportResponse('traces', response!)).toBeUndefined();
     }
-    expect(h.received).toHaveLength(2);
+    expect(h.received).toHaveLength(3);
+  });
+
+  it('answers UNIMPLEMENTED for a method it does not serve, naming it', async () => {
+    const h = await startReceiver();
+    const profiles = '/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export'; // no profiles pipeline here
+    for (const method of [profiles, '/grpc.health.v1.Health/Check']) {
+      const { err } = await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { method });
+      expect(err?.code).toBe(status.UNIMPLEMENTED);
+      expect(err?.details).toBe(`The server does not implement the method ${method}`);
+    }
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('answers DEADLINE_EXCEEDED once the grpc-timeout a client sent has passed, and 415 to a request that is not gRPC', async () => {
+    const h = await startReceiver();
+    h.behaviour.hold = new Promise(() => undefined);
+    const session = connectHttp2(`http://${h.grpc}`);
+    try {
+      const body = Buffer.from(encodeProto('traces', traces()));
+      const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), body]);
+      frame.writeUInt32BE(body.length, 1);
+      const answer = (headers: Record<string, string>, payload: Buffer) =>
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          const req = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', ...headers });
+          let seen: Record<string, unknown> = {};
+          req.on('response', (head) => (seen = { ...head }));
+          req.on('trailers', (trailers) => (seen = { ...seen, ...trailers }));
+          req.on('error', reject);
+          req.on('close', () => resolve(seen));
+          req.resume();
+          req.end(payload);
+        });
+      const late = await answer({ 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '200m' }, frame);
+      expect(late['grpc-status']).toBe('4');
+      expect(late['grpc-message']).toBe('Deadline exceeded');
+      expect((await answer({ 'content-type': 'application/json' }, Buffer.from('{}')))[':status']).toBe(415);
+    } finally {
+      session.close();
+    }
   });
 
   it('answers INVALID_ARGUMENT for undecodable bytes and for a permanent pipeline error', async () => {
@@ -270,6 +314,50 @@ describe('otlp receiver over gRPC', () => {
     h.behaviour.refuse = retryableError('data refused due to high memory usage');
     expect((await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()))).err?.code).toBe(status.UNAVAILABLE);
     expect(h.received).toHaveLength(0);
+  });
+
+  it('takes compressed requests under a max_recv_msg_size_mib larger than any Buffer (8 GiB)', async () => {
+    const h = await startReceiver({}, 8192);
+    expect((await grpcExport(h.grpc, 'traces', encodeProto('traces', traces()), { gzip: true })).err).toBeNull();
+    expect(h.received).toHaveLength(1);
+  });
+
+  it('answers UNAUTHENTICATED once the authenticator refuses, also for a call whose message failed first', async () => {
+    const gp = await freePort();
+    let release!: () => void;
+    const decided = new Promise<void>((r) => (release = r));
+    const slowAuth = {
+      async authenticate(): Promise<undefined> {
+        await decided;
+        throw new AuthenticationError('no token');
+      },
+    };
+    const consumer: Consumer = { consume: async () => undefined };
+    const config = { protocols: { grpc: { endpoint: `127.0.0.1:${gp}`, max_recv_msg_size_mib: 4, auth: { authenticator: 'slowauth' } } as never } };
+    const instance = await otlpReceiverFactory.create(testContext({ id: 'otlp', kind: 'receiver' }), config, { traces: consumer });
+    await instance.start!(testHost({ slowauth: slowAuth }));
+    running.push(instance);
+    const session = connectHttp2(`http://127.0.0.1:${gp}`);
+    try {
+      // no message at all: the call fails on its body while the authenticator still decides
+      const req = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'content-type': 'application/grpc', te: 'trailers' });
+      const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
+        let seen: Record<string, unknown> = {};
+        req.on('response', (head) => (seen = { ...head }));
+        req.on('trailers', (trailers) => (seen = { ...seen, ...trailers }));
+        req.on('error', reject);
+        req.on('close', () => resolve(seen));
+        req.resume();
+      });
+      req.end();
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      const seen = await answer;
+      expect(seen['grpc-status']).toBe(String(status.UNAUTHENTICATED));
+      expect(seen['grpc-message']).toBe('no token');
+    } finally {
+      session.close();
+    }
   });
 
   it('answers RESOURCE_EXHAUSTED for a message over max_recv_msg_size_mib', async () => {
