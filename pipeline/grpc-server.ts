@@ -13,11 +13,12 @@ import {
 import { constants as bufferConstants } from 'node:buffer';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import { authenticate, serverAuthenticator, serverAuthSchema, type ServerAuthConfig } from './auth.js';
 import { withClientInfo, type ClientInfo } from './client-info.js';
+import { decompress, TOO_LARGE, type Compression } from './decompress.js';
 import type { Host, JSONSchema } from './component.js';
 import { durationSchema, parseDuration } from './duration.js';
+import { concatLarge } from './large-buffer.js';
 import { capConnections, listenEndpoint, transportSchema, type ServerOwner } from './net.js';
 import { reloadTls, type ServerTlsOptions } from './tlsconfig.js';
 
@@ -178,8 +179,8 @@ function encodeGrpcMessage(details: string): string {
 const ACCEPT_ENCODING = 'identity,deflate,gzip';
 const MAX_BUFFER_LENGTH = bufferConstants.MAX_LENGTH;
 
-type Decompress = (buf: InputType, options: ZlibOptions, callback: (err: Error | null, result: Buffer) => void) => void;
-const DECOMPRESS: Record<string, Decompress> = { gzip: gunzip, deflate: inflate };
+/** What a call's grpc-encoding may name (grpc-js's server took these too). */
+const GRPC_COMPRESSIONS = new Set(['gzip', 'deflate']);
 
 /** Headers that are the transport's, not the call's metadata (grpc-js hands neither to the application). */
 const TRANSPORT_HEADERS = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type']);
@@ -237,7 +238,7 @@ class UnaryCall {
       stream.once('close', () => clearTimeout(this.deadline));
     }
     const encoding = header('grpc-encoding') ?? 'identity';
-    if (encoding !== 'identity' && !DECOMPRESS[encoding])
+    if (encoding !== 'identity' && !GRPC_COMPRESSIONS.has(encoding))
       return this.fail({ code: GrpcCode.UNIMPLEMENTED, details: `Received message compressed with unsupported encoding "${encoding}"` });
     const needMetadata = authenticator !== undefined || o.settings.include_metadata;
     const metadata = needMetadata ? callMetadata(headers) : {};
@@ -252,22 +253,16 @@ class UnaryCall {
       stream.once('end', () => {
         if (this.answered) return;
         if (this.declared < 0 || this.received < 5 + this.declared) return reject({ code: GrpcCode.INTERNAL, details: 'Received no request message for a unary call' });
-        const framed = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
+        const framed = concatLarge(this.chunks, this.received);
         this.chunks = [];
         const body = framed.subarray(5);
         if (framed[0] === 0) return resolve(body);
-        const decompress = DECOMPRESS[encoding];
-        if (!decompress) return reject({ code: GrpcCode.INTERNAL, details: 'Received a compressed message without grpc-encoding' });
-        // zlib takes 1 byte to the largest Buffer as its bound; beyond it no message could be held anyway
-        const maxOutputLength = Math.max(1, Math.min(o.maxRecvMsgSize, MAX_BUFFER_LENGTH));
-        decompress(body, { maxOutputLength }, (err: Error | null, out: Buffer) => {
-          if (!err) return resolve(out);
-          const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-          reject(
-            tooLarge
-              ? { code: GrpcCode.RESOURCE_EXHAUSTED, details: `Received message that decompresses to a size larger than ${o.maxRecvMsgSize}` }
-              : { code: GrpcCode.INTERNAL, details: 'Failed to decompress message' },
-          );
+        if (!GRPC_COMPRESSIONS.has(encoding)) return reject({ code: GrpcCode.INTERNAL, details: 'Received a compressed message without grpc-encoding' });
+        // no message beyond the largest Buffer could be held anyway
+        void decompress(encoding as Compression, body, Math.min(o.maxRecvMsgSize, MAX_BUFFER_LENGTH)).then((out) => {
+          if (out === TOO_LARGE) reject({ code: GrpcCode.RESOURCE_EXHAUSTED, details: `Received message that decompresses to a size larger than ${o.maxRecvMsgSize}` });
+          else if (out instanceof Error) reject({ code: GrpcCode.INTERNAL, details: 'Failed to decompress message' });
+          else resolve(out);
         });
       });
     });

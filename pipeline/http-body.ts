@@ -3,18 +3,10 @@
  * and leaving a connection cleanly when the answer goes out before the body was read.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { decompress, TOO_LARGE, type Compression } from './decompress.js';
 import { concatLarge } from './large-buffer.js';
 
-const DECODERS = {
-  gzip: createGunzip,
-  'x-gzip': createGunzip,
-  deflate: createInflate,
-  br: createBrotliDecompress,
-} as const;
-
-export type ContentEncoding = keyof typeof DECODERS;
+export type ContentEncoding = Compression;
 
 export class BodyError extends Error {
   constructor(readonly status: 400 | 413, message: string) {
@@ -58,29 +50,10 @@ export async function readBody(req: IncomingMessage, limits: number | BodyLimits
   }
   // the header's value is not echoed: answers carry nothing of the request
   if (!(encodings as readonly string[]).includes(encoding)) throw new BodyError(400, `unsupported Content-Encoding; supported: ${encodings.join(', ')}`);
-  const decoded = await decompress(DECODERS[encoding as ContentEncoding](), raw, maxDecodedBytes);
+  const decoded = await decompress(encoding as ContentEncoding, raw, maxDecodedBytes);
   if (decoded instanceof Error) throw new BodyError(400, `cannot decompress ${encoding} body: ${decoded.message}`);
   if (decoded === TOO_LARGE) throw new BodyError(413, `decompressed request body exceeds ${maxDecodedBytesKey} ${maxDecodedBytes}`);
   return decoded;
-}
-
-const TOO_LARGE = Symbol('too large');
-
-/** zlib's own one-shot functions, but with the result from concatLarge; stops at `maxBytes`. */
-function decompress(engine: Transform, input: Buffer, maxBytes: number): Promise<Buffer | Error | typeof TOO_LARGE> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    engine.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      engine.destroy();
-      resolve(TOO_LARGE);
-    });
-    engine.on('end', () => resolve(concatLarge(chunks, size)));
-    engine.on('error', resolve);
-    engine.end(input);
-  });
 }
 
 /**
