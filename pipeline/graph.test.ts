@@ -290,8 +290,8 @@ describe('pipeline graph', () => {
     const svc = service(spec({ receivers: { rcv: [receiver] }, exporters: { rec: [exporter] }, pipelines: [pipeline('traces', ['rcv'], [], ['rec'])] }));
     await svc.start();
     const next = h.receivers.get('rcv')!.traces!;
-    await consumeVia('grpc', () => next.consume(spans('a')));
-    await consumeVia('http', () => next.consume(spans('b', 'c')));
+    // concurrent calls, each counted under its own transport when it ends
+    await Promise.all([consumeVia('grpc', () => next.consume(spans('a'))), consumeVia('http', () => next.consume(spans('b', 'c')))]);
     const text = await svc.telemetry.exposition();
     expect(text).toMatch(/otelcol_receiver_accepted_spans_total\{receiver="rcv",transport="grpc"\} 1/);
     expect(text).toMatch(/otelcol_receiver_accepted_spans_total\{receiver="rcv",transport="http"\} 2/);

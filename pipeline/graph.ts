@@ -281,11 +281,15 @@ class GraphBuilder {
   }
 
   private countReceived(id: string, signal: PipelineSignal, inner: Consumer<PipelineSignal>): Consumer<PipelineSignal> {
-    return counted(signal, inner, (n, ok) => this.deps.telemetry.receiverResult(signal, id, currentTransport(), n, ok));
+    return counted(signal, inner, () => {
+      const transport = currentTransport();
+      return (n, ok) => this.deps.telemetry.receiverResult(signal, id, transport, n, ok);
+    });
   }
 
   private countExported(id: string, signal: PipelineSignal, inner: Consumer<PipelineSignal>): Consumer<PipelineSignal> {
-    return counted(signal, inner, (n, ok) => this.deps.telemetry.exporterResult(signal, id, n, ok));
+    const report = (n: number, ok: boolean) => this.deps.telemetry.exporterResult(signal, id, n, ok);
+    return counted(signal, inner, () => report);
   }
 
   private countProcessor(id: string, signal: PipelineSignal, direction: 'incoming' | 'outgoing', inner: Consumer<PipelineSignal>): Consumer<PipelineSignal> {
@@ -300,9 +304,11 @@ class GraphBuilder {
 }
 
 /** Wraps a consumer to report how many items it took or refused. */
-function counted(signal: PipelineSignal, inner: Consumer<PipelineSignal>, report: (items: number, ok: boolean) => void): Consumer<PipelineSignal> {
+/** `begin` runs as the call starts (where the receiver's transport is known), its result as it ends. */
+function counted(signal: PipelineSignal, inner: Consumer<PipelineSignal>, begin: () => (items: number, ok: boolean) => void): Consumer<PipelineSignal> {
   return {
     async consume(data) {
+      const report = begin();
       const n = countItems(signal, data);
       try {
         await inner.consume(data);
