@@ -18,22 +18,8 @@ export interface ClientInfo {
 
 const current = new AsyncLocalStorage<ClientInfo>();
 
-/**
- * Whether a component that reads the client was created. On Node 20 and 22 the first
- * `AsyncLocalStorage.run` turns on promise hooks for the whole process, ~5 % of the main
- * thread's time at 10k spans/s in small requests (issue 19): a pipeline in which nothing reads
- * the client does not pay for carrying it.
- */
-let carried = false;
-
-/** Called by a component that reads clientInfo(), when it is created (before any data flows). */
-export function readsClientInfo(): void {
-  carried = true;
-}
-
 /** Runs `fn` with `info` as the client of everything it does (undefined: none). */
 export function withClientInfo<T>(info: ClientInfo | undefined, fn: () => T): T {
-  if (!carried) return fn();
   return info ? current.run(info, fn) : current.exit(fn);
 }
 

@@ -13,7 +13,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthFactory } from '../extensions/basicauth/index.js';
 import { bearerTokenAuthFactory } from '../extensions/bearertokenauth/index.js';
-import { clientInfo, readsClientInfo, type ClientInfo } from '../pipeline/client-info.js';
+import { clientInfo, type ClientInfo } from '../pipeline/client-info.js';
 import type { ComponentInstance, Consumer } from '../pipeline/component.js';
 import { testContext, testHost } from '../pipeline/testing.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
@@ -35,7 +35,6 @@ const running: ComponentInstance[] = [];
 async function receiver(authenticator: string, host: ReturnType<typeof testHost>): Promise<Server> {
   const [hp, gp] = [await freePort(), await freePort()];
   const clients: Server['clients'] = [];
-  readsClientInfo();
   const consumer: Consumer = {
     async consume() {
       clients.push(clientInfo());

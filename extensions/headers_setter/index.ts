@@ -1,5 +1,5 @@
 import { headerKey, setHeader, type ClientAuthenticator } from '../../pipeline/auth.js';
-import { metadataValue, readsClientInfo, type ClientInfo } from '../../pipeline/client-info.js';
+import { metadataValue, type ClientInfo } from '../../pipeline/client-info.js';
 import type { ComponentFactory, ComponentInstance } from '../../pipeline/component.js';
 
 export interface HeaderEntry {
@@ -69,7 +69,6 @@ export const headersSetterFactory: ComponentFactory<HeadersSetterConfig> = {
     return problems;
   },
   create(_ctx, config): ComponentInstance & ClientAuthenticator {
-    if (config.headers.some((h) => h.from_context !== undefined)) readsClientInfo();
     return {
       async applyHeaders(headers, client) {
         for (const entry of config.headers) {

@@ -4,7 +4,7 @@
  * metadata (for headers_setter, from_context) — at most `metadata_cardinality_limit`
  * combinations; data of a new one beyond it is refused, as upstream refuses it.
  */
-import { clientInfo, metadataValue, readsClientInfo, type ClientInfo } from '../../pipeline/client-info.js';
+import { clientInfo, metadataValue, type ClientInfo } from '../../pipeline/client-info.js';
 import { permanentError } from '../../pipeline/errors.js';
 import type { Signal, SignalData } from '../../pipeline/model.js';
 import type { Batcher } from './batcher.js';
@@ -16,9 +16,7 @@ export class MetadataPartitions<S extends Signal> {
     private readonly keys: string[],
     private readonly limit: number,
     private readonly create: (client: ClientInfo) => Batcher<S>,
-  ) {
-    readsClientInfo();
-  }
+  ) {}
 
   consume(data: SignalData[S]): Promise<void> {
     const info = clientInfo();

@@ -229,11 +229,8 @@ describe('validation', () => {
       { key: 'peer', action: 'insert', from_context: 'client.address' },
       { key: 'absent', action: 'insert', from_context: 'metadata.nope' },
     ];
-    // compiled first, as a processor is created before data flows
-    const { apply } = compileActions(actions, 'actions');
-    const applied = (a: Attributes) => (apply!(a), a);
-    expect(withClientInfo(client, () => applied(attrs({})))).toEqual(attrs({ tenant: 'acme;beta', user: 'ann', peer: '10.0.0.7:5000' }));
-    expect(applied(attrs({}))).toEqual(new Map());
+    expect(withClientInfo(client, () => run(actions, {}))).toEqual(attrs({ tenant: 'acme;beta', user: 'ann', peer: '10.0.0.7:5000' }));
+    expect(run(actions, {})).toEqual(new Map());
   });
 
   it('rejects fields an action does not use', () => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { JSONSchema } from '../../pipeline/component.js';
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
 import { cloneAnyValue, toAnyValue } from '../../pipeline/model-ops.js';
-import { clientInfo, fromContext, readsClientInfo } from '../../pipeline/client-info.js';
+import { clientInfo, fromContext } from '../../pipeline/client-info.js';
 import { compileGoRegex, regexError } from './goregex.js';
 import { asString, problemsError, type Problem } from './values.js';
 
@@ -179,7 +179,6 @@ function copyOf(from: string): Source {
  * include_metadata —, `auth.<attribute>`, `client.address`), as upstream reads it.
  */
 function fromClient(key: string): Source {
-  readsClientInfo();
   return () => fromContext(clientInfo(), key);
 }
 

@@ -1,4 +1,4 @@
-import { clientInfo, metadataValue, readsClientInfo } from '../../pipeline/client-info.js';
+import { clientInfo, metadataValue } from '../../pipeline/client-info.js';
 import type { Signal } from '../../pipeline/index.js';
 import {
   compileConditions,
@@ -35,7 +35,6 @@ function requestRoute(condition: string): Predicate<unknown> {
   const m = REQUEST_CONDITION.exec(condition);
   if (!m) throw new Error(`a request condition must be request["key"] == "value" or request["key"] != "value", got '${condition}'`);
   const [, key, op, value] = m;
-  readsClientInfo();
   return () => (metadataValue(clientInfo(), key) === value) === (op === '==');
 }
 
