@@ -1,8 +1,8 @@
 /**
  * The floor under Summit's OTLP/HTTP testbed path (issue 19): plain node:http doing the least
  * the path must do, with Summit's protobuf codec. Without a backend it reads each request,
- * decodes it and answers; with one it also batches (a flush every 50 ms, as Summit's batch
- * processor reaches under this load), encodes, gzips and POSTs each batch over a keep-alive
+ * decodes it and answers; with one it also batches (a flush every 200 ms, as Summit's batch
+ * processor sends under this load), encodes, gzips and POSTs each batch over a keep-alive
  * agent, and answers each request once its batch is delivered, as Summit does.
  *
  *   node dist/bench/peers/otlp-http-floor.js PORT [BACKEND_BASE_URL]
@@ -15,7 +15,7 @@ import { decodeSignal, encodeExportResponse, encodeSignal } from '../../pipeline
 const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
 /** Each signal's top-level list: a batch concatenates the requests' lists. */
 const TOP: Record<Signal, string> = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' };
-const FLUSH_MS = 50;
+const FLUSH_MS = 200;
 const backend = process.argv[3];
 const agent = new Agent({ keepAlive: true });
 
