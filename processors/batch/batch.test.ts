@@ -386,6 +386,30 @@ describe('batch processor flushing when input pauses', () => {
     }
   });
 
+  it('keeps holding after a hold too short to tell (the last ms of a gap) gained no input', async () => {
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    try {
+      const b = batch('traces', { send_batch_size: 100, timeout: '10s', flush_when_idle: true });
+      await b.consume(spans('a'));
+      await vi.advanceTimersByTimeAsync(190);
+      // held for the 10 ms left of the gap; steady input 10 ms apart could well bring nothing in that time
+      const short = b.consume(spans('b'));
+      await turn();
+      await turn();
+      await vi.advanceTimersByTimeAsync(10);
+      await short;
+      const next = b.consume(spans('c'));
+      await turn();
+      await turn();
+      expect(await isSettled(next)).toBe(false);
+      await vi.advanceTimersByTimeAsync(200);
+      await next;
+      expect(b.received.map(spanNames)).toEqual([['a'], ['b'], ['c']]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('sends a large idle batch at once, even right after another send', async () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {

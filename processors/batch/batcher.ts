@@ -24,6 +24,12 @@ const SMALL_IDLE_FLUSH_SHARE = 1 / 4;
  * tried again: a sender that waits for each answer is held once per period (~4 % of its time).
  */
 const NO_HOLD_MS = 5000;
+/**
+ * A hold shorter than this tells nothing when it gains no input: the gap left after a send may
+ * be a few ms, less than steady input's spacing (10 ms at 100 requests/s), and taking such a
+ * hold for a waiting sender turned holding off for the open-loop load it was made for.
+ */
+const TELLING_HOLD_MS = 50;
 
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
@@ -75,6 +81,7 @@ export class Batcher<S extends Signal> {
   private lastSend = -Infinity;
   /** Items pending when the current hold began: a hold that gains none only delayed its senders. */
   private itemsAtHold = 0;
+  private holdStart = 0;
   /** Until when small idle flushes go at once, because the last hold gained nothing (see onIdleGapOver). */
   private noHoldUntil = -Infinity;
 
@@ -140,18 +147,20 @@ export class Batcher<S extends Signal> {
     if (wait <= 0) this.send('idle');
     else if (this.idleTimer === undefined) {
       this.itemsAtHold = this.items;
+      this.holdStart = now;
       this.idleTimer = setTimeout(this.onIdleGapOver, wait).unref();
     }
   };
 
   /**
-   * A hold that gained no input held senders that wait for their answer (one SDK or syslog
-   * connection sending one request after another): holding them again would cap them at one
-   * batch per gap. Small idle flushes then go at once, and holding is tried again NO_HOLD_MS later.
+   * A hold of TELLING_HOLD_MS or more that gained no input held senders that wait for their
+   * answer (one SDK or syslog connection sending one request after another): holding them again
+   * would cap them at one batch per gap. Small idle flushes then go at once, and holding is tried again NO_HOLD_MS later.
    */
   private readonly onIdleGapOver = (): void => {
     this.idleTimer = undefined;
-    if (this.items <= this.itemsAtHold) this.noHoldUntil = performance.now() + NO_HOLD_MS;
+    const now = performance.now();
+    if (this.items <= this.itemsAtHold && now - this.holdStart >= TELLING_HOLD_MS) this.noHoldUntil = now + NO_HOLD_MS;
     if (this.items > 0) this.send('idle');
   };
 
