@@ -25,11 +25,13 @@ const SMALL_IDLE_FLUSH_SHARE = 1 / 4;
  */
 const NO_HOLD_MS = 5000;
 /**
- * A hold shorter than this tells nothing when it gains no input: the gap left after a send may
+ * A hold shorter than this share of the gap tells nothing when it gains no input: the gap left after a send may
  * be a few ms, less than steady input's spacing (10 ms at 100 requests/s), and taking such a
- * hold for a waiting sender turned holding off for the open-loop load it was made for.
+ * hold for a waiting sender turned holding off for the open-loop load it was made for (as a
+ * sender stalled for 50 ms on a loaded machine still did, now and then). A waiting sender's
+ * holds last nearly the whole gap: its next request comes right after the send that answered it.
  */
-const TELLING_HOLD_MS = 50;
+const TELLING_HOLD_SHARE = 1 / 2;
 
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
@@ -143,7 +145,7 @@ export class Batcher<S extends Signal> {
     }
     const now = performance.now();
     const small = this.items < this.opts.sendBatchSize * SMALL_IDLE_FLUSH_SHARE && now >= this.noHoldUntil;
-    const wait = small ? this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - now : 0;
+    const wait = small ? this.lastSend + this.idleGapMs() - now : 0;
     if (wait <= 0) this.send('idle');
     else if (this.idleTimer === undefined) {
       this.itemsAtHold = this.items;
@@ -153,16 +155,20 @@ export class Batcher<S extends Signal> {
   };
 
   /**
-   * A hold of TELLING_HOLD_MS or more that gained no input held senders that wait for their
+   * A hold of half the gap or more that gained no input held senders that wait for their
    * answer (one SDK or syslog connection sending one request after another): holding them again
    * would cap them at one batch per gap. Small idle flushes then go at once, and holding is tried again NO_HOLD_MS later.
    */
   private readonly onIdleGapOver = (): void => {
     this.idleTimer = undefined;
     const now = performance.now();
-    if (this.items <= this.itemsAtHold && now - this.holdStart >= TELLING_HOLD_MS) this.noHoldUntil = now + NO_HOLD_MS;
+    if (this.items <= this.itemsAtHold && now - this.holdStart >= this.idleGapMs() * TELLING_HOLD_SHARE) this.noHoldUntil = now + NO_HOLD_MS;
     if (this.items > 0) this.send('idle');
   };
+
+  private idleGapMs(): number {
+    return Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs);
+  }
 
   private readonly onTimeout = (): void => {
     this.timer = undefined;
