@@ -6,7 +6,8 @@
  *
  *   TESTBED_SECONDS (15), TESTBED_REPEATS (3), TESTBED_SCENARIOS (comma-separated names),
  *   TESTBED_CPU_PROF (a directory: the child runs with --cpu-prof, one profile per run),
- *   TESTBED_NODE_FLAGS (more node flags for the child, e.g. V8 heap settings to compare).
+ *   TESTBED_NODE_FLAGS (more node flags for the child, e.g. V8 heap settings to compare),
+ *   TESTBED_BATCH (the batch processor's config as a YAML flow mapping, e.g. "{ flush_when_idle: false }").
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { ChildProcess } from 'node:child_process';
@@ -40,6 +41,11 @@ interface Scenario {
   collector: string;
   /** Runs only when TESTBED_SCENARIOS names it. */
   onlyWhenNamed?: boolean;
+  /**
+   * Instead of Summit, bench/peers/otlp-http-floor.ts: `decode` only reads, decodes and answers;
+   * `export` also batches, gzips and POSTs to the backend (the floor under Summit's path).
+   */
+  floor?: 'decode' | 'export';
 }
 
 /** 100 log records like an application's: a message body, a few attributes. */
@@ -94,8 +100,12 @@ const SCENARIOS: Scenario[] = [
   { name: 'Trace10kSPS/OTLP-gRPC-gzip', signal: 'traces', protocol: 'grpc', gzip: true, rate: 10_000, body: traces, collector: '—' },
   { name: 'Trace10kSPS/OTLP-HTTP', signal: 'traces', protocol: 'http', rate: 10_000, body: traces, collector: '5.4 %, 51–55 MiB' },
   { name: 'Trace10kSPS/OTLP-HTTP-gzip', signal: 'traces', protocol: 'http', gzip: true, rate: 10_000, body: traces, collector: '—' },
+  { name: 'Trace10kSPS/floor: node:http + decode', signal: 'traces', protocol: 'http', rate: 10_000, body: traces, collector: '—', floor: 'decode' },
+  { name: 'Trace10kSPS/floor: + batch + gzip + POST', signal: 'traces', protocol: 'http', rate: 10_000, body: traces, collector: '—', floor: 'export' },
   { name: 'Log10kDPS/OTLP-gRPC', signal: 'logs', protocol: 'grpc', rate: 10_000, body: once(logRequest), collector: '—' },
+  { name: 'Log10kDPS/OTLP-HTTP', signal: 'logs', protocol: 'http', rate: 10_000, body: once(logRequest), collector: '—' },
   { name: 'Metric10kDPS/OTLP-gRPC', signal: 'metrics', protocol: 'grpc', rate: 10_000, body: once(metricRequest), collector: '—' },
+  { name: 'Metric10kDPS/OTLP-HTTP', signal: 'metrics', protocol: 'http', rate: 10_000, body: once(metricRequest), collector: '—' },
   { name: 'Trace1kSPSWithAttrs/20×5000B', signal: 'traces', protocol: 'grpc', rate: 1_000, body: bigAttributeTraces, collector: '—', onlyWhenNamed: true },
 ];
 
@@ -142,7 +152,22 @@ async function startBackend(): Promise<Backend> {
   return backend;
 }
 
-async function startSummit(s: Scenario, backend: Backend, profileDir?: string): Promise<{ child: ChildProcess; endpoint: string; metrics: string; dir: string }> {
+interface Target {
+  child: ChildProcess;
+  endpoint: string;
+  /** Summit's self-telemetry; none for a floor peer. */
+  metrics?: string;
+  dir?: string;
+}
+
+async function startFloor(s: Scenario, backend: Backend, profileDir?: string): Promise<Target> {
+  const port = await freePort();
+  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const args = [...flags, join(DIST, 'bench', 'peers', 'otlp-http-floor.js'), String(port), ...(s.floor === 'export' ? [backend.http] : [])];
+  return { child: await startProcess(args, /listening/), endpoint: `http://127.0.0.1:${port}` };
+}
+
+async function startSummit(s: Scenario, backend: Backend, profileDir?: string): Promise<Target> {
   const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'summit-testbed-'));
   const config = join(dir, 'testbed.yaml');
@@ -156,7 +181,7 @@ async function startSummit(s: Scenario, backend: Backend, profileDir?: string): 
       grpc: { endpoint: 127.0.0.1:${grpc}, max_recv_msg_size_mib: 32 }
       http: { endpoint: 127.0.0.1:${http} }
 processors:
-  batch:
+  batch: ${process.env.TESTBED_BATCH ?? ''}
 exporters:
   ${exporter}
 service:
@@ -205,7 +230,7 @@ async function exportedItems(metricsUrl: string, signal: Signal): Promise<number
 }
 
 async function runScenario(s: Scenario, backend: Backend, seconds: number, profileDir?: string): Promise<RunResult> {
-  const summit = await startSummit(s, backend, profileDir);
+  const summit = s.floor ? await startFloor(s, backend, profileDir) : await startSummit(s, backend, profileDir);
   const pid = summit.child.pid!;
   try {
     const rate = s.rate / ITEMS_PER_REQUEST;
@@ -247,11 +272,11 @@ async function runScenario(s: Scenario, backend: Backend, seconds: number, profi
       exportsPerSecond: exports / wall,
       itemsPerSecond: (result?.acceptedSpans ?? 0) / wall,
       sentItems: (warm?.acceptedSpans ?? 0) + (result?.acceptedSpans ?? 0),
-      exportedItems: await exportedItems(summit.metrics, s.signal),
+      exportedItems: summit.metrics ? await exportedItems(summit.metrics, s.signal) : NaN,
     };
   } finally {
     await stopProcess(summit.child);
-    rmSync(summit.dir, { recursive: true, force: true });
+    if (summit.dir) rmSync(summit.dir, { recursive: true, force: true });
   }
 }
 
@@ -277,7 +302,7 @@ export async function testbedSuite(): Promise<string> {
     return (
       `| ${s.name} | ${m((x) => x.cpuPercent).toFixed(1)} % (${r.map((x) => x.cpuPercent.toFixed(1)).join(', ')}) | ` +
       `${m((x) => x.rssAvg).toFixed(0)} / ${m((x) => x.rssMax).toFixed(0)} MiB | ${m((x) => x.wakeupsPerSecond).toFixed(0)} | ${m((x) => x.exportsPerSecond).toFixed(1)} | ${m((x) => x.itemsPerSecond).toFixed(0)} | ` +
-      `${s.rate ? `${sent} / ${delivered}` : '—'} | ${s.collector} |`
+      `${s.rate ? `${sent} / ${s.floor ? '—' : delivered}` : '—'} | ${s.collector} |`
     );
   });
   return [

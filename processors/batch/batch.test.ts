@@ -334,7 +334,7 @@ describe('batch processor flushing when input pauses', () => {
     expect(b.received.map(spanNames)).toEqual([['a', 'b', 'c']]);
   });
 
-  it('holds a small idle flush that follows a send closer than 50 ms, so steady light input is still batched', async () => {
+  it('holds a small idle flush that follows a send closer than 200 ms, so steady light input is still batched', async () => {
     // performance.now stands still: however slow the machine, b and c arrive "within" the gap
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
@@ -362,9 +362,9 @@ describe('batch processor flushing when input pauses', () => {
       await turn();
       await turn();
       expect(await isSettled(held)).toBe(false);
-      await vi.advanceTimersByTimeAsync(50);
+      await vi.advanceTimersByTimeAsync(200);
       await held;
-      // from now on (for a second) the lone sender's requests go at once
+      // from now on (for 5 s) the lone sender's requests go at once
       for (const name of ['c', 'd']) {
         const next = b.consume(spans(name));
         await turn();
@@ -372,15 +372,39 @@ describe('batch processor flushing when input pauses', () => {
         expect(await isSettled(next)).toBe(true);
       }
       expect(b.received.map(spanNames)).toEqual([['a'], ['b'], ['c'], ['d']]);
-      // a second later holding is tried again: the flush after e, close behind it, is held
-      vi.advanceTimersByTime(1000);
+      // 5 s later holding is tried again: the flush after e, close behind it, is held
+      vi.advanceTimersByTime(5000);
       await b.consume(spans('e'));
       const probe = b.consume(spans('f'));
       await turn();
       await turn();
       expect(await isSettled(probe)).toBe(false);
-      await vi.advanceTimersByTimeAsync(50);
+      await vi.advanceTimersByTimeAsync(200);
       await probe;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps holding after a hold too short to tell (the last ms of a gap) gained no input', async () => {
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    try {
+      const b = batch('traces', { send_batch_size: 100, timeout: '10s', flush_when_idle: true });
+      await b.consume(spans('a'));
+      await vi.advanceTimersByTimeAsync(190);
+      // held for the 10 ms left of the gap; steady input 10 ms apart could well bring nothing in that time
+      const short = b.consume(spans('b'));
+      await turn();
+      await turn();
+      await vi.advanceTimersByTimeAsync(10);
+      await short;
+      const next = b.consume(spans('c'));
+      await turn();
+      await turn();
+      expect(await isSettled(next)).toBe(false);
+      await vi.advanceTimersByTimeAsync(200);
+      await next;
+      expect(b.received.map(spanNames)).toEqual([['a'], ['b'], ['c']]);
     } finally {
       vi.useRealTimers();
     }
@@ -389,8 +413,8 @@ describe('batch processor flushing when input pauses', () => {
   it('sends a large idle batch at once, even right after another send', async () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
-      // send_batch_size 16: one span is 1/16 of it, no longer "small"
-      const b = batch('traces', { send_batch_size: 16, timeout: '10s', flush_when_idle: true });
+      // send_batch_size 4: one span is 1/4 of it, no longer "small"
+      const b = batch('traces', { send_batch_size: 4, timeout: '10s', flush_when_idle: true });
       await b.consume(spans('a'));
       const later = [b.consume(spans('b'))];
       await turn();

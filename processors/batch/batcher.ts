@@ -7,14 +7,31 @@ import { SHAPES, takeItems, type Shape } from '../../pipeline/item-split.js';
 export type Trigger = 'size' | 'timeout' | 'idle' | 'shutdown';
 
 /**
- * The shortest time between a small idle flush (under 1/16 of send_batch_size) and the send
- * before it. Without it, steady light load (requests a few ms apart, each alone in its
- * event-loop turn) sent every request as a batch of its own: at 100 requests/s, 100 exports/s,
- * each paying its compression, connection and exporter-helper costs (issue 19). Larger idle
- * batches — senders that all wait for their answers, e.g. SDKs sending 512 spans — go at once,
- * so waiting senders are not throttled to one batch per gap.
+ * The shortest time between a small idle flush (under 1/4 of send_batch_size) and the send
+ * before it: upstream's default `timeout`, or the configured one when shorter. Without it,
+ * steady light load (requests a few ms apart, each alone in its event-loop turn) sent every
+ * request as a batch of its own: at 100 requests/s, 100 exports/s, each paying its encoding,
+ * compression, connection and exporter-helper costs (issue 19). A 50 ms gap still made 20
+ * exports/s of ~500 items at 10,000 items/s, ~1 ms of CPU each; at this gap the batches are as
+ * upstream's (one per `timeout`). Larger idle batches — senders that all wait for their
+ * answers, e.g. SDKs sending 512 spans — go at once, so waiting senders are not held to one
+ * batch per gap.
  */
-const IDLE_FLUSH_MIN_GAP_MS = 50;
+const IDLE_FLUSH_MIN_GAP_MS = 200;
+const SMALL_IDLE_FLUSH_SHARE = 1 / 4;
+/**
+ * How long small idle flushes go at once after a hold that gained no input, before holding is
+ * tried again: a sender that waits for each answer is held once per period (~4 % of its time).
+ */
+const NO_HOLD_MS = 5000;
+/**
+ * A hold shorter than this share of the gap tells nothing when it gains no input: the gap left after a send may
+ * be a few ms, less than steady input's spacing (10 ms at 100 requests/s), and taking such a
+ * hold for a waiting sender turned holding off for the open-loop load it was made for (as a
+ * sender stalled for 50 ms on a loaded machine still did, now and then). A waiting sender's
+ * holds last nearly the whole gap: its next request comes right after the send that answered it.
+ */
+const TELLING_HOLD_SHARE = 1 / 2;
 
 export interface BatcherOptions {
   /** Items at which the pending batch is sent (0: every input is sent at once). */
@@ -66,6 +83,7 @@ export class Batcher<S extends Signal> {
   private lastSend = -Infinity;
   /** Items pending when the current hold began: a hold that gains none only delayed its senders. */
   private itemsAtHold = 0;
+  private holdStart = 0;
   /** Until when small idle flushes go at once, because the last hold gained nothing (see onIdleGapOver). */
   private noHoldUntil = -Infinity;
 
@@ -126,25 +144,31 @@ export class Batcher<S extends Signal> {
       return;
     }
     const now = performance.now();
-    const small = this.items < this.opts.sendBatchSize / 16 && now >= this.noHoldUntil;
-    const wait = small ? this.lastSend + Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs) - now : 0;
+    const small = this.items < this.opts.sendBatchSize * SMALL_IDLE_FLUSH_SHARE && now >= this.noHoldUntil;
+    const wait = small ? this.lastSend + this.idleGapMs() - now : 0;
     if (wait <= 0) this.send('idle');
     else if (this.idleTimer === undefined) {
       this.itemsAtHold = this.items;
+      this.holdStart = now;
       this.idleTimer = setTimeout(this.onIdleGapOver, wait).unref();
     }
   };
 
   /**
-   * A hold that gained no input held senders that wait for their answer (one SDK or syslog
-   * connection sending one request after another): holding them again would cap them at one
-   * batch per gap. Small idle flushes then go at once, and holding is tried again a second later.
+   * A hold of half the gap or more that gained no input held senders that wait for their
+   * answer (one SDK or syslog connection sending one request after another): holding them again
+   * would cap them at one batch per gap. Small idle flushes then go at once, and holding is tried again NO_HOLD_MS later.
    */
   private readonly onIdleGapOver = (): void => {
     this.idleTimer = undefined;
-    if (this.items <= this.itemsAtHold) this.noHoldUntil = performance.now() + 1000;
+    const now = performance.now();
+    if (this.items <= this.itemsAtHold && now - this.holdStart >= this.idleGapMs() * TELLING_HOLD_SHARE) this.noHoldUntil = now + NO_HOLD_MS;
     if (this.items > 0) this.send('idle');
   };
+
+  private idleGapMs(): number {
+    return Math.min(IDLE_FLUSH_MIN_GAP_MS, this.opts.timeoutMs);
+  }
 
   private readonly onTimeout = (): void => {
     this.timer = undefined;

@@ -58,6 +58,11 @@ export async function deliver<S extends PipelineSignal>(signal: S, data: SignalD
     return undefined;
   }
   const partial = rejectInvalid(signal, data);
+  // the common small request goes on whole, without cutting it into slices first
+  if (countItems(signal, data) <= SLICE_ITEMS) {
+    await consumeVia(transport, () => next.consume(data));
+    return partial;
+  }
   type Sliced = Exclude<S, 'profiles'>;
   await consumeInSlices(signal as Sliced, data as SignalData[Sliced], SLICE_ITEMS, (slice) => consumeVia(transport, () => next.consume(slice as SignalData[S])));
   return partial;
