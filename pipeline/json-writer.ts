@@ -110,27 +110,41 @@ export function writeJsonString(s: string, out: JsonSink): void {
 
 const SCRATCH_BYTES = 64 * 1024;
 
-/** A growing buffer for JSON made as text; it gives back what one huge value made it grow to. */
-class ScratchSink implements JsonSink {
-  buf = Buffer.allocUnsafe(SCRATCH_BYTES);
+/**
+ * A growing buffer of JSON bytes. Its ArrayBuffer is its own (never a slice of Node's shared
+ * pool), so it can be transferred to another thread whole; `take` gives the text instead and
+ * starts over, giving back what one huge value made it grow to.
+ */
+export class JsonBytes implements JsonSink {
+  buf: Buffer;
   pos = 0;
+
+  constructor(bytes = SCRATCH_BYTES) {
+    this.buf = Buffer.allocUnsafeSlow(bytes);
+  }
 
   reserve(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + bytes));
+    const next = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, this.pos + bytes));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** Appends text (any JSON made elsewhere). */
+  write(text: string): void {
+    this.reserve(3 * text.length);
+    this.pos += this.buf.write(text, this.pos);
   }
 
   take(): string {
     const text = this.buf.toString('utf8', 0, this.pos);
     this.pos = 0;
-    if (this.buf.length > 16 * SCRATCH_BYTES) this.buf = Buffer.allocUnsafe(SCRATCH_BYTES);
+    if (this.buf.length > 16 * SCRATCH_BYTES) this.buf = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
     return text;
   }
 }
 
-const scratch = new ScratchSink();
+const scratch = new JsonBytes();
 
 /** `v` as JSON text in `flavour`. */
 export function anyValueJsonText(v: AnyValue, flavour: JsonFlavour): string {

@@ -1,9 +1,10 @@
 /** The main thread's side of the store's thread (worker.ts): calls as promises, and a thread that died. */
 import { Worker } from 'node:worker_threads';
-import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import type { IssueOccurrence, IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import { JsonBytes } from '../../pipeline/json-writer.js';
 import { workerScript } from '../../pipeline/worker-script.js';
 import { IssueDatabaseError } from './db.js';
-import type { StoredOccurrence } from './occurrence.js';
+import { sentOccurrence, type SentOccurrence } from './occurrence.js';
 import type { RetentionResult } from './store.js';
 import type { StoreReply, StoreRequest, StoreThreadData } from './worker.js';
 
@@ -12,7 +13,9 @@ type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R
 
 /** Record calls made during one turn of the event loop, sent to the thread as one message. */
 interface Pending {
-  occurrences: StoredOccurrence[];
+  occurrences: SentOccurrence[];
+  /** The occurrences' sample JSON, transferred with the message. */
+  samples: JsonBytes;
   callers: { count: number; resolve(v: IssueVerdict[]): void; reject(err: Error): void }[];
 }
 
@@ -67,24 +70,31 @@ export class StoreThread {
    * and a wake-up of each thread, which with one Sentry event per request and a message per
    * request was as much main-thread time as building the occurrence.
    */
-  record(occurrences: StoredOccurrence[]): Promise<IssueVerdict[]> {
+  record(occurrences: IssueOccurrence[], nowMs: number): Promise<IssueVerdict[]> {
     if (this.death) return Promise.reject(this.death);
-    return new Promise((resolve, reject) => {
-      if (!this.pending) {
-        this.pending = { occurrences: [], callers: [] };
-        if (!this.recording) setImmediate(() => this.sendPending());
-      }
-      for (const o of occurrences) this.pending.occurrences.push(o);
-      this.pending.callers.push({ count: occurrences.length, resolve, reject });
-    });
+    if (!this.pending) {
+      this.pending = { occurrences: [], samples: new JsonBytes(), callers: [] };
+      if (!this.recording) setImmediate(() => this.sendPending());
+    }
+    const pending = this.pending;
+    const count = pending.occurrences.length;
+    try {
+      for (const o of occurrences) pending.occurrences.push(sentOccurrence(o, nowMs, pending.samples));
+    } catch (err) {
+      pending.occurrences.length = count; // this call's occurrences go nowhere; the other calls' stay
+      throw err;
+    }
+    return new Promise((resolve, reject) => pending.callers.push({ count: occurrences.length, resolve, reject }));
   }
 
   private sendPending(): void {
     if (!this.pending) return;
-    const { occurrences, callers } = this.pending;
+    const { occurrences, samples, callers } = this.pending;
     this.pending = undefined;
+    if (callers.length === 0) return; // every call of the turn failed before it was queued
     this.recording = true;
-    this.call({ op: 'record', occurrences })
+    const buffer = samples.buf.buffer as ArrayBuffer;
+    this.call({ op: 'record', occurrences, samples: buffer }, [buffer])
       .then(
         ({ verdicts }) => {
           let at = 0;
@@ -113,12 +123,12 @@ export class StoreThread {
     await exited;
   }
 
-  private call(request: Request): Promise<Done> {
+  private call(request: Request, transfer: ArrayBuffer[] = []): Promise<Done> {
     if (this.death) return Promise.reject(this.death);
     const id = this.nextId++;
     return new Promise<Done>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id });
+      this.worker.postMessage({ ...request, id }, transfer);
     });
   }
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
 import { IssueDatabase, type Synchronous } from './db.js';
-import type { StoredOccurrence } from './occurrence.js';
+import { receivedOccurrence, type SentOccurrence } from './occurrence.js';
 import { SqliteIssueStore, type IssueStoreOptions, type RetentionResult } from './store.js';
 
 export interface StoreThreadData {
@@ -15,7 +15,8 @@ export interface StoreThreadData {
   options: IssueStoreOptions;
 }
 
-export type StoreRequest = { id: number; op: 'record'; occurrences: StoredOccurrence[] } | { id: number; op: 'retention' } | { id: number; op: 'close' };
+/** `samples`: the UTF-8 bytes of the occurrences' sample JSON, each at its `sample.start`–`sample.end`. */
+export type StoreRequest = { id: number; op: 'record'; occurrences: SentOccurrence[]; samples: ArrayBuffer } | { id: number; op: 'retention' } | { id: number; op: 'close' };
 
 export type StoreReply =
   | { op: 'ready' }
@@ -39,7 +40,10 @@ function serve(): void {
       (err: Error) => port.postMessage({ id, ok: false, message: err.message } satisfies StoreReply),
     );
   port.on('message', (m: StoreRequest) => {
-    if (m.op === 'record') void answer(m.id, store.recordStored(m.occurrences).then((verdicts) => ({ verdicts })));
+    if (m.op === 'record') {
+      const samples = Buffer.from(m.samples);
+      void answer(m.id, store.recordStored(m.occurrences.map((o) => receivedOccurrence(o, samples))).then((verdicts) => ({ verdicts })));
+    }
     else if (m.op === 'retention') void answer(m.id, store.applyRetention().then((retention) => ({ retention })));
     else {
       void store.drained().then(() => {
