@@ -51,7 +51,8 @@ export class SqliteIssueStore implements IssueStore {
   /**
    * Hashes and users of issues known to be stored (`issue\0hash`, `issue\0user`): an issue's
    * events repeat them, and an INSERT that would change nothing costs as much as one that does.
-   * Only committed rows go in; retention, the only deleter, starts them over.
+   * Only committed rows go in; retention starts them over, and an issue new to the database
+   * (deleted by another instance's retention since) has its rows inserted whatever they say.
    */
   private readonly knownHashes = new Set<string>();
   private readonly knownUsers = new Set<string>();
@@ -128,7 +129,7 @@ export class SqliteIssueStore implements IssueStore {
           rows.set(o.issueId, row);
           if (o.user !== undefined) {
             const known = `${o.issueId}\0${o.user}`;
-            if (!this.knownUsers.has(known)) {
+            if (created.has(o.issueId) || !this.knownUsers.has(known)) {
               if (s.insertUser.run({ issue_id: o.issueId, user_hash: o.user }).changes > 0) row.users_seen++;
               usersAdded.push(known);
             }
@@ -141,7 +142,7 @@ export class SqliteIssueStore implements IssueStore {
         for (const o of occurrences) {
           for (const hash of o.hashes) {
             const known = `${o.issueId}\0${hash}`;
-            if (this.knownHashes.has(known)) continue;
+            if (!created.has(o.issueId) && this.knownHashes.has(known)) continue;
             s.insertHash.run({ issue_id: o.issueId, hash });
             hashesAdded.push(known);
           }
