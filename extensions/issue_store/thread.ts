@@ -11,6 +11,9 @@ import type { StoreReply, StoreRequest, StoreThreadData } from './worker.js';
 type Done = Extract<StoreReply, { ok: true }>;
 type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** A message's first room for sample JSON: about two Sentry SDK events; it doubles as needed. */
+const SAMPLE_BYTES = 16 * 1024;
+
 /** Record calls made during one turn of the event loop, sent to the thread as one message. */
 interface Pending {
   occurrences: SentOccurrence[];
@@ -73,7 +76,7 @@ export class StoreThread {
   record(occurrences: IssueOccurrence[], nowMs: number): Promise<IssueVerdict[]> {
     if (this.death) return Promise.reject(this.death);
     if (!this.pending) {
-      this.pending = { occurrences: [], samples: new JsonBytes(), callers: [] };
+      this.pending = { occurrences: [], samples: new JsonBytes(SAMPLE_BYTES), callers: [] };
       if (!this.recording) setImmediate(() => this.sendPending());
     }
     const pending = this.pending;
