@@ -119,8 +119,9 @@ export class JsonBytes implements JsonSink {
   buf: Buffer;
   pos = 0;
 
-  constructor(bytes = SCRATCH_BYTES) {
-    this.buf = Buffer.allocUnsafeSlow(bytes);
+  /** `room`: the first buffer's size, or a buffer to reuse (its old content is overwritten). */
+  constructor(room: number | ArrayBuffer = SCRATCH_BYTES) {
+    this.buf = typeof room === 'number' ? Buffer.allocUnsafeSlow(room) : Buffer.from(room);
   }
 
   reserve(bytes: number): void {

@@ -13,6 +13,8 @@ type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R
 
 /** A message's first room for sample JSON: about two Sentry SDK events; it doubles as needed. */
 const SAMPLE_BYTES = 16 * 1024;
+/** Sample buffers the thread gave back are reused up to this size (a rare huge one is let go). */
+const MAX_REUSED_SAMPLE_BYTES = 1024 * 1024;
 
 /** Record calls made during one turn of the event loop, sent to the thread as one message. */
 interface Pending {
@@ -29,6 +31,8 @@ export class StoreThread {
   private pending?: Pending;
   /** A record message is with the thread and not yet answered. */
   private recording = false;
+  /** The last sample buffer the thread gave back, for the next message. */
+  private spareSamples?: ArrayBuffer;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: StoreReply) => {
@@ -76,7 +80,8 @@ export class StoreThread {
   record(occurrences: IssueOccurrence[], nowMs: number): Promise<IssueVerdict[]> {
     if (this.death) return Promise.reject(this.death);
     if (!this.pending) {
-      this.pending = { occurrences: [], samples: new JsonBytes(SAMPLE_BYTES), callers: [] };
+      this.pending = { occurrences: [], samples: new JsonBytes(this.spareSamples ?? SAMPLE_BYTES), callers: [] };
+      this.spareSamples = undefined;
       if (!this.recording) setImmediate(() => this.sendPending());
     }
     const pending = this.pending;
@@ -99,7 +104,8 @@ export class StoreThread {
     const buffer = samples.buf.buffer as ArrayBuffer;
     this.call({ op: 'record', occurrences, samples: buffer }, [buffer])
       .then(
-        ({ verdicts }) => {
+        ({ verdicts, samples: given }) => {
+          if (given && given.byteLength <= MAX_REUSED_SAMPLE_BYTES) this.spareSamples = given;
           let at = 0;
           for (const c of callers) c.resolve(verdicts!.slice(at, (at += c.count)));
         },
