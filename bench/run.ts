@@ -16,6 +16,7 @@ import { issueStoreSuite } from './issue-store.js';
 import { uiSuite } from './ui.js';
 import { uiTracesSuite } from './ui-traces.js';
 import { sentryIngestSuite } from './sentry-ingest.js';
+import { sentryStagesSuite } from './sentry-stages.js';
 import { cicdSuite } from './cicd.js';
 import { sourcemapsSuite } from './sourcemaps.js';
 import { filelogSuite } from './filelog.js';
@@ -41,6 +42,7 @@ const suites: [string, () => Promise<string>][] = [
   ['redaction', redactionSuite],
   ['issue-store', issueStoreSuite],
   ['sentry-ingest', sentryIngestSuite],
+  ['sentry-stages', sentryStagesSuite],
   ['cicd', cicdSuite],
   ['sourcemaps', sourcemapsSuite],
   ['filelog', filelogSuite],

@@ -1,5 +1,5 @@
 import type { AnyValue } from './model.js';
-import { anyValueJsonText, writeAscii, type JsonFlavour } from './json-writer.js';
+import { anyValueJsonText, writeAnyValueJson, writeAscii, type JsonFlavour, type JsonSink } from './json-writer.js';
 
 /** pcommon.ValueType.String(): upstream's name for an AnyValue's type. */
 export function anyValueTypeName(v: AnyValue): 'Empty' | 'Str' | 'Bool' | 'Int' | 'Double' | 'Bytes' | 'Slice' | 'Map' {
@@ -102,4 +102,9 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  */
 export function anyValueToJson(v: AnyValue): string {
   return anyValueJsonText(v, PLAIN);
+}
+
+/** anyValueToJson's JSON written as UTF-8 straight into `out`. */
+export function writeAnyValueToJson(v: AnyValue, out: JsonSink): void {
+  writeAnyValueJson(v, out, PLAIN);
 }

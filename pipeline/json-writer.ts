@@ -111,10 +111,19 @@ export function writeJsonString(s: string, out: JsonSink): void {
 
 const SCRATCH_BYTES = 64 * 1024;
 
-/** A growing buffer for JSON made as text; it gives back what one huge value made it grow to. */
-class ScratchSink implements JsonSink {
-  buf = Buffer.allocUnsafe(SCRATCH_BYTES);
+/**
+ * A growing buffer of JSON bytes. Its ArrayBuffer is its own (never a slice of Node's shared
+ * pool), so it can be transferred to another thread whole; `take` gives the text instead and
+ * starts over, giving back what one huge value made it grow to.
+ */
+export class JsonBytes implements JsonSink {
+  buf: Buffer;
   pos = 0;
+
+  /** `room`: the first buffer's size, or a buffer to reuse (its old content is overwritten). */
+  constructor(room: number | ArrayBuffer = SCRATCH_BYTES) {
+    this.buf = typeof room === 'number' ? Buffer.allocUnsafeSlow(room) : Buffer.from(room);
+  }
 
   reserve(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
@@ -123,15 +132,21 @@ class ScratchSink implements JsonSink {
     this.buf = next;
   }
 
+  /** Appends text (any JSON made elsewhere). */
+  write(text: string): void {
+    this.reserve(3 * text.length);
+    this.pos += this.buf.write(text, this.pos);
+  }
+
   take(): string {
     const text = this.buf.toString('utf8', 0, this.pos);
     this.pos = 0;
-    if (this.buf.length > 16 * SCRATCH_BYTES) this.buf = Buffer.allocUnsafe(SCRATCH_BYTES);
+    if (this.buf.length > 16 * SCRATCH_BYTES) this.buf = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
     return text;
   }
 }
 
-const scratch = new ScratchSink();
+const scratch = new JsonBytes();
 
 /** `v` as JSON text in `flavour`. */
 export function anyValueJsonText(v: AnyValue, flavour: JsonFlavour): string {

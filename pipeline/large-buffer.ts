@@ -17,9 +17,12 @@ export const LARGE_BUFFER_BYTES = 4 << 20;
 
 type ResizableArrayBufferConstructor = new (byteLength: number, options: { maxByteLength: number }) => ArrayBuffer;
 
-/** A Buffer of `size` uninitialised-or-zeroed bytes (callers overwrite all of them). */
+/**
+ * A Buffer of `size` uninitialised-or-zeroed bytes (callers overwrite all of them), on an
+ * ArrayBuffer of its own (never a slice of Node's pool: it can be transferred whole).
+ */
 export function allocLarge(size: number): Buffer<ArrayBuffer> {
-  if (size < LARGE_BUFFER_BYTES) return Buffer.allocUnsafe(size);
+  if (size < LARGE_BUFFER_BYTES) return Buffer.allocUnsafeSlow(size);
   return Buffer.from(new (ArrayBuffer as ResizableArrayBufferConstructor)(size, { maxByteLength: size }), 0, size);
 }
 

@@ -61,6 +61,25 @@ describe('issue_store extension', () => {
     await ext.shutdown!();
   });
 
+  it("keeps each sample event exactly, several to a message, multi-byte text among them (the samples travel as one buffer of UTF-8, reused)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summit-issue-ext-'));
+    dirs.push(dir);
+    const ext = extension(join(dir, 'issues.sqlite'));
+    await ext.start!(testHost());
+    // the second round's samples go in the buffer the first one's came back in
+    for (const round of ['', ' (again)']) {
+      const texts = ['plain ascii', 'ünïcödé — 日本語 🎉', 'quote " backslash \\ newline \n', ''].map((t) => t + round);
+      const occurrences = texts.map((text, i) => sentryOccurrence({ hash: String(i).repeat(32), event: { extra: { text } } }));
+      await Promise.all(occurrences.map((o) => ext.recordOccurrences([o])));
+      for (const [i, o] of occurrences.entries()) {
+        const event = ext.getIssue(o.issueId)!.latestEvent!.event;
+        expect((event.extra as { text: string }).text).toBe(texts[i]);
+        expect(event.event_id).toBe((o.source as { record: { body: Map<string, unknown> } }).record.body.get('event_id'));
+      }
+    }
+    await ext.shutdown!();
+  });
+
   it('fails to start with the reason when the file is not a database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'summit-issue-ext-'));
     dirs.push(dir);

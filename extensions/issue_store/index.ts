@@ -13,7 +13,6 @@ import { issueStoreConfigSchema, resolveIssueStoreConfig, validateIssueStoreConf
 import { ArtifactIndex } from './artifacts/index.js';
 import { IssueDatabase } from './db.js';
 import { getEvent, getIssue, listIssues, resolveIssueId, setIssueStatus } from './queries.js';
-import { storedOccurrence } from './occurrence.js';
 import { StoreThread } from './thread.js';
 
 export { issueStoreConfigSchema, resolveIssueStoreConfig, ISSUE_STORE_DEFAULTS, type IssueStoreConfig } from './config.js';
@@ -93,8 +92,7 @@ export class IssueStoreExtension implements ComponentInstance, IssueStore, Issue
   recordOccurrences(occurrences: IssueOccurrence[]): Promise<IssueVerdict[]> {
     if (!this.thread) return Promise.reject(retryableError(`${this.ctx.id}: not running`));
     if (occurrences.length === 0) return Promise.resolve([]);
-    const now = Date.now();
-    return this.thread.record(occurrences.map((o) => storedOccurrence(o, now))).catch((err: Error) => {
+    return this.thread.record(occurrences, Date.now()).catch((err: Error) => {
       this.ctx.logger.error(`${this.ctx.id}: ${err.message}`);
       throw retryableError(err.message, 1000, err);
     });

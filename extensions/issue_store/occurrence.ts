@@ -4,7 +4,8 @@
  * ({@link StoredOccurrence}) that the store's thread records.
  */
 import { createHash } from 'node:crypto';
-import { anyValueToJson } from '../../pipeline/anyvalue.js';
+import { writeAnyValueToJson } from '../../pipeline/anyvalue.js';
+import { JsonBytes } from '../../pipeline/json-writer.js';
 import { fromAnyValue } from '../../pipeline/model-ops.js';
 import { SENTRY_EVENT_NAME, type IssueOccurrence } from '../../pipeline/exceptions/issues.js';
 import type { AnyValue, Attributes } from '../../pipeline/model.js';
@@ -117,9 +118,15 @@ export type StoredOccurrence = Pick<IssueOccurrence, 'project' | 'issueId' | 'ha
   sample: SampleEvent;
 };
 
-export function storedOccurrence(o: IssueOccurrence, nowMs: number): StoredOccurrence {
-  const seen = seenAt(o, nowMs);
-  const user = userOf(o);
+/**
+ * A StoredOccurrence on its way to the store's thread: the sample's JSON is bytes `start` to
+ * `end` of a buffer the message carries for all its occurrences and transfers, not a string
+ * (a structured clone of each ~9 KiB string was most of what a message cost the event loop).
+ */
+export type SentOccurrence = Omit<StoredOccurrence, 'sample'> & { sample: { eventId: string | null; start: number; end: number } };
+
+/** What the store counts of an occurrence: everything but its sample. */
+function counted(o: IssueOccurrence, seen: number, user: User | undefined): Omit<StoredOccurrence, 'sample'> {
   return {
     project: o.project,
     issueId: o.issueId,
@@ -133,23 +140,58 @@ export function storedOccurrence(o: IssueOccurrence, nowMs: number): StoredOccur
     seen,
     ...(user && { user: userHash(user) }),
     tags: tagsOf(o),
-    sample: sampleEvent(o, seen, user),
   };
 }
 
+const scratch = new JsonBytes();
+
+export function storedOccurrence(o: IssueOccurrence, nowMs: number): StoredOccurrence {
+  const seen = seenAt(o, nowMs);
+  const user = userOf(o);
+  scratch.pos = 0; // a sample that threw midway (nested too deep for the stack) left its start behind
+  const eventId = writeSampleEvent(o, seen, user, scratch);
+  return { ...counted(o, seen, user), sample: { eventId, json: scratch.take() } };
+}
+
+/** The occurrence for the store's thread, its sample's JSON appended to `samples`. */
+export function sentOccurrence(o: IssueOccurrence, nowMs: number, samples: JsonBytes): SentOccurrence {
+  const seen = seenAt(o, nowMs);
+  const user = userOf(o);
+  const start = samples.pos;
+  try {
+    const eventId = writeSampleEvent(o, seen, user, samples);
+    return { ...counted(o, seen, user), sample: { eventId, start, end: samples.pos } };
+  } catch (err) {
+    samples.pos = start; // the other occurrences' samples stay as they were
+    throw err;
+  }
+}
+
+/** A SentOccurrence as the store records it, its sample's text read from the message's `samples`. */
+export function receivedOccurrence(o: SentOccurrence, samples: Buffer): StoredOccurrence {
+  const { eventId, start, end } = o.sample;
+  return { ...o, sample: { eventId, json: samples.toString('utf8', start, end) } };
+}
+
 /**
- * The occurrence as a Sentry event's JSON: a Sentry event body as it came; an OpenTelemetry
- * error as the event grouping read (exception chain with parsed frames), with the user, the
- * trace and the record's own fields under `contexts.otel`, as Sentry's OpenTelemetry
- * integration puts them.
+ * Writes the occurrence as a Sentry event's JSON into `out` and returns its event id: a Sentry
+ * event body as it came; an OpenTelemetry error as the event grouping read (exception chain
+ * with parsed frames), with the user, the trace and the record's own fields under
+ * `contexts.otel`, as Sentry's OpenTelemetry integration puts them. Beyond MAX_SAMPLE_BYTES, the
+ * event's error alone.
  */
-export function sampleEvent(o: IssueOccurrence, seenMs: number, user: User | undefined): SampleEvent {
+function writeSampleEvent(o: IssueOccurrence, seenMs: number, user: User | undefined, out: JsonBytes): string | null {
   const body = sentryBody(o);
   const id = body?.get('event_id');
-  const eventId = typeof id === 'string' ? id : null;
-  const json = body ? anyValueToJson(body) : JSON.stringify(otelEvent(o, seenMs, user));
-  if (json.length <= MAX_SAMPLE_BYTES) return { eventId, json };
-  return { eventId, json: JSON.stringify(reduced(o, seenMs, json.length)) };
+  const start = out.pos;
+  if (body) writeAnyValueToJson(body, out);
+  else out.write(JSON.stringify(otelEvent(o, seenMs, user)));
+  const bytes = out.pos - start;
+  if (bytes > MAX_SAMPLE_BYTES) {
+    out.pos = start;
+    out.write(JSON.stringify(reduced(o, seenMs, bytes)));
+  }
+  return typeof id === 'string' ? id : null;
 }
 
 function otelEvent(o: IssueOccurrence, seenMs: number, user: User | undefined): Record<string, unknown> {

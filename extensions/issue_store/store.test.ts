@@ -278,8 +278,17 @@ describe('issue_store: retention', () => {
       const n = db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE issue_id = ?`).get(testIssueId('shop', 'a'.repeat(32))) as { n: number };
       expect(n.n, table).toBe(0);
     }
-    // gone means new again
-    expect(await record(sentryOccurrence({ hash: 'a'.repeat(32) }))).toEqual([{ new: true, regressed: false }]);
+    // gone means new again, its hash and user stored again (not taken for known ones)
+    expect(await record(sentryOccurrence({ hash: 'a'.repeat(32), user: { id: 'u' } }))).toEqual([{ new: true, regressed: false }]);
+    const again = getIssue(db, testIssueId('shop', 'a'.repeat(32)))!;
+    expect([again.hashes, again.users]).toEqual([['a'.repeat(32)], 1]);
+  });
+
+  it('counts a user once per issue across batches, and every hash an issue had', async () => {
+    const { record, issue } = fixture();
+    for (let batch = 0; batch < 3; batch++) await record(sentryOccurrence({ user: { id: 'u' } }), sentryOccurrence({ user: { id: `v${batch}` } }));
+    expect([issue().users, issue().events]).toEqual([4, 6]);
+    expect(issue().hashes).toEqual(['a'.repeat(32)]);
   });
 
   it('beyond max_issues deletes the least recently seen', async () => {

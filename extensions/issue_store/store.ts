@@ -16,6 +16,8 @@ export const MAX_TAG_VALUES = 100;
 export const MAX_TAG_KEYS = 100;
 /** At most this many occurrences share a transaction (unless one batch alone is larger). */
 const GROUP_COMMIT_OCCURRENCES = 2048;
+/** (issue, hash) and (issue, user) rows this store knows are in the database, at most this many each. */
+const KNOWN_ROWS = 16384;
 /** Issues deleted per retention transaction, so a writer waiting on the database waits briefly. */
 const RETENTION_CHUNK = 500;
 
@@ -46,6 +48,14 @@ interface TagCount {
 export class SqliteIssueStore implements IssueStore {
   private readonly now: () => number;
   private readonly waiting: { occurrences: StoredOccurrence[]; resolve: (v: IssueVerdict[]) => void; reject: (err: Error) => void }[] = [];
+  /**
+   * Hashes and users of issues known to be stored (`issue\0hash`, `issue\0user`): an issue's
+   * events repeat them, and an INSERT that would change nothing costs as much as one that does.
+   * Only committed rows go in; retention starts them over, and an issue new to the database
+   * (deleted by another instance's retention since) has its rows inserted whatever they say.
+   */
+  private readonly knownHashes = new Set<string>();
+  private readonly knownUsers = new Set<string>();
 
   constructor(
     readonly db: IssueDatabase,
@@ -98,7 +108,9 @@ export class SqliteIssueStore implements IssueStore {
   private record(occurrences: StoredOccurrence[]): IssueVerdict[] {
     const s = this.db.statements;
     const now = this.now();
-    return this.db.sqlite
+    const hashesAdded: string[] = [];
+    const usersAdded: string[] = [];
+    const verdicts = this.db.sqlite
       .transaction((): IssueVerdict[] => {
         for (const [project, release] of distinct(occurrences.flatMap((o) => (o.release ? [[o.project, o.release] as const] : [])))) {
           s.upsertRelease.run({ project, release, now });
@@ -115,18 +127,34 @@ export class SqliteIssueStore implements IssueStore {
             count(row, o);
           }
           rows.set(o.issueId, row);
-          if (o.user !== undefined && s.insertUser.run({ issue_id: o.issueId, user_hash: o.user }).changes > 0) row.users_seen++;
+          if (o.user !== undefined) {
+            const known = `${o.issueId}\0${o.user}`;
+            if (created.has(o.issueId) || !this.knownUsers.has(known)) {
+              if (s.insertUser.run({ issue_id: o.issueId, user_hash: o.user }).changes > 0) row.users_seen++;
+              usersAdded.push(known);
+            }
+          }
           if (isNew) return { new: true, regressed: false };
           const resolvedIn = row.resolved_in_release;
           return { new: false, ...applyOccurrence(row, o.release, now, (release) => this.isNewerRelease(o.project, release, resolvedIn)) };
         });
         for (const [id, row] of rows) (created.has(id) ? s.insertIssue : s.updateIssue).run(row);
-        for (const [issue_id, hash] of distinct(occurrences.flatMap((o) => o.hashes.map((h) => [o.issueId, h] as const)))) s.insertHash.run({ issue_id, hash });
+        for (const o of occurrences) {
+          for (const hash of o.hashes) {
+            const known = `${o.issueId}\0${hash}`;
+            if (!created.has(o.issueId) && this.knownHashes.has(known)) continue;
+            s.insertHash.run({ issue_id: o.issueId, hash });
+            hashesAdded.push(known);
+          }
+        }
         this.countTags(tagCounts(occurrences), created);
         this.keepSamples(occurrences, created, now);
         return verdicts;
       })
       .immediate();
+    remember(this.knownHashes, hashesAdded);
+    remember(this.knownUsers, usersAdded);
+    return verdicts;
   }
 
   /** Whether `release` came after `resolvedIn` (both as this store first saw them for the project). */
@@ -234,6 +262,8 @@ export class SqliteIssueStore implements IssueStore {
   }
 
   private deleteIssues(ids: { issue_id: string }[]): number {
+    this.knownHashes.clear();
+    this.knownUsers.clear();
     const deletes = this.db.statements.deleteIssue;
     this.db.sqlite
       .transaction(() => {
@@ -314,6 +344,14 @@ function tagCounts(occurrences: StoredOccurrence[]): TagCount[] {
     }
   });
   return [...counts.values()];
+}
+
+/** Adds committed rows to a set of known ones, starting it over once full. */
+function remember(known: Set<string>, rows: string[]): void {
+  for (const row of rows) {
+    if (known.size >= KNOWN_ROWS) known.clear();
+    known.add(row);
+  }
 }
 
 function distinct<T extends readonly [string, string]>(pairs: T[]): T[] {

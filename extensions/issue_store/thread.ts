@@ -1,18 +1,26 @@
 /** The main thread's side of the store's thread (worker.ts): calls as promises, and a thread that died. */
 import { Worker } from 'node:worker_threads';
-import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import type { IssueOccurrence, IssueVerdict } from '../../pipeline/exceptions/issues.js';
+import { JsonBytes } from '../../pipeline/json-writer.js';
 import { workerScript } from '../../pipeline/worker-script.js';
 import { IssueDatabaseError } from './db.js';
-import type { StoredOccurrence } from './occurrence.js';
+import { sentOccurrence, type SentOccurrence } from './occurrence.js';
 import type { RetentionResult } from './store.js';
 import type { StoreReply, StoreRequest, StoreThreadData } from './worker.js';
 
 type Done = Extract<StoreReply, { ok: true }>;
 type Request = StoreRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** A message's first room for sample JSON: about two Sentry SDK events; it doubles as needed. */
+const SAMPLE_BYTES = 16 * 1024;
+/** Sample buffers the thread gave back are reused up to this size (a rare huge one is let go). */
+const MAX_REUSED_SAMPLE_BYTES = 1024 * 1024;
+
 /** Record calls made during one turn of the event loop, sent to the thread as one message. */
 interface Pending {
-  occurrences: StoredOccurrence[];
+  occurrences: SentOccurrence[];
+  /** The occurrences' sample JSON, transferred with the message. */
+  samples: JsonBytes;
   callers: { count: number; resolve(v: IssueVerdict[]): void; reject(err: Error): void }[];
 }
 
@@ -23,6 +31,8 @@ export class StoreThread {
   private pending?: Pending;
   /** A record message is with the thread and not yet answered. */
   private recording = false;
+  /** The last sample buffer the thread gave back, for the next message. */
+  private spareSamples?: ArrayBuffer;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: StoreReply) => {
@@ -67,26 +77,35 @@ export class StoreThread {
    * and a wake-up of each thread, which with one Sentry event per request and a message per
    * request was as much main-thread time as building the occurrence.
    */
-  record(occurrences: StoredOccurrence[]): Promise<IssueVerdict[]> {
+  record(occurrences: IssueOccurrence[], nowMs: number): Promise<IssueVerdict[]> {
     if (this.death) return Promise.reject(this.death);
-    return new Promise((resolve, reject) => {
-      if (!this.pending) {
-        this.pending = { occurrences: [], callers: [] };
-        if (!this.recording) setImmediate(() => this.sendPending());
-      }
-      for (const o of occurrences) this.pending.occurrences.push(o);
-      this.pending.callers.push({ count: occurrences.length, resolve, reject });
-    });
+    if (!this.pending) {
+      this.pending = { occurrences: [], samples: new JsonBytes(this.spareSamples ?? SAMPLE_BYTES), callers: [] };
+      this.spareSamples = undefined;
+      if (!this.recording) setImmediate(() => this.sendPending());
+    }
+    const pending = this.pending;
+    const count = pending.occurrences.length;
+    try {
+      for (const o of occurrences) pending.occurrences.push(sentOccurrence(o, nowMs, pending.samples));
+    } catch (err) {
+      pending.occurrences.length = count; // this call's occurrences go nowhere; the other calls' stay
+      throw err;
+    }
+    return new Promise((resolve, reject) => pending.callers.push({ count: occurrences.length, resolve, reject }));
   }
 
   private sendPending(): void {
     if (!this.pending) return;
-    const { occurrences, callers } = this.pending;
+    const { occurrences, samples, callers } = this.pending;
     this.pending = undefined;
+    if (callers.length === 0) return; // every call of the turn failed before it was queued
     this.recording = true;
-    this.call({ op: 'record', occurrences })
+    const buffer = samples.buf.buffer as ArrayBuffer;
+    this.call({ op: 'record', occurrences, samples: buffer }, [buffer])
       .then(
-        ({ verdicts }) => {
+        ({ verdicts, samples: given }) => {
+          if (given && given.byteLength <= MAX_REUSED_SAMPLE_BYTES) this.spareSamples = given;
           let at = 0;
           for (const c of callers) c.resolve(verdicts!.slice(at, (at += c.count)));
         },
@@ -113,12 +132,12 @@ export class StoreThread {
     await exited;
   }
 
-  private call(request: Request): Promise<Done> {
+  private call(request: Request, transfer: ArrayBuffer[] = []): Promise<Done> {
     if (this.death) return Promise.reject(this.death);
     const id = this.nextId++;
     return new Promise<Done>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id });
+      this.worker.postMessage({ ...request, id }, transfer);
     });
   }
 }

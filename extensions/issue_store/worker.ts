@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IssueVerdict } from '../../pipeline/exceptions/issues.js';
 import { IssueDatabase, type Synchronous } from './db.js';
-import type { StoredOccurrence } from './occurrence.js';
+import { receivedOccurrence, type SentOccurrence } from './occurrence.js';
 import { SqliteIssueStore, type IssueStoreOptions, type RetentionResult } from './store.js';
 
 export interface StoreThreadData {
@@ -15,12 +15,14 @@ export interface StoreThreadData {
   options: IssueStoreOptions;
 }
 
-export type StoreRequest = { id: number; op: 'record'; occurrences: StoredOccurrence[] } | { id: number; op: 'retention' } | { id: number; op: 'close' };
+/** `samples`: the UTF-8 bytes of the occurrences' sample JSON, each at its `sample.start`–`sample.end`. */
+export type StoreRequest = { id: number; op: 'record'; occurrences: SentOccurrence[]; samples: ArrayBuffer } | { id: number; op: 'retention' } | { id: number; op: 'close' };
 
 export type StoreReply =
   | { op: 'ready' }
   | { op: 'failed'; message: string }
-  | { id: number; ok: true; verdicts?: IssueVerdict[]; retention?: RetentionResult }
+  /** `samples`: a record request's buffer, given back for the next message. */
+  | { id: number; ok: true; verdicts?: IssueVerdict[]; retention?: RetentionResult; samples?: ArrayBuffer }
   | { id: number; ok: false; message: string };
 
 function serve(): void {
@@ -35,12 +37,17 @@ function serve(): void {
   }
   const answer = (id: number, work: Promise<Omit<Extract<StoreReply, { ok: true }>, 'id' | 'ok'>>) =>
     work.then(
-      (result) => port.postMessage({ id, ok: true, ...result } satisfies StoreReply),
+      (result) => port.postMessage({ id, ok: true, ...result } satisfies StoreReply, result.samples ? [result.samples] : []),
       (err: Error) => port.postMessage({ id, ok: false, message: err.message } satisfies StoreReply),
     );
   port.on('message', (m: StoreRequest) => {
-    if (m.op === 'record') void answer(m.id, store.recordStored(m.occurrences).then((verdicts) => ({ verdicts })));
-    else if (m.op === 'retention') void answer(m.id, store.applyRetention().then((retention) => ({ retention })));
+    if (m.op === 'record') {
+      const samples = Buffer.from(m.samples);
+      const occurrences = m.occurrences.map((o) => receivedOccurrence(o, samples));
+      // the bytes are text now: the buffer goes back with the answer, to carry the next samples
+      // (left to this thread's GC, such buffers piled up as tens of MiB of RSS)
+      void answer(m.id, store.recordStored(occurrences).then((verdicts) => ({ verdicts, samples: m.samples })));
+    } else if (m.op === 'retention') void answer(m.id, store.applyRetention().then((retention) => ({ retention })));
     else {
       void store.drained().then(() => {
         store.db.close();

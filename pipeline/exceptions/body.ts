@@ -18,49 +18,62 @@ export function errorEventFromAnyValue(body: AnyValue): ErrorEvent | undefined {
     const v = str(body.get(key));
     if (v !== undefined) event[key] = v;
   }
-  const exceptions = list(valuesOf(body.get('exception') ?? body.get('sentry.interfaces.Exception'))).flatMap((e) => exceptionOf(e) ?? []);
+  const exceptions = exceptionsOf(body, true);
   if (exceptions.length) event.exception = { values: exceptions };
   const threads = list(valuesOf(body.get('threads'))).flatMap((t) => threadOf(t) ?? []);
   if (threads.length) event.threads = { values: threads };
-  const stacktrace = stacktraceOf(body.get('stacktrace') ?? body.get('sentry.interfaces.Stacktrace'));
+  const stacktrace = stacktraceOf(body.get('stacktrace') ?? body.get('sentry.interfaces.Stacktrace'), true);
   if (stacktrace) event.stacktrace = stacktrace;
   const logentry = logentryOf(body.get('logentry') ?? body.get('sentry.interfaces.Message')) ?? logentryOf(body.get('message'));
   if (logentry) event.logentry = logentry;
   const fingerprint = list(body.get('fingerprint')).flatMap((v) => scalarText(v) ?? []);
   if (fingerprint.length) event.fingerprint = fingerprint;
   const sdk = obj(body.get('sdk'));
-  if (sdk) event.sdk = pick(sdk, { name: str, version: str });
+  if (sdk) event.sdk = pick(sdk, SDK_FIELDS);
   const tags = tagsOf(body.get('tags'));
   if (tags.length) event.tags = tags;
   const request = obj(body.get('request') ?? body.get('sentry.interfaces.Http'));
   const url = request && str(request.get('url'));
   if (url) event.request = { url };
   const template = obj(body.get('template') ?? body.get('sentry.interfaces.Template'));
-  if (template) event.template = pick(template, { filename: str, abs_path: str, context_line: str, lineno: num });
+  if (template) event.template = pick(template, TEMPLATE_FIELDS);
   return event;
 }
 
-function exceptionOf(v: AnyValue | undefined): ExceptionValue | undefined {
+/**
+ * Only what the `exception.*` attributes are rendered from (otelExceptionFromEvent): the platform
+ * and the exceptions, their frames without what the rendering does not read and a whole read
+ * copies (source context around the line, `vars`, `data`). The receiver needs no more, and
+ * grouping reads the whole event again after redaction.
+ */
+export function exceptionEventFromAnyValue(body: AnyValue): ErrorEvent | undefined {
+  if (!(body instanceof Map)) return undefined;
+  const event: ErrorEvent = {};
+  const platform = str(body.get('platform'));
+  if (platform !== undefined) event.platform = platform;
+  const exceptions = exceptionsOf(body, false);
+  if (exceptions.length) event.exception = { values: exceptions };
+  return event;
+}
+
+/** `whole`: frames with their source context, vars and data too. */
+function exceptionsOf(body: Obj, whole: boolean): ExceptionValue[] {
+  return list(valuesOf(body.get('exception') ?? body.get('sentry.interfaces.Exception'))).flatMap((e) => exceptionOf(e, whole) ?? []);
+}
+
+function exceptionOf(v: AnyValue | undefined, whole: boolean): ExceptionValue | undefined {
   const o = obj(v);
   if (!o) return undefined;
-  const e: ExceptionValue = pick(o, { type: str, value: scalarText, module: str, thread_id: idOf });
+  const e: ExceptionValue = pick(o, EXCEPTION_FIELDS);
   const mechanism = obj(o.get('mechanism'));
   if (mechanism) e.mechanism = mechanismOf(mechanism);
-  const stacktrace = stacktraceOf(o.get('stacktrace'));
+  const stacktrace = stacktraceOf(o.get('stacktrace'), whole);
   if (stacktrace) e.stacktrace = stacktrace;
   return e;
 }
 
 function mechanismOf(o: Obj): Mechanism {
-  const m: Mechanism = pick(o, {
-    type: str,
-    handled: bool,
-    synthetic: bool,
-    source: str,
-    exception_id: num,
-    parent_id: num,
-    is_exception_group: bool,
-  });
+  const m: Mechanism = pick(o, MECHANISM_FIELDS);
   const meta = obj(o.get('meta'));
   if (meta) m.meta = fromAnyValue(meta) as Record<string, unknown>;
   return m;
@@ -69,37 +82,24 @@ function mechanismOf(o: Obj): Mechanism {
 function threadOf(v: AnyValue | undefined): Thread | undefined {
   const o = obj(v);
   if (!o) return undefined;
-  const t: Thread = pick(o, { id: idOf, name: str, crashed: bool, current: bool });
-  const stacktrace = stacktraceOf(o.get('stacktrace'));
+  const t: Thread = pick(o, THREAD_FIELDS);
+  const stacktrace = stacktraceOf(o.get('stacktrace'), true);
   if (stacktrace) t.stacktrace = stacktrace;
   return t;
 }
 
-function stacktraceOf(v: AnyValue | undefined): Stacktrace | undefined {
+function stacktraceOf(v: AnyValue | undefined, whole: boolean): Stacktrace | undefined {
   const o = obj(v);
   if (!o) return undefined;
   // Sentry drops null frames (`frames: [null, {...}]`) rather than the stack.
-  return { frames: list(o.get('frames')).flatMap((f) => frameOf(f) ?? []) };
+  return { frames: list(o.get('frames')).flatMap((f) => frameOf(f, whole) ?? []) };
 }
 
-function frameOf(v: AnyValue | undefined): Frame | undefined {
+function frameOf(v: AnyValue | undefined, whole: boolean): Frame | undefined {
   const o = obj(v);
   if (!o) return undefined;
-  const f: Frame = pick(o, {
-    filename: str,
-    abs_path: str,
-    module: str,
-    package: str,
-    function: str,
-    raw_function: str,
-    symbol: str,
-    lineno: num,
-    colno: num,
-    in_app: bool,
-    context_line: str,
-    platform: str,
-    instruction_addr: str,
-  });
+  const f: Frame = pick(o, FRAME_FIELDS);
+  if (!whole) return f;
   for (const key of ['pre_context', 'post_context'] as const) {
     const lines = o.get(key);
     if (Array.isArray(lines)) f[key] = lines.map((l) => (typeof l === 'string' ? l : ''));
@@ -115,7 +115,7 @@ function logentryOf(v: AnyValue | undefined): ErrorEvent['logentry'] | undefined
   if (typeof v === 'string') return v ? { formatted: v } : undefined;
   const o = obj(v);
   if (!o) return undefined;
-  const l: NonNullable<ErrorEvent['logentry']> = pick(o, { message: str, formatted: str });
+  const l: NonNullable<ErrorEvent['logentry']> = pick(o, LOGENTRY_FIELDS);
   const params = o.get('params');
   if (Array.isArray(params)) l.params = params.map(fromAnyValue);
   return l.message !== undefined || l.formatted !== undefined ? l : undefined;
@@ -137,13 +137,21 @@ function valuesOf(v: AnyValue | undefined): AnyValue | undefined {
   return v.has('values') ? v.get('values') : [v];
 }
 
-function pick<T>(o: Obj, fields: { [K in keyof T]: (v: AnyValue | undefined) => T[K] | undefined }): T {
-  const out = {} as T;
-  for (const key of Object.keys(fields) as (keyof T & string)[]) {
-    const v = fields[key](o.get(key));
+type Readers<T> = { [K in keyof T]: (v: AnyValue | undefined) => T[K] | undefined };
+/** The fields of a type to read from a kvlist, each with its reader; built once per type, read per object. */
+type Fields<T> = readonly (readonly [keyof T & string, (v: AnyValue | undefined) => unknown])[];
+
+function fields<T>(readers: Readers<T>): Fields<T> {
+  return Object.entries(readers) as unknown as Fields<T>;
+}
+
+function pick<T>(o: Obj, fields: Fields<T>): T {
+  const out = {} as Record<string, unknown>;
+  for (const [key, read] of fields) {
+    const v = read(o.get(key));
     if (v !== undefined) out[key] = v;
   }
-  return out;
+  return out as T;
 }
 
 function obj(v: AnyValue | undefined): Obj | undefined {
@@ -177,3 +185,34 @@ function scalarText(v: AnyValue | undefined): string | undefined {
   if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 }
+
+/** What each part of an event is read as (see pick). */
+const SDK_FIELDS = fields<NonNullable<ErrorEvent['sdk']>>({ name: str, version: str });
+const TEMPLATE_FIELDS = fields<NonNullable<ErrorEvent['template']>>({ filename: str, abs_path: str, context_line: str, lineno: num });
+const EXCEPTION_FIELDS = fields<ExceptionValue>({ type: str, value: scalarText, module: str, thread_id: idOf });
+const MECHANISM_FIELDS = fields<Mechanism>({
+  type: str,
+  handled: bool,
+  synthetic: bool,
+  source: str,
+  exception_id: num,
+  parent_id: num,
+  is_exception_group: bool,
+});
+const THREAD_FIELDS = fields<Thread>({ id: idOf, name: str, crashed: bool, current: bool });
+const FRAME_FIELDS = fields<Frame>({
+  filename: str,
+  abs_path: str,
+  module: str,
+  package: str,
+  function: str,
+  raw_function: str,
+  symbol: str,
+  lineno: num,
+  colno: num,
+  in_app: bool,
+  context_line: str,
+  platform: str,
+  instruction_addr: str,
+});
+const LOGENTRY_FIELDS = fields<NonNullable<ErrorEvent['logentry']>>({ message: str, formatted: str });

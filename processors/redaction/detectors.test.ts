@@ -61,6 +61,10 @@ describe('detectors: Relay rules and their default redactions', () => {
     ['@userpath:hash', 'File in /Users/mitsuhiko/Development/sentry-stripping', 'File in /Users/A8791A1A8D11583E0200CC1B9AB971B4D78B8A69/Development/sentry-stripping'],
     ['@bearer', 'API request failed with Bearer abc.def-123 and other data', 'API request failed with Bearer [token] and other data'],
     ['@password', 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x', 'Authorization: '],
+    // the traits that let most strings skip the bearer pattern (a `b` and a space) must not miss these
+    ['@bearer', 'AUTHORIZATION: BEARER abc123', 'AUTHORIZATION: BEARER [token]'],
+    ['@bearer', 'token\tbearer\tabc123', 'token\tbearer\t[token]'],
+    ['@bearer', 'Bearer\u00a0abc123', 'Bearer\u00a0[token]'],
     ['@password:filter', 'GET /cb?code=1&access_token=abc123&page=2', 'GET /cb?code=1&access_token=[Filtered]&page=2'],
     ['@password:filter', 'login failed for password=hunter2 user=bob', 'login failed for password=[Filtered] user=bob'],
     ['@password:filter', 'body {"user": "bob", "password": "hunter2"}', 'body {"user": "bob", "password": "[Filtered]"}'],
@@ -174,6 +178,16 @@ describe('detectors on telemetry', () => {
   it('token counts of generative AI calls are not secrets (Sentry keeps gen_ai.usage.* out of its scrubbing)', async () => {
     const a = await spanAttributes({ detectors: ['@password'], data_scrubbing: {} }, { 'gen_ai.usage.input_tokens': 812, 'gen_ai.usage.output_tokens': 64, 'gen_ai.request.api_key': 'sk-x' });
     expect(Object.fromEntries(a)).toEqual({ 'gen_ai.usage.input_tokens': 812n, 'gen_ai.usage.output_tokens': 64n });
+  });
+
+  it("Sentry's default scrubbing finds bearer tokens however the word is spelled and spaced, twice in a row (the second from its verdict cache)", async () => {
+    const values = { a: 'auth BEARER abc123', b: 'Bearer\u00a0abc123', c: 'see bearer\tabc123', d: 'no token here' };
+    const processor = redactionProcessor('traces', { allow_all_keys: true, data_scrubbing: {} });
+    for (let round = 0; round < 2; round++) {
+      const a = attrs(values);
+      await processor.consume(tracesOf([newSpan({ attributes: a })]));
+      expect(Object.fromEntries(a)).toEqual({ a: 'auth [Filtered]', b: '[Filtered]', c: 'see [Filtered]', d: 'no token here' });
+    }
   });
 
   it('@password (remove, its default) deletes such attributes and counts them as redacted', async () => {

@@ -137,7 +137,17 @@ export function isInertText(text: string): boolean {
  */
 export function scrubText(text: string, rules: readonly TextRule[]): string | undefined {
   if (rules.length === 0 || isInertText(text)) return undefined;
-  const traits = textTraits(text);
+  return scrubTextWithTraits(text, textTraits(text), rules);
+}
+
+/** Whether any of `rules` can match a text of these traits (most strings: none). */
+export function anyMayMatch(traits: number, rules: readonly TextRule[]): boolean {
+  for (const rule of rules) if (mayMatch(traits, rule.pattern)) return true;
+  return false;
+}
+
+/** scrubText of a text whose traits are known (and which is not inert). */
+export function scrubTextWithTraits(text: string, traits: number, rules: readonly TextRule[]): string | undefined {
   let out: string | undefined;
   for (const rule of rules) {
     if (!mayMatch(traits, rule.pattern)) continue;

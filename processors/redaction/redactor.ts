@@ -8,9 +8,9 @@ import { Lru } from '../../pipeline/lru.js';
 import { SENTRY_EVENT_NAME } from '../../pipeline/exceptions/issues.js';
 import type { AnyValue, Attributes, LogRecord, Logs, Metrics, Span, Traces } from '../../pipeline/model.js';
 import type { RedactionConfig, Summary } from './config.js';
-import { isInertText, keyRuleFor, scrubText, type KeyRule, type RuleGroup, type ScrubbingGroup, type TextRule } from './detectors.js';
+import { anyMayMatch, isInertText, keyRuleFor, scrubText, scrubTextWithTraits, type KeyRule, type RuleGroup, type ScrubbingGroup, type TextRule } from './detectors.js';
 import { redactText } from './methods.js';
-import { FILTERED } from './rules.js';
+import { FILTERED, textTraits } from './rules.js';
 import { isCookieJar, isCookieText, isIpField, isMessage, isScrubbingExempt, SENSITIVE_COOKIES } from './sentry-paths.js';
 import { newChangeLog, resetChangeLog, writeSummary, type ChangeLog } from './summary.js';
 import { UpstreamPolicy } from './upstream-policy.js';
@@ -378,9 +378,14 @@ export class Redactor {
    */
   private cached(verdicts: Lru<string | null>, s: string, rules: readonly TextRule[]): string | undefined {
     if (s.length > CACHED_TEXT_LENGTH) return scrubText(s, rules);
+    if (rules.length === 0 || isInertText(s)) return undefined;
+    // One pass over the characters rules out every rule for most strings (frame names, paths,
+    // ids): cheaper than the cache's lookup, which hashes the string, and nothing to remember.
+    const traits = textTraits(s);
+    if (!anyMayMatch(traits, rules)) return undefined;
     const known = verdicts.get(s);
     if (known !== undefined) return known ?? undefined;
-    const out = scrubText(s, rules);
+    const out = scrubTextWithTraits(s, traits, rules);
     verdicts.set(s, out ?? null);
     return out;
   }

@@ -56,6 +56,10 @@ export const HAS_UPPER = 64;
 export const HAS_EQUALS = 128;
 export const HAS_LETTER = 256;
 export const HAS_QUOTE = 512;
+/** ASCII whitespace, or any character beyond ASCII (JavaScript's `\s` takes some of those too). */
+export const HAS_SPACE = 1024;
+/** `b` or `B`: what a bearer token's `Bearer` cannot do without (most strings have letters, fewer a `b` and a space). */
+export const HAS_B = 2048;
 
 const TRAITS = new Uint16Array(128);
 for (let c = 48; c <= 57; c++) TRAITS[c] = HAS_DIGIT;
@@ -68,17 +72,20 @@ TRAITS[45] = HAS_DASH;
 TRAITS[47] = TRAITS[92] = HAS_SLASH;
 TRAITS[61] = HAS_EQUALS;
 TRAITS[34] = HAS_QUOTE;
+for (const c of [9, 10, 11, 12, 13, 32]) TRAITS[c] = HAS_SPACE;
+TRAITS[66] |= HAS_B;
+TRAITS[98] |= HAS_B;
 
 /** Above the trait bits: how many digits the text holds, counted up to 63. */
-const DIGIT_SHIFT = 10;
+const DIGIT_SHIFT = 12;
 
-/** The traits of `text` (characters beyond ASCII have none), and its digit count above them. */
+/** The traits of `text` (characters beyond ASCII count as HAS_SPACE only), and its digit count above them. */
 export function textTraits(text: string): number {
   let t = 0;
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 128) t |= TRAITS[c];
+    t |= c < 128 ? TRAITS[c] : HAS_SPACE;
     if (c >= 48 && c <= 57) digits++;
   }
   return t | (Math.min(digits, 63) << DIGIT_SHIFT);
@@ -145,8 +152,8 @@ export const TEXT_PATTERNS: Record<RuleType, TextPattern[]> = {
     },
   ],
   // Relay keeps bearer tokens under @password too (before @bearer existed), replacing the whole match.
-  password: [{ regex: BEARER, group: 0, needs: HAS_LETTER }],
-  bearer: [{ regex: BEARER, group: 2, needs: HAS_LETTER }],
+  password: [{ regex: BEARER, group: 0, needs: HAS_B | HAS_SPACE }],
+  bearer: [{ regex: BEARER, group: 2, needs: HAS_B | HAS_SPACE }],
   pemkey: [
     {
       // The body stops at the next `-----`, so a header without an end costs only up to the next marker.

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { attrs, newLogRecord } from '../../../pipeline/builders.js';
-import { errorEventFromAnyValue } from '../../../pipeline/exceptions/body.js';
+import { exceptionEventFromAnyValue } from '../../../pipeline/exceptions/body.js';
 import { SENTRY_EVENT_NAME } from '../../../pipeline/exceptions/issues.js';
 import { EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, otelExceptionFromEvent } from '../../../pipeline/exceptions/otel.js';
 import type { AnyValue } from '../../../pipeline/model.js';
@@ -70,7 +70,7 @@ function attributesOf(event: Json, body: AnyValue, eventId: string, level: strin
   const set = (key: string, v: string | undefined) => {
     if (v !== undefined) a[key] = v;
   };
-  const exception = otelExceptionFromEvent(errorEventFromAnyValue(body) ?? {});
+  const exception = otelExceptionFromEvent(exceptionEventFromAnyValue(body) ?? {});
   set(EXCEPTION_TYPE, exception?.type);
   set(EXCEPTION_MESSAGE, exception?.message);
   set(EXCEPTION_STACKTRACE, exception?.stacktrace);
