@@ -1,0 +1,50 @@
+/**
+ * Under any steady load V8 grows the young generation (two semi-spaces) to its largest size:
+ * 2 × 16 MiB on Node 20 and 22, 2 × 32 MiB on Node 24, all of it resident. That largest size
+ * can only be set when node starts (`--max-semi-space-size`, which `npx summit`, `npm start`,
+ * Docker and systemd would each have to pass), but the factor by which V8 grows a semi-space
+ * is read at each growth. So Summit lets it grow while it is below the cap and holds the
+ * factor at 1 once it is there, looking again after every garbage collection.
+ *
+ * Measured in the testbed (bench/README.md, `testbed`): a semi-space of 8 MiB costs no CPU
+ * at 10k spans/s and saves ~10 MiB of RSS on Node 20; 4 MiB scavenges more often than a
+ * batch lives (200 ms) and promoted pipeline data into the old generation.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { nodeArgs, v8FlagMib } from '../pipeline/heap-limit.js';
+
+export const SEMI_SPACE_CAP_MIB = 8;
+
+const MIB = 2 ** 20;
+const GROWTH_FACTOR_FLAG = 'semi-space-growth-factor';
+/** V8's default growth factor. */
+const DEFAULT_GROWTH_FACTOR = 2;
+
+/** The new space's capacity (one semi-space) in bytes. */
+export function semiSpaceBytes(): number {
+  const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return space ? space.space_used_size + space.space_available_size : 0;
+}
+
+/**
+ * Keeps the semi-space at or below `capMib` from now on; returns the observer doing it, or
+ * undefined when the operator sized the young generation with node's own flags (they win).
+ * The growth factor is process-wide: worker threads' young generations stop growing too while
+ * the main thread's is at the cap. A growth can overshoot only when several collections run
+ * within one task (the observer runs between tasks), up to V8's own maximum.
+ */
+export function capYoungGeneration(capMib = SEMI_SPACE_CAP_MIB, args: readonly string[] = nodeArgs()): PerformanceObserver | undefined {
+  if (v8FlagMib(args, 'max-semi-space-size') !== undefined || v8FlagMib(args, GROWTH_FACTOR_FLAG) !== undefined) return undefined;
+  let factor = DEFAULT_GROWTH_FACTOR;
+  const hold = () => {
+    const next = semiSpaceBytes() * DEFAULT_GROWTH_FACTOR <= capMib * MIB ? DEFAULT_GROWTH_FACTOR : 1;
+    if (next === factor) return;
+    v8.setFlagsFromString(`--${GROWTH_FACTOR_FLAG}=${next}`);
+    factor = next;
+  };
+  hold();
+  const observer = new PerformanceObserver(hold);
+  observer.observe({ entryTypes: ['gc'] });
+  return observer;
+}
