@@ -12,6 +12,7 @@ import { closest, didYouMean } from '../config/suggest.js';
 import { DEFAULT_HTTP_TIMEOUT_MS, schemeOf } from '../config/uris.js';
 import { DEFAULT_CONFIG, errorsOf, loadConfig, type LoadedConfig, type LoadOptions } from './load-config.js';
 import { formatTable } from './table.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /** Exit codes, documented in README.md. */
 const EXIT = { ok: 0, invalidConfig: 1, usage: 2, startFailed: 3, dataDropped: 4 } as const;
@@ -157,6 +158,8 @@ interface RunOptions {
 }
 
 async function run(loaded: LoadedConfig, opts: RunOptions): Promise<number> {
+  // a long-running pipeline would otherwise keep V8's largest young generation resident under load
+  capYoungGeneration();
   const config = loaded.config!;
   const logger = createLogger(config.telemetry.logs);
   const service = new Service({

@@ -1,6 +1,18 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
 import type { PipelineSignal } from './model.js';
 import { ITEM_NOUN } from './model-ops.js';
+
+// prom-client's index also loads its default process metrics (and @opentelemetry/api with them),
+// Pushgateway, Summary and cluster aggregator, none of which Summit uses: ~1 MiB of heap for good
+const require = createRequire(import.meta.url);
+const Registry = require('prom-client/lib/registry') as typeof PromClient.Registry;
+const Counter = require('prom-client/lib/counter') as typeof PromClient.Counter;
+const Gauge = require('prom-client/lib/gauge') as typeof PromClient.Gauge;
+const Histogram = require('prom-client/lib/histogram') as typeof PromClient.Histogram;
+type Counter<T extends string> = PromClient.Counter<T>;
+type Gauge<T extends string> = PromClient.Gauge<T>;
+type Histogram<T extends string> = PromClient.Histogram<T>;
 
 /**
  * Summit's own metrics, with the OpenTelemetry Collector's names as its Prometheus endpoint
