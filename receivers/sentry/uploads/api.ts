@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { namedExtension, type Host } from '../../../pipeline/component.js';
+import { FifoMap } from '../../../pipeline/fifo-map.js';
 import { BodyError, lingerThenClose, readBody } from '../../../pipeline/http-body.js';
 import { hasArtifactStore, type ArtifactStore, type ArtifactType, type ArtifactUpload } from '../../../pipeline/sourcemaps.js';
 import { artifactFile, BundleError, unpackBundle } from './bundle.js';
@@ -52,7 +53,7 @@ type Assembled = { state: 'ok' } | { state: 'error'; detail: string };
 
 export class UploadApi {
   private store?: ArtifactStore;
-  private readonly assembled = new Map<string, Assembled>();
+  private readonly assembled = new FifoMap<string, Assembled>();
 
   constructor(
     private readonly config: UploadsConfig & { token: string },
@@ -165,7 +166,7 @@ export class UploadApi {
     } finally {
       store.dropChunks(chunks);
     }
-    if (this.assembled.size >= MAX_REMEMBERED) this.assembled.delete(this.assembled.keys().next().value!);
+    if (this.assembled.size >= MAX_REMEMBERED) this.assembled.shift();
     this.assembled.set(checksum, result);
     this.json(res, 200, { ...result, missingChunks: [] });
   }
