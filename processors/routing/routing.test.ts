@@ -175,6 +175,7 @@ service:
     logs/east: { receivers: [routing], processors: [transform], exporters: [file/east] }
     logs/billing: { receivers: [routing], exporters: [file/billing] }
     logs/other: { receivers: [routing], exporters: [file/other] }
+  telemetry: { metrics: { level: none } }
 `,
     );
     const record = (body: string, region: string) => ({ body: { stringValue: body }, attributes: [{ key: 'region', value: { stringValue: region } }] });
