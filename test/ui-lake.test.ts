@@ -3,7 +3,7 @@
  * restart, when the UI's live store is empty — a trace by id, trace search, log search, service
  * health from the spans, CI runs and flaky-test findings.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ensureStopped, startSummit } from './delivery-helpers.js';
 import { freePort, ROOT, tempDir, type SummitProcess } from './helpers.js';
 
@@ -11,7 +11,7 @@ const TOKEN = 'lake-test-token-0123456789';
 const TRACE = '5b8efff798038103d269b633813fc60c';
 let summit: SummitProcess | undefined;
 
-afterAll(() => ensureStopped(summit));
+afterEach(() => ensureStopped(summit));
 
 const config = (ui: number, otlp: number) => `plugins: [${ROOT}/plugins/ui]
 receivers:
