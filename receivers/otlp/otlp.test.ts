@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { connect as connectHttp2 } from 'node:http2';
+import { connect as connectHttp2, type ClientHttp2Stream } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -224,6 +224,18 @@ describe('otlp receiver over HTTP', () => {
 });
 
 /** A raw unary call, as any OTLP gRPC client makes it. */
+/** A raw HTTP/2 call's response headers and trailers together, once the stream closes. */
+function headersAndTrailers(req: ClientHttp2Stream): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let seen: Record<string, unknown> = {};
+    req.on('response', (head) => (seen = { ...head }));
+    req.on('trailers', (trailers) => (seen = { ...seen, ...trailers }));
+    req.on('error', reject);
+    req.on('close', () => resolve(seen));
+    req.resume();
+  });
+}
+
 const GRPC_COMPRESSION = { deflate: 1, gzip: 2 } as const;
 
 function grpcExport(address: string, signal: 'traces' | 'logs', body: Uint8Array, opts: { gzip?: boolean; compression?: keyof typeof GRPC_COMPRESSION; method?: string } = {}) {
@@ -275,17 +287,12 @@ describe('otlp receiver over gRPC', () => {
       const body = Buffer.from(encodeProto('traces', traces()));
       const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), body]);
       frame.writeUInt32BE(body.length, 1);
-      const answer = (headers: Record<string, string>, payload: Buffer) =>
-        new Promise<Record<string, unknown>>((resolve, reject) => {
-          const req = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', ...headers });
-          let seen: Record<string, unknown> = {};
-          req.on('response', (head) => (seen = { ...head }));
-          req.on('trailers', (trailers) => (seen = { ...seen, ...trailers }));
-          req.on('error', reject);
-          req.on('close', () => resolve(seen));
-          req.resume();
-          req.end(payload);
-        });
+      const answer = (headers: Record<string, string>, payload: Buffer) => {
+        const req = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', ...headers });
+        const seen = headersAndTrailers(req);
+        req.end(payload);
+        return seen;
+      };
       const late = await answer({ 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '200m' }, frame);
       expect(late['grpc-status']).toBe('4');
       expect(late['grpc-message']).toBe('Deadline exceeded');
@@ -341,14 +348,7 @@ describe('otlp receiver over gRPC', () => {
     try {
       // no message at all: the call fails on its body while the authenticator still decides
       const req = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'content-type': 'application/grpc', te: 'trailers' });
-      const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
-        let seen: Record<string, unknown> = {};
-        req.on('response', (head) => (seen = { ...head }));
-        req.on('trailers', (trailers) => (seen = { ...seen, ...trailers }));
-        req.on('error', reject);
-        req.on('close', () => resolve(seen));
-        req.resume();
-      });
+      const answer = headersAndTrailers(req);
       req.end();
       await new Promise((r) => setTimeout(r, 100));
       release();
