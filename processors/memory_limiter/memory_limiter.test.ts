@@ -132,6 +132,30 @@ describe('memory_limiter processor', () => {
     expect(small.gcCalls).toBe(1);
   });
 
+  it('paces GC between checks too, as requests ask for admission: memory read at most every 100 ms, never while idle', async () => {
+    const m = fakeMachine();
+    const p = setup({ limit_mib: 4000, spike_limit_mib: 800 }, m.deps); // soft limit 3200 MiB, checks every hour
+    const host = await p.start();
+    const reads = m.reads;
+    m.held = 300 * MIB;
+    m.heldAfterGc = 120 * MIB;
+    expect(host.checkAdmission()).toBeUndefined();
+    expect([m.gcCalls, m.reads - reads]).toEqual([1, 2]); // the read, and the one after the GC
+    m.held = 260 * MIB;
+    m.now += 99;
+    host.checkAdmission();
+    expect(m.reads - reads).toBe(2); // within 100 ms of the last read
+    m.now += 1;
+    host.checkAdmission();
+    expect([m.gcCalls, m.reads - reads]).toEqual([2, 4]); // 260 MiB: over twice the 120 left after the last GC, and over the floor
+    m.now += 100;
+    m.heldAfterGc = undefined;
+    m.held = 200 * MIB; // not twice 120, under the 256 MiB floor
+    host.checkAdmission();
+    expect([m.gcCalls, m.reads - reads]).toEqual([2, 5]);
+    expect(p.limiter.refusing).toBe(false);
+  });
+
   it('forwards every signal unchanged while below the soft limit', async () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 1000, spike_limit_mib: 200 }, m.deps);
