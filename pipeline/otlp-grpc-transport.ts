@@ -8,11 +8,12 @@ import { permanentError, retryableError } from './errors.js';
 import { backendTextScrubber } from './exporterhelper/index.js';
 import type { PipelineSignal, SignalData } from './model.js';
 import { EXPORT_METHOD, decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from './otlpproto/index.js';
+import { allocLarge, LARGE_BUFFER_BYTES } from './large-buffer.js';
 import { warnPartialSuccess } from './partial-success.js';
 import { clientTlsOptions, type ClientTlsConfig } from './tlsconfig.js';
 
 /** Exports larger than this get memory of their own, not kept (an 8,192-span batch of small spans is ~1.2 MB). */
-const MAX_SPARE_BYTES = 4 << 20;
+const MAX_SPARE_BYTES = LARGE_BUFFER_BYTES;
 
 /** As upstream's exporter: these are worth another try; RESOURCE_EXHAUSTED only with RetryInfo. */
 const RETRYABLE = new Set([status.CANCELLED, status.DEADLINE_EXCEEDED, status.ABORTED, status.OUT_OF_RANGE, status.UNAVAILABLE, status.DATA_LOSS]);
@@ -130,7 +131,7 @@ export class OtlpGrpcTransport {
     this.spare = undefined;
     if (spare && spare.length >= size) return spare;
     // a power of two: a batch a little larger than the last still fits
-    return Buffer.allocUnsafeSlow(Math.min(MAX_SPARE_BYTES, Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(size)))));
+    return allocLarge(Math.min(MAX_SPARE_BYTES, Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(size)))));
   }
 
   close(): void {
