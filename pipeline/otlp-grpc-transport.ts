@@ -8,8 +8,12 @@ import { permanentError, retryableError } from './errors.js';
 import { backendTextScrubber } from './exporterhelper/index.js';
 import type { PipelineSignal, SignalData } from './model.js';
 import { EXPORT_METHOD, decodeExportResponse, decodeRetryInfo, decodeStatus, encodeSignal, RETRY_INFO_TYPE_URL } from './otlpproto/index.js';
+import { allocLarge, LARGE_BUFFER_BYTES } from './large-buffer.js';
 import { warnPartialSuccess } from './partial-success.js';
 import { clientTlsOptions, type ClientTlsConfig } from './tlsconfig.js';
+
+/** Exports larger than this get memory of their own, not kept (an 8,192-span batch of small spans is ~1.2 MB). */
+const MAX_SPARE_BYTES = LARGE_BUFFER_BYTES;
 
 /** As upstream's exporter: these are worth another try; RESOURCE_EXHAUSTED only with RetryInfo. */
 const RETRYABLE = new Set([status.CANCELLED, status.DEADLINE_EXCEEDED, status.ABORTED, status.OUT_OF_RANGE, status.UNAVAILABLE, status.DATA_LOSS]);
@@ -49,6 +53,8 @@ export class OtlpGrpcTransport {
   private readonly metadata: Metadata;
   /** auth's authenticator, found once the exporter starts. */
   auth?: ClientAuthenticator;
+  /** The memory of the last export's message, once its call is over; see messageMemory. */
+  private spare?: Buffer;
 
   constructor(private readonly opts: GrpcTransportOptions) {
     const { target, secure } = grpcTarget(opts.endpoint, opts.tls);
@@ -67,8 +73,10 @@ export class OtlpGrpcTransport {
 
   async send<S extends PipelineSignal>(signal: S, data: SignalData[S], abort: AbortSignal): Promise<void> {
     const encoded = encodeSignal(signal, data);
-    // A view, not a copy: a copy of a large export was a third of its encoding time.
-    const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    const memory = this.messageMemory(encoded.byteLength);
+    // larger exports are sent as encoded: a view, not a copy (a copy was a third of their encoding time)
+    const body = memory ? memory.subarray(0, encoded.byteLength) : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    if (memory) body.set(encoded);
     const metadata = this.metadata.clone();
     const authHeaders: Record<string, string> = {};
     if (this.auth) {
@@ -89,6 +97,8 @@ export class OtlpGrpcTransport {
         metadata,
         (err, response) => {
           abort.removeEventListener('abort', cancel);
+          // the call is over: grpc-js reads the message no more (a cancelled call's gzip may, but its output goes nowhere)
+          if (memory) this.spare = memory;
           if (!err) {
             this.logPartialSuccess(signal, response);
             return resolve();
@@ -105,6 +115,23 @@ export class OtlpGrpcTransport {
       const cancel = () => call.cancel();
       abort.addEventListener('abort', cancel, { once: true });
     });
+  }
+
+  /**
+   * Memory for an export's message (undefined above MAX_SPARE_BYTES): the spare of a finished
+   * call when it is free and large enough. grpc-js keeps a reference to each message it sent
+   * beyond the call (in objects that outlive two scavenges), so a fresh buffer per export
+   * reached the old generation and stayed until a full GC: at 5 exports/s of 288 KB, RSS grew
+   * ~1.2 MiB/s between full GCs (bench/README.md, `testbed`). Reused, what those references
+   * hold is this one buffer.
+   */
+  private messageMemory(size: number): Buffer | undefined {
+    if (size > MAX_SPARE_BYTES) return undefined;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare && spare.length >= size) return spare;
+    // a power of two: a batch a little larger than the last still fits
+    return allocLarge(Math.min(MAX_SPARE_BYTES, Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(size)))));
   }
 
   close(): void {

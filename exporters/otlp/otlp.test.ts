@@ -72,6 +72,30 @@ describe('otlp (gRPC) exporter transport', () => {
     expect(b.seen[0].metadata.get('x-tenant')).toEqual(['acme']);
   });
 
+  it('sends each export intact when exports reuse message memory: sequential, larger, smaller, concurrent', async () => {
+    const b = await backend([]);
+    const t = transport(b.endpoint);
+    const named = (prefix: string, n: number): Traces =>
+      tracesOf(Array.from({ length: n }, (_, i) => newSpan({ traceId: 'a'.repeat(32), spanId: (i + 1).toString(16).padStart(16, '0'), name: `${prefix}-${i}` })));
+    const names = (x: Traces) => x.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((sp) => sp.name)));
+    await t.send('traces', named('first', 3), never);
+    // larger than the first's memory (64 KiB), then one that fits in what the larger left
+    await t.send('traces', named('large', 3000), never);
+    await t.send('traces', named('small', 2), never);
+    await Promise.all([t.send('traces', named('a', 500), never), t.send('traces', named('b', 700), never)]);
+    t.close();
+    expect(b.seen.map((s) => names(s.traces))).toEqual(
+      expect.arrayContaining([
+        names(named('first', 3)),
+        names(named('large', 3000)),
+        names(named('small', 2)),
+        names(named('a', 500)),
+        names(named('b', 700)),
+      ]),
+    );
+    expect(b.seen).toHaveLength(5);
+  });
+
   it('maps answers as upstream: UNAVAILABLE retryable with RetryInfo delay, RESOURCE_EXHAUSTED only with RetryInfo, others permanent', async () => {
     const b = await backend([
       { code: status.UNAVAILABLE, retryMs: 1500 },
