@@ -106,7 +106,7 @@ describe('memory_limiter processor', () => {
     expect(f.signals).toEqual(['traces', 'metrics', 'logs', 'profiles']);
   });
 
-  it('below the soft limit, forces a GC once memory held has doubled since the last one and is at least 256 MiB (GC pacing)', async () => {
+  it('below the soft limit, forces a GC once memory held has doubled since the last one and is at least 128 MiB (GC pacing)', async () => {
     const m = fakeMachine();
     const p = setup({ limit_mib: 4000, spike_limit_mib: 800 }, m.deps); // soft limit 3200 MiB
     await p.start();
@@ -116,7 +116,7 @@ describe('memory_limiter processor', () => {
       p.limiter.check();
       return m.gcCalls;
     };
-    expect(gcAt(250)).toBe(0); // under the floor
+    expect(gcAt(127)).toBe(0); // under the floor
     expect(gcAt(300, 120)).toBe(1);
     expect(gcAt(239)).toBe(1); // not yet twice 120
     expect(gcAt(260, 200)).toBe(2);
@@ -150,7 +150,7 @@ describe('memory_limiter processor', () => {
     expect([m.gcCalls, m.reads - reads]).toEqual([2, 4]); // 260 MiB: over twice the 120 left after the last GC, and over the floor
     m.now += 100;
     m.heldAfterGc = undefined;
-    m.held = 200 * MIB; // not twice 120, under the 256 MiB floor
+    m.held = 200 * MIB; // not twice 120
     host.checkAdmission();
     expect([m.gcCalls, m.reads - reads]).toEqual([2, 5]);
     expect(p.limiter.refusing).toBe(false);
