@@ -116,10 +116,10 @@ export function createMemoryLimiterProcessorFactory(deps: MemoryLimiterDeps = {}
   };
 }
 
-/** Upstream's `memory_limiter` processor, measuring this process's V8 heap and external memory. */
 /** Below this much memory held, pacing forces no GC (see MemoryLimiter.paced), nor below half the soft limit. */
 const GC_PACING_FLOOR_BYTES = 128 * MIB;
 
+/** Upstream's `memory_limiter` processor, measuring this process's V8 heap and external memory. */
 export const memoryLimiterProcessorFactory: ComponentFactory<MemoryLimiterConfig> = createMemoryLimiterProcessorFactory();
 
 function usableMemory(deps: MemoryLimiterDeps): UsableMemory {

@@ -131,7 +131,7 @@ export class MemoryLimiter {
         this.scheduleRecheck();
       }
     }
-    else if (!above && mayGc && this.opts.gc && this.paced(used)) used = this.forceGc('debug');
+    else if (mayGc) used = this.paceGc(used);
     if (above && !this.refusing) logger.warn(this.fields(used), 'Memory usage is above soft limit. Refusing data.');
     if (!above && this.refusing) logger.info(this.fields(used), 'Memory usage back within limits. Resuming normal operation.');
     this.setRefusing(above);
@@ -146,7 +146,12 @@ export class MemoryLimiter {
    */
   private paced(used: MemoryInUse): boolean {
     const floor = this.opts.gcPacingFloorBytes;
-    return floor > 0 && used.heldBytes >= Math.max(2 * this.heldAfterGc, floor);
+    return this.opts.gc !== undefined && floor > 0 && used.heldBytes >= Math.max(2 * this.heldAfterGc, floor);
+  }
+
+  /** A paced GC when one is due below the soft limit; memory held after it, or `used`. */
+  private paceGc(used: MemoryInUse): MemoryInUse {
+    return this.paced(used) && !this.reached('softBytes', used) ? this.forceGc('debug') : used;
   }
 
   /**
@@ -159,8 +164,7 @@ export class MemoryLimiter {
     const now = this.opts.now();
     if (now - this.lastPacingRead < PACING_READ_MS) return;
     this.lastPacingRead = now;
-    const used = this.opts.readMemory();
-    if (this.paced(used) && !this.reached('softBytes', used)) this.forceGc('debug');
+    this.paceGc(this.opts.readMemory());
   }
 
   private forceGc(level: 'info' | 'debug' = 'info'): MemoryInUse {
